@@ -1,0 +1,119 @@
+/**
+ * Who is behind an SSH key, for `futuswarm-agent authorized-keys %u %t %k`, and which groups a
+ * person is in, for `whoami` and admin checks.
+ *
+ * Sources, in order: LDAP (through the key cache), then the static users file. The users file
+ * is consulted when LDAP does not know the key or cannot be reached, so a cluster keeps a
+ * break-glass admin through an LDAP outage; LDAP wins when both know a key.
+ */
+import { z } from 'zod';
+import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { userName } from '../core/names.ts';
+import { checkSshPublicKey, sshKeyBase64, sshKeyType } from '../core/ssh-public-key.ts';
+import { findUser, findUserByKey } from '../ldap/directory.ts';
+import { lookupThroughCache, type KeyCacheOptions } from './key-cache.ts';
+import type { KeyCacheConfig, LdapConfig } from './ldap-config.ts';
+import { findUserByKey as findUserByKeyInFile, loadUsersFile } from './users-file.ts';
+
+/** The parts of the agent config that identity needs. */
+export interface KeyLookupConfig {
+  usersFile: string;
+  ldap?: LdapConfig | undefined;
+  keyCache: KeyCacheConfig;
+}
+
+export interface KeyOwnerAnswer {
+  user: string;
+  groups: string[];
+}
+
+/**
+ * The person who owns the key sshd was offered, or undefined (sshd then refuses the key).
+ * Throws FutuswarmError('unavailable') when LDAP cannot be asked, no cached answer may be
+ * served and the users file does not know the key.
+ */
+export async function lookupKeyOwner(
+  config: KeyLookupConfig,
+  keyType: string,
+  keyBase64: string,
+  options: KeyCacheOptions = {},
+): Promise<KeyOwnerAnswer | undefined> {
+  const key = checkSshPublicKey(keyType, keyBase64);
+  if (!key) return undefined;
+  let ldapError: FutuswarmError | undefined;
+  const ldap = config.ldap;
+  if (ldap) {
+    try {
+      const owner = await lookupThroughCache(config.keyCache, key, async () => {
+        const person = await findUserByKey(ldap, key.type, key.base64);
+        if (!person) return undefined;
+        return { uid: checkedUid(person.uid), groups: person.groups };
+      }, options);
+      if (owner) return { user: owner.uid, groups: owner.groups };
+    } catch (e) {
+      if (!isFutuswarmError(e) || e.code !== 'unavailable') throw e;
+      ldapError = e;
+    }
+  }
+  const owner = findUserByKeyInFile(await loadUsersFile(config.usersFile), key.type, key.base64);
+  if (owner) return owner;
+  if (ldapError) throw ldapError;
+  return undefined;
+}
+
+/**
+ * The groups of a person (LDAP first, then the users file), or undefined for nobody known.
+ * Not cached: admin rights follow the directory at once. During an LDAP outage this throws
+ * 'unavailable' unless the users file knows the person.
+ */
+export async function lookupUserGroups(config: KeyLookupConfig, uid: string): Promise<string[] | undefined> {
+  if (!userName.safeParse(uid).success) return undefined;
+  let ldapError: FutuswarmError | undefined;
+  if (config.ldap) {
+    try {
+      const person = await findUser(config.ldap, uid);
+      // uids compare case-insensitively in LDAP; futuswarm names are exact.
+      if (person && person.uid === uid) return person.groups;
+    } catch (e) {
+      if (!isFutuswarmError(e) || e.code !== 'unavailable') throw e;
+      ldapError = e;
+    }
+  }
+  const file = await loadUsersFile(config.usersFile);
+  if (Object.hasOwn(file.users, uid)) return file.users[uid]!.groups;
+  if (ldapError) throw ldapError;
+  return undefined;
+}
+
+/** Whether these groups make a person a futuswarm admin through the LDAP admin group. */
+export function isLdapAdmin(config: Pick<KeyLookupConfig, 'ldap'>, groups: readonly string[]): boolean {
+  const group = config.ldap?.adminGroup;
+  return group !== undefined && groups.includes(group);
+}
+
+function checkedUid(uid: string): string {
+  const result = userName.safeParse(uid);
+  if (!result.success) {
+    throw new FutuswarmError('invalid_input', `LDAP uid ${JSON.stringify(uid)} cannot be a futuswarm user name (letters, digits, ".", "_", "-"); key refused`);
+  }
+  return result.data;
+}
+
+/** Same rule as the agent config's agentCommand: an absolute path, nothing to quote. */
+const agentCommand = z.string().max(4096).regex(/^\/[\w./-]+$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"');
+
+const authorizedKeyLineSchema = z
+  .strictObject({ agentCommand, user: userName, keyType: sshKeyType, keyBase64: sshKeyBase64 })
+  .refine((v) => checkSshPublicKey(v.keyType, v.keyBase64) !== undefined, {
+    path: ['keyBase64'],
+    message: 'must be a key of the given type',
+  });
+
+/**
+ * The one line sshd reads for a recognised key. Every part is validated first, so no quote,
+ * space or newline can reach sshd from a directory or a client.
+ */
+export function renderAuthorizedKeyLine(agentCommand: string, user: string, keyType: string, keyBase64: string): string {
+  const v = parseWith(authorizedKeyLineSchema, { agentCommand, user, keyType, keyBase64 }, 'authorized key line');
+  return `restrict,command="${v.agentCommand} serve --user ${v.user}" ${v.keyType} ${v.keyBase64}`;
+}

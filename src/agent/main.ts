@@ -1,0 +1,59 @@
+/**
+ * futuswarm-agent: the manager side. sshd runs `authorized-keys` to map a key to a person and
+ * `serve --user <name>` as that key's forced command.
+ */
+import { userName } from '../core/names.ts';
+import { VERSION } from '../version.ts';
+
+const USAGE = `usage:
+  futuswarm-agent authorized-keys <os-user> <key-type> <key>   (sshd AuthorizedKeysCommand %u %t %k)
+  futuswarm-agent serve --user <name>                           (sshd forced command)
+  futuswarm-agent --version`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'authorized-keys': {
+      const [osUser, type, key] = rest;
+      if (osUser === undefined || type === undefined || key === undefined) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const { loadAgentConfig } = await import('./config.ts');
+      const { authorizedKeys } = await import('./authorized-keys.ts');
+      const line = await authorizedKeys(await loadAgentConfig(), osUser, type, key);
+      if (line) process.stdout.write(`${line}\n`);
+      return 0;
+    }
+    case 'serve': {
+      const user = rest[0] === '--user' ? userName.safeParse(rest[1]) : undefined;
+      if (!user?.success || rest.length !== 2) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const { loadAgentConfig } = await import('./config.ts');
+      const { serve } = await import('./serve.ts');
+      return serve(user.data, () => loadAgentConfig(), {
+        input: process.stdin,
+        write: (line) => process.stdout.write(line),
+      });
+    }
+    case '--version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Open Docker sockets must not keep the forced command alive once the answer is out.
+    process.stdout.write('', () => process.exit(code));
+  },
+  (e: unknown) => {
+    process.stderr.write(`futuswarm-agent: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

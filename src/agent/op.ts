@@ -1,0 +1,27 @@
+/** What every agent op handler gets, and how handlers are declared. */
+import type { Event } from '../protocol.ts';
+import type { Op, OpArgs } from '../protocol.ts';
+import type { AgentConfig } from './config.ts';
+import type { DockerEngine } from '../docker/engine.ts';
+
+export interface OpContext {
+  /** The person on the other end, as sshd's forced command named them. */
+  user: string;
+  config: AgentConfig;
+  progress(step: string, message: string): void;
+  emit(event: Event): void;
+  docker(): Promise<DockerEngine>;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface OpHandler<O extends Op> {
+  op: O;
+  /** Mutating ops take the app's lock and leave an audit record. */
+  mutating: boolean;
+  handle(ctx: OpContext, args: OpArgs<O>): Promise<unknown>;
+}
+
+export function defineOp<O extends Op>(handler: OpHandler<O>): OpHandler<O> {
+  return handler;
+}

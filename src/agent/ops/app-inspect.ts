@@ -1,0 +1,45 @@
+/** app.inspect: one app in detail: image, replicas, tasks and their states, routes, labels. */
+import { FutuswarmError } from '../../core/errors.ts';
+import { appUrl, LABEL } from '../../core/service-spec.ts';
+import { defineOp } from '../op.ts';
+import { readSettingsLabel } from '../settings.ts';
+
+export default defineOp({
+  op: 'app.inspect',
+  mutating: false,
+  async handle(ctx, args) {
+    const docker = await ctx.docker();
+    const service = await docker.findService(args.app);
+    if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
+    const tasks = await docker.listTasks(service.id);
+    const cluster = { name: ctx.config.cluster, domain: ctx.config.domain, network: ctx.config.network };
+    const live = tasks.filter((t) => t.desiredState === 'running' || t.state === 'running');
+    return {
+      app: args.app,
+      release: Number(service.labels[LABEL.release] ?? 0),
+      image: service.image.split('@')[0] ?? service.image,
+      replicas: { running: live.filter((t) => t.state === 'running').length, desired: service.replicas },
+      settings: readSettingsLabel(service.labels),
+      url: appUrl(args.app, cluster),
+      domains: [`${args.app}.${cluster.domain}`],
+      update: service.updateState ? { state: service.updateState, message: service.updateMessage ?? '' } : undefined,
+      tasks: tasks.slice(-20).map((t) => ({
+        id: t.id.slice(0, 12),
+        slot: t.slot,
+        node: t.nodeId?.slice(0, 12),
+        release: t.release,
+        state: t.state,
+        desiredState: t.desiredState,
+        error: t.error,
+        since: new Date(t.since).toISOString(),
+      })),
+      labels: service.labels,
+      createdAt: service.createdAt,
+      updatedAt: service.updatedAt,
+    };
+  },
+});
+
+export function appNotFound(app: string): FutuswarmError {
+  return new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, { hint: 'futuswarm app:list shows the apps' });
+}

@@ -1,0 +1,39 @@
+/** app.list: every app on the cluster with its release and task counts. */
+import { appUrl, LABEL } from '../../core/service-spec.ts';
+import { defineOp } from '../op.ts';
+
+export interface AppSummary {
+  app: string;
+  release: number;
+  image: string;
+  running: number;
+  desired: number;
+  url: string;
+  updatedAt: string;
+}
+
+export default defineOp({
+  op: 'app.list',
+  mutating: false,
+  async handle(ctx) {
+    const docker = await ctx.docker();
+    const services = await docker.listServices(LABEL.app);
+    const cluster = { name: ctx.config.cluster, domain: ctx.config.domain, network: ctx.config.network };
+    const apps: AppSummary[] = await Promise.all(
+      services.map(async (s) => {
+        const tasks = await docker.listTasks(s.id);
+        const app = s.labels[LABEL.app] ?? s.name;
+        return {
+          app,
+          release: Number(s.labels[LABEL.release] ?? 0),
+          image: s.image.split('@')[0] ?? s.image,
+          running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length,
+          desired: s.replicas,
+          url: appUrl(app, cluster),
+          updatedAt: s.updatedAt,
+        };
+      }),
+    );
+    return { apps: apps.sort((a, b) => a.app.localeCompare(b.app)) };
+  },
+});

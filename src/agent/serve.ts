@@ -1,0 +1,76 @@
+/**
+ * `futuswarm-agent serve --user <name>`: sshd's forced command. Reads one request line,
+ * validates it, runs the op and streams JSON-lines events back. Nothing else is accepted.
+ */
+import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { isOp, OP_ARGS, requestSchema, type Event } from '../protocol.ts';
+import type { AgentConfig } from './config.ts';
+import type { DockerEngine } from '../docker/engine.ts';
+import type { OpContext } from './op.ts';
+import { OP_HANDLERS } from './ops/index.ts';
+
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+export interface ServeIo {
+  input: NodeJS.ReadableStream;
+  write(line: string): void;
+}
+
+/** Returns the process exit code: 0 when the op produced a result. */
+export async function serve(user: string, loadConfig: () => Promise<AgentConfig>, io: ServeIo): Promise<number> {
+  const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
+  const abort = new AbortController();
+  try {
+    const line = await readRequestLine(io.input);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      throw new FutuswarmError('protocol', 'the request is not JSON', { hint: 'use the futuswarm CLI; the agent speaks JSON lines only' });
+    }
+    const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
+    if (!isOp(request.op)) {
+      throw new FutuswarmError('protocol', `unknown op "${request.op}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
+    }
+    const args = parseWith(OP_ARGS[request.op], request.args, 'invalid arguments', { root: 'args' });
+    const config = await loadConfig();
+    const handler = (await OP_HANDLERS[request.op]()).default;
+    let engine: Promise<DockerEngine> | undefined;
+    const ctx: OpContext = {
+      user,
+      config,
+      emit,
+      progress: (step, message) => emit({ type: 'progress', step, message }),
+      docker: () => (engine ??= import('../docker/engine.ts').then((m) => m.DockerEngine.connect())),
+      signal: abort.signal,
+    };
+    const data = await handler.handle(ctx, args as never);
+    emit({ type: 'result', data: data ?? null });
+    return 0;
+  } catch (e) {
+    const error = isFutuswarmError(e)
+      ? e
+      : new FutuswarmError('internal', `the agent failed: ${(e as Error).message}`, { cause: e, hint: 'an admin can find details in the agent log on the manager' });
+    if (!isFutuswarmError(e)) process.stderr.write(`futuswarm-agent: ${(e as Error).stack ?? String(e)}\n`);
+    emit({
+      type: 'error',
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.details !== undefined ? { details: error.details } : {}),
+    });
+    return 1;
+  }
+}
+
+async function readRequestLine(input: NodeJS.ReadableStream): Promise<string> {
+  let buffered = '';
+  for await (const chunk of input) {
+    buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    const newline = buffered.indexOf('\n');
+    if (newline >= 0) return buffered.slice(0, newline);
+    if (buffered.length > MAX_REQUEST_BYTES) throw new FutuswarmError('protocol', 'the request is too large');
+  }
+  if (buffered.trim() === '') throw new FutuswarmError('protocol', 'no request received', { hint: 'use the futuswarm CLI to talk to the agent' });
+  return buffered;
+}

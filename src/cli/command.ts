@@ -1,0 +1,64 @@
+/**
+ * How a command is written: one module per command exports `register(cmd, action)`, adding its
+ * flags and help to the commander Command and wrapping its handler with `action`. The handler
+ * gets a CommandContext (I/O, contexts, the agent) instead of reaching for globals.
+ */
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import { FutuswarmError, formatIssues } from '../core/errors.ts';
+import { OP_ARGS, type Op } from '../protocol.ts';
+import type { Io } from './io.ts';
+import type { ContextStore } from './contexts.ts';
+
+export interface GlobalOptions {
+  context?: string;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export interface CommandContext {
+  io: Io;
+  globals: GlobalOptions;
+  contexts: ContextStore;
+  /**
+   * Validate `args` as the agent will, then send the request to the chosen cluster's agent.
+   * `flags` names the CLI flag behind each argument, for error messages.
+   */
+  agent<O extends Op>(op: O, args: z.input<(typeof OP_ARGS)[O]>, flags?: Partial<Record<string, string>>): Promise<unknown>;
+}
+
+/** A handler's return value is the exit code (default 0). */
+export type Handler = (ctx: CommandContext, opts: Record<string, unknown>, operands: string[]) => Promise<number | void>;
+export type ActionWrapper = (handler: Handler) => (...commanderArgs: unknown[]) => Promise<void>;
+
+export interface CommandModule {
+  register(cmd: Command, action: ActionWrapper): void;
+}
+
+/** Check request arguments on this side, so bad input never leaves the laptop. */
+export function validateArgs<O extends Op>(op: O, args: unknown, flags: Partial<Record<string, string>> = {}): z.output<(typeof OP_ARGS)[O]> {
+  const result = OP_ARGS[op].safeParse(args);
+  if (result.success) return result.data as z.output<(typeof OP_ARGS)[O]>;
+  const lines = formatIssues(result.error.issues).map((line) => {
+    const key = line.split(/[.:]/, 1)[0] ?? '';
+    const flag = flags[key];
+    return flag ? `${flag}${line.slice(key.length)}` : line;
+  });
+  throw new FutuswarmError('invalid_input', lines.length === 1 ? (lines[0] ?? '') : lines.join('\n'), { details: { issues: lines } });
+}
+
+/** Parse a positive integer flag value; commander hands over strings. */
+export function intFlag(name: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value)) throw new FutuswarmError('invalid_input', `${name}: must be a whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+export function numberFlag(name: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+(\.\d+)?$/.test(value)) throw new FutuswarmError('invalid_input', `${name}: must be a number, got "${value}"`);
+    return Number(value);
+  };
+}

@@ -1,0 +1,38 @@
+import type { CommandModule } from '../command.ts';
+import { renderTable } from '../table.ts';
+
+interface InspectResult {
+  app: string;
+  release: number;
+  image: string;
+  replicas: { running: number; desired: number };
+  url: string;
+  domains: string[];
+  update?: { state: string; message: string };
+  tasks: { id: string; slot?: number; node?: string; release?: string; state: string; desiredState: string; error?: string; since: string }[];
+  labels: Record<string, string>;
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+    cmd.requiredOption('-n, --name <app>', 'app name').action(
+      action(async (ctx, opts) => {
+        const r = (await ctx.agent('app.inspect', { app: String(opts.name) }, { app: '--name' })) as InspectResult;
+        ctx.io.result(r, () => {
+          const lines = [
+            `app:      ${r.app}`,
+            `release:  ${r.release}`,
+            `image:    ${r.image}`,
+            `replicas: ${r.replicas.running}/${r.replicas.desired} running`,
+            `url:      ${r.url}`,
+            `domains:  ${r.domains.join(', ')}`,
+          ];
+          if (r.update) lines.push(`update:   ${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`);
+          lines.push('', 'tasks:');
+          lines.push(renderTable(['ID', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
+          lines.push('', 'labels:');
+          for (const [k, v] of Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${k}=${v}`);
+          return lines.join('\n');
+        });
+      }),
+    );
+};

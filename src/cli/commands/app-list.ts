@@ -1,0 +1,22 @@
+import type { CommandModule } from '../command.ts';
+import { renderTable } from '../table.ts';
+
+interface ListResult {
+  apps: { app: string; release: number; image: string; running: number; desired: number; url: string }[];
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+    cmd.action(
+      action(async (ctx) => {
+        const result = (await ctx.agent('app.list', {})) as ListResult;
+        ctx.io.result(result, () =>
+          result.apps.length === 0
+            ? 'No apps yet. Deploy one: futuswarm app:deploy -n <app> -i <image> -t <tag> --port <port>'
+            : renderTable(
+                ['APP', 'RELEASE', 'IMAGE', 'TASKS', 'URL'],
+                result.apps.map((a) => [a.app, String(a.release), a.image, `${a.running}/${a.desired}`, a.url]),
+              ),
+        );
+      }),
+    );
+};

@@ -1,0 +1,95 @@
+import type { CommandModule } from '../command.ts';
+import { intFlag } from '../command.ts';
+import { contextName } from '../../core/names.ts';
+import { contextSchema } from '../contexts.ts';
+import { FutuswarmError, parseWith } from '../../core/errors.ts';
+import { renderTable } from '../table.ts';
+import { resolve } from 'node:path';
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .command('add')
+    .description('add (or replace) a cluster: a manager to SSH to and the domain its apps live under')
+    .argument('<name>', 'context name')
+    .requiredOption('--host <host>', 'manager host name or address (anything ~/.ssh/config knows works)')
+    .option('--port <port>', 'SSH port', intFlag('--port'), 22)
+    .option('--user <user>', 'SSH account on the manager', 'futuswarm')
+    .requiredOption('--domain <domain>', 'the cluster domain: apps are served at <app>.<domain>')
+    .option('--identity-file <path>', 'SSH private key to use (default: your ssh config and agent)')
+    .option('--known-hosts-file <path>', 'known_hosts file holding the manager host key (default: your own)')
+    .option('--use', 'make it the current context')
+    .action(
+      action(async (ctx, opts, [name]) => {
+        const n = parseWith(contextName, name, 'context name');
+        const context = parseWith(
+          contextSchema,
+          {
+            host: opts.host,
+            port: opts.port,
+            user: opts.user,
+            domain: opts.domain,
+            ...(opts.identityFile ? { identityFile: resolve(String(opts.identityFile)) } : {}),
+            ...(opts.knownHostsFile ? { knownHostsFile: resolve(String(opts.knownHostsFile)) } : {}),
+          },
+          'context',
+        );
+        const file = await ctx.contexts.read();
+        const replaced = n in file.contexts;
+        file.contexts[n] = context;
+        if (opts.use || file.current === undefined) file.current = n;
+        await ctx.contexts.write(file);
+        ctx.io.result({ name: n, ...context, current: file.current === n }, () =>
+          `${replaced ? 'replaced' : 'added'} context ${n} (${context.user}@${context.host}:${context.port}, *.${context.domain})${file.current === n ? ', now current' : ''}`,
+        );
+      }),
+    );
+
+  cmd
+    .command('use')
+    .description('make a context the current one')
+    .argument('<name>', 'context name')
+    .action(
+      action(async (ctx, _opts, [name]) => {
+        const file = await ctx.contexts.read();
+        if (!name || !(name in file.contexts)) {
+          throw new FutuswarmError('not_found', `there is no context named ${name}`, { hint: 'futuswarm context list shows the contexts' });
+        }
+        file.current = name;
+        await ctx.contexts.write(file);
+        ctx.io.result({ current: name }, () => `now using ${name}`);
+      }),
+    );
+
+  cmd
+    .command('list')
+    .description('list the contexts')
+    .action(
+      action(async (ctx) => {
+        const file = await ctx.contexts.read();
+        const current = process.env.FUTUSWARM_CONTEXT ?? file.current;
+        const rows = Object.entries(file.contexts).map(([name, c]) => ({ name, current: name === current, ...c }));
+        ctx.io.result({ current, contexts: rows }, () =>
+          rows.length === 0
+            ? 'No contexts. Add one: futuswarm context add <name> --host <manager> --domain <domain>'
+            : renderTable(['', 'NAME', 'MANAGER', 'DOMAIN'], rows.map((r) => [r.current ? '*' : '', r.name, `${r.user}@${r.host}:${r.port}`, r.domain])),
+        );
+      }),
+    );
+
+  cmd
+    .command('remove')
+    .description('forget a context')
+    .argument('<name>', 'context name')
+    .action(
+      action(async (ctx, _opts, [name]) => {
+        const file = await ctx.contexts.read();
+        if (!name || !(name in file.contexts)) {
+          throw new FutuswarmError('not_found', `there is no context named ${name}`, { hint: 'futuswarm context list shows the contexts' });
+        }
+        delete file.contexts[name];
+        if (file.current === name) delete file.current;
+        await ctx.contexts.write(file);
+        ctx.io.result({ removed: name }, () => `removed context ${name}`);
+      }),
+    );
+};

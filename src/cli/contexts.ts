@@ -1,0 +1,85 @@
+/**
+ * Contexts: named clusters (a manager to SSH to + the cluster's domain), kept in
+ * $XDG_CONFIG_HOME/futuswarm/contexts.yaml. FUTUSWARM_CONTEXT and --context choose one.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { contextName, domainName } from '../core/names.ts';
+
+export const contextSchema = z.strictObject({
+  host: z.string().min(1).regex(/^[^\s-][^\s]*$/, 'must be a host name or address'),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be an OS user name').default('futuswarm'),
+  domain: domainName,
+  identityFile: z.string().optional(),
+  knownHostsFile: z.string().optional(),
+});
+export type ClusterContext = z.output<typeof contextSchema>;
+
+export const contextsFileSchema = z.strictObject({
+  current: contextName.optional(),
+  contexts: z.record(contextName, contextSchema).default({}),
+});
+export type ContextsFile = z.output<typeof contextsFileSchema>;
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'futuswarm');
+}
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'futuswarm');
+}
+
+export class ContextStore {
+  readonly path: string;
+  constructor(path: string = join(configDir(), 'contexts.yaml')) {
+    this.path = path;
+  }
+
+  async read(): Promise<ContextsFile> {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { contexts: {} };
+      throw new FutuswarmError('config', `cannot read ${this.path}: ${(e as Error).message}`);
+    }
+    const { parse } = await import('yaml');
+    let data: unknown;
+    try {
+      data = parse(text) ?? {};
+    } catch (e) {
+      throw new FutuswarmError('config', `${this.path} is not valid YAML: ${(e as Error).message}`, { hint: 'fix or delete the file' });
+    }
+    return parseWith(contextsFileSchema, data, this.path, { code: 'config', hint: 'fix the file or re-add the context with futuswarm context add' });
+  }
+
+  async write(file: ContextsFile): Promise<void> {
+    const { stringify } = await import('yaml');
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, stringify(file), { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+
+  /** The context to use: --context, then FUTUSWARM_CONTEXT, then the current one. */
+  async resolve(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; context: ClusterContext }> {
+    const file = await this.read();
+    const name = explicit ?? env.FUTUSWARM_CONTEXT ?? file.current;
+    if (name === undefined) {
+      throw new FutuswarmError('config', 'no cluster chosen', {
+        hint: Object.keys(file.contexts).length
+          ? `choose one: futuswarm context use <name> (have: ${Object.keys(file.contexts).join(', ')})`
+          : 'add one: futuswarm context add <name> --host <manager> --domain <domain> (or npm run demo for a local cluster)',
+      });
+    }
+    const context = file.contexts[name];
+    if (!context) {
+      throw new FutuswarmError('config', `there is no context named ${name}`, { hint: 'futuswarm context list shows the contexts' });
+    }
+    return { name, context };
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The one seam for output. Commands never write to stdout/stderr directly: they report
+ * progress, results and errors here, so the same command runs in a terminal, with --json,
+ * quietly, and in tests (RecordingIo).
+ */
+import { FutuswarmError } from '../core/errors.ts';
+
+export type OutputMode = 'human' | 'json';
+
+export interface Io {
+  readonly mode: OutputMode;
+  /** A step of long work: `› creating service hello`. Hidden with -q and in JSON mode. */
+  progress(message: string): void;
+  /** Extra detail shown with -v. */
+  debug(message: string): void;
+  warn(message: string): void;
+  /** Output of the command: in JSON mode `data` is printed, otherwise `human()`. */
+  result(data: unknown, human: () => string): void;
+  /** Raw bytes that are the command's output (a secret value, a log line). */
+  raw(text: string): void;
+  /** A line a task wrote, relayed by the agent (e.g. why a release failed). */
+  log(source: string, line: string): void;
+  error(error: FutuswarmError | Error): void;
+}
+
+export interface TerminalIoOptions {
+  mode: OutputMode;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+type Paint = (s: string) => string;
+const plain: Paint = (s) => s;
+const ansi = (open: number, close: number): Paint => (s) => `\x1b[${open}m${s}\x1b[${close}m`;
+
+export function colorEnabled(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+export class TerminalIo implements Io {
+  readonly mode: OutputMode;
+  private readonly quiet: boolean;
+  private readonly verbose: boolean;
+  private readonly dim: Paint;
+  private readonly red: Paint;
+  private readonly yellow: Paint;
+
+  constructor(options: TerminalIoOptions) {
+    this.mode = options.mode;
+    this.quiet = options.quiet;
+    this.verbose = options.verbose;
+    this.dim = options.color ? ansi(2, 22) : plain;
+    this.red = options.color ? ansi(31, 39) : plain;
+    this.yellow = options.color ? ansi(33, 39) : plain;
+  }
+
+  progress(message: string): void {
+    if (this.quiet || this.mode === 'json') return;
+    process.stderr.write(`${this.dim('›')} ${message}\n`);
+  }
+
+  debug(message: string): void {
+    if (this.verbose) process.stderr.write(this.dim(`  ${message}\n`));
+  }
+
+  warn(message: string): void {
+    process.stderr.write(`${this.yellow('warning:')} ${message}\n`);
+  }
+
+  result(data: unknown, human: () => string): void {
+    if (this.mode === 'json') {
+      process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      return;
+    }
+    const text = human();
+    if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  raw(text: string): void {
+    process.stdout.write(text);
+  }
+
+  log(source: string, line: string): void {
+    if (this.mode === 'json') return;
+    process.stderr.write(`  ${this.dim(`${source} |`)} ${line}\n`);
+  }
+
+  error(error: FutuswarmError | Error): void {
+    if (this.mode === 'json') {
+      const body =
+        error instanceof FutuswarmError
+          ? { code: error.code, message: error.message, hint: error.hint, details: error.details }
+          : { code: 'internal', message: error.message };
+      process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+      return;
+    }
+    if (error instanceof FutuswarmError && error.isUserError) {
+      process.stderr.write(`${this.red('error:')} ${error.message}\n`);
+      if (error.hint) process.stderr.write(`${this.dim('hint:')} ${error.hint}\n`);
+      return;
+    }
+    process.stderr.write(`${this.red('internal error:')} ${error.stack ?? error.message}\n`);
+    process.stderr.write('This is a bug in futuswarm. Please report it with the command you ran and the output above.\n');
+  }
+}
+
+/** Keeps everything in memory: tests read it like a transcript. */
+export class RecordingIo implements Io {
+  readonly lines: string[] = [];
+  readonly results: unknown[] = [];
+  readonly errors: (FutuswarmError | Error)[] = [];
+  readonly mode: OutputMode;
+  constructor(mode: OutputMode = 'human') {
+    this.mode = mode;
+  }
+  progress(message: string): void { this.lines.push(`progress: ${message}`); }
+  debug(message: string): void { this.lines.push(`debug: ${message}`); }
+  warn(message: string): void { this.lines.push(`warn: ${message}`); }
+  result(data: unknown, human: () => string): void { this.results.push(data); this.lines.push(human()); }
+  raw(text: string): void { this.lines.push(text); }
+  log(source: string, line: string): void { this.lines.push(`log ${source}: ${line}`); }
+  error(error: FutuswarmError | Error): void { this.errors.push(error); this.lines.push(`error: ${error.message}`); }
+}

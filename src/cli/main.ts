@@ -1,0 +1,119 @@
+/** The futuswarm CLI: argv in, one command out. The only place that calls process.exit. */
+import { Command, CommanderError } from 'commander';
+import { join } from 'node:path';
+import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
+import { VERSION } from '../version.ts';
+import type { ActionWrapper, CommandContext, GlobalOptions } from './command.ts';
+import type { ContextStore } from './contexts.ts';
+import { colorEnabled, TerminalIo, type Io } from './io.ts';
+import { COMMANDS } from './registry.ts';
+
+/** Global options that take a value, so the command name can be found without loading anything. */
+const VALUE_OPTIONS = new Set(['--context']);
+
+export function findCommandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return undefined;
+    if (VALUE_OPTIONS.has(arg)) {
+      i++;
+      continue;
+    }
+    if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+function buildProgram(): Command {
+  return new Command('futuswarm')
+    .description('Deploy containers by name to your own Docker Swarm cluster, over SSH.')
+    .version(VERSION, '-V, --version')
+    .option('--context <name>', 'cluster to talk to (default: FUTUSWARM_CONTEXT, then the current context)')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('-v, --verbose', 'print more detail')
+    .option('--no-color', 'do not color output (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+}
+
+function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return {
+    context: typeof o.context === 'string' ? o.context : undefined,
+    json: o.json === true,
+    quiet: o.quiet === true,
+    verbose: o.verbose === true,
+    color: o.color !== false,
+  };
+}
+
+function makeIo(g: GlobalOptions & { color: boolean }): Io {
+  return new TerminalIo({ mode: g.json ? 'json' : 'human', quiet: g.quiet, verbose: g.verbose, color: g.color && colorEnabled(process.stderr) });
+}
+
+async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandContext> {
+  // Loaded per command, not at start-up: `--help` must not pay for zod and YAML.
+  const { ContextStore, cacheDir } = await import('./contexts.ts');
+  const contexts: ContextStore = new ContextStore();
+  return {
+    io,
+    globals,
+    contexts,
+    async agent(op, args, flags) {
+      const { validateArgs } = await import('./command.ts');
+      const valid = validateArgs(op, args, flags);
+      const { name, context } = await contexts.resolve(globals.context);
+      io.debug(`context ${name}: ${context.user}@${context.host}:${context.port}`);
+      const { callAgent } = await import('../ssh/agent-client.ts');
+      return callAgent(context, op, valid as Record<string, unknown>, {
+        controlDir: join(cacheDir(), 'ssh'),
+        onEvent(event) {
+          if (event.type === 'progress') io.progress(event.message);
+          else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
+        },
+      });
+    },
+  };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  let exitCode = 0;
+
+  const action: ActionWrapper = (handler) =>
+    async function (this: Command, ...commanderArgs: unknown[]) {
+      const cmd = commanderArgs[commanderArgs.length - 1] as Command;
+      const globals = globalsOf(cmd);
+      const io = makeIo(globals);
+      try {
+        const code = await handler(await makeContext(io, globals), cmd.opts(), cmd.args);
+        exitCode = code ?? 0;
+      } catch (e) {
+        io.error(isFutuswarmError(e) ? e : (e as Error));
+        exitCode = isFutuswarmError(e) && e.code === 'interrupted' ? 130 : 1;
+      }
+    };
+
+  const name = findCommandName(argv);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry) {
+    const cmd = program.command(entry.name).description(entry.summary);
+    (await entry.load()).register(cmd, action);
+  } else {
+    for (const c of COMMANDS) program.command(c.name).description(c.summary);
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    const g = { json: argv.includes('--json'), quiet: false, verbose: false, color: true };
+    makeIo(g).error(isFutuswarmError(e) ? e : new FutuswarmError('internal', (e as Error).message, { cause: e }));
+    return isFutuswarmError(e) && e.code === 'invalid_input' ? 2 : 1;
+  }
+  return exitCode;
+}

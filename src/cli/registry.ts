@@ -1,0 +1,19 @@
+/**
+ * Every command, with the one-line summary `futuswarm --help` shows. A command's module is
+ * loaded only when that command runs, which keeps start-up fast.
+ */
+import type { CommandModule } from './command.ts';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'app:deploy', summary: 'deploy an image as an app (creates it, or rolls it to a new release)', load: () => import('./commands/app-deploy.ts') },
+  { name: 'app:list', summary: 'list the apps on the cluster', load: () => import('./commands/app-list.ts') },
+  { name: 'app:inspect', summary: 'show an app: image, replicas, tasks, domain, labels', load: () => import('./commands/app-inspect.ts') },
+  { name: 'app:remove', summary: 'remove an app', load: () => import('./commands/app-remove.ts') },
+  { name: 'context', summary: 'manage the clusters this CLI talks to (add, use, list, remove)', load: () => import('./commands/context.ts') },
+];

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** App names become DNS labels (`<app>.<domain>`) and Swarm service names. */
+export const appName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(40, 'must be at most 40 characters')
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and hyphens, not starting or ending with a hyphen')
+  .refine((n) => !n.startsWith('futuswarm'), 'names starting with "futuswarm" are reserved');
+
+/** RFC 1123 host name, lowercased. */
+export const domainName = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .transform((d) => d.toLowerCase())
+  .pipe(
+    z.string().regex(
+      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
+      'must be a host name such as shop.example.com',
+    ),
+  );
+
+// The grammar of github.com/distribution/reference, without the tag or digest.
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const registryHost = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`;
+const repositoryRe = new RegExp(`^(?:${registryHost}/)?${pathComponent}(?:/${pathComponent})*$`);
+
+/** An image repository such as `acme/shop` or `registry.example.com:5000/acme/shop` (no tag). */
+export const imageRepository = z
+  .string()
+  .max(255, 'must be at most 255 characters')
+  .regex(repositoryRe, 'must be an image name such as acme/shop or registry.example.com/acme/shop, without a tag');
+
+export const imageTag = z
+  .string()
+  .regex(/^[\w][\w.-]{0,127}$/, 'must be a tag: letters, digits, "_", "." and "-", at most 128 characters');
+
+export const imageDigest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be a sha256 digest');
+
+/** A full reference `repo:tag` or `repo@sha256:…`, as given to `--image`. */
+export function splitImageReference(ref: string): { repository: string; tag?: string; digest?: string } {
+  const at = ref.indexOf('@');
+  if (at >= 0) return { repository: ref.slice(0, at), digest: ref.slice(at + 1) };
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repository: ref };
+}
+
+/** Users are LDAP uids or names from the users file. */
+export const userName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"');
+
+export const contextName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"');

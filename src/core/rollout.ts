@@ -1,0 +1,82 @@
+/**
+ * Judging a rollout from what Swarm reports. Pure: the agent polls Docker and asks this
+ * function whether to keep waiting, report success, or report failure.
+ */
+
+export interface ObservedTask {
+  id: string;
+  state: string;
+  desiredState: string;
+  release: string | undefined;
+  error: string | undefined;
+  message: string;
+  exitCode: number | undefined;
+  /** When the task entered its current state (ms since epoch). */
+  since: number;
+}
+
+export interface RolloutObservation {
+  /** The release the service should end up running. */
+  release: string;
+  desiredReplicas: number;
+  /** Whether the task template changed, so Swarm runs a rolling update. */
+  rolling: boolean;
+  /** Swarm's UpdateStatus.State, only when it belongs to this rollout. */
+  updateState: string | undefined;
+  updateMessage: string | undefined;
+  tasks: ObservedTask[];
+  now: number;
+  /** How long new tasks must stay running before a new service counts as healthy. */
+  monitorMs: number;
+}
+
+export type RolloutVerdict =
+  | { status: 'waiting'; running: number; desired: number }
+  | { status: 'converged'; running: number }
+  | { status: 'failed'; reason: string; failedTasks: ObservedTask[]; rolledBack: boolean };
+
+const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
+const ROLLBACK_STATES = new Set(['rollback_started', 'rollback_paused', 'rollback_completed']);
+/** A new service is given up on after this many failed tasks of its release. */
+export const MAX_FAILED_TASKS = 2;
+
+export function judgeRollout(o: RolloutObservation): RolloutVerdict {
+  const current = o.tasks.filter((t) => t.release === o.release);
+  const running = current.filter((t) => t.state === 'running' && t.desiredState === 'running');
+  const failed = current.filter((t) => FAILED_STATES.has(t.state));
+
+  if (o.rolling && o.updateState !== undefined) {
+    if (ROLLBACK_STATES.has(o.updateState) || o.updateState === 'paused') {
+      if (o.updateState === 'rollback_started') return { status: 'waiting', running: running.length, desired: o.desiredReplicas };
+      return {
+        status: 'failed',
+        reason: o.updateMessage || `update ${o.updateState}`,
+        failedTasks: failed,
+        rolledBack: o.updateState === 'rollback_completed',
+      };
+    }
+  }
+
+  if (failed.some((t) => t.state === 'rejected') || failed.length >= MAX_FAILED_TASKS) {
+    // Swarm rolls back a rolling update on its own; wait for it to say so.
+    if (o.rolling) return { status: 'waiting', running: running.length, desired: o.desiredReplicas };
+    return { status: 'failed', reason: 'tasks of the new release keep failing', failedTasks: failed, rolledBack: false };
+  }
+
+  const stable = running.filter((t) => o.now - t.since >= o.monitorMs);
+  const others = o.tasks.filter((t) => t.release !== o.release && t.state === 'running' && t.desiredState === 'running');
+  const updateDone = !o.rolling || o.updateState === 'completed';
+  if (updateDone && stable.length === o.desiredReplicas && running.length === o.desiredReplicas && others.length === 0) {
+    return { status: 'converged', running: running.length };
+  }
+  return { status: 'waiting', running: running.length, desired: o.desiredReplicas };
+}
+
+/** One line per failed task, for the error the user sees. */
+export function describeFailedTasks(tasks: readonly ObservedTask[]): string[] {
+  return tasks.map((t) => {
+    const why = t.error ?? t.message;
+    const code = t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit code ${t.exitCode})` : '';
+    return `task ${t.id.slice(0, 12)} ${t.state}: ${why}${code}`;
+  });
+}

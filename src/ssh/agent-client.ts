@@ -1,0 +1,100 @@
+/**
+ * Runs one request against the agent over the system OpenSSH client, so users' ~/.ssh/config,
+ * agents, ProxyJump and known_hosts work as they expect. Events come back as JSON lines.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { FutuswarmError } from '../core/errors.ts';
+import { eventSchema, PROTOCOL_VERSION, type Event, type Op } from '../protocol.ts';
+import { buildSshArgs, type SshTarget } from './ssh-args.ts';
+
+export interface AgentCallOptions {
+  controlDir: string;
+  onEvent(event: Event): void;
+  sshBinary?: string;
+}
+
+export async function callAgent(target: SshTarget, op: Op, args: Record<string, unknown>, options: AgentCallOptions): Promise<unknown> {
+  mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
+  const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
+  const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args })}\n`);
+
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (stderr.length < 64 * 1024) stderr += chunk;
+  });
+
+  let result: { data: unknown } | undefined;
+  let failure: FutuswarmError | undefined;
+  const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', (e) =>
+      reject(new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client', cause: e })),
+    );
+    child.on('close', (code) => resolve(code));
+  });
+
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const event = parseEvent(line);
+    if (event.type === 'result') result = { data: event.data };
+    else if (event.type === 'error') {
+      failure = new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details });
+    } else options.onEvent(event);
+  }
+  const code = await exited;
+  if (failure) throw failure;
+  if (result) return result.data;
+  throw translateSshFailure(code, stderr, target);
+}
+
+function parseEvent(line: string): Event {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    throw new FutuswarmError('protocol', `the server answered something that is not the futuswarm agent: ${line.slice(0, 200)}`, {
+      hint: 'check that sshd on the manager runs futuswarm-agent as the forced command (templates/sshd_config.futuswarm)',
+    });
+  }
+  const parsed = eventSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new FutuswarmError('protocol', 'the agent sent an event this CLI does not understand', {
+      hint: 'the CLI and the agent may be different versions; upgrade the CLI',
+      details: { line: line.slice(0, 500) },
+    });
+  }
+  return parsed.data;
+}
+
+/** ssh exits 255 for its own failures; its stderr is the only account of what went wrong. */
+export function translateSshFailure(code: number | null, stderr: string, target: SshTarget): FutuswarmError {
+  const where = `${target.user}@${target.host}:${target.port}`;
+  const text = stderr.trim();
+  if (/Permission denied|Too many authentication failures/.test(text)) {
+    return new FutuswarmError('ssh_auth', `${where} refused your SSH key`, {
+      hint: 'ask an admin to add your public key to the directory (LDAP) or the users file, then try again',
+    });
+  }
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/.test(text)) {
+    return new FutuswarmError('ssh_auth', `the host key of ${target.host}:${target.port} is unknown or changed`, {
+      hint: `verify the manager's host key and add it to your known_hosts (ssh -p ${target.port} ${target.user}@${target.host})`,
+    });
+  }
+  if (/Connection refused|Could not resolve|timed out|No route to host|Network is unreachable|Connection closed|Connection reset/.test(text)) {
+    return new FutuswarmError('ssh_unreachable', `cannot reach ${where}: ${lastLine(text)}`, {
+      hint: 'check the context (futuswarm context list) and that the manager is up',
+    });
+  }
+  return new FutuswarmError('protocol', `the connection to ${where} ended without an answer (ssh exit code ${code ?? 'signal'})${text ? `: ${lastLine(text)}` : ''}`, {
+    hint: 'run again with -v to see ssh diagnostics',
+    details: { stderr: text.slice(-2000) },
+  });
+}
+
+function lastLine(text: string): string {
+  return text.split('\n').filter((l) => l.trim() !== '').pop() ?? text;
+}
