@@ -37,10 +37,10 @@ export async function loadAgentConfig(path = agentConfigPath()): Promise<AgentCo
       hint: 'an admin must install it on the manager (see templates/agent.yaml.example)',
     });
   }
-  const { parse } = await import('yaml');
+  const { default: YAML } = await import('yaml');
   let data: unknown;
   try {
-    data = parse(text);
+    data = YAML.parse(text);
   } catch (e) {
     throw new FutuswarmError('config', `${path} is not valid YAML: ${(e as Error).message}`);
   }

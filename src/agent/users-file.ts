@@ -21,8 +21,8 @@ export async function loadUsersFile(path: string): Promise<UsersFile> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { users: {} };
     throw new FutuswarmError('config', `cannot read the users file ${path}: ${(e as Error).message}`);
   }
-  const { parse } = await import('yaml');
-  return parseWith(usersFileSchema, parse(text) ?? { users: {} }, `users file ${path}`, { code: 'config' });
+  const { default: YAML } = await import('yaml');
+  return parseWith(usersFileSchema, YAML.parse(text) ?? { users: {} }, `users file ${path}`, { code: 'config' });
 }
 
 /** The person whose key is `type base64`, comparing type and key material (not comments). */

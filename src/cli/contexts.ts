@@ -47,10 +47,10 @@ export class ContextStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { contexts: {} };
       throw new FutuswarmError('config', `cannot read ${this.path}: ${(e as Error).message}`);
     }
-    const { parse } = await import('yaml');
+    const { default: YAML } = await import('yaml');
     let data: unknown;
     try {
-      data = parse(text) ?? {};
+      data = YAML.parse(text) ?? {};
     } catch (e) {
       throw new FutuswarmError('config', `${this.path} is not valid YAML: ${(e as Error).message}`, { hint: 'fix or delete the file' });
     }
@@ -58,10 +58,10 @@ export class ContextStore {
   }
 
   async write(file: ContextsFile): Promise<void> {
-    const { stringify } = await import('yaml');
+    const { default: YAML } = await import('yaml');
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, stringify(file), { mode: 0o600 });
+    writeFileSync(tmp, YAML.stringify(file), { mode: 0o600 });
     renameSync(tmp, this.path);
   }
 

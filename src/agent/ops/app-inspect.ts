@@ -13,12 +13,11 @@ export default defineOp({
     if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
     const tasks = await docker.listTasks(service.id);
     const cluster = { name: ctx.config.cluster, domain: ctx.config.domain, network: ctx.config.network };
-    const live = tasks.filter((t) => t.desiredState === 'running' || t.state === 'running');
     return {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
       image: service.image.split('@')[0] ?? service.image,
-      replicas: { running: live.filter((t) => t.state === 'running').length, desired: service.replicas },
+      replicas: { running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
       settings: readSettingsLabel(service.labels),
       url: appUrl(args.app, cluster),
       domains: [`${args.app}.${cluster.domain}`],

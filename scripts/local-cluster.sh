@@ -1,0 +1,483 @@
+#!/usr/bin/env bash
+# Turns this machine into a one-node futuswarm cluster: Docker in swarm mode, the agent
+# installed as on a real manager, a private sshd on loopback for the shared `futuswarm`
+# account, moto as the AWS endpoint, and a few sample images made offline.
+#
+#   bash scripts/local-cluster.sh up       install / start what is missing (idempotent)
+#   bash scripts/local-cluster.sh down     stop our sshd and moto, remove futuswarm app services
+#   bash scripts/local-cluster.sh status   show what runs
+#
+# Environment:
+#   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
+#   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
+#   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
+#   FUTUSWARM_AGENT_JS   agent bundle to install (default <repo>/dist/agent.js)
+#
+# Must run as root. Needs no terminal: CI runs it on fresh Debian 12 machines.
+# `down` leaves dockerd and the swarm running; they are shared with everything else here.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+SSH_PORT=${FUTUSWARM_SSH_PORT:-2222}
+MOTO_PORT=${FUTUSWARM_MOTO_PORT:-5055}
+CACHE=${FUTUSWARM_CACHE:-$HOME/.cache/futuswarm}
+AGENT_JS=${FUTUSWARM_AGENT_JS:-$ROOT/dist/agent.js}
+CLIENT_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local
+
+PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql)
+ACCOUNT=futuswarm
+ACCOUNT_HOME=/var/lib/futuswarm
+PREFIX=/opt/futuswarm
+AGENT_CMD=$PREFIX/bin/futuswarm-agent
+ETC=/etc/futuswarm
+SSHD_DIR=$ETC/sshd
+SSHD_CONFIG=$SSHD_DIR/sshd_config
+SSHD_HOST_KEY=$SSHD_DIR/ssh_host_ed25519_key
+SSHD_PID=/run/futuswarm-sshd.pid
+SSHD_LOG=/var/log/futuswarm-sshd.log
+DOCKERD_LOG=/var/log/futuswarm-dockerd.log
+MOTO_PID=/run/futuswarm-moto.pid
+MOTO_LOG=/var/log/futuswarm-moto.log
+VENV=$CACHE/venv
+LOCK=/run/lock/futuswarm-local-cluster.lock
+IMAGE_LABEL=futuswarm.sample
+APP_LABEL=futuswarm.app
+
+say() { printf '› %s\n' "$*"; }
+die() { printf 'local-cluster: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- helpers
+
+# write_file DEST MODE OWNER:GROUP < content — replaces DEST only when the content differs.
+# Returns 0 when the file was written, 1 when it was already up to date.
+write_file() {
+  local dest=$1 mode=$2 owner=$3 tmp
+  tmp=$(mktemp)
+  cat >"$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    chmod "$mode" "$dest"; chown "$owner" "$dest"
+    return 1
+  fi
+  install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$dest" || die "cannot write $dest"
+  rm -f "$tmp"
+  return 0
+}
+
+# copy_file SRC DEST MODE — copies (root-owned) only when the content differs.
+copy_file() {
+  local src=$1 dest=$2 mode=$3
+  if [ -f "$dest" ] && cmp -s "$src" "$dest"; then
+    chmod "$mode" "$dest"; chown root:root "$dest"
+    return 1
+  fi
+  install -m "$mode" -o root -g root "$src" "$dest.new" && mv -f "$dest.new" "$dest" ||
+    die "cannot install $dest"
+  return 0
+}
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# pid_is FILE WORD — the process in FILE is alive and its command line contains WORD.
+pid_is() {
+  local cmdline
+  pid_alive "$1" && cmdline=$(tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" 2>/dev/null) &&
+    [[ $cmdline == *"$2"* ]]
+}
+
+docker_up() { docker info >/dev/null 2>&1; }
+
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+
+# apt-get update, waiting for another apt run (an unattended upgrade, a parallel install).
+apt_update() {
+  local out tries=0
+  out=$(mktemp)
+  until apt-get -o DPkg::Lock::Timeout=600 update -q >"$out" 2>&1; do
+    if grep -q 'Could not get lock' "$out" && [ $((tries += 1)) -lt 120 ]; then
+      sleep 5
+      continue
+    fi
+    cat "$out" >&2; rm -f "$out"
+    die "apt-get update failed"
+  done
+  rm -f "$out"
+}
+
+stop_pidfile() { # stop_pidfile FILE WORD NAME
+  local file=$1 word=$2 name=$3 pid i
+  if ! pid_is "$file" "$word"; then
+    say "$name not running"
+    rm -f "$file"
+    return
+  fi
+  pid=$(cat "$file")
+  say "stopping $name (pid $pid)"
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
+  rm -f "$file"
+}
+
+# ---------------------------------------------------------------- steps of `up`
+
+preflight() {
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  [ -f "$AGENT_JS" ] || die "$AGENT_JS not found: run 'npm run build' first"
+  [ -x "$ROOT/node_modules/node/bin/node" ] ||
+    die "$ROOT/node_modules/node/bin/node not found: run 'npm ci' first (the agent needs Node 24)"
+  [ -f "$ROOT/templates/sshd_config.futuswarm" ] || die "templates/sshd_config.futuswarm missing"
+}
+
+ensure_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "packages already installed"
+    return
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_update
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q "${missing[@]}" >/dev/null
+}
+
+ensure_dockerd() {
+  if docker_up; then
+    say "dockerd already running"
+    return
+  fi
+  local pid i
+  if pid_is /var/run/docker.pid dockerd; then
+    pid=$(cat /var/run/docker.pid)
+    say "dockerd (pid $pid) is starting, waiting"
+  else
+    say "starting dockerd"
+    setsid dockerd >"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
+    pid=$!
+  fi
+  for i in $(seq 60); do
+    docker_up && return
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  cat "$DOCKERD_LOG" >&2 || true
+  die "dockerd did not start (log: $DOCKERD_LOG)"
+}
+
+ensure_swarm() {
+  if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" = active ]; then
+    say "swarm already active"
+    return
+  fi
+  say "initialising swarm on 127.0.0.1"
+  docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+}
+
+ensure_account() {
+  if getent passwd "$ACCOUNT" >/dev/null; then
+    say "user $ACCOUNT exists"
+  else
+    say "creating user $ACCOUNT"
+    useradd --system --user-group --home-dir "$ACCOUNT_HOME" --create-home --shell /bin/sh "$ACCOUNT"
+  fi
+  # Without PAM, sshd treats a "!" password as a locked account and refuses key logins too.
+  case "$(getent shadow "$ACCOUNT" | cut -d: -f2)" in
+    '!'*) usermod -p '*' "$ACCOUNT" ;;
+  esac
+  [[ " $(id -nG "$ACCOUNT") " == *" docker "* ]] || usermod -aG docker "$ACCOUNT"
+}
+
+install_agent() {
+  local changed=()
+  install -d -m 755 -o root -g root "$PREFIX" "$PREFIX/bin" "$PREFIX/lib"
+  copy_file "$ROOT/node_modules/node/bin/node" "$PREFIX/bin/node" 755 && changed+=(node)
+  copy_file "$AGENT_JS" "$PREFIX/lib/agent.js" 644 && changed+=(agent.js)
+  # The bundle is ESM; tell Node so instead of letting it guess.
+  printf '{ "type": "module" }\n' | write_file "$PREFIX/lib/package.json" 644 root:root &&
+    changed+=(package.json)
+  write_file "$AGENT_CMD" 755 root:root <<EOF && changed+=(futuswarm-agent)
+#!/bin/sh
+set -a; [ -r $ETC/agent.env ] && . $ETC/agent.env; set +a
+exec $PREFIX/bin/node $PREFIX/lib/agent.js "\$@"
+EOF
+  if [ ${#changed[@]} -eq 0 ]; then
+    say "agent up to date in $PREFIX"
+  else
+    say "installed ${changed[*]} in $PREFIX"
+  fi
+}
+
+write_agent_config() {
+  local changed=()
+  install -d -m 750 -o root -g "$ACCOUNT" "$ETC"
+  write_file "$ETC/agent.yaml" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.yaml)
+cluster: local
+domain: apps.local.test
+network: futuswarm-proxy
+agentCommand: $AGENT_CMD
+usersFile: $ETC/users.yaml
+EOF
+  write_file "$ETC/agent.env" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.env)
+AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+AWS_REGION=eu-north-1
+AWS_ACCESS_KEY_ID=testing
+AWS_SECRET_ACCESS_KEY=testing
+EOF
+  if [ ${#changed[@]} -eq 0 ]; then say "$ETC up to date"; else say "wrote ${changed[*]} in $ETC"; fi
+}
+
+ensure_client_key() {
+  install -d -m 700 "$CLIENT_DIR"
+  if [ -f "$CLIENT_DIR/id_ed25519" ]; then
+    say "client key exists: $CLIENT_DIR/id_ed25519"
+  else
+    say "creating client key $CLIENT_DIR/id_ed25519"
+    ssh-keygen -q -t ed25519 -N '' -C "futuswarm-local-admin" -f "$CLIENT_DIR/id_ed25519" </dev/null
+  fi
+  local pub
+  pub=$(cut -d' ' -f1,2 "$CLIENT_DIR/id_ed25519.pub")
+  # Other users may be added to the file by hand or by tests; keep it while admin's key is in it.
+  if [ -f "$ETC/users.yaml" ] && grep -qF -- "$pub" "$ETC/users.yaml"; then
+    chown "root:$ACCOUNT" "$ETC/users.yaml"; chmod 640 "$ETC/users.yaml"
+    return
+  fi
+  say "writing $ETC/users.yaml (admin)"
+  write_file "$ETC/users.yaml" 640 "root:$ACCOUNT" <<EOF || true
+users:
+  admin:
+    keys:
+      - $pub
+EOF
+}
+
+sshd_config_text() {
+  cat <<EOF
+# Private sshd of the local futuswarm cluster (scripts/local-cluster.sh). Do not edit.
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $SSHD_HOST_KEY
+PidFile $SSHD_PID
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile none
+AllowUsers $ACCOUNT
+UsePAM no
+MaxStartups 100:30:200
+MaxSessions 50
+
+EOF
+  # The template's Match block, without its explanatory header.
+  sed -n '/^Match /,$p' "$ROOT/templates/sshd_config.futuswarm" | sed "s#{{agentCommand}}#$AGENT_CMD#g"
+}
+
+ensure_sshd() {
+  local changed=0
+  install -d -m 755 -o root -g root "$SSHD_DIR" /run/sshd
+  if [ ! -f "$SSHD_HOST_KEY" ]; then
+    ssh-keygen -q -t ed25519 -N '' -C futuswarm-local -f "$SSHD_HOST_KEY" </dev/null
+    changed=1
+  fi
+  local new
+  new=$(mktemp)
+  sshd_config_text >"$new"
+  /usr/sbin/sshd -t -f "$new" || { rm -f "$new"; die "generated sshd config is invalid"; }
+  write_file "$SSHD_CONFIG" 644 root:root <"$new" && changed=1
+  rm -f "$new"
+
+  if pid_is "$SSHD_PID" "$SSHD_CONFIG"; then
+    if [ "$changed" = 1 ]; then
+      say "sshd config changed, reloading sshd on 127.0.0.1:$SSH_PORT"
+      kill -HUP "$(cat "$SSHD_PID")"
+      sleep 0.5
+    else
+      say "sshd already running on 127.0.0.1:$SSH_PORT"
+      changed=keep
+    fi
+  else
+    listening "$SSH_PORT" && die "127.0.0.1:$SSH_PORT is taken by another program (set FUTUSWARM_SSH_PORT)"
+    say "starting sshd on 127.0.0.1:$SSH_PORT"
+    /usr/sbin/sshd -f "$SSHD_CONFIG" -E "$SSHD_LOG" 9>&-
+  fi
+  if [ "$changed" != keep ]; then
+    local i
+    for i in $(seq 50); do listening "$SSH_PORT" && break; sleep 0.1; done
+    listening "$SSH_PORT" || { tail -n 20 "$SSHD_LOG" >&2; die "sshd is not listening on $SSH_PORT"; }
+  fi
+
+  printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$SSHD_HOST_KEY.pub")" |
+    write_file "$CLIENT_DIR/known_hosts" 644 "$(id -un):$(id -gn)" || true
+}
+
+moto_answers() {
+  "$VENV/bin/python" - "$MOTO_PORT" <<'EOF' 2>/dev/null
+import sys, urllib.request
+urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json", timeout=2).read()
+EOF
+}
+
+ensure_moto() {
+  if listening "$MOTO_PORT"; then
+    say "moto already listening on 127.0.0.1:$MOTO_PORT"
+    return
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating virtualenv $VENV"
+    mkdir -p "$CACHE"
+    # Debian's interpreter, not whatever python3 comes first on PATH (pyenv shims and the like).
+    /usr/bin/python3 -m venv "$VENV"
+  fi
+  if [ ! -x "$VENV/bin/moto_server" ]; then
+    say "installing moto into $VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5.1.5'
+  fi
+  say "starting moto on 127.0.0.1:$MOTO_PORT"
+  MOTO_ACM_VALIDATION_WAIT=0 setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
+    >"$MOTO_LOG" 2>&1 </dev/null 9>&- &
+  echo $! >"$MOTO_PID"
+  local i
+  for i in $(seq 100); do
+    moto_answers && return
+    kill -0 "$(cat "$MOTO_PID")" 2>/dev/null || break
+    sleep 0.2
+  done
+  cat "$MOTO_LOG" >&2
+  die "moto did not start (log: $MOTO_LOG)"
+}
+
+# ensure_image TAG TITLE HEALTHZ(yes|no) CMD-JSON — a busybox root filesystem, imported offline
+# (no registry is needed). Existing images are kept; new ones are added to BUILT.
+BUILT=()
+ensure_image() {
+  local tag=$1 title=$2 healthz=$3 cmd=$4 dir applet
+  docker image inspect "$tag" >/dev/null 2>&1 && return
+  dir=$(mktemp -d)
+  mkdir -p "$dir/bin" "$dir/www" "$dir/tmp" "$dir/etc"
+  chmod 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  # Links for every applet (sh, ls, nc …), pointing at /bin/busybox inside the image.
+  /bin/busybox --list-full | while read -r applet; do
+    [ -e "$dir/$applet" ] && continue
+    mkdir -p "$dir/$(dirname "$applet")"
+    ln -s /bin/busybox "$dir/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+  printf '<!doctype html>\n<title>%s</title>\n<h1>%s</h1>\n' "$title" "$title" >"$dir/www/index.html"
+  if [ "$healthz" = yes ]; then printf 'ok\n' >"$dir/www/healthz"; fi
+  tar -C "$dir" --numeric-owner --owner=0 --group=0 -cf - . |
+    docker import \
+      --change "CMD $cmd" \
+      --change 'EXPOSE 8000' \
+      --change "LABEL $IMAGE_LABEL=true" \
+      --change "LABEL org.opencontainers.image.title=\"$title\"" \
+      - "$tag" >/dev/null
+  rm -rf "$dir"
+  BUILT+=("$tag")
+}
+
+ensure_images() {
+  [[ $'\n'$(/bin/busybox --list)$'\n' == *$'\nhttpd\n'* ]] || die "/bin/busybox has no httpd applet"
+  local httpd='["/bin/busybox","httpd","-f","-v","-p","8000","-h","/www"]'
+  local fail='["/bin/busybox","sh","-c","echo starting; echo fatal: no config >&2; exit 1"]'
+  ensure_image localhost/hello:1 'hello v1' yes "$httpd"
+  ensure_image localhost/hello:2 'hello v2' yes "$httpd"
+  # v3 serves its page but has no /healthz: health-gated deploys of it must fail.
+  ensure_image localhost/hello:3 'hello v3' no "$httpd"
+  ensure_image localhost/broken:1 'broken v1' no "$fail"
+  if [ ${#BUILT[@]} -eq 0 ]; then say "sample images present"; else say "built ${BUILT[*]}"; fi
+}
+
+summary() {
+  local images
+  images=$(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')
+  cat <<EOF
+
+local cluster ready
+  ssh          futuswarm@127.0.0.1 port $SSH_PORT (you are user "admin")
+  identity     $CLIENT_DIR/id_ed25519
+  known_hosts  $CLIENT_DIR/known_hosts
+  domain       apps.local.test (network futuswarm-proxy)
+  agent        $AGENT_CMD, config $ETC/agent.yaml
+  aws (moto)   http://127.0.0.1:$MOTO_PORT, region eu-north-1
+  images       $images
+  context      futuswarm context add local --host 127.0.0.1 --port $SSH_PORT --domain apps.local.test \\
+                 --identity-file $CLIENT_DIR/id_ed25519 --known-hosts-file $CLIENT_DIR/known_hosts --use
+EOF
+}
+
+# ---------------------------------------------------------------- commands
+
+# Runs of up/down are serialised with a lock on fd 9; daemons started here must not inherit it.
+cmd_up() {
+  preflight
+  mkdir -p "$(dirname "$LOCK")"
+  exec 9>"$LOCK"
+  flock 9
+  ensure_packages
+  ensure_dockerd
+  ensure_swarm
+  ensure_account
+  install_agent
+  write_agent_config
+  ensure_client_key
+  ensure_sshd
+  ensure_moto
+  ensure_images
+  summary
+}
+
+cmd_down() {
+  [ "$(id -u)" = 0 ] || die "must run as root"
+  mkdir -p "$(dirname "$LOCK")"
+  exec 9>"$LOCK"
+  flock 9
+  stop_pidfile "$SSHD_PID" "$SSHD_CONFIG" sshd
+  stop_pidfile "$MOTO_PID" moto_server moto
+  if docker_up; then
+    local ids
+    ids=$(docker service ls -q --filter "label=$APP_LABEL")
+    if [ -n "$ids" ]; then
+      say "removing $(wc -w <<<"$ids") app service(s)"
+      # shellcheck disable=SC2086
+      docker service rm $ids >/dev/null
+    else
+      say "no app services"
+    fi
+  fi
+  say "dockerd and the swarm keep running"
+}
+
+cmd_status() {
+  if docker_up; then
+    say "dockerd running ($(docker version --format '{{.Server.Version}}')), swarm $(docker info --format '{{.Swarm.LocalNodeState}}')"
+    say "app services: $(docker service ls -q --filter "label=$APP_LABEL" | wc -l)"
+    say "sample images: $(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')"
+  else
+    say "dockerd not running"
+  fi
+  if pid_is "$SSHD_PID" "$SSHD_CONFIG"; then
+    say "sshd running (pid $(cat "$SSHD_PID")) on 127.0.0.1:$SSH_PORT"
+  else
+    say "sshd not running"
+  fi
+  if pid_is "$MOTO_PID" moto_server; then
+    say "moto running (pid $(cat "$MOTO_PID")) on 127.0.0.1:$MOTO_PORT"
+  elif listening "$MOTO_PORT"; then
+    say "something else listens on 127.0.0.1:$MOTO_PORT (used as moto)"
+  else
+    say "moto not running"
+  fi
+  if [ -x "$AGENT_CMD" ]; then say "agent installed: $AGENT_CMD"; else say "agent not installed"; fi
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { describeFailedTasks, judgeRollout, type ObservedTask, type RolloutObservation } from '../../src/core/rollout.ts';
+
+const now = 1_000_000;
+const task = (over: Partial<ObservedTask>): ObservedTask => ({
+  id: 'abcdefabcdef0123',
+  state: 'running',
+  desiredState: 'running',
+  release: '2',
+  error: undefined,
+  message: 'started',
+  exitCode: undefined,
+  since: now - 10_000,
+  ...over,
+});
+const base: RolloutObservation = { release: '2', desiredReplicas: 2, rolling: false, updateState: undefined, updateMessage: undefined, tasks: [], now, monitorMs: 5000 };
+
+describe('judgeRollout', () => {
+  it('waits while tasks start', () => {
+    assert.deepEqual(judgeRollout({ ...base, tasks: [task({ state: 'starting' }), task({ id: 'b' })] }), { status: 'waiting', running: 1, desired: 2 });
+  });
+  it('waits until new tasks have run for the monitor window', () => {
+    const fresh = [task({ since: now - 1000 }), task({ id: 'b' })];
+    assert.equal(judgeRollout({ ...base, tasks: fresh }).status, 'waiting');
+    assert.deepEqual(judgeRollout({ ...base, tasks: [task({}), task({ id: 'b' })] }), { status: 'converged', running: 2 });
+  });
+  it('a new service whose tasks keep failing has failed', () => {
+    const v = judgeRollout({ ...base, tasks: [task({ state: 'failed', error: 'task: non-zero exit (1)', exitCode: 1 }), task({ id: 'b', state: 'failed', exitCode: 1 })] });
+    assert.equal(v.status, 'failed');
+    assert.equal(v.status === 'failed' && v.rolledBack, false);
+  });
+  it('a rejected task (e.g. no such image) fails at once', () => {
+    assert.equal(judgeRollout({ ...base, tasks: [task({ state: 'rejected', error: 'No such image: x' })] }).status, 'failed');
+  });
+  it('during a rolling update, failures are left to Swarm until it rolls back', () => {
+    const tasks = [task({ state: 'failed' }), task({ id: 'b', state: 'failed' }), task({ id: 'old', release: '1' })];
+    assert.equal(judgeRollout({ ...base, rolling: true, updateState: 'updating', tasks }).status, 'waiting');
+    assert.equal(judgeRollout({ ...base, rolling: true, updateState: 'rollback_started', tasks }).status, 'waiting');
+    const done = judgeRollout({ ...base, rolling: true, updateState: 'rollback_completed', updateMessage: 'rollback completed', tasks });
+    assert.deepEqual(done.status === 'failed' && [done.reason, done.rolledBack, done.failedTasks.length], ['rollback completed', true, 2]);
+  });
+  it('a rolling update converges when Swarm completes it and no old task runs', () => {
+    const mixed = [task({}), task({ id: 'b' }), task({ id: 'old', release: '1' })];
+    assert.equal(judgeRollout({ ...base, rolling: true, updateState: 'completed', tasks: mixed }).status, 'waiting');
+    assert.equal(judgeRollout({ ...base, rolling: true, updateState: 'updating', tasks: mixed.slice(0, 2) }).status, 'waiting');
+    assert.equal(judgeRollout({ ...base, rolling: true, updateState: 'completed', tasks: mixed.slice(0, 2) }).status, 'converged');
+  });
+  it('zero replicas converge when nothing runs', () => {
+    assert.deepEqual(judgeRollout({ ...base, desiredReplicas: 0 }), { status: 'converged', running: 0 });
+  });
+});
+
+describe('describeFailedTasks', () => {
+  it('names the task, its state, the error and the exit code', () => {
+    assert.deepEqual(describeFailedTasks([task({ state: 'failed', error: 'task: non-zero exit (1)', exitCode: 1 })]), ['task abcdefabcdef failed: task: non-zero exit (1) (exit code 1)']);
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildServiceSpec, canonicalJson, LABEL, specHash, templateHash, type AppSettings } from '../../src/core/service-spec.ts';
+
+const cluster = { name: 'prod', domain: 'apps.example.com', network: 'futuswarm-proxy' };
+const timing = { monitorSeconds: 5, stopGraceSeconds: 10 };
+const settings: AppSettings = { port: 8080, replicas: 2 };
+
+describe('buildServiceSpec', () => {
+  it('builds the whole spec as data', () => {
+    const spec = buildServiceSpec('shop', { ...settings, limits: { cpus: 0.5, memoryMb: 256 } }, { number: 7, image: 'acme/shop:1.4', env: { B: '2', A: '1' } }, cluster, timing);
+    const { [LABEL.specHash]: hash, [LABEL.templateHash]: tHash, ...labels } = spec.Labels;
+    assert.match(hash ?? '', /^[0-9a-f]{16}$/);
+    assert.match(tHash ?? '', /^[0-9a-f]{16}$/);
+    assert.deepEqual(labels, {
+      'futuswarm.app': 'shop',
+      'futuswarm.release': '7',
+      'futuswarm.image': 'acme/shop:1.4',
+      'futuswarm.settings': '{"limits":{"cpus":0.5,"memoryMb":256},"port":8080,"replicas":2}',
+      'traefik.enable': 'true',
+      'traefik.swarm.network': 'futuswarm-proxy',
+      'traefik.http.routers.shop.rule': 'Host(`shop.apps.example.com`)',
+      'traefik.http.routers.shop.service': 'shop',
+      'traefik.http.services.shop.loadbalancer.server.port': '8080',
+    });
+    const { Labels: _labels, ...rest } = spec;
+    assert.deepEqual(rest, {
+      Name: 'shop',
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: 'acme/shop:1.4',
+          Labels: { 'futuswarm.app': 'shop', 'futuswarm.release': '7' },
+          Env: ['A=1', 'B=2'],
+          StopGracePeriod: 10_000_000_000,
+        },
+        Resources: { Limits: { NanoCPUs: 500_000_000, MemoryBytes: 268_435_456 } },
+        RestartPolicy: { Condition: 'any', Delay: 5_000_000_000, MaxAttempts: 0, Window: 0 },
+        Networks: [{ Target: 'futuswarm-proxy', Aliases: ['shop'] }],
+      },
+      Mode: { Replicated: { Replicas: 2 } },
+      UpdateConfig: { Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: 5_000_000_000, MaxFailureRatio: 0, Order: 'start-first' },
+      RollbackConfig: { Parallelism: 1, Delay: 0, FailureAction: 'pause', Monitor: 5_000_000_000, MaxFailureRatio: 0, Order: 'start-first' },
+      EndpointSpec: { Mode: 'dnsrr' },
+    });
+  });
+
+  it('sets no limits when none are given', () => {
+    const spec = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing);
+    assert.deepEqual(spec.TaskTemplate.Resources, { Limits: {} });
+  });
+
+  it('hashes ignore the release number, so a redeploy of the same thing is a no-op', () => {
+    const a = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing);
+    const b = buildServiceSpec('shop', settings, { number: 2, image: 'acme/shop:1', env: {} }, cluster, timing);
+    assert.equal(a.Labels[LABEL.specHash], b.Labels[LABEL.specHash]);
+    assert.equal(specHash(a), specHash(b));
+  });
+
+  it('a new image changes the task template; a new replica count does not', () => {
+    const base = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing);
+    const image = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:2', env: {} }, cluster, timing);
+    const scaled = buildServiceSpec('shop', { ...settings, replicas: 5 }, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing);
+    assert.notEqual(templateHash(base), templateHash(image));
+    assert.equal(templateHash(base), templateHash(scaled));
+    assert.notEqual(base.Labels[LABEL.specHash], scaled.Labels[LABEL.specHash]);
+  });
+
+  it('an environment change changes the template', () => {
+    const a = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:1', env: { A: '1' } }, cluster, timing);
+    const b = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:1', env: { A: '2' } }, cluster, timing);
+    assert.notEqual(templateHash(a), templateHash(b));
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and keeps array order', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [2, 1], c: null } }), '{"a":{"c":null,"d":[2,1]},"b":1}');
+  });
+});
