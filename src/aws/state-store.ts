@@ -3,6 +3,7 @@
  * uses. Every write is conditional: If-None-Match `*` to create, If-Match on the ETag that was
  * read to replace or delete. A failed precondition is a `conflict` error, nothing else.
  */
+import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { FutuswarmError } from '../core/errors.ts';
 
 export interface StoredObject {
@@ -151,8 +152,8 @@ function conflict(bucket: string, key: string, cause: unknown): FutuswarmError {
   });
 }
 
-/** The ObjectStore port over one S3 bucket. */
-export function s3ObjectStore(bucket: string, options: S3Options = {}): ObjectStore {
+/** The ObjectStore port over one S3 bucket. `pageSize` caps keys per list request (S3: 1000). */
+export function s3ObjectStore(bucket: string, options: S3Options & { pageSize?: number } = {}): ObjectStore {
   return {
     async get(key, getOptions = {}) {
       const { sdk, client } = await s3(options);
@@ -218,6 +219,7 @@ export function s3ObjectStore(bucket: string, options: S3Options = {}): ObjectSt
               Prefix: prefix,
               StartAfter: token === undefined ? listOptions.startAfter : undefined,
               ContinuationToken: token,
+              MaxKeys: options.pageSize,
             }),
           );
           for (const o of page.Contents ?? []) {
@@ -245,6 +247,7 @@ export function s3ObjectStore(bucket: string, options: S3Options = {}): ObjectSt
               Prefix: key,
               KeyMarker: keyMarker,
               VersionIdMarker: versionIdMarker,
+              MaxKeys: options.pageSize,
             }),
           );
           for (const v of page.Versions ?? []) {
@@ -318,7 +321,7 @@ export async function ensureStateBucket(bucket: string, options: StateBucketOpti
         new sdk.CreateBucketCommand({
           Bucket: bucket,
           // us-east-1 is the one region that must not be named.
-          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
         }),
       );
       created = true;
