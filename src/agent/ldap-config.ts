@@ -19,11 +19,23 @@ const dn = z
   .regex(/^[^\0-\x1f\x7f]+$/, 'must not contain control characters')
   .refine((s) => s.includes('='), 'must be a DN such as ou=people,dc=example,dc=com');
 
+/** Parentheses in filter values are escaped (\28, \29), so every literal one is structure. */
+function balanced(f: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '(') depth++;
+    else if (f[i] === ')') depth--;
+    if (depth < 0 || (depth === 0 && i < f.length - 1)) return false;
+  }
+  return depth === 0;
+}
+
 /** Filters come from the admin, not from users; they must still parse, so mistakes show up at load. */
 const filter = z
   .string()
-  .regex(/^\(.*\)$/s, 'must be an LDAP filter in parentheses, e.g. (objectClass=posixAccount)')
+  .regex(/^\(.*\)$/s, { message: 'must be an LDAP filter in parentheses, e.g. (objectClass=posixAccount)', abort: true })
   .refine((f) => {
+    if (!balanced(f)) return false;
     try {
       FilterParser.parseString(f);
       return true;
@@ -35,6 +47,9 @@ const filter = z
 const ldapUrl = z
   .string()
   .regex(/^ldaps?:\/\/(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?\/?$/, 'must be ldap://host[:port] or ldaps://host[:port]');
+
+const connectTimeoutMs = z.number().int().min(50).max(2000);
+const timeoutMs = z.number().int().min(100).max(4000);
 
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
@@ -69,25 +84,29 @@ export const ldapConfigSchema = z
     /** Members of this group (its groupNameAttribute value) are futuswarm admins. */
     adminGroup: z.string().min(1).max(256).optional(),
     /** sshd waits on every lookup: keep both short. */
-    connectTimeoutMs: z.number().int().min(50).max(2000).default(2000),
-    timeoutMs: z.number().int().min(100).max(4000).default(4000),
+    connectTimeoutMs: connectTimeoutMs.default(2000),
+    timeoutMs: timeoutMs.default(4000),
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const ldaps = c.url.startsWith('ldaps://');
     if (c.bindDn !== undefined && c.bindPasswordFile === undefined) problem('bindPasswordFile', 'is required with bindDn');
     if (c.bindPasswordFile !== undefined && c.bindDn === undefined) problem('bindDn', 'is required with bindPasswordFile');
-    if (ldaps && c.startTls) problem('startTls', 'must be false with ldaps:// (the connection is already TLS)');
-    // Whoever can change LDAP answers in transit can log in as anyone.
-    if (!ldaps && !c.startTls && !isLoopback(c.url)) {
-      problem('startTls', 'must be true for plain ldap:// to a remote host (or use ldaps://): keys and the bind password must not cross the network in clear');
+    // Refinements run even when a field failed; the URL rules need a URL.
+    if (ldapUrl.safeParse(c.url).success) {
+      const ldaps = c.url.startsWith('ldaps://');
+      if (ldaps && c.startTls) problem('startTls', 'must be false with ldaps:// (the connection is already TLS)');
+      // Whoever can change LDAP answers in transit can log in as anyone.
+      if (!ldaps && !c.startTls && !isLoopback(c.url)) {
+        problem('startTls', 'must be true for plain ldap:// to a remote host (or use ldaps://): keys and the bind password must not cross the network in clear');
+      }
+      if (!ldaps && !c.startTls && c.tlsCaFile !== undefined) problem('tlsCaFile', 'is only used with ldaps:// or startTls: true');
     }
-    if (!ldaps && !c.startTls && c.tlsCaFile !== undefined) problem('tlsCaFile', 'is only used with ldaps:// or startTls: true');
     if (c.adminGroup !== undefined && c.groupBaseDn === undefined) problem('groupBaseDn', 'is required with adminGroup');
     if (c.groupBaseDn !== undefined && c.groupMemberAttribute === null && c.groupMemberUidAttribute === null) {
       problem('groupMemberAttribute', 'groupMemberAttribute and groupMemberUidAttribute must not both be null');
     }
-    if (c.connectTimeoutMs > c.timeoutMs) problem('connectTimeoutMs', 'must not exceed timeoutMs');
+    const timeoutsValid = connectTimeoutMs.safeParse(c.connectTimeoutMs).success && timeoutMs.safeParse(c.timeoutMs).success;
+    if (timeoutsValid && c.connectTimeoutMs > c.timeoutMs) problem('connectTimeoutMs', 'must not exceed timeoutMs');
   });
 export type LdapConfig = z.output<typeof ldapConfigSchema>;
 

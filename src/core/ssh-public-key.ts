@@ -32,8 +32,8 @@ export const sshKeyType = z.enum(SSH_KEY_TYPES, { error: 'must be a supported SS
 
 export const sshKeyBase64 = z
   .string()
-  .max(MAX_BASE64_LENGTH, `must be at most ${MAX_BASE64_LENGTH} characters`)
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
+  .max(MAX_BASE64_LENGTH, { message: `must be at most ${MAX_BASE64_LENGTH} characters`, abort: true })
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'must be base64', abort: true })
   .refine((s) => s.length % 4 === 0 && Buffer.from(s, 'base64').toString('base64') === s, 'must be canonical base64');
 
 /** The type name inside the blob: every SSH public key blob starts with string(type). */

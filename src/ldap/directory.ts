@@ -152,13 +152,17 @@ async function withDirectory<T>(cfg: LdapConfig, work: (client: Client) => Promi
 }
 
 async function readBindPassword(path: string): Promise<string> {
+  let password: string;
   try {
-    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+    password = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
   } catch (e) {
     throw new FutuswarmError('config', `cannot read the LDAP bind password file ${path}: ${(e as Error).message}`, {
       hint: "it must be readable by sshd's AuthorizedKeysCommandUser and the futuswarm user",
     });
   }
+  // A simple bind with an empty password is an unauthenticated bind that servers may accept.
+  if (password === '') throw new FutuswarmError('config', `the LDAP bind password file ${path} is empty`);
+  return password;
 }
 
 async function tlsOptionsFor(cfg: LdapConfig): Promise<ConnectionOptions | undefined> {
@@ -178,13 +182,18 @@ async function tlsOptionsFor(cfg: LdapConfig): Promise<ConnectionOptions | undef
 function translate(e: unknown, cfg: LdapConfig): FutuswarmError {
   if (isFutuswarmError(e)) return e;
   const err = e as { name?: unknown; code?: unknown; message?: unknown };
-  const message = (typeof err.message === 'string' && err.message !== '' ? err.message : String(e)).split('\n')[0]!;
-  const reason =
-    err.name === 'InvalidCredentialsError'
-      ? `bind as ${cfg.bindDn ?? 'anonymous'} refused (invalid credentials)`
-      : typeof err.code === 'string' && !message.includes(err.code)
-        ? `${err.code}: ${message}`
-        : message;
+  const message = (typeof err.message === 'string' ? err.message : String(e)).split('\n')[0]!.trim();
+  const who = cfg.bindDn ?? 'anonymous';
+  let reason: string;
+  if (typeof err.code === 'number') {
+    // ldapts result-code errors: NoSuchObjectError → "no such object (result 32)".
+    const name = typeof err.name === 'string' ? err.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : 'error';
+    reason = `${name} (result ${err.code})`;
+    if (err.code === 49) reason = `bind as ${who} refused (invalid credentials)`;
+    if (err.code === 32) reason += `: does baseDn/groupBaseDn exist, and may ${who} read it?`;
+  } else {
+    reason = typeof err.code === 'string' && !message.includes(err.code) ? `${err.code}: ${message}` : message;
+  }
   return new FutuswarmError('unavailable', `LDAP ${cfg.url}: ${reason}`, {
     hint: 'check that the directory server answers and the agent config ldap: section (url, bindDn, bindPasswordFile, baseDn)',
     cause: e,
