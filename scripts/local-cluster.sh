@@ -217,9 +217,16 @@ write_agent_config() {
   write_file "$ETC/agent.yaml" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.yaml)
 cluster: local
 domain: apps.local.test
+scheme: http
 network: futuswarm-proxy
 agentCommand: $AGENT_CMD
 usersFile: $ETC/users.yaml
+state:
+  bucket: futuswarm-local-state
+  kmsKeyId: alias/futuswarm-local
+deploy:
+  monitorSeconds: 3
+  stopGraceSeconds: 5
 EOF
   write_file "$ETC/agent.env" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.env)
 AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
@@ -228,6 +235,11 @@ AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 EOF
   if [ ${#changed[@]} -eq 0 ]; then say "$ETC up to date"; else say "wrote ${changed[*]} in $ETC"; fi
+}
+
+# The state bucket and KMS key in moto, as cluster:bootstrap makes them on AWS.
+ensure_state() {
+  say "$("$AGENT_CMD" state:ensure)"
 }
 
 ensure_client_key() {
@@ -427,6 +439,7 @@ cmd_up() {
   ensure_client_key
   ensure_sshd
   ensure_moto
+  ensure_state
   ensure_images
   summary
 }

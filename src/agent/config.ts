@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName } from '../core/names.ts';
+import type { ClusterInfo } from '../core/service-spec.ts';
+import { identityConfigShape } from './ldap-config.ts';
+import { proxyConfigSchema } from './proxy-config.ts';
 
 export const DEFAULT_AGENT_CONFIG_PATH = '/etc/futuswarm/agent.yaml';
 
@@ -10,7 +13,24 @@ export const agentConfigSchema = z.strictObject({
   /** Cluster name: part of every KMS encryption context and S3 object. */
   cluster: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and hyphens'),
   domain: domainName,
+  /** How apps are reached from outside: https behind the load balancer, http on a bare local cluster. */
+  scheme: z.enum(['https', 'http']).default('https'),
   network: z.string().min(1).default('futuswarm-proxy'),
+  /** The OS account everyone connects as; authorized-keys answers for no other. */
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('futuswarm'),
+  /** Where app state lives: one versioned, KMS-encrypted bucket per cluster. */
+  state: z.strictObject({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    kmsKeyId: z.string().min(1).describe('KMS key id, ARN or alias (alias/…)'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-north-1').optional(),
+  }),
+  /** People who may act on every app, besides members of the LDAP admin group. */
+  admins: z.array(z.string()).default([]),
+  locks: z
+    .strictObject({
+      ttlSeconds: z.number().int().min(30).max(86400).default(900),
+    })
+    .prefault({}),
   /** The command sshd runs for a recognised key (the agent itself, by absolute path). */
   agentCommand: z.string().regex(/^\/[\w./-]+$/, 'must be an absolute path').default('/usr/local/bin/futuswarm-agent'),
   usersFile: z.string().default('/etc/futuswarm/users.yaml'),
@@ -21,6 +41,9 @@ export const agentConfigSchema = z.strictObject({
       stopGraceSeconds: z.number().min(0).max(600).default(10),
     })
     .prefault({}),
+  /** Traefik on the managers (`admin proxy:deploy`). */
+  proxy: proxyConfigSchema.prefault({}),
+  ...identityConfigShape,
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 
@@ -45,4 +68,8 @@ export async function loadAgentConfig(path = agentConfigPath()): Promise<AgentCo
     throw new FutuswarmError('config', `${path} is not valid YAML: ${(e as Error).message}`);
   }
   return parseWith(agentConfigSchema, data, `agent config ${path}`, { code: 'config' });
+}
+
+export function clusterInfo(config: AgentConfig): ClusterInfo {
+  return { name: config.cluster, domain: config.domain, network: config.network, scheme: config.scheme };
 }

@@ -8,6 +8,7 @@ import { VERSION } from '../version.ts';
 const USAGE = `usage:
   futuswarm-agent authorized-keys <os-user> <key-type> <key>   (sshd AuthorizedKeysCommand %u %t %k)
   futuswarm-agent serve --user <name>                           (sshd forced command)
+  futuswarm-agent state:ensure                                  (create the state bucket and KMS key if missing)
   futuswarm-agent --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,10 +34,25 @@ async function main(argv: string[]): Promise<number> {
       }
       const { loadAgentConfig } = await import('./config.ts');
       const { serve } = await import('./serve.ts');
+      // The client may go away mid-deploy: finish the op and release the lock anyway.
+      process.stdout.on('error', () => undefined);
       return serve(user.data, () => loadAgentConfig(), {
         input: process.stdin,
         write: (line) => process.stdout.write(line),
       });
+    }
+    case 'state:ensure': {
+      const { loadAgentConfig } = await import('./config.ts');
+      const config = await loadAgentConfig();
+      const { ensureKeyAlias } = await import('../aws/kms.ts');
+      const { ensureStateBucket } = await import('../aws/state-store.ts');
+      const tags = { 'futuswarm:cluster': config.cluster };
+      const key = config.state.kmsKeyId.startsWith('alias/')
+        ? await ensureKeyAlias(config.state.kmsKeyId, { description: `futuswarm ${config.cluster} state`, tags })
+        : undefined;
+      const bucket = await ensureStateBucket(config.state.bucket, { ...(key ? { kmsKeyId: key.keyId } : {}), tags });
+      process.stdout.write(`state bucket ${config.state.bucket} ${bucket.created ? 'created' : 'exists'}; key ${config.state.kmsKeyId} ${key?.created ? 'created' : 'exists'}\n`);
+      return 0;
     }
     case '--version':
       process.stdout.write(`${VERSION}\n`);

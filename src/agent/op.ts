@@ -3,6 +3,7 @@ import type { Event } from '../protocol.ts';
 import type { Op, OpArgs } from '../protocol.ts';
 import type { AgentConfig } from './config.ts';
 import type { DockerEngine } from '../docker/engine.ts';
+import type { AppState } from './app-state.ts';
 
 export interface OpContext {
   /** The person on the other end, as sshd's forced command named them. */
@@ -11,14 +12,18 @@ export interface OpContext {
   progress(step: string, message: string): void;
   emit(event: Event): void;
   docker(): Promise<DockerEngine>;
+  /** The cluster's state store (S3 + KMS); created on first use. */
+  state(): Promise<AppState>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
 }
 
 export interface OpHandler<O extends Op> {
   op: O;
-  /** Mutating ops take the app's lock and leave an audit record. */
+  /** Mutating ops take the app's lock (unless `lock: false`) and leave an audit record. */
   mutating: boolean;
+  /** Whether serve() holds the app's deploy lock around the handler (default: mutating). */
+  lock?: boolean;
   handle(ctx: OpContext, args: OpArgs<O>): Promise<unknown>;
 }
 

@@ -3,11 +3,12 @@
  * validates it, runs the op and streams JSON-lines events back. Nothing else is accepted.
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
-import { isOp, OP_ARGS, requestSchema, type Event } from '../protocol.ts';
+import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from './config.ts';
 import type { DockerEngine } from '../docker/engine.ts';
-import type { OpContext } from './op.ts';
+import type { OpContext, OpHandler } from './op.ts';
 import { OP_HANDLERS } from './ops/index.ts';
+import type { AppState } from './app-state.ts';
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -36,15 +37,26 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     const config = await loadConfig();
     const handler = (await OP_HANDLERS[request.op]()).default;
     let engine: Promise<DockerEngine> | undefined;
+    let store: Promise<AppState> | undefined;
     const ctx: OpContext = {
       user,
       config,
       emit,
       progress: (step, message) => emit({ type: 'progress', step, message }),
       docker: () => (engine ??= import('../docker/engine.ts').then((m) => m.DockerEngine.connect())),
+      state: () => (store ??= openState(config)),
       signal: abort.signal,
     };
-    const data = await handler.handle(ctx, args as never);
+    const app = typeof (args as { app?: unknown }).app === 'string' ? (args as { app: string }).app : undefined;
+    const started = Date.now();
+    let data: unknown;
+    try {
+      data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds);
+    } catch (e) {
+      if (handler.mutating) await audit(ctx, request.op, app, args, started, e);
+      throw e;
+    }
+    if (handler.mutating) await audit(ctx, request.op, app, args, started, undefined);
     emit({ type: 'result', data: data ?? null });
     return 0;
   } catch (e) {
@@ -60,6 +72,58 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       ...(error.details !== undefined ? { details: error.details } : {}),
     });
     return 1;
+  }
+}
+
+async function openState(config: AgentConfig): Promise<AppState> {
+  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
+    import('./app-state.ts'),
+    import('../aws/state-store.ts'),
+    import('../aws/kms.ts'),
+  ]);
+  const region = config.state.region ? { region: config.state.region } : {};
+  return new AppState({ store: s3ObjectStore(config.state.bucket, region), keys: kmsKeyService(config.state.kmsKeyId, region), cluster: config.cluster });
+}
+
+/** Mutating ops on an app run under its deploy lock: two deploys never interleave. */
+async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown, app: string | undefined, lockWaitSeconds: number | undefined): Promise<unknown> {
+  if (!(handler.lock ?? handler.mutating) || app === undefined) return handler.handle(ctx, args as never);
+  const state = await ctx.state();
+  const lock = await state.acquireLock(app, {
+    user: ctx.user,
+    op: handler.op,
+    ttlSeconds: ctx.config.locks.ttlSeconds,
+    ...(lockWaitSeconds ? { waitSeconds: lockWaitSeconds } : {}),
+  });
+  const release = () => state.releaseLock(app, lock.token).catch(() => false);
+  // A dropped connection must not leave the lock behind until it expires.
+  const onHangup = () => void release().finally(() => process.exit(129));
+  process.once('SIGHUP', onHangup);
+  process.once('SIGTERM', onHangup);
+  try {
+    return await handler.handle(ctx, args as never);
+  } finally {
+    process.off('SIGHUP', onHangup);
+    process.off('SIGTERM', onHangup);
+    await release();
+  }
+}
+
+async function audit(ctx: OpContext, op: string, app: string | undefined, args: unknown, started: number, error: unknown): Promise<void> {
+  try {
+    const state = await ctx.state();
+    await state.appendAudit({
+      user: ctx.user,
+      op,
+      ...(app ? { app } : {}),
+      args: args as Record<string, unknown>,
+      result: error === undefined ? 'ok' : 'error',
+      ...(error !== undefined ? { code: isFutuswarmError(error) ? error.code : 'internal', message: (error as Error).message } : {}),
+      durationMs: Date.now() - started,
+    });
+  } catch (e) {
+    // The op's own outcome matters more than its audit record; the agent log keeps the miss.
+    process.stderr.write(`futuswarm-agent: could not write the audit record for ${op}: ${(e as Error).message}\n`);
   }
 }
 

@@ -25,7 +25,12 @@ export interface CommandContext {
    * Validate `args` as the agent will, then send the request to the chosen cluster's agent.
    * `flags` names the CLI flag behind each argument, for error messages.
    */
-  agent<O extends Op>(op: O, args: z.input<(typeof OP_ARGS)[O]>, flags?: Partial<Record<string, string>>): Promise<unknown>;
+  agent<O extends Op>(
+    op: O,
+    args: z.input<(typeof OP_ARGS)[O]>,
+    flags?: Partial<Record<string, string>>,
+    options?: { lockWaitSeconds?: number },
+  ): Promise<unknown>;
 }
 
 /** A handler's return value is the exit code (default 0). */
@@ -60,5 +65,14 @@ export function numberFlag(name: string): (value: string) => number {
   return (value) => {
     if (!/^\d+(\.\d+)?$/.test(value)) throw new FutuswarmError('invalid_input', `${name}: must be a number, got "${value}"`);
     return Number(value);
+  };
+}
+
+/** Parse a duration such as 90, 90s, 10m or 2h into seconds. */
+export function durationFlag(name: string): (value: string) => number {
+  return (value) => {
+    const m = /^(\d+)(s|m|h)?$/.exec(value);
+    if (!m) throw new FutuswarmError('invalid_input', `${name}: must be a duration such as 30s, 10m or 2h, got "${value}"`);
+    return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
   };
 }

@@ -60,13 +60,14 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
     io,
     globals,
     contexts,
-    async agent(op, args, flags) {
+    async agent(op, args, flags, options = {}) {
       const { validateArgs } = await import('./command.ts');
       const valid = validateArgs(op, args, flags);
       const { name, context } = await contexts.resolve(globals.context);
       io.debug(`context ${name}: ${context.user}@${context.host}:${context.port}`);
       const { callAgent } = await import('../ssh/agent-client.ts');
       return callAgent(context, op, valid as Record<string, unknown>, {
+        ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}),
         controlDir: join(cacheDir(), 'ssh'),
         onEvent(event) {
           if (event.type === 'progress') io.progress(event.message);

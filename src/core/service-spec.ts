@@ -9,18 +9,12 @@ export interface ClusterInfo {
   domain: string;
   /** Overlay network shared by apps and the proxy. */
   network: string;
+  scheme: 'https' | 'http';
 }
 
-export interface Resources {
-  cpus?: number;
-  memoryMb?: number;
-}
+import type { AppSettings, HealthSettings } from './app-settings.ts';
 
-export interface AppSettings {
-  port: number;
-  replicas: number;
-  limits?: Resources;
-}
+export type { AppSettings } from './app-settings.ts';
 
 export interface ReleaseInput {
   number: number;
@@ -45,6 +39,7 @@ export interface ServiceSpec {
       Labels: Record<string, string>;
       Env: string[];
       StopGracePeriod: number;
+      Healthcheck?: SwarmHealthcheck;
     };
     Resources: { Limits: { NanoCPUs?: number; MemoryBytes?: number } };
     RestartPolicy: { Condition: 'any' | 'on-failure' | 'none'; Delay: number; MaxAttempts: number; Window: number };
@@ -55,6 +50,14 @@ export interface ServiceSpec {
   UpdateConfig: UpdateOrRollbackConfig;
   RollbackConfig: UpdateOrRollbackConfig;
   EndpointSpec: { Mode: 'dnsrr' | 'vip' };
+}
+
+export interface SwarmHealthcheck {
+  Test: string[];
+  Interval: number;
+  Timeout: number;
+  Retries: number;
+  StartPeriod: number;
 }
 
 export interface UpdateOrRollbackConfig {
@@ -80,17 +83,52 @@ const NS_PER_SECOND = 1_000_000_000;
 const seconds = (s: number): number => Math.round(s * NS_PER_SECOND);
 
 export function appUrl(app: string, cluster: ClusterInfo): string {
-  return `http://${app}.${cluster.domain}`;
+  return `${cluster.scheme}://${app}.${cluster.domain}`;
+}
+
+/** Every host name the app answers to: <app>.<cluster domain> first, then its extra domains. */
+export function appHosts(app: string, settings: Pick<AppSettings, 'domains'>, cluster: ClusterInfo): string[] {
+  return [`${app}.${cluster.domain}`, ...settings.domains.filter((d) => d !== `${app}.${cluster.domain}`)];
 }
 
 /** Traefik v3 swarm-provider labels. They go on the service, never the container. */
 export function buildProxyLabels(app: string, settings: AppSettings, cluster: ClusterInfo): Record<string, string> {
-  return {
+  if (settings.internal) return { 'traefik.enable': 'false' };
+  const labels: Record<string, string> = {
     'traefik.enable': 'true',
     'traefik.swarm.network': cluster.network,
-    [`traefik.http.routers.${app}.rule`]: `Host(\`${app}.${cluster.domain}\`)`,
+    [`traefik.http.routers.${app}.rule`]: appHosts(app, settings, cluster).map((h) => `Host(\`${h}\`)`).join(' || '),
     [`traefik.http.routers.${app}.service`]: app,
     [`traefik.http.services.${app}.loadbalancer.server.port`]: String(settings.port),
+  };
+  if (settings.health?.path) {
+    // The proxy stops sending to a task that fails the same probe Swarm uses.
+    labels[`traefik.http.services.${app}.loadbalancer.healthcheck.path`] = settings.health.path;
+    labels[`traefik.http.services.${app}.loadbalancer.healthcheck.interval`] = `${settings.health.intervalSeconds}s`;
+    labels[`traefik.http.services.${app}.loadbalancer.healthcheck.timeout`] = `${settings.health.timeoutSeconds}s`;
+  }
+  return labels;
+}
+
+/**
+ * The Swarm health check for the app's settings, or undefined to keep the image's own.
+ * An HTTP path is probed with whatever the image has: curl, wget, or a bare nc.
+ */
+export function buildHealthcheck(health: HealthSettings | undefined, port: number): SwarmHealthcheck | undefined {
+  if (!health || (!health.cmd && !health.path)) return undefined;
+  const path = health.path ?? '/';
+  const t = health.timeoutSeconds;
+  const probe = health.cmd ?? [
+    `if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null --max-time ${t} 'http://127.0.0.1:${port}${path}';`,
+    `elif command -v nc >/dev/null 2>&1; then printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' | nc -w ${t} 127.0.0.1 ${port} | head -n 1 | grep -q ' 2[0-9][0-9] ';`,
+    `else wget -q -O /dev/null -T ${t} 'http://127.0.0.1:${port}${path}'; fi`,
+  ].join(' ');
+  return {
+    Test: ['CMD-SHELL', probe],
+    Interval: seconds(health.intervalSeconds),
+    Timeout: seconds(health.timeoutSeconds),
+    Retries: health.retries,
+    StartPeriod: seconds(health.startPeriodSeconds),
   };
 }
 
@@ -143,6 +181,8 @@ export function buildServiceSpec(
     // Task IPs, not a virtual IP: the proxy balances, and no IPVS is needed on the nodes.
     EndpointSpec: { Mode: 'dnsrr' },
   };
+  const healthcheck = buildHealthcheck(settings.health, settings.port);
+  if (healthcheck) spec.TaskTemplate.ContainerSpec.Healthcheck = healthcheck;
   spec.Labels[LABEL.templateHash] = templateHash(spec);
   spec.Labels[LABEL.specHash] = specHash(spec);
   return spec;

@@ -5,6 +5,10 @@
 import type Dockerode from 'dockerode';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
+import type { ProxyServiceSpec } from '../core/proxy-spec.ts';
+
+/** The service specs futuswarm builds: apps and the proxy. */
+export type AnyServiceSpec = ServiceSpec | ProxyServiceSpec;
 
 export interface ServiceInfo {
   id: string;
@@ -18,7 +22,9 @@ export interface ServiceInfo {
   updateStartedAt: string | undefined;
   createdAt: string;
   updatedAt: string;
-  raw: unknown;
+  /** The service's current spec as Docker reports it. */
+  spec: Record<string, unknown>;
+  forceUpdate: number;
 }
 
 export interface TaskInfo {
@@ -32,6 +38,10 @@ export interface TaskInfo {
   exitCode: number | undefined;
   containerId: string | undefined;
   release: string | undefined;
+  /** The task's container labels. */
+  labels: Record<string, string>;
+  /** The task's addresses (without prefix length), by network name. */
+  addresses: Record<string, string[]>;
   image: string;
   createdAt: string;
   updatedAt: string;
@@ -49,6 +59,7 @@ interface RawTask {
   UpdatedAt?: string;
   Spec?: { ContainerSpec?: { Image?: string; Labels?: Record<string, string> } };
   Status?: { State?: string; Message?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+  NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
 }
 
 export class DockerEngine {
@@ -95,12 +106,12 @@ export class DockerEngine {
     return list.map(toServiceInfo);
   }
 
-  async createService(spec: ServiceSpec): Promise<string> {
+  async createService(spec: AnyServiceSpec): Promise<string> {
     const created = await call(() => this.docker.createService(spec as unknown as Dockerode.CreateServiceOptions));
     return (created as unknown as { id?: string; ID?: string }).id ?? (created as unknown as { ID: string }).ID;
   }
 
-  async updateService(id: string, version: number, spec: ServiceSpec): Promise<void> {
+  async updateService(id: string, version: number, spec: AnyServiceSpec): Promise<void> {
     await call(() => this.docker.getService(id).update({ ...spec, version } as unknown as Dockerode.ServiceSpec & { version: number }));
   }
 
@@ -121,6 +132,26 @@ export class DockerEngine {
       return demuxLogLines(Buffer.isBuffer(data) ? data : Buffer.from(String(data ?? '')));
     } catch {
       return [];
+    }
+  }
+
+  /** This node's swarm node ID; undefined when it is not in a swarm. */
+  async swarmNodeId(): Promise<string | undefined> {
+    const info = (await call(() => this.docker.info())) as { Swarm?: { NodeID?: string } };
+    return info.Swarm?.NodeID || undefined;
+  }
+
+  /**
+   * A container's address on this node's docker_gwbridge: how processes on the node itself
+   * reach a swarm task's unpublished ports (overlay addresses are not routed to the host).
+   */
+  async bridgeAddress(containerId: string): Promise<string | undefined> {
+    try {
+      const net = (await this.docker.getNetwork('docker_gwbridge').inspect()) as { Containers?: Record<string, { IPv4Address?: string }> };
+      return net.Containers?.[containerId]?.IPv4Address?.split('/')[0] || undefined;
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw translate(e);
     }
   }
 
@@ -164,7 +195,8 @@ function toServiceInfo(s: Dockerode.Service): ServiceInfo {
     updateStartedAt: update?.StartedAt,
     createdAt: s.CreatedAt ?? '',
     updatedAt: s.UpdatedAt ?? '',
-    raw: s,
+    spec: spec as unknown as Record<string, unknown>,
+    forceUpdate: (spec.TaskTemplate as { ForceUpdate?: number } | undefined)?.ForceUpdate ?? 0,
   };
 }
 
@@ -182,6 +214,10 @@ function toTaskInfo(t: RawTask): TaskInfo {
     exitCode: status.ContainerStatus?.ExitCode,
     containerId: status.ContainerStatus?.ContainerID,
     release: labels?.Labels?.['futuswarm.release'],
+    labels: labels?.Labels ?? {},
+    addresses: Object.fromEntries(
+      (t.NetworksAttachments ?? []).map((a) => [a.Network?.Spec?.Name ?? '', (a.Addresses ?? []).map((addr) => addr.split('/')[0] ?? addr)]),
+    ),
     image: labels?.Image ?? '',
     createdAt: t.CreatedAt ?? '',
     updatedAt: t.UpdatedAt ?? '',

@@ -11,6 +11,7 @@ import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 
 export interface AgentCallOptions {
   controlDir: string;
+  lockWaitSeconds?: number;
   onEvent(event: Event): void;
   sshBinary?: string;
 }
@@ -19,7 +20,8 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
   mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
   const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args })}\n`);
+  const request = { v: PROTOCOL_VERSION, op, args, ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}) };
+  child.stdin.end(`${JSON.stringify(request)}\n`);
 
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildServiceSpec, canonicalJson, LABEL, specHash, templateHash, type AppSettings } from '../../src/core/service-spec.ts';
 
-const cluster = { name: 'prod', domain: 'apps.example.com', network: 'futuswarm-proxy' };
+const cluster = { name: 'prod', domain: 'apps.example.com', network: 'futuswarm-proxy', scheme: 'https' as const };
 const timing = { monitorSeconds: 5, stopGraceSeconds: 10 };
-const settings: AppSettings = { port: 8080, replicas: 2 };
+const settings: AppSettings = { port: 8080, replicas: 2, domains: [], internal: false };
 
 describe('buildServiceSpec', () => {
   it('builds the whole spec as data', () => {
@@ -16,7 +16,7 @@ describe('buildServiceSpec', () => {
       'futuswarm.app': 'shop',
       'futuswarm.release': '7',
       'futuswarm.image': 'acme/shop:1.4',
-      'futuswarm.settings': '{"limits":{"cpus":0.5,"memoryMb":256},"port":8080,"replicas":2}',
+      'futuswarm.settings': '{"domains":[],"internal":false,"limits":{"cpus":0.5,"memoryMb":256},"port":8080,"replicas":2}',
       'traefik.enable': 'true',
       'traefik.swarm.network': 'futuswarm-proxy',
       'traefik.http.routers.shop.rule': 'Host(`shop.apps.example.com`)',

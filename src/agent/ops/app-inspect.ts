@@ -1,6 +1,8 @@
 /** app.inspect: one app in detail: image, replicas, tasks and their states, routes, labels. */
 import { FutuswarmError } from '../../core/errors.ts';
-import { appUrl, LABEL } from '../../core/service-spec.ts';
+import { appSettingsSchema } from '../../core/app-settings.ts';
+import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
+import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
 import { readSettingsLabel } from '../settings.ts';
 
@@ -12,15 +14,17 @@ export default defineOp({
     const service = await docker.findService(args.app);
     if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
     const tasks = await docker.listTasks(service.id);
-    const cluster = { name: ctx.config.cluster, domain: ctx.config.domain, network: ctx.config.network };
+    const cluster = clusterInfo(ctx.config);
+    const stored = await (await ctx.state()).getSettings(args.app);
+    const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
     return {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
       image: service.image.split('@')[0] ?? service.image,
       replicas: { running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
-      settings: readSettingsLabel(service.labels),
+      settings,
       url: appUrl(args.app, cluster),
-      domains: [`${args.app}.${cluster.domain}`],
+      domains: settings?.internal ? [] : appHosts(args.app, settings ?? { domains: [] }, cluster),
       update: service.updateState ? { state: service.updateState, message: service.updateMessage ?? '' } : undefined,
       tasks: tasks.slice(-20).map((t) => ({
         id: t.id.slice(0, 12),

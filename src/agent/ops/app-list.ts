@@ -1,5 +1,6 @@
 /** app.list: every app on the cluster with its release and task counts. */
 import { appUrl, LABEL } from '../../core/service-spec.ts';
+import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
 
 export interface AppSummary {
@@ -18,7 +19,7 @@ export default defineOp({
   async handle(ctx) {
     const docker = await ctx.docker();
     const services = await docker.listServices(LABEL.app);
-    const cluster = { name: ctx.config.cluster, domain: ctx.config.domain, network: ctx.config.network };
+    const cluster = clusterInfo(ctx.config);
     const apps: AppSummary[] = await Promise.all(
       services.map(async (s) => {
         const tasks = await docker.listTasks(s.id);

@@ -1,4 +1,4 @@
-/** app.remove: stop the app's service and remove it. */
+/** app.remove: stop the app's service and remove it; with purge, its stored state too. */
 import { LABEL } from '../../core/service-spec.ts';
 import { defineOp } from '../op.ts';
 import { appNotFound } from './app-inspect.ts';
@@ -8,10 +8,19 @@ export default defineOp({
   mutating: true,
   async handle(ctx, args) {
     const docker = await ctx.docker();
+    const state = await ctx.state();
     const service = await docker.findService(args.app);
-    if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
-    ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
-    await docker.removeService(service.id);
-    return { app: args.app, removed: true };
+    const managed = service !== undefined && service.labels[LABEL.app] === args.app;
+    const stored = await state.getSettings(args.app);
+    if (!managed && !(args.purge && stored)) throw appNotFound(args.app);
+    if (managed) {
+      ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
+      await docker.removeService(service.id);
+    }
+    if (args.purge) {
+      const { deleted } = await state.purgeApp(args.app);
+      ctx.progress('purge', `deleted ${deleted} stored object version(s) of ${args.app}`);
+    }
+    return { app: args.app, removed: managed, purged: args.purge === true };
   },
 });

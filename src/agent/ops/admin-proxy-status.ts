@@ -1,0 +1,71 @@
+/** admin.proxy.status: the proxy's service and tasks, and every route it serves with its servers' health. */
+import { buildProxyServiceSpec, PROXY_LABEL } from '../../core/proxy-spec.ts';
+import { defineOp } from '../op.ts';
+import { locateProxy } from '../proxy-status.ts';
+
+export interface ProxyStatus {
+  deployed: boolean;
+  image?: string;
+  upToDate?: boolean;
+  update?: { state: string; message: string };
+  tasks: { id: string; node: string; state: string; desiredState: string; error?: string; since: string }[];
+  api: { reachable: boolean; url?: string; version?: string; reason?: string };
+  routes: { router: string; rule: string; service: string; status: string; serversUp: number; servers: number }[];
+}
+
+export default defineOp({
+  op: 'admin.proxy.status',
+  mutating: false,
+  async handle(ctx): Promise<ProxyStatus> {
+    const docker = await ctx.docker();
+    const { service, tasks, api } = await locateProxy(docker);
+    if (!service) return { deployed: false, tasks: [], api: { reachable: false, reason: 'not deployed' }, routes: [] };
+    const wanted = buildProxyServiceSpec(ctx.config.proxy, ctx.config.network).Labels[PROXY_LABEL.specHash];
+    const status: ProxyStatus = {
+      deployed: true,
+      image: service.image.split('@')[0] ?? service.image,
+      upToDate: service.labels[PROXY_LABEL.specHash] === wanted,
+      ...(service.updateState ? { update: { state: service.updateState, message: service.updateMessage ?? '' } } : {}),
+      tasks: tasks
+        .filter((t) => t.desiredState === 'running' || Date.now() - t.since < 10 * 60_000)
+        .slice(-20)
+        .map((t) => ({
+          id: t.id.slice(0, 12),
+          node: t.nodeId?.slice(0, 12) ?? '',
+          state: t.state,
+          desiredState: t.desiredState,
+          ...(t.error ? { error: t.error } : {}),
+          since: new Date(t.since).toISOString(),
+        })),
+      api: { reachable: false },
+      routes: [],
+    };
+    if (!api) {
+      status.api.reason = 'no running proxy task on this manager';
+      return status;
+    }
+    try {
+      const [version, routers, services] = await Promise.all([api.version(), api.routers(), api.services()]);
+      status.api = { reachable: true, url: api.base, version: version.Version };
+      const byName = new Map(services.map((s) => [s.name, s]));
+      status.routes = routers
+        .filter((r) => r.provider === 'swarm')
+        .map((r) => {
+          const svc = byName.get(r.service.includes('@') ? r.service : `${r.service}@${r.provider}`);
+          const urls = svc?.loadBalancer?.servers?.map((s) => s.url) ?? [];
+          return {
+            router: r.name,
+            rule: r.rule,
+            service: svc?.name ?? r.service,
+            status: r.status,
+            serversUp: urls.filter((u) => (svc?.serverStatus?.[u] ?? 'UP') === 'UP').length,
+            servers: urls.length,
+          };
+        })
+        .sort((a, b) => a.router.localeCompare(b.router));
+    } catch (e) {
+      status.api = { reachable: false, url: api.base, reason: (e as Error).message };
+    }
+    return status;
+  },
+});

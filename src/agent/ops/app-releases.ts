@@ -1,0 +1,30 @@
+/** app.releases: every recorded release, newest first, and which one is live. */
+import { LABEL } from '../../core/service-spec.ts';
+import { defineOp } from '../op.ts';
+
+export default defineOp({
+  op: 'app.releases',
+  mutating: false,
+  async handle(ctx, args) {
+    const [releases, service] = await Promise.all([
+      (await ctx.state()).listReleases(args.app, args.limit ? { limit: args.limit } : {}),
+      (await ctx.docker()).findService(args.app),
+    ]);
+    const live = service ? Number(service.labels[LABEL.release] ?? 0) : undefined;
+    return {
+      app: args.app,
+      live: live ?? null,
+      releases: releases.map((r) => ({
+        n: r.n,
+        live: r.n === live,
+        image: r.tag ? `${r.image}:${r.tag}` : r.image,
+        imageId: r.imageDigest ?? r.imageId ?? null,
+        secretsVersion: r.secretsVersion,
+        user: r.user,
+        time: r.time,
+        note: r.note ?? null,
+        rollbackOf: r.rollbackOf ?? null,
+      })),
+    };
+  },
+});

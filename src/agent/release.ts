@@ -1,0 +1,164 @@
+/**
+ * Rolling an app to a desired state: the one path that deploy, rollback, restart, scale and
+ * secret changes share. Builds the spec, applies it, follows Swarm to the end, and records the
+ * release and settings in the state store only when the new state runs.
+ */
+import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
+import { FutuswarmError } from '../core/errors.ts';
+import { diffSpecs, type SpecChange } from '../core/spec-diff.ts';
+import { appUrl, buildServiceSpec, canonicalJson, LABEL } from '../core/service-spec.ts';
+import type { SecretsSnapshot } from './app-state.ts';
+import { clusterInfo } from './config.ts';
+import type { OpContext } from './op.ts';
+import { followRollout } from './rollout.ts';
+
+export interface DesiredState {
+  app: string;
+  /** Repository, e.g. acme/shop. */
+  image: string;
+  /** What Swarm runs: repo:tag, or repo@sha256:… for a pinned rollback. */
+  imageRef: string;
+  tag?: string | undefined;
+  settings: AppSettings;
+  /** The settings as stored before this change, and their ETag (undefined: none yet). */
+  storedSettings: AppSettings | undefined;
+  settingsEtag: string | undefined;
+  secrets: SecretsSnapshot;
+  /** Start new tasks even when nothing changed (app:restart). */
+  restart?: boolean;
+  note?: string;
+  rollbackOf?: number;
+  dryRun?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface RolloutResult {
+  app: string;
+  changed: boolean;
+  release: number;
+  image: string;
+  replicas: number;
+  url: string;
+  dryRun?: boolean;
+  changes?: SpecChange[];
+}
+
+export function checkManaged(app: string, labels: Record<string, string> | undefined): void {
+  if (labels && labels[LABEL.app] !== app) {
+    throw new FutuswarmError('conflict', `a service named ${app} exists on the swarm but futuswarm does not manage it`, {
+      hint: 'choose another app name, or ask an admin to remove that service',
+    });
+  }
+}
+
+export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutResult> {
+  const docker = await ctx.docker();
+  const state = await ctx.state();
+  const cluster = clusterInfo(ctx.config);
+  const existing = await docker.findService(d.app);
+  checkManaged(d.app, existing?.labels);
+  const settings = appSettingsSchema.parse(d.settings);
+  const timing = { monitorSeconds: ctx.config.deploy.monitorSeconds, stopGraceSeconds: ctx.config.deploy.stopGraceSeconds };
+  const env = d.secrets.values;
+  const currentRelease = Number(existing?.labels[LABEL.release] ?? 0);
+  const url = appUrl(d.app, cluster);
+
+  const build = (n: number) => {
+    const spec = buildServiceSpec(d.app, settings, { number: n, image: d.imageRef, env }, cluster, timing);
+    if (existing && d.restart) spec.TaskTemplate.ForceUpdate = existing.forceUpdate + 1;
+    else if (existing) spec.TaskTemplate.ForceUpdate = existing.forceUpdate;
+    return spec;
+  };
+  let spec = build(currentRelease);
+  const templateChanged = !existing || d.restart === true || existing.labels[LABEL.templateHash] !== spec.Labels[LABEL.templateHash];
+  const unchanged = existing && !templateChanged && existing.labels[LABEL.specHash] === spec.Labels[LABEL.specHash] && existing.updateState !== 'paused';
+  const release = templateChanged ? Math.max(await state.nextRelease(d.app), currentRelease + 1) : currentRelease;
+  if (release !== currentRelease) spec = build(release);
+
+  if (d.dryRun) {
+    const changes = diffSpecs(existing?.spec, spec);
+    ctx.progress('dry-run', unchanged ? `${d.app}: no changes` : `${d.app}: ${changes.length} change(s) would be applied; nothing was changed`);
+    return { app: d.app, changed: !unchanged, release, image: d.imageRef, replicas: settings.replicas, url, dryRun: true, changes };
+  }
+  if (unchanged) {
+    ctx.progress('unchanged', `${d.app} already runs ${d.imageRef} (release ${currentRelease}); nothing to do`);
+    await saveSettings(ctx, d, settings);
+    return { app: d.app, changed: false, release: currentRelease, image: d.imageRef, replicas: settings.replicas, url };
+  }
+
+  const imageId = await docker.imageId(d.imageRef);
+  if ((await docker.ensureOverlayNetwork(cluster.network)) === 'created') ctx.progress('network', `created overlay network ${cluster.network}`);
+  const startedAt = Date.now();
+  let serviceId: string;
+  const rolling = existing !== undefined && templateChanged;
+  if (existing) {
+    ctx.progress('update', rolling
+      ? `rolling ${d.app} from release ${currentRelease} to ${release} (${d.imageRef}), one task at a time`
+      : `updating ${d.app}: ${settings.replicas} replica(s)`);
+    await docker.updateService(existing.id, existing.version, spec);
+    serviceId = existing.id;
+  } else {
+    ctx.progress('create', `creating ${d.app} release ${release} (${d.imageRef}) with ${settings.replicas} replica(s)`);
+    serviceId = await docker.createService(spec);
+  }
+
+  const outcome = await followRollout(ctx, docker, {
+    serviceId,
+    release: String(release),
+    desiredReplicas: settings.replicas,
+    rolling,
+    startedAt,
+    timeoutSeconds: d.timeoutSeconds ?? ctx.config.deploy.timeoutSeconds,
+  });
+  if (outcome.status === 'failed') {
+    // A first release that never ran leaves nothing behind: there was nothing to roll back to.
+    if (!existing) await docker.removeService(serviceId);
+    const what = existing
+      ? outcome.rolledBack
+        ? `Swarm rolled ${d.app} back to release ${currentRelease}, which keeps serving`
+        : `the update of ${d.app} is stopped`
+      : `removed the new service ${d.app}`;
+    throw new FutuswarmError('deploy_failed', `release ${release} of ${d.app} (${d.imageRef}) did not become healthy: ${outcome.reason}; ${what}`, {
+      hint: 'see the task errors and log lines above; fix the image and deploy again',
+      details: { tasks: outcome.taskErrors },
+    });
+  }
+
+  if (templateChanged) {
+    await state.putRelease(d.app, {
+      n: release,
+      image: d.image,
+      ...(d.tag !== undefined ? { tag: d.tag } : {}),
+      ...(imageId ? { imageId } : {}),
+      ...(d.imageRef.includes('@') ? { imageDigest: d.imageRef.split('@')[1] } : {}),
+      secretsVersion: d.secrets.versionId ?? null,
+      settingsHash: spec.Labels[LABEL.specHash] ?? '',
+      settings: settings as unknown as Record<string, unknown>,
+      user: ctx.user,
+      time: new Date().toISOString(),
+      ...(d.note ? { note: d.note } : {}),
+      ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),
+    });
+  }
+  await saveSettings(ctx, d, settings);
+  ctx.progress('done', `${d.app} release ${release} is running: ${outcome.running}/${settings.replicas} task(s)`);
+  return { app: d.app, changed: true, release, image: d.imageRef, replicas: settings.replicas, url };
+}
+
+async function saveSettings(ctx: OpContext, d: DesiredState, settings: AppSettings): Promise<void> {
+  if (d.storedSettings && canonicalJson(d.storedSettings) === canonicalJson(settings)) return;
+  const state = await ctx.state();
+  await state.putSettings(d.app, settings as unknown as Record<string, unknown>, d.settingsEtag);
+}
+
+/** What an op needs to know about an app before changing it. */
+export async function loadApp(ctx: OpContext, app: string) {
+  const state = await ctx.state();
+  const [stored, secrets, service] = await Promise.all([
+    state.getSettings(app, appSettingsSchema as never) as Promise<{ settings: AppSettings; etag: string } | undefined>,
+    state.readSecrets(app),
+    ctx.docker().then((docker) => docker.findService(app)),
+  ]);
+  checkManaged(app, service?.labels);
+  return { settings: stored?.settings, settingsEtag: stored?.etag, secrets, service };
+}

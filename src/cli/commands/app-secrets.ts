@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import type { CommandModule } from '../command.ts';
+import { FutuswarmError } from '../../core/errors.ts';
+import { renderTable } from '../table.ts';
+
+interface ChangeResult { app: string; version: string | null; changed: string[]; missing: string[]; restarted: boolean; release?: number }
+
+/**
+ * `KEY=value`, `KEY=@file` (the file's bytes) or `KEY=-` (standard input), so that a value
+ * need never appear on a command line.
+ */
+export function parseAssignments(items: readonly string[], readFile: (path: string) => string, readStdin: () => string): Record<string, string> {
+  const values: Record<string, string> = {};
+  let usedStdin = false;
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new FutuswarmError('invalid_input', `"${item.slice(0, 40)}" is not KEY=value`, { hint: 'write KEY=value, KEY=@file or KEY=- (read from stdin)' });
+    const key = item.slice(0, eq);
+    const raw = item.slice(eq + 1);
+    if (key in values) throw new FutuswarmError('invalid_input', `${key} is given twice`);
+    if (raw === '-') {
+      if (usedStdin) throw new FutuswarmError('invalid_input', 'only one value can come from stdin (KEY=-)');
+      usedStdin = true;
+      values[key] = readStdin().replace(/\r?\n$/, '');
+    } else if (raw.startsWith('@')) {
+      try {
+        values[key] = readFile(raw.slice(1));
+      } catch (e) {
+        throw new FutuswarmError('invalid_input', `${key}: cannot read ${raw.slice(1)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    } else {
+      values[key] = raw;
+    }
+  }
+  return values;
+}
+
+function renderChange(r: ChangeResult): string {
+  const what = r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed';
+  const missing = r.missing.length ? ` (not set before: ${r.missing.join(', ')})` : '';
+  const restart = r.restarted ? `; ${r.app} now runs release ${r.release} with them` : r.changed.length ? '; the app was not restarted' : '';
+  return `${r.app}: ${what}${missing}${r.version ? ` (secrets version ${r.version})` : ''}${restart}`;
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd.description('manage an app\'s secrets: its environment, encrypted at rest');
+  cmd
+    .command('set')
+    .description('set one or more secrets as one new version, then restart the app with them')
+    .requiredOption('-n, --name <app>', 'app name')
+    .argument('<assignments...>', 'KEY=value, KEY=@file or KEY=- (stdin)')
+    .option('--no-restart', 'only store the new values; they apply at the next deploy')
+    .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n')
+    .action(
+      action(async (ctx, opts, assignments) => {
+        const values = parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), () => readFileSync(0, 'utf8'));
+        const r = (await ctx.agent('app.secrets.set', { app: String(opts.name), values, restart: opts.restart !== false }, { app: '--name', values: 'secret' })) as ChangeResult;
+        ctx.io.result(r, () => renderChange(r));
+      }),
+    );
+  cmd
+    .command('unset')
+    .description('remove secrets, then restart the app without them')
+    .requiredOption('-n, --name <app>', 'app name')
+    .argument('<keys...>', 'names of the secrets to remove')
+    .option('--no-restart', 'only store the change')
+    .action(
+      action(async (ctx, opts, keys) => {
+        const r = (await ctx.agent('app.secrets.unset', { app: String(opts.name), keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' })) as ChangeResult;
+        ctx.io.result(r, () => renderChange(r));
+      }),
+    );
+  cmd
+    .command('list')
+    .description('list the secrets: names, sizes and the last change (values stay hidden)')
+    .requiredOption('-n, --name <app>', 'app name')
+    .action(
+      action(async (ctx, opts) => {
+        const r = (await ctx.agent('app.secrets.list', { app: String(opts.name) }, { app: '--name' })) as {
+          app: string; version: string | null; changedBy: string | null; changedAt: string | null; keys: { key: string; bytes: number }[];
+        };
+        ctx.io.result(r, () =>
+          r.keys.length === 0
+            ? `${r.app} has no secrets. Set one: futuswarm app:secrets set -n ${r.app} KEY=value`
+            : `${renderTable(['KEY', 'BYTES'], r.keys.map((k) => [k.key, String(k.bytes)]))}\n\nversion ${r.version} by ${r.changedBy} at ${r.changedAt}`,
+        );
+      }),
+    );
+  cmd
+    .command('get')
+    .description('print one secret value to stdout')
+    .requiredOption('-n, --name <app>', 'app name')
+    .argument('<key>', 'secret name')
+    .action(
+      action(async (ctx, opts, [key]) => {
+        const r = (await ctx.agent('app.secrets.get', { app: String(opts.name), key: String(key) }, { app: '--name', key: 'key' })) as { value: string };
+        if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
+        else ctx.io.raw(process.stdout.isTTY ? `${r.value}\n` : r.value);
+      }),
+    );
+  cmd
+    .command('history')
+    .description('versions of the secrets: who changed which keys, when')
+    .requiredOption('-n, --name <app>', 'app name')
+    .action(
+      action(async (ctx, opts) => {
+        const r = (await ctx.agent('app.secrets.history', { app: String(opts.name) }, { app: '--name' })) as {
+          versions: { versionId: string; time?: string; user?: string; set: string[]; unset: string[]; current: boolean; deleted: boolean }[];
+        };
+        ctx.io.result(r, () =>
+          renderTable(
+            ['', 'VERSION', 'WHEN', 'WHO', 'CHANGE'],
+            r.versions.map((v) => [
+              v.current ? '*' : '',
+              v.versionId,
+              v.time ?? '',
+              v.user ?? '',
+              v.deleted ? '(removed)' : [...v.set.map((k) => `+${k}`), ...v.unset.map((k) => `-${k}`)].join(' '),
+            ]),
+          ),
+        );
+      }),
+    );
+};

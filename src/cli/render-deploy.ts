@@ -1,0 +1,23 @@
+/** How the result of anything that rolls an app out is shown. */
+import { renderTable } from './table.ts';
+
+export interface DeployResult {
+  app: string;
+  changed: boolean;
+  release: number;
+  image: string;
+  replicas: number;
+  url: string;
+  dryRun?: boolean;
+  changes?: { field: string; from: string; to: string }[];
+}
+
+export function renderDeployResult(r: DeployResult): string {
+  if (r.dryRun) {
+    if (!r.changed || !r.changes?.length) return `${r.app}: no changes (dry run)`;
+    return `${r.app}: would roll to release ${r.release} (dry run, nothing changed)\n${renderTable(['FIELD', 'NOW', 'AFTER'], r.changes.map((c) => [c.field, c.from, c.to]))}`;
+  }
+  return r.changed
+    ? `${r.app} release ${r.release} (${r.image}) is live at ${r.url}`
+    : `${r.app} is unchanged: release ${r.release} (${r.image}) at ${r.url}`;
+}

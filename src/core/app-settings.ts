@@ -1,0 +1,31 @@
+/**
+ * An app's settings: everything besides image and secrets that defines how it runs. Kept in
+ * the state store, so a redeploy or a restore needs nothing from the swarm.
+ */
+import { z } from 'zod';
+import { domainName } from './names.ts';
+
+export const healthSchema = z.strictObject({
+  /** HTTP path probed inside the task and by the proxy, e.g. /healthz. */
+  path: z.string().regex(/^\/[\w\-./~%?=&]*$/, 'must be a URL path such as /healthz').max(200).optional(),
+  /** Shell command run inside the task; exit 0 means healthy. */
+  cmd: z.string().min(1).max(1000).optional(),
+  intervalSeconds: z.number().min(1).max(300).default(2),
+  timeoutSeconds: z.number().min(1).max(300).default(2),
+  retries: z.number().int().min(1).max(20).default(3),
+  startPeriodSeconds: z.number().min(0).max(600).default(0),
+});
+export type HealthSettings = z.output<typeof healthSchema>;
+
+export const appSettingsSchema = z.strictObject({
+  port: z.number().int().min(1).max(65535),
+  replicas: z.number().int().min(0).max(100),
+  limits: z.strictObject({ cpus: z.number().positive().optional(), memoryMb: z.number().int().positive().optional() }).optional(),
+  /** Host names besides <app>.<cluster domain>. */
+  domains: z.array(domainName).max(50).default([]),
+  /** No route through the proxy: reachable only inside the cluster. */
+  internal: z.boolean().default(false),
+  health: healthSchema.optional(),
+});
+export type AppSettings = z.output<typeof appSettingsSchema>;
+export type AppSettingsInput = z.input<typeof appSettingsSchema>;
