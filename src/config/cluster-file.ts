@@ -136,7 +136,9 @@ const accessSchema = z.strictObject({
     .array(userName)
     .min(1, 'must name at least one admin')
     .describe('People (LDAP uids or names in `users`) who administer the cluster.'),
-  ldap: ldapConfigSchema.optional().describe('Where the agent looks up people and their SSH keys. Copied into the agent config of every manager.'),
+  ldap: ldapConfigSchema
+    .optional()
+    .describe('Where the agent looks up people and their SSH keys: the `ldap:` settings of the agent config (see templates/agent.yaml.example), copied to every manager.'),
   users: usersFileSchema.shape.users
     .optional()
     .describe('A static list of people and their SSH keys, for clusters without LDAP. Written to /etc/futuswarm/users.yaml on every manager.'),
@@ -160,6 +162,10 @@ export const clusterFileSchema = z
           .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
           .optional()
           .describe('Name of the state bucket. Default: futuswarm-<name>-<account id>-<region>, which is unique worldwide.'),
+        requireTls: z
+          .boolean()
+          .default(true)
+          .describe('A bucket policy refuses every request that does not use TLS. Turn off only for S3-compatible test endpoints that cannot evaluate policy conditions.'),
       })
       .prefault({})
       .describe('Where the cluster keeps its state (app secrets, releases, audit).'),

@@ -64,3 +64,105 @@ export function buildNodePolicy(input: { region: string; bucket: string; keyArn:
     ],
   };
 }
+
+/**
+ * What the person running `futuswarm admin cluster:*`, `db:*` and `cache:*` needs: the calls
+ * bootstrap, status and destroy make (docs/admin-guide.md lists them). Names that futuswarm
+ * chooses are scoped to `futuswarm-*`; EC2, ELB, ACM, RDS and ElastiCache creations are not
+ * scoped, because their ids are unknown until they exist.
+ */
+export function buildAdminPolicy(): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Network',
+        Effect: 'Allow',
+        Action: [
+          'ec2:AssociateRouteTable', 'ec2:AttachInternetGateway', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:CreateInternetGateway', 'ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:CreateRoute', 'ec2:CreateRouteTable',
+          'ec2:CreateSecurityGroup', 'ec2:CreateSubnet', 'ec2:CreateTags', 'ec2:CreateVpc', 'ec2:DeleteInternetGateway', 'ec2:DeleteLaunchTemplate',
+          'ec2:DeleteRouteTable', 'ec2:DeleteSecurityGroup', 'ec2:DeleteSubnet', 'ec2:DeleteVpc', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeImages',
+          'ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeLaunchTemplates',
+          'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DetachInternetGateway',
+          'ec2:DisassociateRouteTable', 'ec2:ModifyLaunchTemplate', 'ec2:ModifySubnetAttribute', 'ec2:ModifyVpcAttribute', 'ec2:ReplaceRoute',
+          'ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress', 'ec2:RunInstances', 'ec2:TerminateInstances',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'LoadBalancer',
+        Effect: 'Allow',
+        Action: [
+          'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:ListCertificates', 'acm:ListTagsForCertificate', 'acm:RequestCertificate',
+          'elasticloadbalancing:AddTags', 'elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup',
+          'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup',
+          'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeLoadBalancers',
+          'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+          'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:RegisterTargets',
+          'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:SetSubnets',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'DataServices',
+        Effect: 'Allow',
+        Action: [
+          'elasticache:AddTagsToResource', 'elasticache:CreateCacheSubnetGroup', 'elasticache:CreateReplicationGroup', 'elasticache:CreateSnapshot',
+          'elasticache:DeleteCacheSubnetGroup', 'elasticache:DeleteReplicationGroup', 'elasticache:DescribeCacheSubnetGroups',
+          'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource',
+          'rds:AddTagsToResource', 'rds:CreateDBInstance', 'rds:CreateDBSnapshot', 'rds:CreateDBSubnetGroup', 'rds:DeleteDBInstance',
+          'rds:DeleteDBSubnetGroup', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeDBSubnetGroups', 'rds:ListTagsForResource',
+          'rds:ModifyDBInstance', 'rds:ModifyDBSubnetGroup',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'Keys',
+        Effect: 'Allow',
+        Action: [
+          'kms:CreateAlias', 'kms:CreateKey', 'kms:Decrypt', 'kms:DeleteAlias', 'kms:DescribeKey', 'kms:EnableKeyRotation', 'kms:GenerateDataKey',
+          'kms:GetKeyRotationStatus', 'kms:ListKeys', 'kms:ListResourceTags', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UpdateAlias',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'StateBuckets',
+        Effect: 'Allow',
+        Action: [
+          's3:CreateBucket', 's3:DeleteBucket', 's3:DeleteBucketPolicy', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetBucketPolicy',
+          's3:GetBucketPublicAccessBlock', 's3:GetBucketTagging', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetObject',
+          's3:ListBucket', 's3:ListBucketVersions', 's3:PutBucketPolicy', 's3:PutBucketPublicAccessBlock', 's3:PutBucketTagging',
+          's3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutObject',
+        ],
+        Resource: ['arn:aws:s3:::futuswarm-*', 'arn:aws:s3:::futuswarm-*/*'],
+      },
+      {
+        Sid: 'NodeRole',
+        Effect: 'Allow',
+        Action: [
+          'iam:AddRoleToInstanceProfile', 'iam:CreateInstanceProfile', 'iam:CreateRole', 'iam:DeleteInstanceProfile', 'iam:DeleteRole',
+          'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:GetInstanceProfile', 'iam:GetRole', 'iam:GetRolePolicy',
+          'iam:ListAttachedRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:ListRolePolicies', 'iam:PutRolePolicy',
+          'iam:RemoveRoleFromInstanceProfile', 'iam:TagInstanceProfile', 'iam:TagRole', 'iam:UpdateAssumeRolePolicy',
+        ],
+        Resource: ['arn:aws:iam::*:role/futuswarm-*', 'arn:aws:iam::*:instance-profile/futuswarm-*'],
+      },
+      {
+        Sid: 'PassNodeRole',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: 'arn:aws:iam::*:role/futuswarm-*',
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      },
+      {
+        // The first load balancer, database or cache of an account creates the service's own role.
+        Sid: 'ServiceLinkedRoles',
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['elasticache.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'rds.amazonaws.com'] } },
+      },
+    ],
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The SQL half of `db:create`: a database and a login role for one app on a PostgreSQL server
+ * (the cluster's shared RDS instance or the app's dedicated one), reachable only by that role.
+ *
+ * Identifiers are always quoted with escapeIdentifier and lookups are parameterised; the only
+ * literal built into SQL is the generated password (escapeLiteral), because PostgreSQL takes
+ * no parameters in CREATE/ALTER ROLE.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from 'pg';
+import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { appName } from '../core/names.ts';
+
+export interface AppDatabase {
+  /** postgresql://role:password@host:port/database, with the admin URL's query (sslmode …). */
+  databaseUrl: string;
+  database: string;
+  role: string;
+}
+
+/** `my-shop` → database and role `app_my_shop`: never a built-in role such as `postgres`. */
+export function appDatabaseNames(app: string): { database: string; role: string } {
+  const name = `app_${parseWith(appName, app, 'app name').replace(/-/g, '_')}`;
+  return { database: name, role: name };
+}
+
+function pgFailure(e: unknown, what: string): FutuswarmError {
+  if (e instanceof FutuswarmError) return e;
+  const err = e as { code?: string; message?: string };
+  const text = err.message ?? String(e);
+  if (err.code === '28P01' || err.code === '28000') {
+    return new FutuswarmError('forbidden', `PostgreSQL refused the admin credentials while ${what}: ${text}`, {
+      hint: 'check the master credentials stored in the cluster state',
+      cause: e,
+    });
+  }
+  if (err.code === '42501') {
+    return new FutuswarmError('forbidden', `PostgreSQL denied ${what}: ${text}`, { hint: 'the admin role needs CREATEROLE and CREATEDB', cause: e });
+  }
+  if (err.code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|57P03)$/.test(err.code)) {
+    return new FutuswarmError('unavailable', `cannot reach PostgreSQL while ${what}: ${text}`, { hint: 'is the database available? futuswarm db:info shows its state', cause: e });
+  }
+  return new FutuswarmError('internal', `PostgreSQL failed while ${what}: ${text}`, { cause: e });
+}
+
+async function connect(url: string, what: string): Promise<Client> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // An idle client that loses its server emits 'error'; without a listener that would crash the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw pgFailure(e, what);
+  }
+  return client;
+}
+
+function withDatabase(url: string, database: string, credentials?: { user: string; password: string }): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  if (credentials) {
+    u.username = encodeURIComponent(credentials.user);
+    u.password = encodeURIComponent(credentials.password);
+  }
+  return u.toString();
+}
+
+/**
+ * Create (or bring back in line) the app's role and database. Idempotent; every call sets a
+ * new random password, so the returned URL is the only valid one from then on.
+ */
+export async function createAppDatabase(input: { adminUrl: string; app: string }): Promise<AppDatabase> {
+  const { database, role } = appDatabaseNames(input.app);
+  const password = randomBytes(24).toString('base64url');
+  const admin = await connect(input.adminUrl, `creating the database of ${input.app}`);
+  try {
+    const r = admin.escapeIdentifier(role);
+    const db = admin.escapeIdentifier(database);
+    const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
+    await admin.query(`${verb} ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`);
+    // A non-superuser admin (RDS) must be a member of a role to make it a database owner.
+    const me = await admin.query<{ super: boolean; member: boolean }>(
+      'SELECT rolsuper AS super, pg_has_role(current_user, $1, $2) AS member FROM pg_roles WHERE rolname = current_user',
+      [role, 'MEMBER'],
+    );
+    if (!me.rows[0]?.super && !me.rows[0]?.member) await admin.query(`GRANT ${r} TO CURRENT_USER`);
+    const dbExists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (dbExists.rowCount === 0) await admin.query(`CREATE DATABASE ${db} OWNER ${r}`);
+    else await admin.query(`ALTER DATABASE ${db} OWNER TO ${r}`);
+    // Nobody else may connect: by default every role can connect to every database. Inside it,
+    // the public schema belongs to the database owner (PostgreSQL 15 and later), i.e. the app.
+    await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await admin.query(`GRANT ALL ON DATABASE ${db} TO ${r}`);
+  } catch (e) {
+    throw pgFailure(e, `creating the database of ${input.app}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  return { databaseUrl: withDatabase(input.adminUrl, database, { user: role, password }), database, role };
+}
+
+/** Drop the app's database and role (for db:destroy on a shared instance). Missing ones are fine. */
+export async function dropAppDatabase(input: { adminUrl: string; app: string }): Promise<void> {
+  const { database, role } = appDatabaseNames(input.app);
+  const admin = await connect(input.adminUrl, `dropping the database of ${input.app}`);
+  try {
+    const db = admin.escapeIdentifier(database);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(role)}`);
+  } catch (e) {
+    throw pgFailure(e, `dropping the database of ${input.app}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}

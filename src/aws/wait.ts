@@ -1,0 +1,26 @@
+/** Polling for AWS resources that take a while (instances, load balancers, databases). */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FutuswarmError } from '../core/errors.ts';
+
+export interface WaitOptions {
+  /** Between checks; default 5 s. */
+  intervalMs?: number;
+  /** Give up after; default 20 minutes. */
+  timeoutMs?: number;
+}
+
+/** Call `check` until it returns something other than undefined. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, options: WaitOptions & { hint?: string } = {}): Promise<T> {
+  const interval = options.intervalMs ?? 5000;
+  const deadline = Date.now() + (options.timeoutMs ?? 20 * 60_000);
+  for (;;) {
+    const result = await check();
+    if (result !== undefined) return result;
+    if (Date.now() + interval > deadline) {
+      throw new FutuswarmError('unavailable', `gave up waiting for ${what}`, {
+        hint: options.hint ?? 'AWS is slower than usual; run the same command again to continue where it stopped',
+      });
+    }
+    await sleep(interval);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The user data of each node: cloud-init config rendered from templates/. Pure: the
+ * templates' text comes in as input, so the result is checked as data in tests.
+ */
+import { stringify } from 'yaml';
+import type { ClusterConfig } from '../config/cluster-file.ts';
+import { FutuswarmError } from './errors.ts';
+import { keyAliasName, SWARM_JOIN_OBJECT_KEY } from './plan-names.ts';
+
+/** Where cloud-init installs the agent; sshd runs it for every futuswarm login. */
+export const AGENT_COMMAND = '/opt/futuswarm/bin/futuswarm-agent';
+export const USERS_FILE = '/etc/futuswarm/users.yaml';
+
+/** EC2 refuses user data above 16 KiB (before base64). */
+export const MAX_USER_DATA_BYTES = 16 * 1024;
+
+export interface CloudInitTemplates {
+  manager: string;
+  worker: string;
+  swarmJoin: string;
+  sshdConfig: string;
+}
+
+export interface NodeIdentity {
+  /** Logical name and `futuswarm:role` tag: manager-1, worker-2 … */
+  name: string;
+  kind: 'manager' | 'worker';
+  /** The one node that creates the swarm when none exists. */
+  swarmInit: boolean;
+}
+
+/**
+ * Replace `{{name}}` placeholders. A placeholder alone on its line takes a multi-line value,
+ * each line indented like the placeholder (for YAML block scalars); elsewhere values must be
+ * one line. A placeholder without a value is an error, so templates and code cannot drift.
+ */
+export function renderTemplate(template: string, vars: Readonly<Record<string, string>>, what = 'template'): string {
+  const missing = new Set<string>();
+  const lineRe = /^([ \t]*)\{\{(\w+)\}\}[ \t]*$/gm;
+  let out = template.replace(lineRe, (match, indent: string, name: string) => {
+    const value = vars[name];
+    if (value === undefined) {
+      missing.add(name);
+      return match;
+    }
+    return value
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => (line === '' ? '' : indent + line))
+      .join('\n');
+  });
+  out = out.replace(/\{\{(\w+)\}\}/g, (match, name: string) => {
+    const value = vars[name];
+    if (value === undefined) {
+      missing.add(name);
+      return match;
+    }
+    if (value.includes('\n')) throw new FutuswarmError('internal', `${what}: {{${name}}} is inside a line but its value has several lines`);
+    return value;
+  });
+  if (missing.size > 0) throw new FutuswarmError('internal', `${what}: no value for ${[...missing].map((n) => `{{${n}}}`).join(', ')}`);
+  return out;
+}
+
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A file of KEY=value lines that `sh` can source. */
+export function shellEnvFile(vars: Readonly<Record<string, string>>): string {
+  return Object.entries(vars)
+    .map(([k, v]) => {
+      if (v.includes('\n')) throw new FutuswarmError('internal', `environment value ${k} has a line break`);
+      return `${k}=${shellQuote(v)}`;
+    })
+    .join('\n');
+}
+
+/** /etc/futuswarm/agent.yaml on a manager (src/agent/config.ts validates it there). */
+export function buildAgentConfig(config: ClusterConfig, bucket: string): Record<string, unknown> {
+  return {
+    cluster: config.name,
+    domain: config.domain,
+    scheme: 'https',
+    state: { bucket, kmsKeyId: keyAliasName(config.name), region: config.region },
+    admins: config.access.admins,
+    agentCommand: AGENT_COMMAND,
+    usersFile: USERS_FILE,
+    ...(config.access.ldap === undefined ? {} : { ldap: config.access.ldap }),
+  };
+}
+
+export function renderCloudInit(
+  config: ClusterConfig,
+  input: { bucket: string; node: NodeIdentity; templates: CloudInitTemplates },
+): string {
+  const { node, templates, bucket } = input;
+  const nodeEnv = shellEnvFile({
+    FUTUSWARM_CLUSTER: config.name,
+    FUTUSWARM_REGION: config.region,
+    FUTUSWARM_BUCKET: bucket,
+    FUTUSWARM_KMS_KEY: keyAliasName(config.name),
+    FUTUSWARM_NODE: node.name,
+    FUTUSWARM_NODE_KIND: node.kind,
+    FUTUSWARM_SWARM_INIT: node.swarmInit ? 'true' : 'false',
+    FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEY,
+    FUTUSWARM_AGENT_BUNDLE: config.agent.bundleKey,
+  });
+  const vars: Record<string, string> = { nodeEnv, swarmJoinScript: templates.swarmJoin };
+  if (node.kind === 'manager') {
+    vars.agentEnv = shellEnvFile({ AWS_REGION: config.region });
+    vars.agentYaml = stringify(buildAgentConfig(config, bucket));
+    vars.usersYaml = stringify({ users: config.access.users ?? {} });
+    vars.sshdConfig = renderTemplate(templates.sshdConfig, { agentCommand: AGENT_COMMAND }, 'templates/sshd_config.futuswarm');
+  }
+  const template = node.kind === 'manager' ? templates.manager : templates.worker;
+  const text = renderTemplate(template, vars, `templates/cloud-init-${node.kind}.yaml`);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_USER_DATA_BYTES) {
+    throw new FutuswarmError('config', `the user data of ${node.name} is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}`, {
+      hint: 'move the static users list to LDAP or shorten it',
+    });
+  }
+  return text;
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Makes this node part of the cluster's swarm. The first manager creates the swarm and stores
+# the join tokens in the state bucket (SSE-KMS); every other node waits for them and joins.
+# A replacement first manager joins the existing swarm when one still answers.
+set -eu
+. /etc/futuswarm/node.env
+export AWS_DEFAULT_REGION="$FUTUSWARM_REGION"
+join=/run/futuswarm-join.json
+
+metadata() {
+  token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
+  curl -sf -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+swarm_active() {
+  docker info 2>/dev/null | grep -q '^ *Swarm: active'
+}
+
+try_join() {
+  aws s3 cp "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_JOIN_KEY" "$join" --only-show-errors 2>/dev/null || return 1
+  manager=$(jq -r .managerAddr "$join")
+  token=$(jq -r ".tokens.$FUTUSWARM_NODE_KIND" "$join")
+  rm -f "$join"
+  docker swarm join --advertise-addr "$addr" --token "$token" "$manager"
+}
+
+if swarm_active; then exit 0; fi
+addr=$(metadata local-ipv4)
+
+if [ "$FUTUSWARM_SWARM_INIT" = true ]; then
+  if try_join; then exit 0; fi
+  docker swarm init --advertise-addr "$addr"
+  umask 077
+  jq -n --arg addr "$addr:2377" \
+    --arg worker "$(docker swarm join-token -q worker)" \
+    --arg manager "$(docker swarm join-token -q manager)" \
+    '{managerAddr: $addr, tokens: {worker: $worker, manager: $manager}}' > "$join"
+  aws s3 cp "$join" "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_JOIN_KEY" \
+    --sse aws:kms --sse-kms-key-id "$FUTUSWARM_KMS_KEY" --only-show-errors
+  rm -f "$join"
+  exit 0
+fi
+
+i=0
+until try_join; do
+  i=$((i + 1))
+  if [ "$i" -ge 60 ]; then echo 'futuswarm: could not join the swarm for 10 minutes' >&2; exit 1; fi
+  sleep 10
+done

@@ -1,0 +1,388 @@
+/**
+ * cluster:bootstrap / status / destroy against moto. Every test names its own cluster, so runs
+ * share one moto server without resetting it.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  TerminateInstancesCommand,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import {
+  DeleteListenerCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateRoleCommand, DeleteRoleCommand, GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { parse } from 'yaml';
+import { applyBootstrap, bootstrapCluster, clusterStatus, destroyCluster, formatStatus, planClusterBootstrap } from '../../src/aws/bootstrap.ts';
+import { parseClusterConfig, type ClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
+import { FutuswarmError } from '../../src/core/errors.ts';
+import { formatPlan } from '../../src/core/plan-bootstrap.ts';
+import { buildNodePolicy } from '../../src/core/plan-iam.ts';
+import { clusterResourceNames, stateBucketName } from '../../src/core/plan-names.ts';
+import { MOTO_ENDPOINT, uniqueName, useMoto } from '../helpers/moto.ts';
+
+const REGION = 'eu-north-1';
+const ACCOUNT = '123456789012';
+const wait = { intervalMs: 50, timeoutMs: 60_000 };
+const applyOptions = { wait, certificateTimeoutMs: 120_000 };
+
+function clusterConfig(overrides: Partial<ClusterFileInput> = {}): ClusterConfig {
+  const name = uniqueName('fs');
+  return parseClusterConfig({
+    name,
+    region: REGION,
+    domain: `${name}.example.com`,
+    network: { sshCidrs: ['203.0.113.0/24'] },
+    nodes: { image: { id: 'ami-760aaa0f' } },
+    // moto applies bucket policies without evaluating their conditions (it would deny even TLS requests).
+    state: { requireTls: false },
+    access: { admins: ['alice'], users: { alice: { keys: [] } } },
+    tags: { team: 'platform' },
+    ...overrides,
+  });
+}
+
+let ec2: EC2Client;
+let elb: ElasticLoadBalancingV2Client;
+let iam: IAMClient;
+let kms: KMSClient;
+let s3: S3Client;
+let acm: ACMClient;
+
+function tagsOf(tags: Tag[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
+const byCluster = (name: string) => [{ Name: 'tag:futuswarm:cluster', Values: [name] }];
+
+async function exists(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || /NotFound|NoSuchEntity/.test((e as Error).name)) return false;
+    throw e;
+  }
+}
+
+/** How many of each resource of the cluster AWS reports, by Describe* calls. */
+async function census(config: ClusterConfig) {
+  const names = clusterResourceNames(config.name);
+  const Filters = byCluster(config.name);
+  const [vpcs, subnets, igws, tables, groups, templates, instances] = await Promise.all([
+    ec2.send(new DescribeVpcsCommand({ Filters })),
+    ec2.send(new DescribeSubnetsCommand({ Filters })),
+    ec2.send(new DescribeInternetGatewaysCommand({ Filters })),
+    ec2.send(new DescribeRouteTablesCommand({ Filters })),
+    ec2.send(new DescribeSecurityGroupsCommand({ Filters })),
+    ec2.send(new DescribeLaunchTemplatesCommand({ Filters })),
+    ec2.send(new DescribeInstancesCommand({ Filters: [...Filters, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopped'] }] })),
+  ]);
+  return {
+    vpcs: vpcs.Vpcs?.length ?? 0,
+    subnets: subnets.Subnets?.length ?? 0,
+    internetGateways: igws.InternetGateways?.length ?? 0,
+    routeTables: tables.RouteTables?.length ?? 0,
+    securityGroups: groups.SecurityGroups?.length ?? 0,
+    launchTemplates: templates.LaunchTemplates?.length ?? 0,
+    instances: (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).length,
+    role: await exists(() => iam.send(new GetRoleCommand({ RoleName: names.nodeRole }))),
+    instanceProfile: await exists(() => iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile }))),
+    keyAlias: await exists(() => kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias }))),
+    bucket: await exists(() => s3.send(new HeadBucketCommand({ Bucket: stateBucketName(config, ACCOUNT) }))),
+    loadBalancer: await exists(() => elb.send(new DescribeLoadBalancersCommand({ Names: [names.loadBalancer] }))),
+  };
+}
+
+const NOTHING = {
+  vpcs: 0,
+  subnets: 0,
+  internetGateways: 0,
+  routeTables: 0,
+  securityGroups: 0,
+  launchTemplates: 0,
+  instances: 0,
+  role: false,
+  instanceProfile: false,
+  keyAlias: false,
+  bucket: false,
+  loadBalancer: false,
+};
+
+const EVERYTHING = {
+  vpcs: 1,
+  subnets: 2,
+  internetGateways: 1,
+  routeTables: 1,
+  securityGroups: 4,
+  launchTemplates: 1,
+  instances: 3,
+  role: true,
+  instanceProfile: true,
+  keyAlias: true,
+  bucket: true,
+  loadBalancer: true,
+};
+
+before(async () => {
+  useMoto();
+  const config = { region: REGION };
+  ec2 = new EC2Client(config);
+  elb = new ElasticLoadBalancingV2Client(config);
+  iam = new IAMClient(config);
+  kms = new KMSClient(config);
+  s3 = new S3Client({ ...config, forcePathStyle: true });
+  acm = new ACMClient(config);
+  const res = await fetch(`${MOTO_ENDPOINT}/moto-api/`).catch((e: Error) => e);
+  assert.ok(!(res instanceof Error), `moto is not running at ${MOTO_ENDPOINT} (start it: MOTO_ACM_VALIDATION_WAIT=0 moto_server -H 127.0.0.1 -p 5055)`);
+});
+
+describe('cluster:bootstrap --plan', () => {
+  test('on an empty account lists every resource and creates none', async () => {
+    const config = clusterConfig({ databases: { shared: true } });
+    const progress: string[] = [];
+    const plan = await planClusterBootstrap(config, { onProgress: (m) => progress.push(m) });
+    assert.deepEqual(progress, [`looking up cluster ${config.name} in ${REGION}`]);
+    assert.ok(plan.steps.every((s) => s.action === 'create'));
+    assert.deepEqual(
+      [...new Set(plan.steps.map((s) => s.kind))],
+      ['kms-key', 'kms-alias', 's3-bucket', 'certificate', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'security-group-rules', 'iam-role', 'instance-profile', 'launch-template', 'db-subnet-group', 'secret-object', 'db-instance', 'instance', 'target-group', 'load-balancer', 'listener', 'state-object'],
+    );
+    assert.equal(plan.steps.filter((s) => s.kind === 'instance').length, 3);
+    assert.match(formatPlan(plan), /31 to create, 0 to update, 0 unchanged$/);
+    assert.deepEqual(await census(config), NOTHING);
+  });
+});
+
+describe('cluster:bootstrap, status and destroy', () => {
+  // The default image lookup (newest image by owner and name), with one of moto's images.
+  const config = clusterConfig({ nodes: { image: { owner: '137112412989', name: 'amzn2-ami-hvm-*' } } });
+  const names = clusterResourceNames(config.name);
+  const bucket = stateBucketName(config, ACCOUNT);
+
+  test('creates every resource with the cluster\'s tags, rules and policies', async () => {
+    const progress: string[] = [];
+    const result = await bootstrapCluster(config, { ...applyOptions, onProgress: (m) => progress.push(m) });
+    assert.equal(result.noChanges, false);
+    assert.equal(result.created.length, 29);
+    assert.deepEqual(result.updated, []);
+    assert.ok(progress.includes('creating vpc vpc (10.42.0.0/16)'), progress.join('\n'));
+    assert.deepEqual(await census(config), EVERYTHING);
+
+    // Tags: ours, the file's, and a readable Name.
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: byCluster(config.name) }))).Vpcs![0]!;
+    assert.deepEqual(tagsOf(vpc.Tags), { team: 'platform', Name: `futuswarm-${config.name}-vpc`, 'futuswarm:cluster': config.name, 'futuswarm:role': 'vpc' });
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: byCluster(config.name) }))).Subnets!;
+    assert.equal(new Set(subnets.map((s) => s.AvailabilityZone)).size, 2);
+    assert.ok(subnets.every((s) => s.MapPublicIpOnLaunch && s.VpcId === vpc.VpcId));
+
+    // Firewall: nothing but the load balancer's 80/443 is open to the Internet.
+    const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: byCluster(config.name) }))).SecurityGroups!;
+    const role = (g: { Tags?: Tag[] }) => tagsOf(g.Tags)['futuswarm:role'];
+    const open = groups.flatMap((g) => (g.IpPermissions ?? []).filter((p) => (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0')).map((p) => `${role(g)} ${p.IpProtocol}/${p.FromPort}`));
+    assert.deepEqual(open.sort(), ['sg-lb tcp/443', 'sg-lb tcp/80']);
+    const nodes = groups.find((g) => role(g) === 'sg-nodes')!;
+    const lb = groups.find((g) => role(g) === 'sg-lb')!;
+    const rule = (port: number, protocol = 'tcp') => nodes.IpPermissions!.find((p) => p.FromPort === port && p.IpProtocol === protocol)!;
+    assert.deepEqual(rule(80).UserIdGroupPairs!.map((g) => g.GroupId), [lb.GroupId]);
+    assert.deepEqual(rule(22).IpRanges!.map((r) => r.CidrIp), ['203.0.113.0/24']);
+    for (const [port, protocol] of [[2377, 'tcp'], [7946, 'tcp'], [7946, 'udp'], [4789, 'udp']] as const) {
+      assert.deepEqual(rule(port, protocol).UserIdGroupPairs!.map((g) => g.GroupId), [nodes.GroupId], `${protocol}/${port}`);
+      assert.deepEqual(rule(port, protocol).IpRanges ?? [], []);
+    }
+    assert.deepEqual(lb.IpPermissionsEgress!.map((p) => [p.FromPort, p.UserIdGroupPairs?.map((g) => g.GroupId)]), [[80, [nodes.GroupId]]]);
+
+    // IAM: the generated least-privilege policy, on a role only EC2 can assume.
+    const key = (await kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias }))).KeyMetadata!;
+    const policy = await iam.send(new GetRolePolicyCommand({ RoleName: names.nodeRole, PolicyName: names.nodeRolePolicy }));
+    assert.deepEqual(JSON.parse(decodeURIComponent(policy.PolicyDocument!)), buildNodePolicy({ region: REGION, bucket, keyArn: key.Arn! }));
+    const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile }));
+    assert.deepEqual(profile.InstanceProfile!.Roles!.map((r) => r.RoleName), [names.nodeRole]);
+
+    // State bucket: versioned, encrypted with the cluster key, not public.
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status, 'Enabled');
+    const sse = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration!.Rules![0]!.ApplyServerSideEncryptionByDefault!;
+    assert.deepEqual([sse.SSEAlgorithm, sse.KMSMasterKeyID], ['aws:kms', key.Arn]);
+    assert.deepEqual((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
+    assert.equal(tagsOf((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet)['futuswarm:cluster'], config.name);
+
+    // Instances: started from the launch template, each with its own cloud-init.
+    const template = (await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byCluster(config.name) }))).LaunchTemplates![0]!;
+    const data = (await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: ['$Default'] }))).LaunchTemplateVersions![0]!.LaunchTemplateData!;
+    assert.equal(data.MetadataOptions?.HttpTokens, 'required');
+    assert.equal(data.BlockDeviceMappings?.[0]?.Ebs?.Encrypted, true);
+    assert.equal(data.IamInstanceProfile?.Arn, profile.InstanceProfile!.Arn);
+    assert.match(data.ImageId ?? '', /^ami-/);
+    const instances = (await ec2.send(new DescribeInstancesCommand({ Filters: [...byCluster(config.name), { Name: 'instance-state-name', Values: ['running'] }] }))).Reservations!.flatMap((r) => r.Instances!);
+    const byRole = new Map(instances.map((i) => [tagsOf(i.Tags)['futuswarm:role']!, i]));
+    assert.deepEqual([...byRole.keys()].sort(), ['manager-1', 'worker-1', 'worker-2']);
+    assert.equal(tagsOf(byRole.get('manager-1')!.Tags)['futuswarm:node-kind'], 'manager');
+    for (const [name, instance] of byRole) {
+      const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instance.InstanceId, Attribute: 'userData' }));
+      const userData = Buffer.from(attr.UserData!.Value!, 'base64').toString('utf8');
+      assert.ok(userData.startsWith('#cloud-config\n'), name);
+      const files = (parse(userData) as { write_files: { path: string; content: string }[] }).write_files;
+      assert.match(files.find((f) => f.path === '/etc/futuswarm/node.env')!.content, new RegExp(`^FUTUSWARM_NODE=${name}$`, 'm'));
+      assert.equal(instance.InstanceType, 't3.small');
+    }
+
+    // Load balancer: HTTP redirects to HTTPS; HTTPS uses the wildcard certificate and forwards to the managers.
+    const alb = (await elb.send(new DescribeLoadBalancersCommand({ Names: [names.loadBalancer] }))).LoadBalancers![0]!;
+    assert.equal(alb.Scheme, 'internet-facing');
+    assert.deepEqual(alb.SecurityGroups, [lb.GroupId]);
+    const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Listeners!;
+    const http = listeners.find((l) => l.Port === 80)!;
+    const https = listeners.find((l) => l.Port === 443)!;
+    assert.deepEqual(http.DefaultActions![0]!.RedirectConfig, { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' });
+    assert.equal(https.Protocol, 'HTTPS');
+    const cert = (await acm.send(new DescribeCertificateCommand({ CertificateArn: https.Certificates![0]!.CertificateArn }))).Certificate!;
+    assert.equal(cert.DomainName, `*.${config.domain}`);
+    assert.deepEqual(cert.SubjectAlternativeNames?.sort(), [`*.${config.domain}`, config.domain].sort());
+    const targetGroup = https.DefaultActions![0]!.TargetGroupArn!;
+    const targets = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup }))).TargetHealthDescriptions!;
+    assert.deepEqual(targets.map((t) => t.Target!.Id), [byRole.get('manager-1')!.InstanceId]);
+
+    // The ids, written to the cluster state.
+    const stateObject = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/state.json' }));
+    assert.equal(stateObject.ServerSideEncryption, 'aws:kms');
+    const state = JSON.parse(await stateObject.Body!.transformToString()) as { cluster: string; loadBalancerDnsName: string; resources: Record<string, { id: string }> };
+    assert.equal(state.cluster, config.name);
+    assert.equal(state.resources.vpc!.id, vpc.VpcId);
+    assert.equal(state.resources['worker-2']!.id, byRole.get('worker-2')!.InstanceId);
+    assert.equal(state.loadBalancerDnsName, alb.DNSName);
+    assert.equal(result.loadBalancerDnsName, alb.DNSName);
+    assert.equal(result.stateObject, `s3://${bucket}/cluster/state.json`);
+  });
+
+  test('a second run creates nothing and reports no changes', async () => {
+    const progress: string[] = [];
+    const result = await bootstrapCluster(config, { ...applyOptions, onProgress: (m) => progress.push(m) });
+    assert.equal(result.noChanges, true);
+    assert.deepEqual([result.created, result.updated], [[], []]);
+    assert.ok(progress.includes('no changes: the cluster matches the file'));
+    assert.deepEqual(await census(config), EVERYTHING);
+    const status = await clusterStatus(config);
+    assert.equal(status.ok, true, formatStatus(status));
+    assert.deepEqual(status.nodes.map((n) => [n.name, n.state]).sort(), [['manager-1', 'running'], ['worker-1', 'running'], ['worker-2', 'running']]);
+  });
+
+  test('resources deleted by hand are recreated, and only those', async () => {
+    const status = await clusterStatus(config);
+    const worker = status.rows.find((r) => r.name === 'worker-1')!.id!;
+    const listener = status.rows.find((r) => r.name === 'listener-http')!.id!;
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker] }));
+    await elb.send(new DeleteListenerCommand({ ListenerArn: listener }));
+
+    const after = await clusterStatus(config);
+    assert.deepEqual(after.rows.filter((r) => r.status !== 'ok').map((r) => [r.name, r.status]), [
+      ['worker-1', 'missing'],
+      ['listener-http', 'missing'],
+      ['state', 'changed'],
+    ]);
+    const result = await bootstrapCluster(config, applyOptions);
+    assert.deepEqual(result.created, ['worker-1', 'listener-http']);
+    assert.deepEqual(result.updated, ['state']);
+    assert.notEqual(result.ids['worker-1']!.id, worker);
+    assert.deepEqual(await census(config), EVERYTHING);
+  });
+
+  test('a firewall rule added by hand shows as drift and the next bootstrap removes it', async () => {
+    const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [...byCluster(config.name), { Name: 'tag:futuswarm:role', Values: ['sg-nodes'] }] }))).SecurityGroups!;
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groups[0]!.GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    const status = await clusterStatus(config);
+    assert.deepEqual(status.rows.filter((r) => r.status !== 'ok').map((r) => [r.name, r.status, r.details]), [['sg-nodes-rules', 'changed', ['ingress differs']]]);
+    assert.match(formatStatus(status), /changed +security-group-rules sg-nodes-rules/);
+    const result = await bootstrapCluster(config, applyOptions);
+    assert.deepEqual(result.updated, ['sg-nodes-rules']);
+    const again = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groups[0]!.GroupId!] }))).SecurityGroups![0]!;
+    assert.ok(!(again.IpPermissions ?? []).some((p) => (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0')));
+    assert.equal((await clusterStatus(config)).ok, true);
+  });
+
+  test('destroy needs the cluster name as confirmation', async () => {
+    await assert.rejects(destroyCluster(config, { confirm: 'prod' }), (e: unknown) => e instanceof FutuswarmError && e.code === 'invalid_input' && e.hint === `futuswarm admin cluster:destroy -f <file> --confirm ${config.name}`);
+    assert.deepEqual(await census(config), EVERYTHING);
+  });
+
+  test('destroy removes what bootstrap created and keeps the bucket and key', async () => {
+    const progress: string[] = [];
+    const result = await destroyCluster(config, { confirm: config.name, wait, onProgress: (m) => progress.push(m) });
+    assert.deepEqual(result.kept.map((k) => k.name), ['key-alias', 'bucket', 'key']);
+    assert.equal(result.deleted.length, 26);
+    assert.deepEqual(await census(config), { ...NOTHING, keyAlias: true, bucket: true });
+    assert.equal(await exists(() => s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/state.json' }))), false);
+    const status = await clusterStatus(config);
+    assert.deepEqual(status.rows.filter((r) => r.status === 'ok').map((r) => r.name), ['key', 'key-alias', 'bucket']);
+  });
+
+  test('destroy --delete-data removes the bucket and schedules the key for deletion', async () => {
+    const keyId = (await kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias }))).KeyMetadata!.KeyId!;
+    const result = await destroyCluster(config, { confirm: config.name, deleteData: true, wait });
+    assert.deepEqual(result.deleted.map((d) => d.name), ['key-alias', 'bucket', 'key']);
+    assert.deepEqual(await census(config), NOTHING);
+    assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState, 'PendingDeletion');
+  });
+});
+
+describe('an interrupted bootstrap', () => {
+  test('stops at a name conflict with a clear error, and a re-run after the fix completes', async () => {
+    const config = clusterConfig({ nodes: { workers: 1, image: { id: 'ami-760aaa0f' } } });
+    const names = clusterResourceNames(config.name);
+    // Someone else's role with the name the cluster needs.
+    await iam.send(new CreateRoleCommand({ RoleName: names.nodeRole, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+
+    const plan = await planClusterBootstrap(config);
+    assert.equal(plan.steps.find((s) => s.name === 'node-role')!.conflict, `IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
+    await assert.rejects(applyBootstrap(plan, applyOptions), (e: unknown) => {
+      assert.ok(e instanceof FutuswarmError);
+      assert.equal(e.code, 'conflict');
+      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 18 of 28): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
+      assert.match(e.hint ?? '', /run the same command again to continue/);
+      return true;
+    });
+    const half = await census(config);
+    assert.deepEqual([half.vpcs, half.securityGroups, half.role, half.instances, half.loadBalancer], [1, 4, true, 0, false]);
+    const vpcBefore = (await ec2.send(new DescribeVpcsCommand({ Filters: byCluster(config.name) }))).Vpcs![0]!.VpcId;
+
+    await iam.send(new DeleteRoleCommand({ RoleName: names.nodeRole }));
+    const result = await bootstrapCluster(config, applyOptions);
+    assert.deepEqual(result.created.slice(0, 3), ['node-role', 'node-profile', 'node-template']);
+    assert.ok(!result.created.includes('vpc'));
+    assert.equal(result.ids.vpc!.id, vpcBefore);
+    assert.deepEqual(await census(config), { ...EVERYTHING, instances: 2 });
+    assert.equal((await bootstrapCluster(config, applyOptions)).noChanges, true);
+    await destroyCluster(config, { confirm: config.name, deleteData: true, wait });
+  });
+});

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { clusterFileJsonSchema, renderClusterFileReference } from '../../src/config/cluster-file-docs.ts';
+import { loadClusterFile, parseClusterConfig, renderClusterFileTemplate } from '../../src/config/cluster-file.ts';
+import { FutuswarmError } from '../../src/core/errors.ts';
+import { buildAdminPolicy } from '../../src/core/plan-iam.ts';
+
+const minimal = {
+  name: 'prod',
+  region: 'eu-north-1',
+  domain: 'apps.example.com',
+  network: { sshCidrs: ['203.0.113.0/24'] },
+  access: { admins: ['alice'], users: { alice: { keys: [] } } },
+};
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof FutuswarmError, String(e));
+    assert.equal(e.code, 'config');
+    return (e.details as { issues: string[] }).issues;
+  }
+  assert.fail('expected a validation error');
+}
+
+function writeTemp(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'futuswarm-cluster-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test('a minimal file gets every default', () => {
+  const c = parseClusterConfig(minimal);
+  assert.deepEqual(c.network, { vpcCidr: '10.42.0.0/16', zones: 2, sshCidrs: ['203.0.113.0/24'] });
+  assert.deepEqual(c.nodes, {
+    managers: 1,
+    workers: 2,
+    instanceType: 't3.small',
+    volumeGb: 30,
+    image: { owner: '136693071363', name: 'debian-12-amd64-*' },
+  });
+  assert.deepEqual(c.proxy, { port: 80, healthCheckPath: '/', healthyHttpCodes: '200-499' });
+  assert.deepEqual(c.databases, { shared: false, instanceClass: 'db.t4g.micro', engineVersion: '16', storageGb: 20, backupRetentionDays: 7 });
+  assert.deepEqual(c.state, { requireTls: true });
+  assert.deepEqual(c.tags, {});
+});
+
+test('every problem is reported at once, each with its path', () => {
+  const issues = issuesOf(() =>
+    parseClusterConfig({
+      ...minimal,
+      name: 'Prod_1',
+      network: { sshCidrs: ['0.0.0.0/0', '10.0.0.1/8'], vpcCidr: '10.0.0.0/8' },
+      nodes: { managers: 2, instanceType: 'big' },
+      tags: { 'futuswarm:x': 'y' },
+    }),
+  );
+  const paths = issues.map((i) => i.split(':')[0]);
+  for (const p of ['name', 'network.sshCidrs.1', 'nodes.instanceType', 'tags.futuswarm']) {
+    assert.ok(paths.some((x) => x === p || x?.startsWith(p)), `no issue at ${p} in ${JSON.stringify(issues)}`);
+  }
+});
+
+test('cross-field rules: odd managers, VPC size, zones in the region, SSH not open to the world, admins known', () => {
+  const issues = issuesOf(() =>
+    parseClusterConfig({
+      ...minimal,
+      network: { sshCidrs: ['0.0.0.0/0'], vpcCidr: '10.0.0.0/12', availabilityZones: ['eu-west-1a', 'eu-west-1a'] },
+      nodes: { managers: 2 },
+      access: { admins: ['bob'], users: { alice: { keys: [] } } },
+    }),
+  );
+  assert.deepEqual(issues.sort(), [
+    'access.admins.0: "bob" is not in access.users',
+    'network.availabilityZones.0: must be a zone of eu-north-1',
+    'network.availabilityZones.1: must be a zone of eu-north-1',
+    'network.availabilityZones: must not list a zone twice',
+    'network.sshCidrs.0: must not be the whole Internet: list the networks your people connect from',
+    'network.vpcCidr: must have a prefix between /16 and /24',
+    'nodes.managers: must be odd (1, 3, 5 or 7) so the managers keep a majority when one fails',
+  ]);
+});
+
+test('unknown settings are errors, not silently ignored', () => {
+  const issues = issuesOf(() => parseClusterConfig({ ...minimal, nodes: { worker: 3 } }));
+  assert.deepEqual(issues, ['nodes: Unrecognized key: "worker"']);
+});
+
+test('access needs LDAP or a users list', () => {
+  const issues = issuesOf(() => parseClusterConfig({ ...minimal, access: { admins: ['alice'] } }));
+  assert.deepEqual(issues, ['access: needs `ldap` or `users`: otherwise nobody can log in']);
+});
+
+test('cluster:init writes a commented file that validates as written', async () => {
+  const text = renderClusterFileTemplate('prod');
+  assert.match(text, /^# futuswarm cluster file/);
+  const c = parseClusterConfig(parse(text));
+  assert.equal(c.name, 'prod');
+  assert.equal(c.domain, 'prod.example.com');
+  const path = writeTemp('prod.yaml', text);
+  assert.deepEqual(await loadClusterFile(path), c);
+  assert.throws(() => renderClusterFileTemplate('Bad Name'), (e: unknown) => e instanceof FutuswarmError && e.code === 'invalid_input');
+});
+
+test('loadClusterFile: YAML errors, a missing file and schema errors name the file', async () => {
+  await assert.rejects(loadClusterFile(writeTemp('bad.yaml', 'name: [unclosed\n')), (e: unknown) => e instanceof FutuswarmError && e.code === 'config' && /is not valid YAML/.test(e.message));
+  await assert.rejects(loadClusterFile('/nonexistent/prod.yaml'), (e: unknown) => e instanceof FutuswarmError && e.code === 'not_found' && /cluster:init/.test(e.hint ?? ''));
+  const path = writeTemp('wrong.yaml', 'name: prod\nregion: eu-north-1\n');
+  await assert.rejects(loadClusterFile(path), (e: unknown) => {
+    assert.ok(e instanceof FutuswarmError);
+    assert.ok(e.message.startsWith(`cluster file ${path}:`), e.message);
+    assert.deepEqual((e.details as { issues: string[] }).issues.map((i) => i.split(':')[0]), ['domain', 'network', 'access']);
+    return true;
+  });
+});
+
+test('docs/cluster-file.md, its JSON schema and docs/admin-policy.json are up to date (node scripts/gen-cluster-docs.ts)', () => {
+  const docs = new URL('../../docs/', import.meta.url);
+  assert.equal(readFileSync(new URL('cluster-file.md', docs), 'utf8'), renderClusterFileReference());
+  assert.deepEqual(JSON.parse(readFileSync(new URL('cluster-file.schema.json', docs), 'utf8')), clusterFileJsonSchema());
+  assert.deepEqual(JSON.parse(readFileSync(new URL('admin-policy.json', docs), 'utf8')), buildAdminPolicy());
+});

@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
+import {
+  buildDesiredCluster,
+  comparableFields,
+  dependenciesOf,
+  type DesiredResource,
+  formatPlan,
+  type ObservedCluster,
+  type ObservedResource,
+  planBootstrap,
+  planDestroy,
+  resolveRefs,
+  type ResourceIds,
+  statusRows,
+} from '../../src/core/plan-bootstrap.ts';
+import { buildNodePolicy } from '../../src/core/plan-iam.ts';
+import { boundedName, cacheGroupId, clusterResourceNames, stateBucketName } from '../../src/core/plan-names.ts';
+import { buildSecurityGroupRules, subnetCidr } from '../../src/core/plan-network.ts';
+
+const templates = { manager: '#cloud-config\n', worker: '#cloud-config\n', swarmJoin: '', sshdConfig: '' };
+const ACCOUNT = '123456789012';
+const facts = { accountId: ACCOUNT, availabilityZones: ['eu-north-1c', 'eu-north-1a', 'eu-north-1b'], templates };
+
+function config(overrides: Partial<ClusterFileInput> = {}) {
+  return parseClusterConfig({
+    name: 'prod',
+    region: 'eu-north-1',
+    domain: 'apps.example.com',
+    network: { sshCidrs: ['203.0.113.0/24'] },
+    nodes: { workers: 1, image: { id: 'ami-0123456789abcdef0' } },
+    access: { admins: ['alice'], users: { alice: { keys: [] } } },
+    ...overrides,
+  });
+}
+
+const empty: ObservedCluster = { accountId: ACCOUNT, availabilityZones: facts.availabilityZones, resources: [], appResources: [] };
+
+/** What AWS would report if every desired resource existed exactly as planned (minus `missing`). */
+function observedFrom(desired: DesiredResource[], missing: string[] = []): ObservedCluster {
+  const ids: Record<string, ResourceIds> = {};
+  for (const d of desired) ids[d.name] = { id: `id-${d.name}`, arn: `arn-${d.name}`, dnsName: `${d.name}.elb.example` };
+  const resources = desired
+    .filter((d) => !missing.includes(d.name))
+    .map((d): ObservedResource => {
+      const f = comparableFields(resolveRefs(d, ids));
+      return { kind: d.kind, name: d.name, id: ids[d.name]!.id, arn: ids[d.name]!.arn!, dnsName: ids[d.name]!.dnsName!, props: { ...f.replace, ...f.update } };
+    });
+  return { ...empty, resources };
+}
+
+test('on an empty account the plan creates every resource, each after what it needs', () => {
+  const plan = planBootstrap(config(), facts, empty);
+  assert.deepEqual(
+    plan.steps.map((s) => [s.kind, s.name, s.dependsOn]),
+    [
+      ['kms-key', 'key', []],
+      ['kms-alias', 'key-alias', ['key']],
+      ['s3-bucket', 'bucket', ['key']],
+      ['certificate', 'certificate', []],
+      ['vpc', 'vpc', []],
+      ['subnet', 'subnet-1', ['vpc']],
+      ['subnet', 'subnet-2', ['vpc']],
+      ['internet-gateway', 'igw', ['vpc']],
+      ['route-table', 'routes', ['vpc', 'igw', 'subnet-1', 'subnet-2']],
+      ['security-group', 'sg-lb', ['vpc']],
+      ['security-group', 'sg-nodes', ['vpc']],
+      ['security-group', 'sg-db', ['vpc']],
+      ['security-group', 'sg-cache', ['vpc']],
+      ['security-group-rules', 'sg-lb-rules', ['sg-lb', 'sg-nodes']],
+      ['security-group-rules', 'sg-nodes-rules', ['sg-nodes', 'sg-lb']],
+      ['security-group-rules', 'sg-db-rules', ['sg-db', 'sg-nodes']],
+      ['security-group-rules', 'sg-cache-rules', ['sg-cache', 'sg-nodes']],
+      ['iam-role', 'node-role', ['key']],
+      ['instance-profile', 'node-profile', ['node-role']],
+      ['launch-template', 'node-template', ['sg-nodes', 'node-profile']],
+      ['db-subnet-group', 'db-subnets', ['subnet-1', 'subnet-2']],
+      ['instance', 'manager-1', ['node-template', 'subnet-1', 'routes', 'bucket', 'key-alias', 'node-role']],
+      ['instance', 'worker-1', ['node-template', 'subnet-2', 'routes', 'bucket', 'key-alias', 'node-role']],
+      ['target-group', 'target-group', ['vpc', 'manager-1']],
+      ['load-balancer', 'lb', ['subnet-1', 'subnet-2', 'sg-lb', 'igw']],
+      ['listener', 'listener-http', ['lb']],
+      ['listener', 'listener-https', ['lb', 'certificate', 'target-group']],
+      ['state-object', 'state', plan.steps.at(-1)!.dependsOn],
+    ],
+  );
+  assert.ok(plan.steps.every((s) => s.action === 'create'));
+  assert.equal(plan.noChanges, false);
+  const order = plan.steps.map((s) => s.name);
+  for (const s of plan.steps) for (const dep of s.dependsOn) assert.ok(order.indexOf(dep) < order.indexOf(s.name), `${s.name} before ${dep}`);
+});
+
+test('subnets are spread over the first zones of the region, nodes round-robin over the subnets', () => {
+  const desired = buildDesiredCluster(config({ nodes: { managers: 3, workers: 2, image: { id: 'ami-0123456789abcdef0' } } }), facts);
+  const subnets = desired.filter((d) => d.kind === 'subnet').map((d) => [d.name, d.cidr, d.availabilityZone]);
+  assert.deepEqual(subnets, [
+    ['subnet-1', '10.42.0.0/20', 'eu-north-1a'],
+    ['subnet-2', '10.42.16.0/20', 'eu-north-1b'],
+  ]);
+  const placement = desired.flatMap((d) => (d.kind === 'instance' ? [[d.name, d.subnet.ref, d.node.swarmInit]] : []));
+  assert.deepEqual(placement, [
+    ['manager-1', 'subnet-1', true],
+    ['manager-2', 'subnet-2', false],
+    ['manager-3', 'subnet-1', false],
+    ['worker-1', 'subnet-2', false],
+    ['worker-2', 'subnet-1', false],
+  ]);
+  const tg = desired.find((d) => d.kind === 'target-group');
+  assert.deepEqual(tg?.kind === 'target-group' && tg.targets.map((t) => t.ref), ['manager-1', 'manager-2', 'manager-3']);
+});
+
+test('when everything exists as planned: no changes', () => {
+  const c = config();
+  const desired = buildDesiredCluster(c, facts);
+  const plan = planBootstrap(c, facts, observedFrom(desired));
+  assert.equal(plan.noChanges, true);
+  assert.deepEqual(plan.steps.filter((s) => s.action !== 'keep'), []);
+  assert.match(formatPlan(plan), /^no changes: all 28 resources exist$/);
+});
+
+test('a resource deleted by hand is recreated, and only it (plus the state that records its id)', () => {
+  const c = config();
+  const desired = buildDesiredCluster(c, facts);
+  const plan = planBootstrap(c, facts, observedFrom(desired, ['worker-1']));
+  assert.deepEqual(
+    plan.steps.filter((s) => s.action !== 'keep').map((s) => [s.action, s.name]),
+    [
+      ['create', 'worker-1'],
+      ['update', 'state'],
+    ],
+  );
+});
+
+test('a recreated dependency updates what points at it', () => {
+  const c = config();
+  const desired = buildDesiredCluster(c, facts);
+  const plan = planBootstrap(c, facts, observedFrom(desired, ['igw']));
+  assert.deepEqual(
+    plan.steps.filter((s) => s.action !== 'keep').map((s) => [s.action, s.name, s.changes ?? []]),
+    [
+      ['create', 'igw', []],
+      ['update', 'routes', ['defaultRoute: id-igw → (id of new igw)']],
+      ['update', 'state', ['content differs']],
+    ],
+  );
+});
+
+test('a firewall rule added by hand is found and revoked by the update', () => {
+  const c = config();
+  const observed = observedFrom(buildDesiredCluster(c, facts));
+  const rules = observed.resources.find((r) => r.name === 'sg-nodes-rules')!;
+  rules.props.ingress = [...(rules.props.ingress as string[]), 'tcp:22-22:cidr:0.0.0.0/0'];
+  const plan = planBootstrap(c, facts, observed);
+  const step = plan.steps.find((s) => s.name === 'sg-nodes-rules')!;
+  assert.equal(step.action, 'update');
+  assert.deepEqual(step.changes, ['ingress differs']);
+  assert.deepEqual(
+    statusRows(plan).filter((r) => r.status !== 'ok').map((r) => [r.name, r.status]),
+    [['sg-nodes-rules', 'changed']],
+  );
+});
+
+test('drift that bootstrap does not fix in place is reported, not acted on', () => {
+  const c = config();
+  const observed = observedFrom(buildDesiredCluster(c, facts));
+  const worker = observed.resources.find((r) => r.name === 'worker-1')!;
+  worker.props.instanceType = 't3.micro';
+  worker.state = 'stopped';
+  const plan = planBootstrap(c, facts, observed);
+  const step = plan.steps.find((s) => s.name === 'worker-1')!;
+  assert.equal(step.action, 'keep');
+  assert.deepEqual(step.drift, ['instanceType: t3.micro → t3.small', 'state is stopped']);
+  assert.equal(plan.noChanges, true);
+});
+
+test('a name taken by something that is not ours is a conflict, never adopted', () => {
+  const c = config();
+  const observed: ObservedCluster = {
+    ...empty,
+    resources: [{ kind: 'iam-role', name: 'node-role', id: 'futuswarm-prod-node', foreign: 'IAM role futuswarm-prod-node already exists and is not tagged for this cluster', props: {} }],
+  };
+  const plan = planBootstrap(c, facts, observed);
+  const step = plan.steps.find((s) => s.name === 'node-role')!;
+  assert.equal(step.action, 'create');
+  assert.equal(step.conflict, 'IAM role futuswarm-prod-node already exists and is not tagged for this cluster');
+  assert.match(formatPlan(plan), /create iam-role +node-role +\(CONFLICT: IAM role futuswarm-prod-node already exists/);
+  assert.deepEqual(plan.extra, []);
+});
+
+test('resources of the cluster that the file no longer asks for are listed as extra and left alone', () => {
+  const c = config();
+  const observed = observedFrom(buildDesiredCluster(c, facts));
+  observed.resources.push({ kind: 'instance', name: 'worker-2', id: 'i-old', state: 'running', props: {} });
+  const plan = planBootstrap(c, facts, observed);
+  assert.deepEqual(plan.extra, [{ kind: 'instance', name: 'worker-2', id: 'i-old' }]);
+  assert.equal(plan.noChanges, true);
+  assert.deepEqual(statusRows(plan).at(-1), { kind: 'instance', name: 'worker-2', id: 'i-old', state: 'running', status: 'extra', details: ['tagged for this cluster but not in the file'] });
+});
+
+test('a shared database comes with its master secret first; an existing certificate replaces the request', () => {
+  const c = config({ databases: { shared: true }, tls: { certificateArn: 'arn:aws:acm:eu-north-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555' } });
+  const desired = buildDesiredCluster(c, facts);
+  const names = desired.map((d) => d.name);
+  assert.ok(!names.includes('certificate'));
+  assert.ok(names.indexOf('db-shared-secret') < names.indexOf('db-shared'));
+  assert.deepEqual(dependenciesOf(desired.find((d) => d.name === 'db-shared')!), ['db-subnets', 'sg-db', 'bucket', 'db-shared-secret']);
+  const https = desired.find((d) => d.name === 'listener-https');
+  assert.equal(https?.kind === 'listener' && https.certificate, c.tls.certificateArn);
+});
+
+test('firewall: only the load balancer is open to the Internet, and only on 80 and 443', () => {
+  const rules = buildSecurityGroupRules(config({ network: { sshCidrs: ['203.0.113.0/24', '198.51.100.7/32'] } }));
+  const open = Object.entries(rules).flatMap(([group, r]) =>
+    r.ingress.filter((x) => 'cidr' in x.peer && x.peer.cidr === '0.0.0.0/0').map((x) => `${group} ${x.protocol}/${x.fromPort}`),
+  );
+  assert.deepEqual(open, ['sg-lb tcp/80', 'sg-lb tcp/443']);
+  const nodes = rules['sg-nodes'].ingress.map((x) => `${x.protocol}/${x.fromPort} from ${'cidr' in x.peer ? x.peer.cidr : x.peer.group}`);
+  assert.deepEqual(nodes, [
+    'tcp/80 from sg-lb',
+    'tcp/22 from 203.0.113.0/24',
+    'tcp/22 from 198.51.100.7/32',
+    'tcp/2377 from sg-nodes',
+    'tcp/7946 from sg-nodes',
+    'udp/7946 from sg-nodes',
+    'udp/4789 from sg-nodes',
+  ]);
+  assert.deepEqual(rules['sg-lb'].egress.map((x) => [x.fromPort, x.peer]), [[80, { group: 'sg-nodes' }]]);
+  assert.deepEqual(rules['sg-db'].ingress.map((x) => [x.fromPort, x.peer]), [[5432, { group: 'sg-nodes' }]]);
+});
+
+test('the node policy allows this bucket, this key and data-service lookups, nothing else', () => {
+  assert.deepEqual(buildNodePolicy({ region: 'eu-north-1', bucket: 'futuswarm-prod-123456789012-eu-north-1', keyArn: 'arn:aws:kms:eu-north-1:123456789012:key/k1' }), {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'StateBucket',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketLocation', 's3:GetBucketVersioning', 's3:ListBucket', 's3:ListBucketVersions'],
+        Resource: 'arn:aws:s3:::futuswarm-prod-123456789012-eu-north-1',
+      },
+      {
+        Sid: 'StateObjects',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        Resource: 'arn:aws:s3:::futuswarm-prod-123456789012-eu-north-1/*',
+      },
+      { Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: 'arn:aws:kms:eu-north-1:123456789012:key/k1' },
+      {
+        Sid: 'DataServiceEndpoints',
+        Effect: 'Allow',
+        Action: ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'rds:DescribeDBInstances'],
+        Resource: '*',
+      },
+    ],
+  });
+  assert.match(JSON.stringify(buildNodePolicy({ region: 'cn-north-1', bucket: 'b', keyArn: 'k' })), /arn:aws-cn:s3:::b/);
+});
+
+test('names: within AWS limits, stable, and distinct for long inputs', () => {
+  const long = 'a-very-long-cluster1';
+  const names = clusterResourceNames(long);
+  assert.ok(names.targetGroup.length <= 32 && names.loadBalancer.length <= 32, JSON.stringify(names));
+  assert.equal(stateBucketName(config({ name: long }), ACCOUNT), `futuswarm-${long}-${ACCOUNT}-eu-north-1`);
+  assert.equal(stateBucketName(config({ state: { bucket: 'my-bucket' } }), ACCOUNT), 'my-bucket');
+  const a = cacheGroupId(long, 'shop-frontend-with-a-long-name');
+  const b = cacheGroupId(long, 'shop-frontend-with-a-long-name-2');
+  assert.ok(a.length <= 40 && b.length <= 40 && a !== b, `${a} ${b}`);
+  assert.equal(boundedName(['fs', 'prod', 'shop'], 40), 'fs-prod-shop');
+  assert.equal(boundedName(['fs', 'prod', 'a--b'], 40), 'fs-prod-a-b');
+  assert.equal(subnetCidr('10.42.0.0/16', 4, 2), '10.42.32.0/20');
+  assert.equal(subnetCidr('192.168.1.0/24', 4, 15), '192.168.1.240/28');
+  assert.throws(() => subnetCidr('10.0.0.0/26', 4, 0), RangeError);
+});
+
+test('destroy removes dependents first and keeps data unless asked', () => {
+  const c = config({ databases: { shared: true } });
+  const observed = observedFrom(buildDesiredCluster(c, facts));
+  const keep = planDestroy(observed, { deleteData: false });
+  const order = keep.map((s) => s.name);
+  const before = (a: string, b: string) => assert.ok(order.indexOf(a) < order.indexOf(b), `${a} before ${b}`);
+  before('listener-https', 'lb');
+  before('lb', 'target-group');
+  before('manager-1', 'sg-nodes');
+  before('sg-lb-rules', 'sg-lb');
+  before('sg-nodes-rules', 'sg-lb');
+  before('db-shared', 'db-subnets');
+  before('subnet-1', 'vpc');
+  before('igw', 'vpc');
+  assert.deepEqual(keep.filter((s) => s.action === 'keep').map((s) => s.name), ['db-shared-secret', 'key-alias', 'bucket', 'key']);
+  assert.deepEqual(planDestroy(observed, { deleteData: true }).filter((s) => s.action === 'keep'), []);
+  assert.equal(keep.length, observed.resources.length);
+});

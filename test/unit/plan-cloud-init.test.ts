@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { agentConfigSchema } from '../../src/agent/config.ts';
+import { usersFileSchema } from '../../src/agent/users-file.ts';
+import { parseClusterConfig } from '../../src/config/cluster-file.ts';
+import { FutuswarmError } from '../../src/core/errors.ts';
+import { AGENT_COMMAND, renderCloudInit, renderTemplate, shellEnvFile, shellQuote, type CloudInitTemplates } from '../../src/core/plan-cloud-init.ts';
+
+const dir = new URL('../../templates/', import.meta.url);
+const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
+const templates: CloudInitTemplates = {
+  manager: read('cloud-init-manager.yaml'),
+  worker: read('cloud-init-worker.yaml'),
+  swarmJoin: read('swarm-join.sh'),
+  sshdConfig: read('sshd_config.futuswarm'),
+};
+
+const config = parseClusterConfig({
+  name: 'prod',
+  region: 'eu-north-1',
+  domain: 'apps.example.com',
+  network: { sshCidrs: ['203.0.113.0/24'] },
+  access: { admins: ['alice'], users: { alice: { keys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x alice@laptop'] } } },
+});
+const bucket = 'futuswarm-prod-123456789012-eu-north-1';
+
+type CloudConfig = {
+  packages: string[];
+  write_files: { path: string; content: string; permissions: string }[];
+  runcmd: (string | string[])[];
+};
+
+function render(name: string, kind: 'manager' | 'worker', swarmInit: boolean): { text: string; doc: CloudConfig; files: Map<string, string> } {
+  const text = renderCloudInit(config, { bucket, node: { name, kind, swarmInit }, templates });
+  const doc = parse(text) as CloudConfig;
+  return { text, doc, files: new Map(doc.write_files.map((f) => [f.path, f.content])) };
+}
+
+function envOf(text: string): Record<string, string> {
+  return Object.fromEntries(text.trim().split('\n').map((l) => l.split('=') as [string, string]));
+}
+
+test('the first manager: Docker, the agent, sshd for the futuswarm account, then swarm init', () => {
+  const { text, doc, files } = render('manager-1', 'manager', true);
+  assert.ok(text.startsWith('#cloud-config\n'));
+  assert.deepEqual(doc.packages, ['docker.io', 'awscli', 'jq', 'curl', 'openssh-server']);
+  assert.deepEqual([...files.keys()], [
+    '/etc/futuswarm/node.env',
+    '/etc/futuswarm/agent.env',
+    '/etc/futuswarm/agent.yaml',
+    '/etc/futuswarm/users.yaml',
+    '/etc/futuswarm/sshd_config.futuswarm',
+    '/etc/ssh/sshd_config.d/00-futuswarm.conf',
+    '/usr/local/sbin/futuswarm-install-agent',
+    '/usr/local/sbin/futuswarm-swarm-join',
+  ]);
+  assert.deepEqual(envOf(files.get('/etc/futuswarm/node.env')!), {
+    FUTUSWARM_CLUSTER: 'prod',
+    FUTUSWARM_REGION: 'eu-north-1',
+    FUTUSWARM_BUCKET: bucket,
+    FUTUSWARM_KMS_KEY: 'alias/futuswarm-prod',
+    FUTUSWARM_NODE: 'manager-1',
+    FUTUSWARM_NODE_KIND: 'manager',
+    FUTUSWARM_SWARM_INIT: 'true',
+    FUTUSWARM_JOIN_KEY: 'cluster/swarm/join.json',
+    FUTUSWARM_AGENT_BUNDLE: 'dist/futuswarm-agent-linux-x64.tar.gz',
+  });
+  assert.deepEqual(envOf(files.get('/etc/futuswarm/agent.env')!), { AWS_REGION: 'eu-north-1' });
+
+  // The agent config and users file are what the agent itself accepts.
+  const agent = agentConfigSchema.parse(parse(files.get('/etc/futuswarm/agent.yaml')!));
+  assert.equal(agent.cluster, 'prod');
+  assert.equal(agent.domain, 'apps.example.com');
+  assert.equal(agent.agentCommand, AGENT_COMMAND);
+  assert.deepEqual(agent.state, { bucket, kmsKeyId: 'alias/futuswarm-prod', region: 'eu-north-1' });
+  assert.deepEqual(agent.admins, ['alice']);
+  assert.equal(agent.ldap, undefined);
+  assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)).users.alice?.keys, ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x alice@laptop']);
+
+  const sshd = files.get('/etc/futuswarm/sshd_config.futuswarm')!;
+  assert.match(sshd, /^Match User futuswarm$/m);
+  assert.match(sshd, new RegExp(`^ +AuthorizedKeysCommand ${AGENT_COMMAND} authorized-keys %u %t %k$`, 'm'));
+  assert.doesNotMatch(sshd, /\{\{/);
+  assert.equal(files.get('/usr/local/sbin/futuswarm-swarm-join'), read('swarm-join.sh'));
+
+  const runcmd = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(' ') : c));
+  assert.equal(runcmd[0], 'systemctl enable --now docker');
+  assert.ok(runcmd.includes('useradd --system --shell /bin/sh --home-dir /var/lib/futuswarm --create-home --groups docker futuswarm'));
+  assert.ok(runcmd.includes('usermod -p * futuswarm'));
+  assert.ok(runcmd.indexOf('/usr/local/sbin/futuswarm-install-agent') < runcmd.indexOf('sh -c sshd -t && systemctl reload ssh'));
+  assert.equal(runcmd.at(-1), '/usr/local/sbin/futuswarm-swarm-join');
+});
+
+test('with LDAP, the agent config carries the ldap section as the agent expects it', () => {
+  const withLdap = parseClusterConfig({
+    ...config,
+    access: { admins: ['alice'], ldap: { url: 'ldaps://ldap.example.com', baseDn: 'ou=people,dc=example,dc=com', adminGroup: 'ops', groupBaseDn: 'ou=groups,dc=example,dc=com' } },
+  });
+  const text = renderCloudInit(withLdap, { bucket, node: { name: 'manager-1', kind: 'manager', swarmInit: true }, templates });
+  const files = new Map((parse(text) as CloudConfig).write_files.map((f) => [f.path, f.content]));
+  const agent = agentConfigSchema.parse(parse(files.get('/etc/futuswarm/agent.yaml')!));
+  assert.equal(agent.ldap?.url, 'ldaps://ldap.example.com');
+  assert.equal(agent.ldap?.adminGroup, 'ops');
+  assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)), { users: {} });
+});
+
+test('other managers join instead of creating the swarm', () => {
+  const { files } = render('manager-2', 'manager', false);
+  assert.equal(envOf(files.get('/etc/futuswarm/node.env')!).FUTUSWARM_SWARM_INIT, 'false');
+  assert.equal(envOf(files.get('/etc/futuswarm/node.env')!).FUTUSWARM_NODE_KIND, 'manager');
+});
+
+test('a worker: Docker and swarm join only; no agent, no SSH account, no secrets', () => {
+  const { text, doc, files } = render('worker-1', 'worker', false);
+  assert.deepEqual(doc.packages, ['docker.io', 'awscli', 'jq', 'curl']);
+  assert.deepEqual([...files.keys()], ['/etc/futuswarm/node.env', '/usr/local/sbin/futuswarm-swarm-join']);
+  assert.equal(envOf(files.get('/etc/futuswarm/node.env')!).FUTUSWARM_NODE_KIND, 'worker');
+  assert.deepEqual(doc.runcmd, [['systemctl', 'enable', '--now', 'docker'], ['/usr/local/sbin/futuswarm-swarm-join']]);
+  assert.doesNotMatch(text, /alice|agent\.yaml|\/opt\/futuswarm/);
+});
+
+test('the join script stores tokens encrypted and reads them back for the node kind', () => {
+  const script = templates.swarmJoin;
+  assert.match(script, /--sse aws:kms --sse-kms-key-id "\$FUTUSWARM_KMS_KEY"/);
+  assert.match(script, /jq -r "\.tokens\.\$FUTUSWARM_NODE_KIND"/);
+  assert.match(script, /docker swarm init --advertise-addr "\$addr"/);
+});
+
+test('renderTemplate: indented multi-line values, one-line values inline, missing values are errors', () => {
+  assert.equal(renderTemplate('a:\n  b: |\n    {{text}}\nc: {{one}}\n', { text: 'x\ny\n', one: '1' }), 'a:\n  b: |\n    x\n    y\nc: 1\n');
+  assert.throws(() => renderTemplate('{{a}} {{b}}', { a: 'x' }), (e: unknown) => e instanceof FutuswarmError && /no value for \{\{b\}\}/.test(e.message));
+  assert.throws(() => renderTemplate('x: {{a}}', { a: 'two\nlines' }), FutuswarmError);
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
+  assert.equal(shellEnvFile({ A: 'plain', B: 'with space' }), "A=plain\nB='with space'");
+});
+
+test('user data above 16 KiB is refused before EC2 does', () => {
+  const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`user${i}`, { keys: [`ssh-ed25519 ${'A'.repeat(80)} u${i}`] }]));
+  const big = parseClusterConfig({ ...config, access: { admins: ['user1'], users: many } });
+  assert.throws(() => renderCloudInit(big, { bucket, node: { name: 'manager-1', kind: 'manager', swarmInit: true }, templates }), (e: unknown) => e instanceof FutuswarmError && e.code === 'config');
+});
+
+const cloudInit = (() => {
+  try {
+    execFileSync('cloud-init', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test('cloud-init accepts the rendered configs (cloud-init schema)', { skip: !cloudInit && 'cloud-init is not installed (apt-get install cloud-init)' }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'futuswarm-cloud-init-'));
+  for (const [name, kind, init] of [['manager-1', 'manager', true], ['worker-1', 'worker', false]] as const) {
+    const file = join(tmp, `${name}.yaml`);
+    writeFileSync(file, render(name, kind, init).text);
+    const out = execFileSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(out, /Valid cloud-config/);
+  }
+});
