@@ -3,7 +3,8 @@
  * what it needs; the agent is one self-contained file that a manager runs with plain `node`.
  */
 import { build, type BuildOptions } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,8 +32,12 @@ const common: BuildOptions = {
   logLevel: 'warning',
 };
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
+// Files are overwritten in place (never a moment without dist/cli/cli.js); stale chunks go afterwards.
+const [cli] = await Promise.all([
+  build({ ...common, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]', metafile: true }),
   build({ ...common, entryPoints: { agent: 'src/agent/main.ts' }, outfile: 'dist/agent.js' }),
 ]);
+const fresh = new Set(Object.keys(cli.metafile.outputs).map((p) => relative('dist/cli/chunks', p)));
+for (const file of readdirSync('dist/cli/chunks')) {
+  if (!fresh.has(file)) rmSync(join('dist/cli/chunks', file), { force: true });
+}
