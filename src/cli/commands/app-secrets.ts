@@ -9,19 +9,22 @@ interface ChangeResult { app: string; version: string | null; changed: string[];
  * `KEY=value`, `KEY=@file` (the file's bytes) or `KEY=-` (standard input), so that a value
  * need never appear on a command line.
  */
-export function parseAssignments(items: readonly string[], readFile: (path: string) => string, readStdin: () => string): Record<string, string> {
+export async function parseAssignments(items: readonly string[], readFile: (path: string) => string, readStdin: () => Promise<string>): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
   let usedStdin = false;
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new FutuswarmError('invalid_input', `"${item.slice(0, 40)}" is not KEY=value`, { hint: 'write KEY=value, KEY=@file or KEY=- (read from stdin)' });
     const key = item.slice(0, eq);
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) {
+      throw new FutuswarmError('invalid_input', `secret ${key}: must be an environment variable name: A-Z, 0-9 and _, not starting with a digit`);
+    }
     const raw = item.slice(eq + 1);
     if (key in values) throw new FutuswarmError('invalid_input', `${key} is given twice`);
     if (raw === '-') {
       if (usedStdin) throw new FutuswarmError('invalid_input', 'only one value can come from stdin (KEY=-)');
       usedStdin = true;
-      values[key] = readStdin().replace(/\r?\n$/, '');
+      values[key] = (await readStdin()).replace(/\r?\n$/, '');
     } else if (raw.startsWith('@')) {
       try {
         values[key] = readFile(raw.slice(1));
@@ -33,6 +36,12 @@ export function parseAssignments(items: readonly string[], readFile: (path: stri
     }
   }
   return values;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function renderChange(r: ChangeResult): string {
@@ -53,7 +62,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n')
     .action(
       action(async (ctx, opts, assignments) => {
-        const values = parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), () => readFileSync(0, 'utf8'));
+        const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readStdin);
         const r = (await ctx.agent('app.secrets.set', { app: String(opts.name), values, restart: opts.restart !== false }, { app: '--name', values: 'secret' })) as ChangeResult;
         ctx.io.result(r, () => renderChange(r));
       }),
