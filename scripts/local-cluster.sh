@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Turns this machine into a one-node futuswarm cluster: Docker in swarm mode, the agent
 # installed as on a real manager, a private sshd on loopback for the shared `futuswarm`
-# account, moto as the AWS endpoint, and a few sample images made offline.
+# account, moto as the AWS endpoint, a few sample images made offline, and the proxy
+# (Traefik built from source, as an imported image) deployed through the CLI.
 #
 #   bash scripts/local-cluster.sh up       install / start what is missing (idempotent)
-#   bash scripts/local-cluster.sh down     stop our sshd and moto, remove futuswarm app services
+#   bash scripts/local-cluster.sh down     stop our sshd and moto, remove futuswarm app services and the proxy
 #   bash scripts/local-cluster.sh status   show what runs
 #
 # Environment:
@@ -12,6 +13,9 @@
 #   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
 #   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
 #   FUTUSWARM_AGENT_JS   agent bundle to install (default <repo>/dist/agent.js)
+#   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
+#   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
+#   TRAEFIK_VERSION      Traefik to build and run (default v3.6.12; see scripts/build-traefik.sh)
 #
 # Must run as root. Needs no terminal: CI runs it on fresh Debian 12 machines.
 # `down` leaves dockerd and the swarm running; they are shared with everything else here.
@@ -24,6 +28,9 @@ MOTO_PORT=${FUTUSWARM_MOTO_PORT:-5055}
 CACHE=${FUTUSWARM_CACHE:-$HOME/.cache/futuswarm}
 AGENT_JS=${FUTUSWARM_AGENT_JS:-$ROOT/dist/agent.js}
 CLIENT_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local
+PROXY_PORT=${FUTUSWARM_PROXY_PORT:-8080}
+TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
+PROXY_IMAGE=localhost/traefik:$TRAEFIK_VERSION
 
 PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql)
 ACCOUNT=futuswarm
@@ -41,8 +48,15 @@ MOTO_PID=/run/futuswarm-moto.pid
 MOTO_LOG=/var/log/futuswarm-moto.log
 VENV=$CACHE/venv
 LOCK=/run/lock/futuswarm-local-cluster.lock
+LDAP_PORT=${FUTUSWARM_LDAP_PORT:-3890}
+LDAP_SUFFIX=dc=futuswarm,dc=test
+KEY_CACHE=/var/cache/futuswarm/keys
 IMAGE_LABEL=futuswarm.sample
 APP_LABEL=futuswarm.app
+PROXY_LABEL=futuswarm.proxy
+PROXY_SERVICE=futuswarm-proxy
+NODE=$ROOT/node_modules/node/bin/node
+CLI=$ROOT/bin/futuswarm.js
 
 say() { printf '› %s\n' "$*"; }
 die() { printf 'local-cluster: %s\n' "$*" >&2; exit 1; }
@@ -130,6 +144,7 @@ preflight() {
   [ -x "$ROOT/node_modules/node/bin/node" ] ||
     die "$ROOT/node_modules/node/bin/node not found: run 'npm ci' first (the agent needs Node 24)"
   [ -f "$ROOT/templates/sshd_config.futuswarm" ] || die "templates/sshd_config.futuswarm missing"
+  [ -f "$ROOT/dist/cli/cli.js" ] || die "$ROOT/dist/cli/cli.js not found: run 'npm run build' first"
 }
 
 ensure_packages() {
@@ -202,8 +217,12 @@ install_agent() {
   write_file "$AGENT_CMD" 755 root:root <<EOF && changed+=(futuswarm-agent)
 #!/bin/sh
 set -a; [ -r $ETC/agent.env ] && . $ETC/agent.env; set +a
+# Compiled code is cached across runs: every SSH request starts the agent afresh.
+[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache
 exec $PREFIX/bin/node $PREFIX/lib/agent.js "\$@"
 EOF
+  install -d -m 755 /var/cache/futuswarm
+  install -d -m 700 -o "$ACCOUNT" -g "$ACCOUNT" /var/cache/futuswarm/node-compile-cache
   if [ ${#changed[@]} -eq 0 ]; then
     say "agent up to date in $PREFIX"
   else
@@ -221,12 +240,33 @@ scheme: http
 network: futuswarm-proxy
 agentCommand: $AGENT_CMD
 usersFile: $ETC/users.yaml
+# The person this script makes (users.yaml) runs the cluster, as on a real one.
+admins: [admin]
 state:
   bucket: futuswarm-local-state
   kmsKeyId: alias/futuswarm-local
 deploy:
   monitorSeconds: 3
   stopGraceSeconds: 5
+proxy:
+  image: $PROXY_IMAGE
+  httpPort: $PROXY_PORT
+  refreshSeconds: 1
+# People and their keys from the LDAP rig (scripts/ldap-rig.sh: alice, bob, carol the admin).
+ldap:
+  url: ldap://127.0.0.1:$LDAP_PORT
+  bindDn: cn=futuswarm-agent,$LDAP_SUFFIX
+  bindPasswordFile: $ETC/ldap-bind-password
+  baseDn: ou=people,$LDAP_SUFFIX
+  groupBaseDn: ou=groups,$LDAP_SUFFIX
+  adminGroup: futuswarm-admins
+  connectTimeoutMs: 1000
+  timeoutMs: 2000
+# A short TTL so tests see a key removed from LDAP stop working within seconds.
+keyCache:
+  dir: $KEY_CACHE
+  ttlSeconds: 2
+  maxStaleSeconds: 86400
 EOF
   write_file "$ETC/agent.env" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.env)
 AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
@@ -235,6 +275,26 @@ AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 EOF
   if [ ${#changed[@]} -eq 0 ]; then say "$ETC up to date"; else say "wrote ${changed[*]} in $ETC"; fi
+}
+
+# The private slapd the agent's ldap: section points at. Its bind password file must be
+# readable by sshd's AuthorizedKeysCommandUser ($ACCOUNT), so the account must exist first.
+ensure_ldap() {
+  local out
+  out=$(FUTUSWARM_LDAP_PORT=$LDAP_PORT bash "$ROOT/scripts/ldap-rig.sh" up 2>&1 9>&-) || {
+    printf '%s\n' "$out" >&2
+    die "the LDAP rig did not start"
+  }
+  say "$(printf '%s\n' "$out" | grep -m1 '^LDAP rig running' || echo "LDAP rig up on 127.0.0.1:$LDAP_PORT")"
+  chown "root:$ACCOUNT" "$ETC/ldap-bind-password"
+  chmod 640 "$ETC/ldap-bind-password"
+}
+
+# authorized-keys runs as $ACCOUNT and caches LDAP answers here; it trusts the directory only
+# when that account owns it and nobody else can write to it.
+ensure_key_cache() {
+  install -d -m 755 -o root -g root "$(dirname "$KEY_CACHE")"
+  install -d -m 700 -o "$ACCOUNT" -g "$ACCOUNT" "$KEY_CACHE"
 }
 
 # The state bucket and KMS key in moto, as cluster:bootstrap makes them on AWS.
@@ -404,6 +464,62 @@ ensure_images() {
   if [ ${#BUILT[@]} -eq 0 ]; then say "sample images present"; else say "built ${BUILT[*]}"; fi
 }
 
+# Traefik from the Go module proxy (cached after the first, long build), as an image made offline.
+ensure_proxy_image() {
+  if docker image inspect "$PROXY_IMAGE" >/dev/null 2>&1; then
+    say "proxy image $PROXY_IMAGE present"
+    return
+  fi
+  local binary dir
+  say "building Traefik $TRAEFIK_VERSION (cached in $CACHE; the first build takes a while)"
+  binary=$(TRAEFIK_VERSION=$TRAEFIK_VERSION FUTUSWARM_CACHE=$CACHE bash "$ROOT/scripts/build-traefik.sh") ||
+    die "building Traefik failed"
+  dir=$(mktemp -d)
+  mkdir -p "$dir/usr/local/bin" "$dir/etc/ssl/certs" "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  cp "$binary" "$dir/usr/local/bin/traefik"
+  # For the ACME client and anything else that speaks TLS outwards.
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"; fi
+  # Like the official image: flags as arguments, and `traefik healthcheck` on PATH.
+  tar -C "$dir" --numeric-owner --owner=0 --group=0 -cf - . |
+    docker import \
+      --change 'ENTRYPOINT ["/usr/local/bin/traefik"]' \
+      --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+      --change 'EXPOSE 80 443' \
+      --change "LABEL org.opencontainers.image.title=traefik org.opencontainers.image.version=$TRAEFIK_VERSION" \
+      - "$PROXY_IMAGE" >/dev/null
+  rm -rf "$dir"
+  say "imported $PROXY_IMAGE"
+}
+
+cli() { "$NODE" "$CLI" "$@"; }
+
+# The CLI context `local` for whoever runs this script, made by the CLI itself.
+ensure_context() {
+  if cli context list --json | "$NODE" -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () =>
+      process.exit(JSON.parse(s).contexts.some((c) => c.name === "local") ? 0 : 1));'; then
+    say "CLI context local exists"
+    return
+  fi
+  cli context add local --host 127.0.0.1 --port "$SSH_PORT" --domain apps.local.test \
+    --identity-file "$CLIENT_DIR/id_ed25519" --known-hosts-file "$CLIENT_DIR/known_hosts" --use |
+    while read -r line; do say "$line"; done
+}
+
+# The proxy, deployed the way an admin does it; an unchanged config only checks that it answers.
+ensure_proxy() {
+  if listening "$PROXY_PORT" && ! docker service inspect "$PROXY_SERVICE" >/dev/null 2>&1; then
+    die "127.0.0.1:$PROXY_PORT is taken by another program (set FUTUSWARM_PROXY_PORT)"
+  fi
+  local out
+  if ! out=$(cli --context local --no-color admin proxy:deploy 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "admin proxy:deploy failed"
+  fi
+  printf '%s\n' "$out" | tail -n 1 | while read -r line; do say "$line"; done
+}
+
 summary() {
   local images
   images=$(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')
@@ -416,8 +532,11 @@ local cluster ready
   domain       apps.local.test (network futuswarm-proxy)
   agent        $AGENT_CMD, config $ETC/agent.yaml
   aws (moto)   http://127.0.0.1:$MOTO_PORT, region eu-north-1
+  ldap         ldap://127.0.0.1:$LDAP_PORT: alice, bob, carol (admin), keys in ${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/ldap-users/<uid>/id_ed25519
   images       $images
-  context      futuswarm context add local --host 127.0.0.1 --port $SSH_PORT --domain apps.local.test \\
+  proxy        $PROXY_IMAGE on http://127.0.0.1:$PROXY_PORT (curl -H 'Host: <app>.apps.local.test' http://127.0.0.1:$PROXY_PORT/)
+  context      local, added with
+                 futuswarm context add local --host 127.0.0.1 --port $SSH_PORT --domain apps.local.test \\
                  --identity-file $CLIENT_DIR/id_ed25519 --known-hosts-file $CLIENT_DIR/known_hosts --use
 EOF
 }
@@ -434,6 +553,8 @@ cmd_up() {
   ensure_dockerd
   ensure_swarm
   ensure_account
+  ensure_ldap
+  ensure_key_cache
   install_agent
   write_agent_config
   ensure_client_key
@@ -441,6 +562,9 @@ cmd_up() {
   ensure_moto
   ensure_state
   ensure_images
+  ensure_proxy_image
+  ensure_context
+  ensure_proxy
   summary
 }
 
@@ -461,6 +585,10 @@ cmd_down() {
     else
       say "no app services"
     fi
+    if [ -n "$(docker service ls -q --filter "label=$PROXY_LABEL")" ]; then
+      say "removing the proxy ($PROXY_SERVICE)"
+      docker service rm "$PROXY_SERVICE" >/dev/null
+    fi
   fi
   say "dockerd and the swarm keep running"
 }
@@ -470,6 +598,7 @@ cmd_status() {
     say "dockerd running ($(docker version --format '{{.Server.Version}}')), swarm $(docker info --format '{{.Swarm.LocalNodeState}}')"
     say "app services: $(docker service ls -q --filter "label=$APP_LABEL" | wc -l)"
     say "sample images: $(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')"
+    proxy_status
   else
     say "dockerd not running"
   fi
@@ -486,6 +615,32 @@ cmd_status() {
     say "moto not running"
   fi
   if [ -x "$AGENT_CMD" ]; then say "agent installed: $AGENT_CMD"; else say "agent not installed"; fi
+  if FUTUSWARM_LDAP_PORT=$LDAP_PORT bash "$ROOT/scripts/ldap-rig.sh" status >/dev/null 2>&1; then
+    say "LDAP rig running on 127.0.0.1:$LDAP_PORT"
+  else
+    say "LDAP rig not running"
+  fi
+}
+
+proxy_status() {
+  local image tasks ping='/ping does not answer' cid ip=''
+  if ! image=$(docker service inspect "$PROXY_SERVICE" --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' 2>/dev/null); then
+    if docker image inspect "$PROXY_IMAGE" >/dev/null 2>&1; then
+      say "proxy not deployed (image $PROXY_IMAGE present)"
+    else
+      say "proxy not deployed (image $PROXY_IMAGE not built)"
+    fi
+    return
+  fi
+  tasks=$(docker service ps "$PROXY_SERVICE" --filter desired-state=running --format '{{.CurrentState}}' | paste -sd ';' -)
+  # /ping is on Traefik's unpublished entrypoint; this node reaches the task through docker_gwbridge.
+  cid=$(docker ps -q --no-trunc --filter "label=com.docker.swarm.service.name=$PROXY_SERVICE" | head -n 1)
+  if [ -n "$cid" ]; then
+    ip=$(docker network inspect docker_gwbridge --format "{{with index .Containers \"$cid\"}}{{.IPv4Address}}{{end}}" 2>/dev/null || true)
+    ip=${ip%/*}
+  fi
+  if [ -n "$ip" ] && [ "$(curl -s -m 2 "http://$ip:8082/ping" 2>/dev/null)" = OK ]; then ping="/ping OK at $ip:8082"; fi
+  say "proxy $image: ${tasks:-no task}; $ping; HTTP on 127.0.0.1:$PROXY_PORT"
 }
 
 case "${1:-}" in
