@@ -16,7 +16,7 @@ dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/traefik/traefik/v3@$VER
 cp -r "$dir/." "$work/src"
 chmod -R u+w "$work/src"
 start=$(date +%s)
-(cd "$work/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$OUT.tmp" ./cmd/traefik)
+(cd "$work/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=${VERSION#v}" -o "$OUT.tmp" ./cmd/traefik)
 mv "$OUT.tmp" "$OUT"
 echo "built Traefik $VERSION in $(( $(date +%s) - start ))s" >&2
 echo "$OUT"

@@ -6,9 +6,53 @@ import type Dockerode from 'dockerode';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
 import type { ProxyServiceSpec } from '../core/proxy-spec.ts';
+import type { JobSpec } from '../core/job-spec.ts';
+import type { Duplex } from 'node:stream';
+import { FrameDecoder, LineSplitter, type LogLine } from './log-frames.ts';
 
-/** The service specs futuswarm builds: apps and the proxy. */
-export type AnyServiceSpec = ServiceSpec | ProxyServiceSpec;
+/** The service specs futuswarm builds: apps, one-off jobs and the proxy. */
+export type AnyServiceSpec = ServiceSpec | JobSpec | ProxyServiceSpec;
+
+export interface ImageInfo {
+  /** The local image ID (sha256:…). */
+  id: string;
+  /** repo@sha256:… references from registries the image was pulled from or pushed to. */
+  repoDigests: string[];
+  /** repo:tag names that point to it on this node. */
+  repoTags: string[];
+}
+
+export interface NodeInfo {
+  id: string;
+  hostname: string;
+  /** The address the node's engine reports to the swarm. */
+  addr: string | undefined;
+  role: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Unix time (seconds): only lines written since. */
+  since?: number;
+  tail?: number;
+  timestamps?: boolean;
+  /** Swarm's per-line attributes (task, node): always on for service logs. */
+  details?: boolean;
+}
+
+export interface HealthProbe {
+  exitCode: number;
+  output: string;
+}
+
+export interface ExecSession {
+  /** Input goes to the process; output comes framed (no TTY) or raw (TTY). */
+  stream: Duplex;
+  tty: boolean;
+  resize(cols: number, rows: number): Promise<void>;
+  /** The process's exit code once it has ended; undefined when Docker does not know it. */
+  exitCode(): Promise<number | undefined>;
+}
 
 export interface ServiceInfo {
   id: string;
@@ -153,6 +197,117 @@ export class DockerEngine {
       if (statusOf(e) === 404) return undefined;
       throw translate(e);
     }
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return { id: info.Id, repoDigests: info.RepoDigests ?? [], repoTags: info.RepoTags ?? [] };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw translate(e);
+    }
+  }
+
+  /** Whether the image's registry has `ref` (repo@sha256:…); false when it cannot be asked. */
+  async registryHas(ref: string): Promise<boolean> {
+    try {
+      const image = this.docker.getImage(ref) as unknown as { distribution(o: object): Promise<unknown> };
+      await image.distribution({ abortSignal: AbortSignal.timeout(10_000) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async listNodes(): Promise<NodeInfo[]> {
+    const nodes = (await call(() => this.docker.listNodes())) as { ID?: string; Description?: { Hostname?: string }; Status?: { Addr?: string }; Spec?: { Role?: string } }[];
+    return nodes.map((n) => ({ id: n.ID ?? '', hostname: n.Description?.Hostname ?? n.ID ?? '', addr: n.Status?.Addr, role: n.Spec?.Role ?? 'worker' }));
+  }
+
+  /**
+   * Lines of a service's logs (all its tasks), decoded as they arrive. With `follow`, the
+   * stream stays open until `signal` aborts; without, it ends after the last stored line.
+   */
+  async *serviceLogs(serviceId: string, options: LogOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
+    const query = {
+      stdout: true,
+      stderr: true,
+      follow: options.follow === true,
+      timestamps: options.timestamps === true,
+      details: options.details === true,
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+      ...(signal ? { abortSignal: signal } : {}),
+    };
+    let data: unknown;
+    try {
+      data = await this.docker.getService(serviceId).logs(query as never);
+    } catch (e) {
+      if (signal?.aborted) return;
+      throw translate(e);
+    }
+    const frames = new FrameDecoder();
+    const lines = new LineSplitter();
+    if (Buffer.isBuffer(data) || typeof data === 'string') {
+      for (const chunk of [...frames.push(Buffer.from(data)), ...frames.end()]) yield* lines.push(chunk);
+      yield* lines.end();
+      return;
+    }
+    const stream = data as NodeJS.ReadableStream & { destroy(): void };
+    const stop = () => stream.destroy();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const chunk of stream) {
+        for (const c of frames.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string))) yield* lines.push(c);
+      }
+    } catch (e) {
+      if (!signal?.aborted) throw translate(e);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      stream.destroy();
+    }
+    for (const c of frames.end()) yield* lines.push(c);
+    yield* lines.end();
+  }
+
+  /** The last results of a container's health probes (only for containers on this node). */
+  async healthLog(containerId: string): Promise<HealthProbe[]> {
+    try {
+      const info = (await this.docker.getContainer(containerId).inspect()) as { State?: { Health?: { Log?: { ExitCode?: number; Output?: string }[] } } };
+      return (info.State?.Health?.Log ?? []).map((l) => ({ exitCode: l.ExitCode ?? -1, output: l.Output ?? '' }));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Start `cmd` in a running container on this node and attach to it. */
+  async exec(containerId: string, o: { cmd: string[]; tty: boolean; stdin: boolean; cols?: number; rows?: number }): Promise<ExecSession> {
+    const container = this.docker.getContainer(containerId);
+    const exec = await call(() =>
+      container.exec({ Cmd: o.cmd, AttachStdin: o.stdin, AttachStdout: true, AttachStderr: true, Tty: o.tty }),
+    );
+    const stream = (await call(() =>
+      exec.start({ hijack: true, stdin: o.stdin, Detach: false, Tty: o.tty } as never),
+    )) as unknown as Duplex;
+    const resize = async (cols: number, rows: number): Promise<void> => {
+      // A resize racing the end of the process is harmless: nothing is left to draw.
+      await exec.resize({ w: cols, h: rows } as never).catch(() => undefined);
+    };
+    if (o.tty && o.cols && o.rows) await resize(o.cols, o.rows);
+    return {
+      stream,
+      tty: o.tty,
+      resize,
+      async exitCode() {
+        for (let i = 0; i < 20; i++) {
+          const info = (await call(() => exec.inspect())) as { Running?: boolean; ExitCode?: number | null };
+          if (!info.Running) return info.ExitCode ?? undefined;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return undefined;
+      },
+    };
   }
 
   async imageId(ref: string): Promise<string | undefined> {

@@ -25,6 +25,7 @@ export interface ProxyDeployResult {
 
 export default defineOp({
   op: 'admin.proxy.deploy',
+  access: 'admin',
   mutating: true,
   async handle(ctx, args): Promise<ProxyDeployResult> {
     const docker = await ctx.docker();

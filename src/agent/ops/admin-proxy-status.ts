@@ -15,6 +15,7 @@ export interface ProxyStatus {
 
 export default defineOp({
   op: 'admin.proxy.status',
+  access: 'admin',
   mutating: false,
   async handle(ctx): Promise<ProxyStatus> {
     const docker = await ctx.docker();

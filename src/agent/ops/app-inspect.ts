@@ -4,10 +4,12 @@ import { appSettingsSchema } from '../../core/app-settings.ts';
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
+import { routesFor } from '../proxy-status.ts';
 import { readSettingsLabel } from '../settings.ts';
 
 export default defineOp({
   op: 'app.inspect',
+  access: 'read',
   mutating: false,
   async handle(ctx, args) {
     const docker = await ctx.docker();
@@ -17,6 +19,7 @@ export default defineOp({
     const cluster = clusterInfo(ctx.config);
     const stored = await (await ctx.state()).getSettings(args.app);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
+    const routes = await routesFor(docker, args.app, { tasks });
     return {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
@@ -36,6 +39,8 @@ export default defineOp({
         error: t.error,
         since: new Date(t.since).toISOString(),
       })),
+      /** What the proxy on this manager routes to the app, and each server's health. */
+      routes,
       labels: service.labels,
       createdAt: service.createdAt,
       updatedAt: service.updatedAt,

@@ -10,6 +10,12 @@ interface InspectResult {
   domains: string[];
   update?: { state: string; message: string };
   tasks: { id: string; slot?: number; node?: string; release?: string; state: string; desiredState: string; error?: string; since: string }[];
+  routes?: {
+    proxy: string;
+    reason?: string;
+    routes: { name: string; rule: string; status: string; errors: string[] }[];
+    servers: { url: string; status: string; task?: string }[];
+  };
   labels: Record<string, string>;
 }
 
@@ -29,6 +35,15 @@ export const register: CommandModule['register'] = (cmd, action) => {
           if (r.update) lines.push(`update:   ${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`);
           lines.push('', 'tasks:');
           lines.push(renderTable(['ID', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
+          if (r.routes) {
+            lines.push('', 'routes:');
+            if (r.routes.proxy !== 'ok') lines.push(`  unknown: ${r.routes.reason ?? r.routes.proxy}`);
+            else if (r.routes.routes.length === 0) lines.push('  (none: the proxy does not route to this app)');
+            else {
+              lines.push(renderTable(['', 'ROUTER', 'RULE', 'STATUS'], r.routes.routes.map((x) => ['', x.name, x.rule, x.errors.length ? `${x.status}: ${x.errors.join('; ')}` : x.status])));
+              lines.push(renderTable(['', 'SERVER', 'HEALTH', 'TASK'], r.routes.servers.map((x) => ['', x.url, x.status, x.task ?? ''])));
+            }
+          }
           lines.push('', 'labels:');
           for (const [k, v] of Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${k}=${v}`);
           return lines.join('\n');

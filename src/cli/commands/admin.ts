@@ -1,0 +1,30 @@
+/**
+ * `futuswarm admin <subcommand>`: running the cluster itself. Each subcommand is its own
+ * module, registered here and loaded only when it runs.
+ */
+import type { CommandModule } from '../command.ts';
+
+interface SubcommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const ADMIN_COMMANDS: readonly SubcommandEntry[] = [
+  { name: 'cluster:init', summary: 'write a commented cluster file to fill in', load: () => import('./admin/cluster-init.ts') },
+  { name: 'cluster:bootstrap', summary: 'build the cluster on AWS from a cluster file: plan, then apply (--plan touches nothing)', load: () => import('./admin/cluster-bootstrap.ts') },
+  { name: 'cluster:status', summary: 'every AWS resource of the cluster: id, state, drift from the file', load: () => import('./admin/cluster-status.ts') },
+  { name: 'cluster:destroy', summary: 'remove what cluster:bootstrap made (keeps the state bucket unless --delete-data)', load: () => import('./admin/cluster-destroy.ts') },
+  { name: 'proxy:deploy', summary: 'run the proxy (Traefik) on every manager, or update it to the agent config', load: () => import('./admin/proxy-deploy.ts') },
+  { name: 'proxy:status', summary: 'show the proxy: its tasks, and every route with its servers\' health', load: () => import('./admin/proxy-status.ts') },
+  { name: 'audit', summary: 'who did what, when, with which result (never a secret value)', load: () => import('./admin/audit.ts') },
+];
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  for (const entry of ADMIN_COMMANDS) cmd.command(entry.name).description(entry.summary);
+  // Flags and handler are added just before the chosen subcommand parses its arguments.
+  cmd.hook('preSubcommand', async (_admin, sub) => {
+    const entry = ADMIN_COMMANDS.find((e) => e.name === sub.name());
+    if (entry) (await entry.load()).register(sub, action);
+  });
+};

@@ -1,0 +1,36 @@
+import type { CommandModule } from '../../command.ts';
+import { intFlag } from '../../command.ts';
+
+interface ProxyDeployResult {
+  service: string;
+  changed: boolean;
+  image: string;
+  httpPort: number;
+  httpsPort?: number;
+  tasks: number;
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .option('--timeout <seconds>', 'give up waiting for the proxy after this long (default 120)', intFlag('--timeout'))
+    .addHelpText(
+      'after',
+      '\nThe image, ports and TLS come from the proxy: section of the agent config on the manager.\n' +
+        'Running it again with an unchanged config changes nothing and only checks that the proxy answers.\n',
+    )
+    .action(
+      action(async (ctx, opts) => {
+        const r = (await ctx.agent(
+          'admin.proxy.deploy',
+          opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {},
+          { timeoutSeconds: '--timeout' },
+        )) as ProxyDeployResult;
+        const ports = `HTTP on port ${r.httpPort}${r.httpsPort !== undefined ? `, HTTPS on port ${r.httpsPort}` : ''}`;
+        ctx.io.result(r, () =>
+          r.changed
+            ? `${r.service} (${r.image}) is serving ${ports} on ${r.tasks} manager(s)`
+            : `${r.service} is unchanged: ${r.image}, ${ports}, on ${r.tasks} manager(s)`,
+        );
+      }),
+    );
+};

@@ -1,0 +1,37 @@
+import type { CommandModule } from '../../command.ts';
+import { renderTable } from '../../table.ts';
+
+interface ProxyStatus {
+  deployed: boolean;
+  image?: string;
+  upToDate?: boolean;
+  update?: { state: string; message: string };
+  tasks: { id: string; node: string; state: string; desiredState: string; error?: string; since: string }[];
+  api: { reachable: boolean; url?: string; version?: string; reason?: string };
+  routes: { router: string; rule: string; service: string; status: string; serversUp: number; servers: number }[];
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd.action(
+    action(async (ctx) => {
+      const s = (await ctx.agent('admin.proxy.status', {})) as ProxyStatus;
+      ctx.io.result(s, () => {
+        if (!s.deployed) return 'The proxy is not deployed. Deploy it: futuswarm admin proxy:deploy';
+        const lines = [
+          `image:   ${s.image}${s.upToDate ? '' : ' (the agent config asks for something else: run futuswarm admin proxy:deploy)'}`,
+          `api:     ${s.api.reachable ? `Traefik ${s.api.version} at ${s.api.url} (reachable from this manager only)` : `not reachable: ${s.api.reason ?? 'unknown'}`}`,
+        ];
+        if (s.update) lines.push(`update:  ${s.update.state}${s.update.message ? ` (${s.update.message})` : ''}`);
+        lines.push('', 'tasks:');
+        lines.push(renderTable(['ID', 'NODE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], s.tasks.map((t) => [t.id, t.node, t.state, t.desiredState, t.since, t.error ?? ''])));
+        lines.push('', 'routes:');
+        lines.push(
+          s.routes.length === 0
+            ? '  (none)'
+            : renderTable(['ROUTER', 'RULE', 'STATUS', 'SERVERS UP'], s.routes.map((r) => [r.router, r.rule, r.status, `${r.serversUp}/${r.servers}`])),
+        );
+        return lines.join('\n');
+      });
+    }),
+  );
+};
