@@ -1,26 +1,43 @@
 /**
- * `futuswarm-agent authorized-keys %u %t %k`, run by sshd for every offered key.
- * Prints one forced-command line for a known key, or nothing (sshd then refuses the key).
+ * `futuswarm-agent authorized-keys %u %t %k`, run by sshd (as its AuthorizedKeysCommandUser)
+ * for every key a client offers. Prints one forced-command line for a key that belongs to a
+ * person, or nothing: sshd then refuses the key.
+ *
+ * Sources, in order: LDAP through the on-disk key cache, then the users file (key-lookup.ts).
+ * It answers only for the shared account (`sshUser`); another account gets nothing, so a
+ * stray AuthorizedKeysCommand elsewhere in sshd_config cannot turn into a login.
  */
-import { z } from 'zod';
+import { appendFileSync } from 'node:fs';
 import type { AgentConfig } from './config.ts';
-import { findUserByKey, loadUsersFile } from './users-file.ts';
-import { userName } from '../core/names.ts';
+import type { KeyCacheOptions } from './key-cache.ts';
+import { lookupKeyOwner, renderAuthorizedKeyLine } from './key-lookup.ts';
 
-const keyType = z.string().regex(/^[a-z0-9@.-]{1,64}$/);
-const keyMaterial = z.string().regex(/^[A-Za-z0-9+/]{16,16384}={0,3}$/);
-
-/** The one line sshd reads. Every part is validated: nothing can break out of the quotes. */
-export function renderAuthorizedKeyLine(agentCommand: string, user: string, type: string, key: string): string {
-  const u = userName.parse(user);
-  if (!/^\/[\w./-]+$/.test(agentCommand)) throw new Error('agentCommand must be an absolute path');
-  return `restrict,command="${agentCommand} serve --user ${u}" ${keyType.parse(type)} ${keyMaterial.parse(key)}`;
+export async function authorizedKeys(
+  config: AgentConfig,
+  osUser: string,
+  keyType: string,
+  keyBase64: string,
+  options: KeyCacheOptions = {},
+): Promise<string | undefined> {
+  if (osUser !== config.sshUser) return undefined;
+  const owner = await lookupKeyOwner(config, keyType, keyBase64, options);
+  if (!owner) return undefined;
+  return renderAuthorizedKeyLine(config.agentCommand, owner.user, keyType, keyBase64);
 }
 
-export async function authorizedKeys(config: AgentConfig, osUser: string, type: string, key: string): Promise<string | undefined> {
-  if (!keyType.safeParse(type).success || !keyMaterial.safeParse(key).success) return undefined;
-  const owner = findUserByKey(await loadUsersFile(config.usersFile), type, key);
-  if (!owner) return undefined;
-  void osUser;
-  return renderAuthorizedKeyLine(config.agentCommand, owner.user, type, key);
+/**
+ * Where authorized-keys reports: stderr (seen when an admin runs it by hand), and
+ * keyCache.logFile when set, because sshd throws an AuthorizedKeysCommand's stderr away.
+ */
+export function authorizedKeysLog(config: Pick<AgentConfig, 'keyCache'> | undefined): (line: string) => void {
+  const file = config?.keyCache.logFile;
+  return (line) => {
+    process.stderr.write(`futuswarm-agent: ${line}\n`);
+    if (file === undefined) return;
+    try {
+      appendFileSync(file, `${new Date().toISOString()} authorized-keys[${process.pid}]: ${line}\n`, { mode: 0o640 });
+    } catch {
+      // A full disk or a missing directory must not turn into a refused login.
+    }
+  };
 }

@@ -61,28 +61,40 @@ export async function lookupKeyOwner(
   return undefined;
 }
 
+/** A person the cluster knows, and where they were found. */
+export interface KnownPerson {
+  user: string;
+  groups: string[];
+  source: 'ldap' | 'users-file';
+}
+
 /**
- * The groups of a person (LDAP first, then the users file), or undefined for nobody known.
+ * A person by name (LDAP first, then the users file), or undefined for nobody known.
  * Not cached: admin rights follow the directory at once. During an LDAP outage this throws
  * 'unavailable' unless the users file knows the person.
  */
-export async function lookupUserGroups(config: KeyLookupConfig, uid: string): Promise<string[] | undefined> {
+export async function lookupPerson(config: KeyLookupConfig, uid: string): Promise<KnownPerson | undefined> {
   if (!userName.safeParse(uid).success) return undefined;
   let ldapError: FutuswarmError | undefined;
   if (config.ldap) {
     try {
       const person = await findUser(config.ldap, uid);
       // uids compare case-insensitively in LDAP; futuswarm names are exact.
-      if (person && person.uid === uid) return person.groups;
+      if (person && person.uid === uid) return { user: uid, groups: person.groups, source: 'ldap' };
     } catch (e) {
       if (!isFutuswarmError(e) || e.code !== 'unavailable') throw e;
       ldapError = e;
     }
   }
   const file = await loadUsersFile(config.usersFile);
-  if (Object.hasOwn(file.users, uid)) return file.users[uid]!.groups;
+  if (Object.hasOwn(file.users, uid)) return { user: uid, groups: file.users[uid]!.groups, source: 'users-file' };
   if (ldapError) throw ldapError;
   return undefined;
+}
+
+/** The groups of a person, as lookupPerson finds them. */
+export async function lookupUserGroups(config: KeyLookupConfig, uid: string): Promise<string[] | undefined> {
+  return (await lookupPerson(config, uid))?.groups;
 }
 
 /** Whether these groups make a person a futuswarm admin through the LDAP admin group. */

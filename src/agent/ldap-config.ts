@@ -118,6 +118,11 @@ export const keyCacheConfigSchema = z
     ttlSeconds: z.number().int().min(0).max(7 * 86400).default(300),
     /** While LDAP is unreachable, answers up to this old are still served. */
     maxStaleSeconds: z.number().int().min(0).max(30 * 86400).default(86400),
+    /**
+     * authorized-keys also appends what it reports (stale answers served, LDAP errors) here;
+     * sshd discards an AuthorizedKeysCommand's stderr. Writable by the AuthorizedKeysCommandUser.
+     */
+    logFile: absolutePath.optional(),
   })
   .refine((c) => c.maxStaleSeconds >= c.ttlSeconds, { path: ['maxStaleSeconds'], message: 'must be at least ttlSeconds' });
 export type KeyCacheConfig = z.output<typeof keyCacheConfigSchema>;

@@ -18,10 +18,24 @@ export interface OpContext {
   signal: AbortSignal;
 }
 
+/**
+ * Who may run an op. serve() checks it before the lock and before the handler runs.
+ * - `read`: anyone the cluster knows (app:list, app:inspect, whoami);
+ * - `app`: the app's owners and admins;
+ * - `deploy`: like `app`, and for a name nobody has yet, anyone: the caller becomes its
+ *   owner (atomically, before anything else happens);
+ * - `admin`: admins only.
+ * Ops with `app` or `deploy` access must have an `app` argument.
+ */
+export type Access = 'read' | 'app' | 'deploy' | 'admin';
+
 export interface OpHandler<O extends Op> {
   op: O;
+  access: Access;
   /** Mutating ops take the app's lock (unless `lock: false`) and leave an audit record. */
   mutating: boolean;
+  /** Leave an audit record although nothing changes (reading a secret value). Default: mutating. */
+  audit?: boolean;
   /** Whether serve() holds the app's deploy lock around the handler (default: mutating). */
   lock?: boolean;
   handle(ctx: OpContext, args: OpArgs<O>): Promise<unknown>;

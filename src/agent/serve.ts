@@ -1,14 +1,16 @@
 /**
- * `futuswarm-agent serve --user <name>`: sshd's forced command. Reads one request line,
- * validates it, runs the op and streams JSON-lines events back. Nothing else is accepted.
+ * `futuswarm-agent serve --user <name>`: sshd's forced command. Reads one request line and
+ * answers it: validate (zod) → ACL → lock → act → audit, streaming JSON-lines events back.
+ * Nothing else is accepted.
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from './config.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { OpContext, OpHandler } from './op.ts';
+import { authorize, releaseClaim } from './acl.ts';
 import { OP_HANDLERS } from './ops/index.ts';
-import type { AppState } from './app-state.ts';
+import { SECRET_ARG_NAMES, type AppState } from './app-state.ts';
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -48,15 +50,29 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       signal: abort.signal,
     };
     const app = typeof (args as { app?: unknown }).app === 'string' ? (args as { app: string }).app : undefined;
+    const audited = handler.mutating || handler.audit === true;
     const started = Date.now();
     let data: unknown;
     try {
-      data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds);
+      // Before the lock and before the handler: a refused request changes nothing.
+      const grant = await authorize(ctx, {
+        op: request.op,
+        access: handler.access,
+        app,
+        claim: (args as { dryRun?: unknown }).dryRun !== true,
+      });
+      try {
+        data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds);
+      } catch (e) {
+        if (grant.claimed && app !== undefined) await releaseClaim(ctx, app).catch(() => undefined);
+        throw e;
+      }
     } catch (e) {
-      if (handler.mutating) await audit(ctx, request.op, app, args, started, e);
+      // Refusals are recorded for every op: who tried what is the point of an audit trail.
+      if (audited || (isFutuswarmError(e) && e.code === 'forbidden')) await audit(ctx, request.op, app, args, started, e);
       throw e;
     }
-    if (handler.mutating) await audit(ctx, request.op, app, args, started, undefined);
+    if (audited) await audit(ctx, request.op, app, args, started, undefined);
     emit({ type: 'result', data: data ?? null });
     return 0;
   } catch (e) {
@@ -117,6 +133,8 @@ async function audit(ctx: OpContext, op: string, app: string | undefined, args: 
       op,
       ...(app ? { app } : {}),
       args: args as Record<string, unknown>,
+      // Names hide values (redactArgs); this also catches a value echoed in an error message.
+      scrub: secretValues(args),
       result: error === undefined ? 'ok' : 'error',
       ...(error !== undefined ? { code: isFutuswarmError(error) ? error.code : 'internal', message: (error as Error).message } : {}),
       durationMs: Date.now() - started,
@@ -125,6 +143,27 @@ async function audit(ctx: OpContext, op: string, app: string | undefined, args: 
     // The op's own outcome matters more than its audit record; the agent log keeps the miss.
     process.stderr.write(`futuswarm-agent: could not write the audit record for ${op}: ${(e as Error).message}\n`);
   }
+}
+
+/**
+ * Every string under a secret-named argument (values of app:secrets set, and the like). Very
+ * short values are left out: scrubbing "1" would blank every record that mentions a 1.
+ */
+function secretValues(args: unknown): string[] {
+  const found: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string' && value.length >= 4) found.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) (SECRET_ARG_NAMES.includes(k) ? collect : walk)(v);
+    }
+  };
+  walk(args);
+  return found;
 }
 
 async function readRequestLine(input: NodeJS.ReadableStream): Promise<string> {

@@ -77,17 +77,28 @@ let nextNumber = 30000 + Math.floor(Math.random() * 10000);
 
 /** A person of the tests' own under ou=people; `keys` are stored values (with comments). */
 export async function addPerson(uid: string, keys: string[], extra: Record<string, string[]> = {}): Promise<string> {
-  const dn = `uid=${uid},${PEOPLE_DN}`;
+  return addPersonEntry(`uid=${uid},${PEOPLE_DN}`, { uid, cn: uid }, keys, extra);
+}
+
+/**
+ * A person named by `cn` instead of uid, so the uid attribute can hold anything, even a
+ * string no DN would carry: `addPersonByCn('x', '*)(uid=*', keys)`.
+ */
+export async function addPersonByCn(cn: string, uid: string, keys: string[]): Promise<string> {
+  return addPersonEntry(`cn=${cn},${PEOPLE_DN}`, { uid, cn }, keys, {});
+}
+
+async function addPersonEntry(dn: string, names: { uid: string; cn: string }, keys: string[], extra: Record<string, string[]>): Promise<string> {
   const number = String(nextNumber++);
   await asAdmin((client) =>
     client.add(dn, {
       objectClass: ['inetOrgPerson', 'posixAccount', 'ldapPublicKey'],
-      uid,
-      cn: uid,
-      sn: uid,
+      uid: names.uid,
+      cn: names.cn,
+      sn: names.cn,
       uidNumber: number,
       gidNumber: number,
-      homeDirectory: `/home/${uid}`,
+      homeDirectory: `/home/${names.cn}`,
       ...(keys.length > 0 ? { sshPublicKey: keys } : {}),
       ...extra,
     }),

@@ -1,10 +1,15 @@
-/** app.remove: stop the app's service and remove it; with purge, its stored state too. */
+/**
+ * app.remove: stop the app's service and remove it; with purge, its stored state and owners
+ * too, so a later app of the same name inherits nothing.
+ */
+import { appSettingsSchema } from '../../core/app-settings.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { defineOp } from '../op.ts';
 import { appNotFound } from './app-inspect.ts';
 
 export default defineOp({
   op: 'app.remove',
+  access: 'app',
   mutating: true,
   async handle(ctx, args) {
     const docker = await ctx.docker();
@@ -12,15 +17,29 @@ export default defineOp({
     const service = await docker.findService(args.app);
     const managed = service !== undefined && service.labels[LABEL.app] === args.app;
     const stored = await state.getSettings(args.app);
+    if (!managed && !stored && (await state.getOwners(args.app))) {
+      // Owners of a name that never came to exist: free the name.
+      await state.deleteOwners(args.app);
+      ctx.progress('owners', `${args.app} was never deployed; removed its owners`);
+      return { app: args.app, removed: false, purged: false, ownersRemoved: true };
+    }
     if (!managed && !(args.purge && stored)) throw appNotFound(args.app);
     if (managed) {
       ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
       await docker.removeService(service.id);
     }
     if (args.purge) {
+      const domains = stored ? appSettingsSchema.safeParse(stored.settings).data?.domains ?? [] : [];
+      for (const host of domains) await state.releaseDomain(args.app, host);
       const { deleted } = await state.purgeApp(args.app);
-      ctx.progress('purge', `deleted ${deleted} stored object version(s) of ${args.app}`);
+      // purgeApp deleted every version under the app, the owners included; this makes it explicit.
+      await state.deleteOwners(args.app);
+      ctx.progress('purge', `deleted ${deleted} stored object version(s) of ${args.app}, its owners included`);
+    } else {
+      // Secrets and releases stay, so the owners stay with them: nobody else may claim the name
+      // and inherit the secrets (a rollback would even run them). --purge frees the name.
+      ctx.progress('kept', `kept the secrets, releases and owners of ${args.app}; remove it with --purge to free the name`);
     }
-    return { app: args.app, removed: managed, purged: args.purge === true };
+    return { app: args.app, removed: managed, purged: args.purge === true, ownersRemoved: args.purge === true };
   },
 });

@@ -1,0 +1,38 @@
+import type { CommandModule } from '../command.ts';
+
+interface WhoamiResult {
+  user: string;
+  cluster: string;
+  source: 'ldap' | 'users-file' | 'config';
+  groups: string[];
+  admin: boolean;
+  adminVia: string[];
+  /** Set when part of the answer is unknown (LDAP unreachable). */
+  warning?: string;
+}
+
+const SOURCES: Record<WhoamiResult['source'], string> = {
+  ldap: 'LDAP',
+  'users-file': 'the users file',
+  config: "the agent config's admins: list only",
+};
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .addHelpText('after', '\nThe manager names you by the SSH key you connect with: your LDAP entry, or the users file.\n')
+    .action(
+      action(async (ctx) => {
+        const r = (await ctx.agent('whoami', {})) as WhoamiResult;
+        if (r.warning && ctx.io.mode !== 'json') ctx.io.warn(r.warning);
+        ctx.io.result(r, () =>
+          [
+            `user:    ${r.user}`,
+            `cluster: ${r.cluster}`,
+            `from:    ${SOURCES[r.source] ?? r.source}`,
+            `groups:  ${r.groups.length > 0 ? r.groups.join(', ') : '(none)'}`,
+            `admin:   ${r.admin ? `yes (${r.adminVia.join('; ')})` : 'no'}`,
+          ].join('\n'),
+        );
+      }),
+    );
+};
