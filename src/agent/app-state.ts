@@ -43,6 +43,8 @@ export const stateKeys = {
   acl: (app: string) => `apps/${app}/acl`,
   lock: (app: string) => `apps/${app}/lock`,
   releases: (app: string) => `apps/${app}/releases/`,
+  /** One object per extra host name: whoever creates it first owns the name. */
+  domain: (host: string) => `domains/${host}`,
   release: (app: string, n: number) => `apps/${app}/releases/${n}`,
   audit: 'audit/',
 };
@@ -711,8 +713,12 @@ export class AppState {
 
   #lockedError(holder: LockInfo): FutuswarmError {
     const what = holder.message ? `${holder.op}: ${holder.message}` : holder.op;
+    // A maintenance lock (app:lock) stays until someone releases it; an op's lock ends with the op.
+    const hint = holder.op === 'app.lock'
+      ? `it holds until futuswarm app:unlock -n ${holder.app} (or ${holder.expiresAt}); see futuswarm app:lock -n ${holder.app} --status`
+      : `wait until it is released or expires at ${holder.expiresAt}, or retry with --lock-wait; see futuswarm app:lock -n ${holder.app} --status`;
     return new FutuswarmError('locked', `${holder.app} is locked by ${holder.user} since ${holder.since} (${what})`, {
-      hint: `wait until it is released or expires at ${holder.expiresAt}; see futuswarm app:lock -n ${holder.app} --status`,
+      hint,
       details: { lock: holder },
     });
   }
@@ -922,6 +928,40 @@ export class AppState {
    * Destroy everything stored for the app — every version of its secrets, releases, settings,
    * owners and lock — so a later app with the same name inherits nothing. Audit records stay.
    */
+  // ─────────────── domains ───────────────
+
+  /** Which app holds a host name, if any. */
+  async domainHolder(host: string): Promise<string | undefined> {
+    const object = await this.#store.get(stateKeys.domain(host));
+    if (!object) return undefined;
+    const data = parseJson(object, `domain ${host}`) as { app?: unknown };
+    return typeof data.app === 'string' ? data.app : undefined;
+  }
+
+  /**
+   * Claim a host name for an app, atomically across the cluster: the first claim wins, a
+   * claim by another app fails with `conflict`. Claiming a name the app holds is a no-op.
+   */
+  async claimDomain(app: string, host: string, user: string): Promise<void> {
+    this.#app(app);
+    try {
+      await this.#put(stateKeys.domain(host), { app, by: user, at: this.#now().toISOString() }, { ifNoneMatch: '*' });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      const holder = await this.domainHolder(host);
+      if (holder === app) return;
+      throw new FutuswarmError('conflict', `${host} is already used by the app ${holder ?? '(unknown)'}`, {
+        hint: holder ? `remove it there first: futuswarm app:domains -n ${holder} remove ${host}` : 'choose another host name',
+      });
+    }
+  }
+
+  /** Give a host name up, if the app holds it. */
+  async releaseDomain(app: string, host: string): Promise<void> {
+    if ((await this.domainHolder(host)) !== app) return;
+    await this.#store.delete(stateKeys.domain(host));
+  }
+
   async purgeApp(app: string): Promise<{ deleted: number }> {
     this.#app(app);
     const versions = await this.#store.versions(stateKeys.app(app), { prefix: true });

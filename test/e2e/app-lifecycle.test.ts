@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
-import { dockerJson, removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { dockerJson, serviceExists, serviceVersion } from '../helpers/docker.ts';
 
 const APP = 'e2e-hello';
 const BROKEN = 'e2e-broken';
@@ -19,11 +19,12 @@ interface DeployResult { app: string; changed: boolean; release: number; image: 
 describe('app lifecycle over SSH', () => {
   let cli: CliSandbox;
   before(async () => {
-    for (const s of [APP, BROKEN, 'e2e-badimage']) removeServiceIfExists(s);
     cli = await localSandbox();
+    // Release numbers live in the state store: start from nothing.
+    for (const app of [APP, BROKEN, 'e2e-badimage']) await cli.run(['app:remove', '-n', app, '--purge']);
   });
-  after(() => {
-    for (const s of [APP, BROKEN]) removeServiceIfExists(s);
+  after(async () => {
+    for (const app of [APP, BROKEN]) await cli.run(['app:remove', '-n', app, '--purge']);
   });
 
   it('deploys a new app and waits until it runs', async () => {

@@ -1,0 +1,57 @@
+/**
+ * app.domains: the extra host names an app answers to. A host name belongs to one app at a
+ * time: claims are atomic in the state store, so two apps can never route the same name.
+ */
+import { appSettingsSchema } from '../../core/app-settings.ts';
+import { FutuswarmError } from '../../core/errors.ts';
+import { appHosts, LABEL } from '../../core/service-spec.ts';
+import { clusterInfo } from '../config.ts';
+import { defineOp } from '../op.ts';
+import { loadApp, rollOut } from '../release.ts';
+
+export default defineOp({
+  op: 'app.domains',
+  access: 'app',
+  mutating: true,
+  async handle(ctx, args) {
+    const cluster = clusterInfo(ctx.config);
+    const current = await loadApp(ctx, args.app);
+    if (!current.settings) {
+      throw new FutuswarmError('not_found', `there is no app named ${args.app} on this cluster`, { hint: 'futuswarm app:list shows the apps' });
+    }
+    const add = (args.add ?? []).filter((d) => d !== `${args.app}.${cluster.domain}`);
+    const remove = args.remove ?? [];
+    if (add.length === 0 && remove.length === 0) {
+      return { app: args.app, domains: current.settings.domains, hosts: appHosts(args.app, current.settings, cluster), changed: false };
+    }
+    for (const host of add) {
+      // A name under the cluster domain is another app's default name.
+      if (host.endsWith(`.${cluster.domain}`)) {
+        throw new FutuswarmError('invalid_input', `${host} is under the cluster domain, where every app gets <app>.${cluster.domain}`, {
+          hint: 'add host names outside the cluster domain, or deploy an app with that name',
+        });
+      }
+    }
+    const state = await ctx.state();
+    for (const host of add) await state.claimDomain(args.app, host, ctx.user);
+    const domains = [...new Set([...current.settings.domains.filter((d) => !remove.includes(d)), ...add])].sort();
+    const settings = appSettingsSchema.parse({ ...current.settings, domains });
+    if (current.service) {
+      const imageRef = current.service.labels[LABEL.image] ?? current.service.image;
+      await rollOut(ctx, {
+        app: args.app,
+        image: imageRef.replace(/[:@][^/:@]*$/, ''),
+        imageRef,
+        settings,
+        storedSettings: current.settings,
+        settingsEtag: current.settingsEtag,
+        secrets: current.secrets,
+      });
+    } else {
+      await state.putSettings(args.app, settings as unknown as Record<string, unknown>, current.settingsEtag);
+    }
+    for (const host of remove) await state.releaseDomain(args.app, host);
+    ctx.progress('domains', `${args.app} answers to ${appHosts(args.app, settings, cluster).join(', ')}`);
+    return { app: args.app, domains, hosts: appHosts(args.app, settings, cluster), changed: true };
+  },
+});

@@ -1,0 +1,65 @@
+/**
+ * Extra host names: routed through the real proxy, unique across apps, released on purge.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { serviceVersion } from '../helpers/docker.ts';
+import { DOMAIN, proxyGet, titleOf, waitForProxy } from '../helpers/proxy.ts';
+
+const SHOP = 'dm-shop';
+const BLOG = 'dm-blog';
+const HOST = `shop-${Date.now().toString(36)}.example.test`;
+
+describe('app domains', () => {
+  let cli: CliSandbox;
+  before(async () => {
+    cli = await localSandbox();
+    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge']);
+    const shop = await cli.run(['app:deploy', '-n', SHOP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--health-path', '/healthz']);
+    assert.equal(shop.code, 0, shop.stderr);
+    const blog = await cli.run(['app:deploy', '-n', BLOG, '-i', 'localhost/hello', '-t', '2', '--port', '8000', '--health-path', '/healthz']);
+    assert.equal(blog.code, 0, blog.stderr);
+  });
+  after(async () => {
+    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge']);
+  });
+
+  it('routes an added host name to the app, next to its default name', async () => {
+    const r = await cli.json<{ hosts: string[] }>(['app:domains', '-n', SHOP, 'add', HOST]);
+    assert.deepEqual(r.hosts, [`${SHOP}.${DOMAIN}`, HOST]);
+    await waitForProxy(HOST, (res) => res.status === 200 && titleOf(res.body) === 'hello v1', 4000);
+    assert.equal(titleOf((await proxyGet(`${SHOP}.${DOMAIN}`)).body), 'hello v1');
+    assert.equal(titleOf((await proxyGet(`${BLOG}.${DOMAIN}`)).body), 'hello v2');
+    const inspect = await cli.json<{ domains: string[] }>(['app:inspect', '-n', SHOP]);
+    assert.deepEqual(inspect.domains, [`${SHOP}.${DOMAIN}`, HOST]);
+  });
+
+  it('refuses a host name another app uses, and changes nothing', async () => {
+    const version = serviceVersion(BLOG);
+    const r = await cli.run(['app:domains', '-n', BLOG, 'add', HOST]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`error: ${HOST.replaceAll('.', '\\.')} is already used by the app ${SHOP}`));
+    assert.match(r.stderr, /hint: remove it there first: futuswarm app:domains -n dm-shop remove/);
+    assert.equal(serviceVersion(BLOG), version);
+    assert.equal(titleOf((await proxyGet(HOST)).body), 'hello v1');
+  });
+
+  it('refuses names under the cluster domain and malformed names', async () => {
+    const under = await cli.run(['app:domains', '-n', SHOP, 'add', `other.${DOMAIN}`]);
+    assert.equal(under.code, 1);
+    assert.match(under.stderr, /is under the cluster domain/);
+    const bad = await cli.run(['app:domains', '-n', SHOP, 'add', 'not a host']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /must be a host name/);
+  });
+
+  it('a removed host name stops routing and becomes free for another app', async () => {
+    const r = await cli.json<{ hosts: string[] }>(['app:domains', '-n', SHOP, 'remove', HOST]);
+    assert.deepEqual(r.hosts, [`${SHOP}.${DOMAIN}`]);
+    await waitForProxy(HOST, (res) => res.status === 404, 4000);
+    const taken = await cli.json<{ hosts: string[] }>(['app:domains', '-n', BLOG, 'add', HOST]);
+    assert.deepEqual(taken.hosts, [`${BLOG}.${DOMAIN}`, HOST]);
+    await waitForProxy(HOST, (res) => res.status === 200 && titleOf(res.body) === 'hello v2', 4000);
+  });
+});
