@@ -6,6 +6,7 @@ import { domainName } from '../core/names.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
 import { identityConfigShape } from './ldap-config.ts';
 import { proxyConfigSchema } from './proxy-config.ts';
+import { cachesConfigSchema, databasesConfigSchema } from './data-services-config.ts';
 
 export const DEFAULT_AGENT_CONFIG_PATH = '/etc/futuswarm/agent.yaml';
 
@@ -43,6 +44,9 @@ export const agentConfigSchema = z.strictObject({
     .prefault({}),
   /** Traefik on the managers (`admin proxy:deploy`). */
   proxy: proxyConfigSchema.prefault({}),
+  /** RDS PostgreSQL and ElastiCache Redis for apps (`db:*`, `cache:*`). */
+  databases: databasesConfigSchema.prefault({}),
+  caches: cachesConfigSchema.prefault({}),
   ...identityConfigShape,
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;

@@ -1,5 +1,5 @@
 /** Which AWS account the admin's credentials belong to, and where a cluster keeps its state there. */
-import type { ClusterConfig } from '../config/cluster-file.ts';
+import type { ClusterStateScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import { keyAliasName, stateBucketName } from '../core/plan-names.ts';
 import { call } from './aws-errors.ts';
@@ -20,7 +20,7 @@ export interface ClusterLocation {
   keyAlias: string;
 }
 
-export async function clusterLocation(config: ClusterConfig): Promise<ClusterLocation> {
+export async function clusterLocation(config: ClusterStateScope): Promise<ClusterLocation> {
   const accountId = await callerAccountId(config.region);
   return { accountId, bucket: stateBucketName(config, accountId), keyAlias: keyAliasName(config.name) };
 }

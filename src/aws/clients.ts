@@ -13,6 +13,14 @@ type Kms = typeof import('@aws-sdk/client-kms');
 type S3 = typeof import('@aws-sdk/client-s3');
 type Sts = typeof import('@aws-sdk/client-sts');
 
+/**
+ * The module's exports, whether `import()` gave its namespace (Node, the agent bundle) or, as
+ * the split CLI bundle does for CommonJS packages, only `default`.
+ */
+function exportsOf<M>(loaded: Promise<M>): Promise<M> {
+  return loaded.then((m) => ((m as { default?: M }).default ?? m));
+}
+
 function customEndpoint(service: string): string | undefined {
   const specific = process.env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`];
   const endpoint = specific ?? process.env.AWS_ENDPOINT_URL;
@@ -32,25 +40,25 @@ function cached<M, C>(service: string, load: () => Promise<M>, make: (sdk: M, re
   };
 }
 
-export const ec2 = cached('ec2', (): Promise<Ec2> => import('@aws-sdk/client-ec2'), (sdk, region) => new sdk.EC2Client({ region }));
-export const iam = cached('iam', (): Promise<Iam> => import('@aws-sdk/client-iam'), (sdk, region) => new sdk.IAMClient({ region }));
+export const ec2 = cached('ec2', (): Promise<Ec2> => exportsOf(import('@aws-sdk/client-ec2')), (sdk, region) => new sdk.EC2Client({ region }));
+export const iam = cached('iam', (): Promise<Iam> => exportsOf(import('@aws-sdk/client-iam')), (sdk, region) => new sdk.IAMClient({ region }));
 export const elbv2 = cached(
   'elastic_load_balancing_v2',
-  (): Promise<Elbv2> => import('@aws-sdk/client-elastic-load-balancing-v2'),
+  (): Promise<Elbv2> => exportsOf(import('@aws-sdk/client-elastic-load-balancing-v2')),
   (sdk, region) => new sdk.ElasticLoadBalancingV2Client({ region }),
 );
-export const acm = cached('acm', (): Promise<Acm> => import('@aws-sdk/client-acm'), (sdk, region) => new sdk.ACMClient({ region }));
-export const rds = cached('rds', (): Promise<Rds> => import('@aws-sdk/client-rds'), (sdk, region) => new sdk.RDSClient({ region }));
+export const acm = cached('acm', (): Promise<Acm> => exportsOf(import('@aws-sdk/client-acm')), (sdk, region) => new sdk.ACMClient({ region }));
+export const rds = cached('rds', (): Promise<Rds> => exportsOf(import('@aws-sdk/client-rds')), (sdk, region) => new sdk.RDSClient({ region }));
 export const elasticache = cached(
   'elasticache',
-  (): Promise<ElastiCache> => import('@aws-sdk/client-elasticache'),
+  (): Promise<ElastiCache> => exportsOf(import('@aws-sdk/client-elasticache')),
   (sdk, region) => new sdk.ElastiCacheClient({ region }),
 );
-export const kmsAdmin = cached('kms', (): Promise<Kms> => import('@aws-sdk/client-kms'), (sdk, region) => new sdk.KMSClient({ region }));
+export const kmsAdmin = cached('kms', (): Promise<Kms> => exportsOf(import('@aws-sdk/client-kms')), (sdk, region) => new sdk.KMSClient({ region }));
 export const s3Admin = cached(
   's3',
-  (): Promise<S3> => import('@aws-sdk/client-s3'),
+  (): Promise<S3> => exportsOf(import('@aws-sdk/client-s3')),
   // Custom endpoints (S3-compatible stores) have no per-bucket DNS names.
   (sdk, region) => new sdk.S3Client({ region, forcePathStyle: customEndpoint('s3') !== undefined }),
 );
-export const sts = cached('sts', (): Promise<Sts> => import('@aws-sdk/client-sts'), (sdk, region) => new sdk.STSClient({ region }));
+export const sts = cached('sts', (): Promise<Sts> => exportsOf(import('@aws-sdk/client-sts')), (sdk, region) => new sdk.STSClient({ region }));

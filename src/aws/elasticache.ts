@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ReplicationGroup } from '@aws-sdk/client-elasticache';
-import type { ClusterConfig } from '../config/cluster-file.ts';
+import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ObservedCluster, ObservedResource } from '../core/plan-bootstrap.ts';
 import { appCacheSecretKey, cacheGroupId, clusterResourceNames, resourceTags, TAG_APP, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
@@ -71,12 +71,12 @@ async function groupTags(region: string, arn: string | undefined): Promise<Recor
   return Object.fromEntries((out.TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }
 
-export async function describeCache(config: ClusterConfig, app: string | null): Promise<CacheInfo | undefined> {
+export async function describeCache(config: DataServicesScope, app: string | null): Promise<CacheInfo | undefined> {
   const g = await describeGroup(config.region, cacheGroupId(config.name, app));
   return g === undefined ? undefined : info(g);
 }
 
-async function ensureCacheSubnetGroup(config: ClusterConfig, subnetIds: string[]): Promise<string> {
+async function ensureCacheSubnetGroup(config: DataServicesScope, subnetIds: string[]): Promise<string> {
   const { sdk, client } = await elasticache(config.region);
   const name = clusterResourceNames(config.name).cacheSubnetGroup;
   try {
@@ -103,7 +103,7 @@ async function ensureCacheSubnetGroup(config: ClusterConfig, subnetIds: string[]
  * REDIS_URL to reach it. Idempotent: a second call returns the same group and token.
  */
 export async function createCache(
-  config: ClusterConfig,
+  config: DataServicesScope,
   request: { app: string | null; nodeType?: string },
   options: CacheOptions = {},
 ): Promise<CacheInfo & { redisUrl: string | null }> {
@@ -169,7 +169,7 @@ export async function createCache(
 }
 
 /** Delete an app's (or the shared) cache and its stored token. */
-export async function deleteCache(config: ClusterConfig, app: string | null, options: CacheOptions & { finalSnapshot?: boolean } = {}): Promise<void> {
+export async function deleteCache(config: DataServicesScope, app: string | null, options: CacheOptions & { finalSnapshot?: boolean } = {}): Promise<void> {
   const { sdk, client } = await elasticache(config.region);
   const id = cacheGroupId(config.name, app);
   const group = await describeGroup(config.region, id);

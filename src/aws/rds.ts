@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DBInstance } from '@aws-sdk/client-rds';
-import type { ClusterConfig } from '../config/cluster-file.ts';
+import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ObservedCluster, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
 import { appDbInstanceId, appDbSecretKey, clusterResourceNames, fromAwsTags, resourceTags, SHARED_DB_SECRET_KEY, TAG_APP, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
@@ -321,7 +321,7 @@ export interface DbOptions {
   endpointOverride?: { host: string; port: number };
 }
 
-async function adminFor(config: ClusterConfig, instanceId: string, secretKey: string, options: DbOptions): Promise<DatabaseAdmin> {
+async function adminFor(config: DataServicesScope, instanceId: string, secretKey: string, options: DbOptions): Promise<DatabaseAdmin> {
   const { bucket } = await clusterLocation(config);
   const master = await readMasterSecret(config.region, bucket, secretKey);
   const endpoint = options.endpointOverride ?? (await waitForDatabase({ region: config.region, ...(options.wait ? { wait: options.wait } : {}) }, instanceId)).endpoint!;
@@ -329,7 +329,7 @@ async function adminFor(config: ClusterConfig, instanceId: string, secretKey: st
 }
 
 /** Admin access to the cluster's shared instance (for createAppDatabase). */
-export async function sharedDatabaseAdmin(config: ClusterConfig, options: DbOptions = {}): Promise<DatabaseAdmin> {
+export async function sharedDatabaseAdmin(config: DataServicesScope, options: DbOptions = {}): Promise<DatabaseAdmin> {
   if (!config.databases.shared) {
     throw new FutuswarmError('invalid_input', `cluster ${config.name} has no shared database`, {
       hint: 'set databases.shared: true in the cluster file and run futuswarm admin cluster:bootstrap, or use --dedicated',
@@ -339,7 +339,7 @@ export async function sharedDatabaseAdmin(config: ClusterConfig, options: DbOpti
 }
 
 /** Admin access to an app's dedicated instance. */
-export async function dedicatedDatabaseAdmin(config: ClusterConfig, app: string, options: DbOptions = {}): Promise<DatabaseAdmin> {
+export async function dedicatedDatabaseAdmin(config: DataServicesScope, app: string, options: DbOptions = {}): Promise<DatabaseAdmin> {
   return adminFor(config, appDbInstanceId(config.name, app), appDbSecretKey(app), options);
 }
 
@@ -348,7 +348,7 @@ export async function dedicatedDatabaseAdmin(config: ClusterConfig, app: string,
  * group. Idempotent: an existing instance of the app is returned as it is.
  */
 export async function createDedicatedDatabase(
-  config: ClusterConfig,
+  config: DataServicesScope,
   request: { app: string; instanceClass?: string; storageGb?: number; engineVersion?: string },
   options: DbOptions = {},
 ): Promise<DatabaseInstanceInfo> {
@@ -386,7 +386,7 @@ export async function createDedicatedDatabase(
 }
 
 /** Delete an app's dedicated instance after a final snapshot (kept until deleted by hand). */
-export async function deleteDedicatedDatabase(config: ClusterConfig, app: string, options: DbOptions & { finalSnapshot?: boolean } = {}): Promise<{ snapshotId: string | null }> {
+export async function deleteDedicatedDatabase(config: DataServicesScope, app: string, options: DbOptions & { finalSnapshot?: boolean } = {}): Promise<{ snapshotId: string | null }> {
   const instanceId = appDbInstanceId(config.name, app);
   const existing = await describeInstance(config.region, instanceId);
   if (existing === undefined) throw new FutuswarmError('not_found', `app ${app} has no dedicated database`);

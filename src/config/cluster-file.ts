@@ -214,6 +214,15 @@ export const clusterFileSchema = z
 export type ClusterConfig = z.output<typeof clusterFileSchema>;
 export type ClusterFileInput = z.input<typeof clusterFileSchema>;
 
+/** Where a cluster keeps its state: enough to find the bucket and the key. */
+export type ClusterStateScope = Pick<ClusterConfig, 'name' | 'region'> & { state: Pick<ClusterConfig['state'], 'bucket'> };
+
+/**
+ * What app databases and caches need of a cluster. The agent on a manager has this much (from
+ * its own config), not the whole cluster file.
+ */
+export type DataServicesScope = ClusterStateScope & Pick<ClusterConfig, 'tags' | 'databases' | 'caches'>;
+
 /** Validate an already parsed cluster file; every problem is reported with its path. */
 export function parseClusterConfig(value: unknown, source = 'cluster file'): ClusterConfig {
   return parseWith(clusterFileSchema, value, source, {
@@ -233,8 +242,9 @@ export async function loadClusterFile(path: string): Promise<ClusterConfig> {
       hint: code === 'ENOENT' ? 'create one with: futuswarm admin cluster:init <name>' : undefined,
     });
   }
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: true });
+  // The default export, as everywhere else: the bundle's interop for this CommonJS module has no named exports.
+  const { default: YAML } = await import('yaml');
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => e.message.split('\n')[0] ?? e.message);
     throw new FutuswarmError('config', `${path} is not valid YAML:\n  ${lines.join('\n  ')}`, { details: { issues: lines } });

@@ -261,7 +261,7 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
     trustPolicy: buildNodeTrustPolicy(),
     policyName: names.nodeRolePolicy,
     // The key's ARN is known once the key exists: the reference is resolved like any other.
-    policy: buildNodePolicy({ region: config.region, bucket: bucketName, keyArn: ref('key', 'arn') as unknown as string }),
+    policy: buildNodePolicy({ cluster: config.name, region: config.region, bucket: bucketName, keyArn: ref('key', 'arn') as unknown as string }),
   });
   out.push({ kind: 'instance-profile', name: 'node-profile', tags: tags('node-profile'), profileName: names.nodeProfile, role: ref('node-role') });
   out.push({
@@ -567,6 +567,9 @@ const CREATE_REASON: Partial<Record<ResourceKind, string>> = {
   'state-object': 'cluster state not written yet',
 };
 
+/** Made by app commands when first needed (cache:create), not by bootstrap; destroy removes them. */
+const ON_DEMAND_KINDS: ReadonlySet<ResourceKind> = new Set(['cache-subnet-group']);
+
 /** Compare the file with what exists. */
 export function planBootstrap(config: ClusterConfig, facts: BootstrapFacts, observed: ObservedCluster): BootstrapPlan {
   const desired = buildDesiredCluster(config, facts);
@@ -574,7 +577,7 @@ export function planBootstrap(config: ClusterConfig, facts: BootstrapFacts, obse
   const extra: BootstrapPlan['extra'] = [];
   for (const o of observed.resources) {
     if (byName.has(o.name) || !desired.some((d) => d.name === o.name && d.kind === o.kind)) {
-      if (o.foreign === undefined) extra.push({ kind: o.kind, name: o.name, id: o.id });
+      if (o.foreign === undefined && !ON_DEMAND_KINDS.has(o.kind)) extra.push({ kind: o.kind, name: o.name, id: o.id });
     } else byName.set(o.name, o);
   }
   const ids: Record<string, ResourceIds> = {};
@@ -718,7 +721,7 @@ export function planDestroy(observed: ObservedCluster, options: { deleteData: bo
         name: o.name,
         id: o.id,
         action: keep ? 'keep' : 'delete',
-        reason: keep ? 'holds app data (use deleteData to remove it)' : 'created by bootstrap',
+        reason: keep ? 'holds app data (cluster:destroy --delete-data removes it)' : 'created by bootstrap',
       };
     });
 }

@@ -10,6 +10,8 @@ import { keyAliasName, SWARM_JOIN_OBJECT_KEY } from './plan-names.ts';
 /** Where cloud-init installs the agent; sshd runs it for every futuswarm login. */
 export const AGENT_COMMAND = '/opt/futuswarm/bin/futuswarm-agent';
 export const USERS_FILE = '/etc/futuswarm/users.yaml';
+/** Amazon's RDS certificate authorities, fetched at first boot: the agent verifies database servers with them. */
+export const RDS_CA_FILE = '/etc/futuswarm/rds-ca.pem';
 
 /** EC2 refuses user data above 16 KiB (before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -86,6 +88,8 @@ export function buildAgentConfig(config: ClusterConfig, bucket: string): Record<
     admins: config.access.admins,
     agentCommand: AGENT_COMMAND,
     usersFile: USERS_FILE,
+    databases: { ...config.databases, caFile: RDS_CA_FILE },
+    caches: config.caches,
     ...(config.access.ldap === undefined ? {} : { ldap: config.access.ldap }),
   };
 }

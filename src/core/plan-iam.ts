@@ -27,12 +27,14 @@ export function buildNodeTrustPolicy(): PolicyDocument {
 
 /**
  * What the agent on a node may do: read and write this cluster's state bucket, use this
- * cluster's KMS key for envelope encryption, and look up database and cache endpoints.
- * Nothing else: no other bucket, no other key, no create or delete on AWS resources.
+ * cluster's KMS key for envelope encryption, and make databases and caches for apps
+ * (`db:create`, `cache:create`): only with this cluster's tag, and delete only what carries it.
+ * Nothing else: no other bucket, no other key, no network, instance or IAM changes.
  */
-export function buildNodePolicy(input: { region: string; bucket: string; keyArn: string }): PolicyDocument {
+export function buildNodePolicy(input: { cluster: string; region: string; bucket: string; keyArn: string }): PolicyDocument {
   const p = partitionOf(input.region);
   const bucketArn = `arn:${p}:s3:::${input.bucket}`;
+  const ours = (key: 'aws:RequestTag' | 'aws:ResourceTag') => ({ StringEquals: { [`${key}/futuswarm:cluster`]: input.cluster } });
   return {
     Version: '2012-10-17',
     Statement: [
@@ -58,8 +60,40 @@ export function buildNodePolicy(input: { region: string; bucket: string; keyArn:
         // These Describe calls support no resource-level permissions.
         Sid: 'DataServiceEndpoints',
         Effect: 'Allow',
-        Action: ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'rds:DescribeDBInstances'],
+        Action: [
+          'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'elasticache:DescribeCacheClusters', 'elasticache:DescribeCacheSubnetGroups',
+          'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DescribeDBInstances',
+        ],
         Resource: '*',
+      },
+      {
+        Sid: 'CreateAppDataServices',
+        Effect: 'Allow',
+        Action: ['elasticache:AddTagsToResource', 'elasticache:CreateCacheSubnetGroup', 'elasticache:CreateReplicationGroup', 'rds:AddTagsToResource', 'rds:CreateDBInstance'],
+        Resource: '*',
+        Condition: ours('aws:RequestTag'),
+      },
+      {
+        Sid: 'RemoveAppDataServices',
+        Effect: 'Allow',
+        Action: ['elasticache:DeleteReplicationGroup', 'rds:DeleteDBInstance', 'rds:ModifyDBInstance'],
+        Resource: '*',
+        Condition: ours('aws:ResourceTag'),
+      },
+      {
+        // The final snapshot of db:destroy: named after the app's instance, which is named after the cluster.
+        Sid: 'FinalSnapshots',
+        Effect: 'Allow',
+        Action: ['rds:CreateDBSnapshot'],
+        Resource: `arn:${p}:rds:${input.region}:*:snapshot:fs-${input.cluster}-*`,
+      },
+      {
+        // The first cache of an account creates ElastiCache's own role.
+        Sid: 'ServiceLinkedRoles',
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['elasticache.amazonaws.com', 'rds.amazonaws.com'] } },
       },
     ],
   };

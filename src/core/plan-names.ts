@@ -3,7 +3,7 @@
  * gives the same names, which is what lets bootstrap find its own resources again.
  */
 import { createHash } from 'node:crypto';
-import type { ClusterConfig } from '../config/cluster-file.ts';
+import type { ClusterConfig, ClusterStateScope } from '../config/cluster-file.ts';
 
 export const TAG_CLUSTER = 'futuswarm:cluster';
 export const TAG_ROLE = 'futuswarm:role';
@@ -42,7 +42,7 @@ export function partitionOf(region: string): string {
 }
 
 /** The S3 bucket: names are global, so the default includes the account and region. */
-export function stateBucketName(config: ClusterConfig, accountId: string): string {
+export function stateBucketName(config: ClusterStateScope, accountId: string): string {
   return config.state.bucket ?? `futuswarm-${config.name}-${accountId}-${config.region}`;
 }
 
@@ -81,7 +81,7 @@ export function cacheGroupId(cluster: string, app: string | null): string {
 }
 
 /** The tags of one resource: ours, the file's extra tags, and a readable Name. */
-export function resourceTags(config: ClusterConfig, role: string, extra: Record<string, string> = {}): Record<string, string> {
+export function resourceTags(config: Pick<ClusterConfig, 'name' | 'tags'>, role: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...config.tags,
     Name: `futuswarm-${config.name}-${role}`,

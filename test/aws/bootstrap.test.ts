@@ -222,7 +222,7 @@ describe('cluster:bootstrap, status and destroy', () => {
     // IAM: the generated least-privilege policy, on a role only EC2 can assume.
     const key = (await kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias }))).KeyMetadata!;
     const policy = await iam.send(new GetRolePolicyCommand({ RoleName: names.nodeRole, PolicyName: names.nodeRolePolicy }));
-    assert.deepEqual(JSON.parse(decodeURIComponent(policy.PolicyDocument!)), buildNodePolicy({ region: REGION, bucket, keyArn: key.Arn! }));
+    assert.deepEqual(JSON.parse(decodeURIComponent(policy.PolicyDocument!)), buildNodePolicy({ cluster: config.name, region: REGION, bucket, keyArn: key.Arn! }));
     const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile }));
     assert.deepEqual(profile.InstanceProfile!.Roles!.map((r) => r.RoleName), [names.nodeRole]);
 

@@ -198,6 +198,15 @@ test('resources of the cluster that the file no longer asks for are listed as ex
   assert.deepEqual(statusRows(plan).at(-1), { kind: 'instance', name: 'worker-2', id: 'i-old', state: 'running', status: 'extra', details: ['tagged for this cluster but not in the file'] });
 });
 
+test('the cache subnet group that the first cache:create makes is not extra', () => {
+  const c = config();
+  const observed = observedFrom(buildDesiredCluster(c, facts));
+  observed.resources.push({ kind: 'cache-subnet-group', name: 'cache-subnets', id: 'futuswarm-prod', props: {} });
+  const plan = planBootstrap(c, facts, observed);
+  assert.deepEqual(plan.extra, []);
+  assert.ok(statusRows(plan).every((row) => row.status === 'ok'));
+});
+
 test('a shared database comes with its master secret first; an existing certificate replaces the request', () => {
   const c = config({ databases: { shared: true }, tls: { certificateArn: 'arn:aws:acm:eu-north-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555' } });
   const desired = buildDesiredCluster(c, facts);
@@ -229,8 +238,8 @@ test('firewall: only the load balancer is open to the Internet, and only on 80 a
   assert.deepEqual(rules['sg-db'].ingress.map((x) => [x.fromPort, x.peer]), [[5432, { group: 'sg-nodes' }]]);
 });
 
-test('the node policy allows this bucket, this key and data-service lookups, nothing else', () => {
-  assert.deepEqual(buildNodePolicy({ region: 'eu-north-1', bucket: 'futuswarm-prod-123456789012-eu-north-1', keyArn: 'arn:aws:kms:eu-north-1:123456789012:key/k1' }), {
+test('the node policy allows this bucket, this key, and app databases and caches tagged for this cluster, nothing else', () => {
+  assert.deepEqual(buildNodePolicy({ cluster: 'prod', region: 'eu-north-1', bucket: 'futuswarm-prod-123456789012-eu-north-1', keyArn: 'arn:aws:kms:eu-north-1:123456789012:key/k1' }), {
     Version: '2012-10-17',
     Statement: [
       {
@@ -249,12 +258,37 @@ test('the node policy allows this bucket, this key and data-service lookups, not
       {
         Sid: 'DataServiceEndpoints',
         Effect: 'Allow',
-        Action: ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'rds:DescribeDBInstances'],
+        Action: [
+          'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'elasticache:DescribeCacheClusters', 'elasticache:DescribeCacheSubnetGroups',
+          'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DescribeDBInstances',
+        ],
         Resource: '*',
+      },
+      {
+        Sid: 'CreateAppDataServices',
+        Effect: 'Allow',
+        Action: ['elasticache:AddTagsToResource', 'elasticache:CreateCacheSubnetGroup', 'elasticache:CreateReplicationGroup', 'rds:AddTagsToResource', 'rds:CreateDBInstance'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestTag/futuswarm:cluster': 'prod' } },
+      },
+      {
+        Sid: 'RemoveAppDataServices',
+        Effect: 'Allow',
+        Action: ['elasticache:DeleteReplicationGroup', 'rds:DeleteDBInstance', 'rds:ModifyDBInstance'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/futuswarm:cluster': 'prod' } },
+      },
+      { Sid: 'FinalSnapshots', Effect: 'Allow', Action: ['rds:CreateDBSnapshot'], Resource: 'arn:aws:rds:eu-north-1:*:snapshot:fs-prod-*' },
+      {
+        Sid: 'ServiceLinkedRoles',
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['elasticache.amazonaws.com', 'rds.amazonaws.com'] } },
       },
     ],
   });
-  assert.match(JSON.stringify(buildNodePolicy({ region: 'cn-north-1', bucket: 'b', keyArn: 'k' })), /arn:aws-cn:s3:::b/);
+  assert.match(JSON.stringify(buildNodePolicy({ cluster: 'c', region: 'cn-north-1', bucket: 'b', keyArn: 'k' })), /arn:aws-cn:s3:::b/);
 });
 
 test('names: within AWS limits, stable, and distinct for long inputs', () => {

@@ -9,7 +9,7 @@ import { agentConfigSchema } from '../../src/agent/config.ts';
 import { usersFileSchema } from '../../src/agent/users-file.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
-import { AGENT_COMMAND, renderCloudInit, renderTemplate, shellEnvFile, shellQuote, type CloudInitTemplates } from '../../src/core/plan-cloud-init.ts';
+import { AGENT_COMMAND, RDS_CA_FILE, renderCloudInit, renderTemplate, shellEnvFile, shellQuote, type CloudInitTemplates } from '../../src/core/plan-cloud-init.ts';
 
 const dir = new URL('../../templates/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
@@ -79,6 +79,8 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.equal(agent.agentCommand, AGENT_COMMAND);
   assert.deepEqual(agent.state, { bucket, kmsKeyId: 'alias/futuswarm-prod', region: 'eu-north-1' });
   assert.deepEqual(agent.admins, ['alice']);
+  assert.deepEqual(agent.databases, { shared: false, instanceClass: 'db.t4g.micro', engineVersion: '16', storageGb: 20, backupRetentionDays: 7, tls: 'verify-full', caFile: RDS_CA_FILE });
+  assert.deepEqual(agent.caches, { nodeType: 'cache.t4g.micro', engineVersion: '7.1' });
   assert.equal(agent.ldap, undefined);
   assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)).users.alice?.keys, ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x alice@laptop']);
 

@@ -1,0 +1,47 @@
+/**
+ * After an app's secrets changed (app:secrets, db:create, cache:create …): roll the running
+ * app to them, health-gated like a deploy. An app that is not deployed picks them up at its
+ * next deploy.
+ */
+import { LABEL } from '../core/service-spec.ts';
+import type { SecretsUpdate } from './app-state.ts';
+import type { OpContext } from './op.ts';
+import { loadApp, rollOut } from './release.ts';
+
+export interface SecretsChangeResult {
+  app: string;
+  version: string | null;
+  set: string[];
+  unset: string[];
+  changed: string[];
+  missing: string[];
+  restarted: boolean;
+  release?: number;
+}
+
+export async function restartWithSecrets(ctx: OpContext, app: string, update: SecretsUpdate, restart: boolean): Promise<SecretsChangeResult> {
+  const summary = { app, version: update.versionId ?? null, set: update.set, unset: update.unset, changed: update.changed, missing: update.missing };
+  if (!update.written) {
+    ctx.progress('unchanged', `secrets of ${app} are unchanged`);
+    return { ...summary, restarted: false };
+  }
+  ctx.progress('stored', `stored secrets version ${update.versionId} of ${app} (${update.changed.length} key(s) changed)`);
+  const current = await loadApp(ctx, app);
+  if (!restart || !current.service || !current.settings) {
+    if (restart && !current.service) ctx.progress('not-running', `${app} is not deployed; the secrets apply at its next deploy`);
+    return { ...summary, restarted: false };
+  }
+  const imageRef = current.service.labels[LABEL.image] ?? current.service.image;
+  const repo = imageRef.replace(/[:@][^/:@]*$/, '');
+  const release = await rollOut(ctx, {
+    app,
+    image: repo,
+    imageRef,
+    settings: current.settings,
+    storedSettings: current.settings,
+    settingsEtag: current.settingsEtag,
+    secrets: current.secrets,
+    note: `secrets ${update.changed.join(', ')}`,
+  });
+  return { ...summary, restarted: true, release: release.release };
+}

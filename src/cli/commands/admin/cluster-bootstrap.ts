@@ -1,0 +1,62 @@
+import type { CommandModule } from '../../command.ts';
+import { FutuswarmError } from '../../../core/errors.ts';
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .requiredOption('-f, --file <file>', 'the cluster file (futuswarm admin cluster:init writes one)')
+    .option('--plan', 'only show what would be created or changed; touch nothing')
+    .option('--all', 'list unchanged resources in the plan too')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Runs on your machine with your AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and',
+        'AWS_SECRET_ACCESS_KEY). Finds what exists by its tags, prints the plan, then creates and',
+        'updates in dependency order. Running it again creates nothing and reports "no changes"; a run',
+        'that stopped half-way continues where it stopped.',
+        '',
+        'Examples:',
+        '  futuswarm admin cluster:bootstrap -f prod.yaml --plan',
+        '  futuswarm admin cluster:bootstrap -f prod.yaml',
+        '',
+      ].join('\n'),
+    )
+    .action(
+      action(async (ctx, opts) => {
+        const [{ loadClusterFile }, bootstrap, { formatPlan, planSummary }] = await Promise.all([
+          import('../../../config/cluster-file.ts'),
+          import('../../../aws/bootstrap.ts'),
+          import('../../../core/plan-bootstrap.ts'),
+        ]);
+        const file = String(opts.file);
+        const config = await loadClusterFile(file);
+        const onProgress = (message: string) => ctx.io.progress(message);
+        const plan = await bootstrap.planClusterBootstrap(config, { onProgress });
+        const summary = planSummary(plan);
+        const planText = formatPlan(plan, { all: opts.all === true });
+        if (opts.plan) {
+          ctx.io.result({ plan: summary }, () => planText);
+          return;
+        }
+        const conflicts = plan.steps.filter((s) => s.conflict !== undefined);
+        if (conflicts.length > 0) {
+          throw new FutuswarmError('conflict', `cluster:bootstrap found names it needs taken by resources of someone else; nothing was changed:\n  ${conflicts.map((s) => `${s.kind} ${s.name}: ${s.conflict}`).join('\n  ')}`, {
+            hint: `remove or rename them (or tag them futuswarm:cluster=${config.name} if they really are this cluster's), then run: futuswarm admin cluster:bootstrap -f ${file}`,
+            details: { plan: summary },
+          });
+        }
+        if (ctx.io.mode === 'human') ctx.io.raw(`${planText}\n`);
+        const result = await bootstrap.applyBootstrap(plan, { onProgress });
+        ctx.io.result({ plan: summary, result }, () => {
+          if (result.noChanges) return `cluster ${result.cluster}: no changes`;
+          const lines = [
+            `cluster ${result.cluster} in ${result.region}: ${result.created.length} created, ${result.updated.length} updated, ${result.unchanged.length} unchanged`,
+            `state: ${result.stateObject}`,
+          ];
+          if (result.loadBalancerDnsName) lines.push(`load balancer: ${result.loadBalancerDnsName} (point *.${config.domain} here)`);
+          lines.push(`check it: futuswarm admin cluster:status -f ${file}`);
+          return lines.join('\n');
+        });
+      }),
+    );
+};

@@ -1,0 +1,15 @@
+import type { CommandModule } from '../../command.ts';
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .requiredOption('-f, --file <file>', 'the cluster file')
+    .addHelpText('after', '\nEvery resource of the cluster with its id, state and drift from the file, the nodes\' addresses,\nand the databases and caches made for apps. Runs with your AWS credentials.\n')
+    .action(
+      action(async (ctx, opts) => {
+        const [{ loadClusterFile }, { clusterStatus, formatStatus }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../aws/bootstrap.ts')]);
+        const config = await loadClusterFile(String(opts.file));
+        const status = await clusterStatus(config, { onProgress: (m) => ctx.io.progress(m) });
+        ctx.io.result(status, () => formatStatus(status));
+      }),
+    );
+};

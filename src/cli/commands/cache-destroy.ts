@@ -1,0 +1,32 @@
+import type { CommandModule } from '../command.ts';
+import { checkConfirmation } from '../confirm.ts';
+
+interface CacheDestroyResult {
+  app: string;
+  cache: string;
+  deleted: boolean;
+  secretRemoved: boolean;
+  restarted: boolean;
+  release?: number;
+}
+
+export function renderCacheDestroy(r: CacheDestroyResult): string {
+  const lines = [r.deleted ? `${r.app}: deleting cache ${r.cache} (it is gone in a few minutes)` : `${r.app}: cache ${r.cache} was already gone`];
+  if (r.secretRemoved) lines.push(`REDIS_URL removed from ${r.app}'s secrets${r.restarted ? `; ${r.app} now runs release ${r.release} without it` : ''}`);
+  return lines.join('\n');
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .requiredOption('-n, --name <app>', 'app name')
+    .option('--confirm <app>', 'the app\'s name again: the cache and its data are deleted')
+    .option('--no-restart', 'do not restart the app without REDIS_URL')
+    .action(
+      action(async (ctx, opts) => {
+        const app = String(opts.name);
+        const confirm = checkConfirmation(`the cache of ${app}`, app, opts.confirm, `futuswarm cache:destroy -n ${app} --confirm ${app}`);
+        const r = (await ctx.agent('cache.destroy', { app, confirm, restart: opts.restart !== false }, { app: '--name', confirm: '--confirm' })) as CacheDestroyResult;
+        ctx.io.result(r, () => renderCacheDestroy(r));
+      }),
+    );
+};

@@ -1,0 +1,37 @@
+import type { CommandModule } from '../command.ts';
+
+interface CacheInfoResult {
+  app: string;
+  cache: string;
+  status: string;
+  endpoint: { host: string; port: number } | null;
+  transitEncryption: boolean | null;
+  authToken: boolean | null;
+  host: string | null;
+  port: number | null;
+  tls: boolean | null;
+  secret: string | null;
+}
+
+export function renderCacheInfo(r: CacheInfoResult): string {
+  const lines = [
+    `app:       ${r.app}`,
+    `cache:     ${r.cache} (${r.status})`,
+  ];
+  if (r.endpoint) lines.push(`endpoint:  ${r.endpoint.host}:${r.endpoint.port}`);
+  if (r.transitEncryption !== null) lines.push(`security:  ${r.transitEncryption ? 'TLS in transit' : 'no TLS'}, ${r.authToken ? 'AUTH token' : 'no AUTH token'}`);
+  if (r.host !== null) lines.push(`app uses:  ${r.host}:${r.port}${r.tls ? ' (TLS)' : ''}`);
+  lines.push(r.secret ? `secret:    ${r.secret} (read it with futuswarm app:secrets get -n ${r.app} ${r.secret})` : 'secret:    none: the app has no REDIS_URL');
+  return lines.join('\n');
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .requiredOption('-n, --name <app>', 'app name')
+    .action(
+      action(async (ctx, opts) => {
+        const r = (await ctx.agent('cache.info', { app: String(opts.name) }, { app: '--name' })) as CacheInfoResult;
+        ctx.io.result(r, () => renderCacheInfo(r));
+      }),
+    );
+};

@@ -1,0 +1,172 @@
+/**
+ * `futuswarm admin cluster:*` as an admin runs it: the real CLI binary on this machine with
+ * AWS credentials for moto. test/aws/bootstrap.test.ts covers what bootstrap builds in depth;
+ * this proves the commands: their output, --plan and --json, confirmations and exit codes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { parse } from 'yaml';
+import { parseClusterConfig } from '../../src/config/cluster-file.ts';
+import { clusterResourceNames } from '../../src/core/plan-names.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { awsTestEnv, uniqueName } from '../helpers/moto.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'futuswarm-admin-'));
+const env = { ...(process.env as Record<string, string>), ...awsTestEnv(), NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+
+interface StatusJson {
+  cluster: string;
+  ok: boolean;
+  rows: { kind: string; name: string; id: string | null; status: string }[];
+  loadBalancerDnsName: string | null;
+  nodes: { name: string; state: string }[];
+}
+
+describe('admin cluster:init', () => {
+  it('writes a commented cluster file that validates, and never overwrites one by accident', async () => {
+    const file = join(dir, 'prod.yaml');
+    const r = await cli('admin', 'cluster:init', 'prod', '-o', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `wrote ${file}\nSet region, domain, network.sshCidrs and access in it, then look at the plan:\n  futuswarm admin cluster:bootstrap -f ${file} --plan\n`);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^# futuswarm cluster file/);
+    assert.equal(parseClusterConfig(parse(text)).name, 'prod');
+
+    writeFileSync(file, 'edited by hand\n');
+    const again = await cli('admin', 'cluster:init', 'prod', '-o', file);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, `error: ${file} already exists\nhint: choose another file with -o, or replace it: futuswarm admin cluster:init prod -o ${file} --force\n`);
+    assert.equal(readFileSync(file, 'utf8'), 'edited by hand\n');
+    assert.equal((await cli('admin', 'cluster:init', 'prod', '-o', file, '--force')).code, 0);
+    assert.match(readFileSync(file, 'utf8'), /^name: prod$/m);
+  });
+
+  it('refuses a name AWS resources cannot carry', async () => {
+    const r = await cli('admin', 'cluster:init', 'Prod_1', '-o', join(dir, 'bad.yaml'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cluster name.*must be lowercase letters, digits and hyphens/s);
+  });
+});
+
+describe('admin cluster:bootstrap, status and destroy', () => {
+  const name = uniqueName('cli');
+  const file = join(dir, `${name}.yaml`);
+  const iam = new IAMClient({ region: 'eu-north-1', endpoint: awsTestEnv().AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+  before(() => {
+    writeFileSync(
+      file,
+      [
+        `name: ${name}`,
+        'region: eu-north-1',
+        `domain: ${name}.example.com`,
+        'network: { sshCidrs: [203.0.113.0/24] }',
+        'nodes: { workers: 1, image: { id: ami-760aaa0f } }',
+        'state: { requireTls: false }',
+        'access: { admins: [alice], users: { alice: { keys: [] } } }',
+        '',
+      ].join('\n'),
+    );
+  });
+  after(async () => {
+    await cli('admin', 'cluster:destroy', '-f', file, '--confirm', name, '--delete-data');
+  });
+
+  it('reports every problem of a bad cluster file with its path', async () => {
+    const bad = join(dir, 'bad-cluster.yaml');
+    writeFileSync(bad, `name: ${name}\nregion: eu-north-1\ndomain: x.example.com\nnetwork: { sshCidrs: [0.0.0.0/0] }\nnodes: { managers: 2 }\naccess: { admins: [alice] }\n`);
+    const r = await cli('admin', 'cluster:bootstrap', '-f', bad, '--plan');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /network\.sshCidrs\.0: must not be the whole Internet/);
+    assert.match(r.stderr, /nodes\.managers: must be odd/);
+    assert.match(r.stderr, /access: needs `ldap` or `users`/);
+  });
+
+  it('--plan lists every resource and creates none', async () => {
+    const r = await cli('admin', 'cluster:bootstrap', '-f', file, '--plan');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\+ create kms-key +key +\(does not exist\)$/m);
+    assert.match(r.stdout, /^\+ create instance +worker-1 +\(does not exist\)$/m);
+    assert.match(r.stdout, /\n28 to create, 0 to update, 0 unchanged\n$/);
+    assert.equal(r.stderr, `› looking up cluster ${name} in eu-north-1\n`);
+
+    const json = await cli('admin', 'cluster:bootstrap', '-f', file, '--plan', '--json');
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stderr, '');
+    const { plan } = JSON.parse(json.stdout) as { plan: { cluster: string; noChanges: boolean; steps: { action: string }[] } };
+    assert.equal(plan.cluster, name);
+    assert.equal(plan.noChanges, false);
+    assert.equal(plan.steps.length, 28);
+    assert.ok(plan.steps.every((s) => s.action === 'create'));
+
+    const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
+    assert.equal(status.ok, false);
+    assert.deepEqual([...new Set(status.rows.map((row) => row.status))], ['missing']);
+  });
+
+  it('stops before changing anything when a name it needs belongs to someone else; a re-run after fixing it completes', async () => {
+    const role = clusterResourceNames(name).nodeRole;
+    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+    const r = await cli('admin', 'cluster:bootstrap', '-f', file);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: cluster:bootstrap found names it needs taken by resources of someone else; nothing was changed:\n  iam-role node-role: .*not tagged for this cluster/m);
+    assert.match(r.stderr, new RegExp(`hint: remove or rename them .*futuswarm admin cluster:bootstrap -f ${file}`));
+    const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
+    assert.deepEqual(status.rows.filter((row) => row.status !== 'missing').map((row) => [row.name, row.status]), [['node-role', 'conflict']]);
+    await iam.send(new DeleteRoleCommand({ RoleName: role }));
+  });
+
+  it('applies the plan with progress, and a second run reports no changes', async () => {
+    const r = await cli('admin', 'cluster:bootstrap', '-f', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^28 to create, 0 to update, 0 unchanged$/m);
+    assert.match(r.stdout, new RegExp(`^cluster ${name} in eu-north-1: 28 created, 0 updated, 0 unchanged$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^load balancer: futuswarm-${name}-\\S+ \\(point \\*\\.${name}\\.example\\.com here\\)$`, 'm'));
+    assert.match(r.stderr, /^› creating vpc vpc \(10\.42\.0\.0\/16\)$/m);
+    assert.match(r.stderr, /^› creating instance worker-1 \(t3\.small; waiting until it runs\)$/m);
+
+    const again = await cli('admin', 'cluster:bootstrap', '-f', file);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, `no changes: all 28 resources exist\ncluster ${name}: no changes\n`);
+    const json = await cli('admin', 'cluster:bootstrap', '-f', file, '--json');
+    assert.equal(json.code, 0, json.stderr);
+    const { result } = JSON.parse(json.stdout) as { result: { noChanges: boolean; created: string[]; unchanged: string[] } };
+    assert.deepEqual([result.noChanges, result.created, result.unchanged.length], [true, [], 28]);
+  });
+
+  it('cluster:status shows every resource with its id and state', async () => {
+    const r = await cli('admin', 'cluster:status', '-f', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^cluster ${name} in eu-north-1 \\(account 123456789012\\)$`, 'm'));
+    assert.match(r.stdout, /^ {2}ok +instance +manager-1 +i-[0-9a-f]+ +running$/m);
+    assert.match(r.stdout, /^node worker-1: running, public \S+, private 10\.42\.\d+\.\d+$/m);
+    assert.match(r.stdout, /\neverything matches the file\n$/);
+    const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
+    assert.equal(status.ok, true);
+    assert.equal(status.rows.length, 28);
+    assert.ok(status.rows.every((row) => row.status === 'ok' && row.id !== null));
+    assert.deepEqual(status.nodes.map((n) => [n.name, n.state]).sort(), [['manager-1', 'running'], ['worker-1', 'running']]);
+  });
+
+  it('cluster:destroy needs the cluster\'s name, then removes everything but the data', async () => {
+    for (const args of [[], ['--confirm', 'prod']]) {
+      const r = await cli('admin', 'cluster:destroy', '-f', file, ...args);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`^error: to destroy cluster ${name}, confirm with its name`));
+    }
+    const r = await cli('admin', 'cluster:destroy', '-f', file, '--confirm', name, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { deleted: { name: string }[]; kept: { name: string; reason: string }[] };
+    assert.equal(result.deleted.length, 25);
+    assert.deepEqual(result.kept.map((k) => k.name).sort(), ['bucket', 'key', 'key-alias']);
+    assert.match(result.kept[0]!.reason, /--delete-data/);
+
+    const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
+    assert.deepEqual(status.rows.filter((row) => row.status !== 'missing').map((row) => row.name).sort(), ['bucket', 'key', 'key-alias']);
+  });
+});
