@@ -15,6 +15,8 @@
 #   FUTUSWARM_AGENT_JS   agent bundle to install (default <repo>/dist/agent.js)
 #   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
 #   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
+#   FUTUSWARM_PG_PORT    port of the PostgreSQL standing in for the shared RDS instance (default 5433)
+#   FUTUSWARM_REDIS_PORT port of the Redis standing in for ElastiCache (default 6380)
 #   TRAEFIK_VERSION      Traefik to build and run (default v3.6.12; see scripts/build-traefik.sh)
 #
 # Must run as root. Needs no terminal: CI runs it on fresh Debian 12 machines.
@@ -31,8 +33,10 @@ CLIENT_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local
 PROXY_PORT=${FUTUSWARM_PROXY_PORT:-8080}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 PROXY_IMAGE=localhost/traefik:$TRAEFIK_VERSION
+PG_PORT=${FUTUSWARM_PG_PORT:-5433}
+REDIS_PORT=${FUTUSWARM_REDIS_PORT:-6380}
 
-PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql)
+PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init)
 ACCOUNT=futuswarm
 ACCOUNT_HOME=/var/lib/futuswarm
 PREFIX=/opt/futuswarm
@@ -51,6 +55,14 @@ LOCK=/run/lock/futuswarm-local-cluster.lock
 LDAP_PORT=${FUTUSWARM_LDAP_PORT:-3890}
 LDAP_SUFFIX=dc=futuswarm,dc=test
 KEY_CACHE=/var/cache/futuswarm/keys
+# The AWS side of the cluster, bootstrapped in moto; PostgreSQL and Redis play RDS and ElastiCache.
+CLUSTER_FILE=$CLIENT_DIR/cluster.yaml
+AWS_STAMP=/run/futuswarm-local-aws.stamp
+PG_DIR=/var/lib/futuswarm-postgres
+PG_PASSWORD=$PG_DIR/superuser-password
+REDIS_DIR=/var/lib/futuswarm-redis
+REDIS_PASSWORD=$ETC/redis-admin-password
+KEYS_LOG=/var/log/futuswarm/authorized-keys.log
 IMAGE_LABEL=futuswarm.sample
 APP_LABEL=futuswarm.app
 PROXY_LABEL=futuswarm.proxy
@@ -267,6 +279,20 @@ keyCache:
   dir: $KEY_CACHE
   ttlSeconds: 2
   maxStaleSeconds: 86400
+  logFile: $KEYS_LOG
+# The shared database and the caches: moto stands in for the RDS and ElastiCache APIs, but its
+# endpoints do not resolve, so the agent reaches a local PostgreSQL and Redis instead.
+databases:
+  shared: true
+  tls: disable
+  sharedEndpointOverride: { host: 127.0.0.1, port: $PG_PORT }
+  dedicatedEndpointOverride: { host: 127.0.0.1, port: $PG_PORT }
+caches:
+  endpointOverride:
+    host: 127.0.0.1
+    port: $REDIS_PORT
+    tls: false
+    adminPasswordFile: $REDIS_PASSWORD
 EOF
   write_file "$ETC/agent.env" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.env)
 AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
@@ -295,11 +321,142 @@ ensure_ldap() {
 ensure_key_cache() {
   install -d -m 755 -o root -g root "$(dirname "$KEY_CACHE")"
   install -d -m 700 -o "$ACCOUNT" -g "$ACCOUNT" "$KEY_CACHE"
+  # sshd discards the command's stderr; what it reports (stale answers, LDAP errors) goes here.
+  install -d -m 750 -o "$ACCOUNT" -g "$ACCOUNT" "$(dirname "$KEYS_LOG")"
+  # Made here, so that running the command by hand as root cannot leave a file $ACCOUNT can't append to.
+  [ -e "$KEYS_LOG" ] || install -m 640 -o "$ACCOUNT" -g "$ACCOUNT" /dev/null "$KEYS_LOG"
 }
 
 # The state bucket and KMS key in moto, as cluster:bootstrap makes them on AWS.
 ensure_state() {
   say "$("$AGENT_CMD" state:ensure)"
+}
+
+random_hex() { od -An -vtx1 -N "$1" /dev/urandom | tr -d ' \n'; }
+
+aws_env() {
+  env AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT" AWS_REGION=eu-north-1 \
+    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "$@"
+}
+
+pg_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1; }
+
+# listener_id PORT — "pid:start time" of the process listening on 127.0.0.1:PORT: changes when
+# that server is restarted, whoever started it.
+listener_id() {
+  local pid
+  pid=$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+  [ -n "$pid" ] && printf '%s:%s' "$pid" "$(cut -d' ' -f22 "/proc/$pid/stat" 2>/dev/null)"
+}
+
+# A private PostgreSQL as the `postgres` OS user, playing the cluster's shared RDS instance.
+ensure_postgres() {
+  local bin
+  bin=$(pg_bin)
+  [ -n "$bin" ] && [ -x "$bin/pg_ctl" ] || die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl)"
+  install -d -m 700 -o postgres -g postgres "$PG_DIR"
+  if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
+    say "creating PostgreSQL data in $PG_DIR"
+    random_hex 24 | write_file "$PG_PASSWORD" 600 postgres:postgres || true
+    runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -U postgres --pwfile="$PG_PASSWORD" \
+      --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C >/dev/null
+  fi
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    listening "$PG_PORT" || die "PostgreSQL in $PG_DIR runs on another port than $PG_PORT: run '$0 down' first"
+    say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+    return
+  fi
+  listening "$PG_PORT" && die "127.0.0.1:$PG_PORT is taken by another program (set FUTUSWARM_PG_PORT)"
+  install -d -m 700 -o postgres -g postgres "$PG_DIR/run"
+  say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
+    -o "-p $PG_PORT -k $PG_DIR/run -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null 9>&- ||
+    { tail -n 20 "$PG_DIR/log" >&2; die "PostgreSQL did not start (log: $PG_DIR/log)"; }
+}
+
+# A private Redis as the `redis` OS user, playing ElastiCache. Its default user logs in with
+# the admin password; the agent adds each app's AUTH token (ACL SETUSER, ACL SAVE).
+ensure_redis() {
+  local conf=$REDIS_DIR/redis.conf acl=$REDIS_DIR/users.acl pid=$REDIS_DIR/redis.pid changed=0 pw i
+  getent passwd redis >/dev/null || die "user redis missing (is redis-server installed?)"
+  install -d -m 750 -o redis -g redis "$REDIS_DIR"
+  if [ ! -s "$REDIS_PASSWORD" ]; then
+    random_hex 24 | write_file "$REDIS_PASSWORD" 640 "root:$ACCOUNT" || true
+    rm -f "$acl"
+  fi
+  chown "root:$ACCOUNT" "$REDIS_PASSWORD"; chmod 640 "$REDIS_PASSWORD"
+  pw=$(cat "$REDIS_PASSWORD")
+  if [ ! -s "$acl" ]; then
+    printf 'user default on #%s ~* &* +@all\n' "$(printf '%s' "$pw" | sha256sum | cut -d' ' -f1)" |
+      write_file "$acl" 600 redis:redis || true
+    changed=1
+  fi
+  write_file "$conf" 640 redis:redis <<EOF && changed=1
+# Redis of the local futuswarm cluster (scripts/local-cluster.sh). Do not edit.
+bind 127.0.0.1
+port $REDIS_PORT
+protected-mode yes
+daemonize yes
+pidfile $pid
+logfile $REDIS_DIR/redis.log
+dir $REDIS_DIR
+aclfile $acl
+save ""
+appendonly no
+EOF
+  if pid_is "$pid" redis-server; then
+    if [ "$changed" = 0 ]; then
+      say "Redis already running on 127.0.0.1:$REDIS_PORT"
+      return
+    fi
+    say "Redis settings changed, restarting it"
+    stop_pidfile "$pid" redis-server Redis >/dev/null
+  fi
+  listening "$REDIS_PORT" && die "127.0.0.1:$REDIS_PORT is taken by another program (set FUTUSWARM_REDIS_PORT)"
+  say "starting Redis on 127.0.0.1:$REDIS_PORT"
+  runuser -u redis -- redis-server "$conf" 9>&-
+  for i in $(seq 50); do
+    [ "$(redis-cli -p "$REDIS_PORT" --no-auth-warning -a "$pw" ping 2>/dev/null)" = PONG ] && return
+    sleep 0.1
+  done
+  tail -n 20 "$REDIS_DIR/redis.log" >&2 || true
+  die "Redis did not answer on 127.0.0.1:$REDIS_PORT (log: $REDIS_DIR/redis.log)"
+}
+
+# The cluster's AWS side, made the way an admin makes it (admin cluster:bootstrap, here against
+# moto), and the PostgreSQL role that bootstrap's shared instance would have. Skipped while
+# moto, PostgreSQL and the cluster file are the same as at the last run.
+ensure_aws_cluster() {
+  local stamp out
+  install -d -m 700 "$CLIENT_DIR"
+  write_file "$CLUSTER_FILE" 644 "$(id -un):$(id -gn)" <<EOF || true
+# The local cluster's cluster file (scripts/local-cluster.sh): its AWS side lives in moto.
+# People and keys come from $ETC/users.yaml and LDAP; the users entry here only satisfies the schema.
+name: local
+region: eu-north-1
+domain: apps.local.test
+network: { sshCidrs: [127.0.0.1/32] }
+nodes: { managers: 1, workers: 0, image: { id: ami-760aaa0f } }
+databases: { shared: true }
+state: { bucket: futuswarm-local-state, requireTls: false }
+access: { admins: [admin], users: { admin: { keys: [] } } }
+EOF
+  stamp="$(listener_id "$MOTO_PORT") $(listener_id "$PG_PORT") $(sha256sum <"$CLUSTER_FILE" | cut -c1-16)"
+  if [ -f "$AWS_STAMP" ] && [ "$(cat "$AWS_STAMP")" = "$stamp" ]; then
+    say "cluster local bootstrapped in moto; shared database role in place"
+    return
+  fi
+  out=$(aws_env "$NODE" "$CLI" --no-color admin cluster:bootstrap -f "$CLUSTER_FILE" 2>&1 9>&-) || {
+    printf '%s\n' "$out" >&2
+    die "admin cluster:bootstrap of the local cluster failed"
+  }
+  say "$(printf '%s\n' "$out" | grep -m1 '^cluster local')"
+  out=$(aws_env "$NODE" "$ROOT/scripts/local-shared-db.ts" "$CLUSTER_FILE" "$PG_PASSWORD" "$PG_PORT" 2>&1 9>&-) || {
+    printf '%s\n' "$out" >&2
+    die "could not give PostgreSQL the shared instance's master role"
+  }
+  say "$out"
+  printf '%s' "$stamp" >"$AWS_STAMP"
 }
 
 ensure_client_key() {
@@ -456,11 +613,15 @@ ensure_images() {
   [[ $'\n'$(/bin/busybox --list)$'\n' == *$'\nhttpd\n'* ]] || die "/bin/busybox has no httpd applet"
   local httpd='["/bin/busybox","httpd","-f","-v","-p","8000","-h","/www"]'
   local fail='["/bin/busybox","sh","-c","echo starting; echo fatal: no config >&2; exit 1"]'
+  # httpd behind a shell that stops it at once on SIGTERM, as most real servers do (PID 1 busybox ignores it).
+  local term='["/bin/busybox","sh","-c","/bin/busybox httpd -f -v -p 8000 -h /www & pid=$!; trap \"kill $pid; exit 0\" TERM; wait $pid"]'
   ensure_image localhost/hello:1 'hello v1' yes "$httpd"
   ensure_image localhost/hello:2 'hello v2' yes "$httpd"
   # v3 serves its page but has no /healthz: health-gated deploys of it must fail.
   ensure_image localhost/hello:3 'hello v3' no "$httpd"
   ensure_image localhost/broken:1 'broken v1' no "$fail"
+  ensure_image localhost/hello-term:1 'hello-term v1' yes "$term"
+  ensure_image localhost/hello-term:2 'hello-term v2' yes "$term"
   if [ ${#BUILT[@]} -eq 0 ]; then say "sample images present"; else say "built ${BUILT[*]}"; fi
 }
 
@@ -535,6 +696,9 @@ local cluster ready
   ldap         ldap://127.0.0.1:$LDAP_PORT: alice, bob, carol (admin), keys in ${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/ldap-users/<uid>/id_ed25519
   images       $images
   proxy        $PROXY_IMAGE on http://127.0.0.1:$PROXY_PORT (curl -H 'Host: <app>.apps.local.test' http://127.0.0.1:$PROXY_PORT/)
+  cluster file $CLUSTER_FILE, bootstrapped in moto (admin cluster:status -f … with AWS_ENDPOINT_URL set)
+  databases    PostgreSQL on 127.0.0.1:$PG_PORT as the shared RDS instance (superuser password in $PG_PASSWORD)
+  caches       Redis on 127.0.0.1:$REDIS_PORT as ElastiCache (admin password in $REDIS_PASSWORD)
   context      local, added with
                  futuswarm context add local --host 127.0.0.1 --port $SSH_PORT --domain apps.local.test \\
                  --identity-file $CLIENT_DIR/id_ed25519 --known-hosts-file $CLIENT_DIR/known_hosts --use
@@ -561,6 +725,9 @@ cmd_up() {
   ensure_sshd
   ensure_moto
   ensure_state
+  ensure_postgres
+  ensure_redis
+  ensure_aws_cluster
   ensure_images
   ensure_proxy_image
   ensure_context
@@ -575,6 +742,16 @@ cmd_down() {
   flock 9
   stop_pidfile "$SSHD_PID" "$SSHD_CONFIG" sshd
   stop_pidfile "$MOTO_PID" moto_server moto
+  rm -f "$AWS_STAMP"
+  stop_pidfile "$REDIS_DIR/redis.pid" redis-server Redis
+  local pg
+  pg=$(pg_bin)
+  if [ -n "$pg" ] && [ -f "$PG_DIR/data/PG_VERSION" ] && runuser -u postgres -- "$pg/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    say "stopping PostgreSQL"
+    runuser -u postgres -- "$pg/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null
+  else
+    say "PostgreSQL not running"
+  fi
   if docker_up; then
     local ids
     ids=$(docker service ls -q --filter "label=$APP_LABEL")
@@ -615,6 +792,8 @@ cmd_status() {
     say "moto not running"
   fi
   if [ -x "$AGENT_CMD" ]; then say "agent installed: $AGENT_CMD"; else say "agent not installed"; fi
+  if listening "$PG_PORT"; then say "PostgreSQL on 127.0.0.1:$PG_PORT"; else say "PostgreSQL not running"; fi
+  if pid_is "$REDIS_DIR/redis.pid" redis-server; then say "Redis running on 127.0.0.1:$REDIS_PORT"; else say "Redis not running"; fi
   if FUTUSWARM_LDAP_PORT=$LDAP_PORT bash "$ROOT/scripts/ldap-rig.sh" status >/dev/null 2>&1; then
     say "LDAP rig running on 127.0.0.1:$LDAP_PORT"
   else

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './core/errors.ts';
-import { appName, imageRepository, imageTag } from './core/names.ts';
+import { appName, domainName, imageRepository, imageTag, userName } from './core/names.ts';
 
 const secretKey = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: A-Z, 0-9 and _, not starting with a digit').max(256);
 
@@ -45,19 +45,131 @@ export const OP_ARGS = {
   'app.secrets.set': z.strictObject({
     app: appName,
     /** Values travel only inside the request body, never on a command line. */
-    values: z.record(secretKey, z.string()).refine((v) => Object.keys(v).length > 0, 'give at least one KEY=value'),
+    values: z
+      .record(z.string(), z.string())
+      .superRefine((values, ctx) => {
+        if (Object.keys(values).length === 0) ctx.addIssue({ code: 'custom', message: 'give at least one KEY=value' });
+        for (const key of Object.keys(values)) {
+          const checked = secretKey.safeParse(key);
+          if (!checked.success) ctx.addIssue({ code: 'custom', path: [key], message: checked.error.issues[0]?.message ?? 'bad key' });
+        }
+      }),
     restart: z.boolean().default(true),
   }),
   'app.secrets.unset': z.strictObject({ app: appName, keys: z.array(secretKey).min(1), restart: z.boolean().default(true) }),
   'app.secrets.list': z.strictObject({ app: appName }),
   'app.secrets.get': z.strictObject({ app: appName, key: secretKey }),
   'app.secrets.history': z.strictObject({ app: appName, limit: z.number().int().min(1).max(1000).optional() }),
+  'app.domains': z.strictObject({
+    app: appName,
+    add: z.array(domainName).max(50).optional(),
+    remove: z.array(domainName).max(50).optional(),
+  }),
   'app.releases': z.strictObject({ app: appName, limit: z.number().int().min(1).max(1000).optional() }),
+  'app.rollback': z.strictObject({
+    app: appName,
+    /** The release to redeploy; default: the one before the live release. */
+    to: z.number().int().min(1).optional(),
+    timeoutSeconds: z.number().int().min(5).max(3600).optional(),
+    dryRun: z.boolean().optional(),
+  }),
+  'app.scale': z.strictObject({
+    app: appName,
+    replicas: z.number().int().min(0).max(100),
+    timeoutSeconds: z.number().int().min(5).max(3600).optional(),
+    dryRun: z.boolean().optional(),
+  }),
+  'app.restart': z.strictObject({ app: appName, timeoutSeconds: z.number().int().min(5).max(3600).optional() }),
+  'app.lock': z.strictObject({
+    app: appName,
+    message: z.string().min(1).max(500).optional(),
+    /** How long the lock holds unless released first (default 24 h). */
+    ttlSeconds: z.number().int().min(60).max(7 * 86400).optional(),
+    /** Keep trying this long while someone else holds the lock. */
+    waitSeconds: z.number().int().min(0).max(3600).optional(),
+  }),
+  'app.lock.status': z.strictObject({ app: appName }),
+  'app.unlock': z.strictObject({
+    app: appName,
+    /** Also break a lock held by a running operation (a deploy in progress), not only app:lock's. */
+    force: z.boolean().optional(),
+  }),
+  'app.logs': z.strictObject({
+    app: appName,
+    follow: z.boolean().optional(),
+    /** Only lines written in the last this many seconds. */
+    sinceSeconds: z.number().int().min(1).max(366 * 86400).optional(),
+    /** The last this many lines of each task (default: all). */
+    tail: z.number().int().min(0).max(100_000).optional(),
+    timestamps: z.boolean().optional(),
+  }),
+  'app.run': z.strictObject({
+    app: appName,
+    /** The program and its arguments, as an argv array: never a shell string. */
+    command: z.array(z.string().max(64 * 1024)).min(1).max(1000),
+    /** Stop and remove the job after this long (default 1 h). */
+    timeoutSeconds: z.number().int().min(5).max(86400).optional(),
+  }),
+  'app.exec': z.strictObject({
+    app: appName,
+    command: z.array(z.string().max(64 * 1024)).min(1).max(1000),
+    /** Forward the caller's standard input. */
+    interactive: z.boolean().optional(),
+    /** A terminal inside the container; the caller's own terminal is in raw mode. */
+    tty: z.boolean().optional(),
+    cols: z.number().int().min(1).max(10_000).optional(),
+    rows: z.number().int().min(1).max(10_000).optional(),
+    /** Which task: its slot number or the start of its ID (default: a running task on this manager). */
+    task: z.string().regex(/^[a-z0-9]{1,25}$/, 'must be a slot number or a task ID').optional(),
+  }),
   'admin.proxy.deploy': z.strictObject({
     /** Seconds to wait for the proxy to answer on every manager. */
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
   'admin.proxy.status': z.strictObject({}),
+  whoami: z.strictObject({}),
+  'app.owners': z.strictObject({ app: appName }),
+  'app.owners.add': z.strictObject({ app: appName, user: userName }),
+  'app.owners.remove': z.strictObject({ app: appName, user: userName }),
+  'admin.audit': z.strictObject({
+    app: appName.optional(),
+    user: userName.optional(),
+    op: z.string().regex(/^[a-z][a-z.:-]*$/, 'must be an op name such as app.deploy').max(100).optional(),
+    /** Records from this moment on (ISO 8601), or from this many seconds ago. */
+    since: z.iso.datetime({ offset: true }).optional(),
+    sinceSeconds: z.number().int().min(1).max(10 * 366 * 86400).optional(),
+    /** Newest first, at most this many (default 200). */
+    limit: z.number().int().min(1).max(10000).optional(),
+  }),
+  /** An app's PostgreSQL database; DATABASE_URL goes into its secrets and never into a result. */
+  'db.create': z.strictObject({
+    app: appName,
+    engine: z.enum(['postgres']).default('postgres'),
+    /** An RDS instance of the app's own instead of a database on the cluster's shared one. */
+    dedicated: z.boolean().optional(),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t4g.small').optional(),
+    storageGb: z.number().int().min(20).max(65536).optional(),
+    restart: z.boolean().default(true),
+  }),
+  'db.info': z.strictObject({ app: appName }),
+  'db.destroy': z.strictObject({
+    app: appName,
+    /** Must repeat the app's name: the data is gone afterwards. */
+    confirm: z.string().max(100),
+    restart: z.boolean().default(true),
+  }),
+  /** An app's Redis; REDIS_URL goes into its secrets and never into a result. */
+  'cache.create': z.strictObject({
+    app: appName,
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.t4g.micro').optional(),
+    restart: z.boolean().default(true),
+  }),
+  'cache.info': z.strictObject({ app: appName }),
+  'cache.destroy': z.strictObject({
+    app: appName,
+    confirm: z.string().max(100),
+    restart: z.boolean().default(true),
+  }),
 } as const;
 
 export type Op = keyof typeof OP_ARGS;
@@ -81,6 +193,8 @@ export const eventSchema = z.discriminatedUnion('type', [
     source: z.string().optional(),
     line: z.string(),
   }),
+  /** Raw bytes of an attached process (app:exec), base64: terminals are not line-based. */
+  z.strictObject({ type: z.literal('output'), stream: z.enum(['stdout', 'stderr']), data: z.base64() }),
   z.strictObject({ type: z.literal('result'), data: z.unknown() }),
   z.strictObject({
     type: z.literal('error'),
@@ -97,3 +211,18 @@ export type ErrorEvent = Extract<Event, { type: 'error' }>;
 export function isOp(op: string): op is Op {
   return Object.hasOwn(OP_ARGS, op);
 }
+
+/**
+ * What the CLI may send after the request line, one JSON object a line, to an op that reads
+ * its caller (app:exec): input bytes (base64), the end of input, and terminal size changes.
+ * The CLI sends nothing until the op has reported the step `attached`.
+ */
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('stdin'), data: z.base64() }),
+  z.strictObject({ type: z.literal('eof') }),
+  z.strictObject({ type: z.literal('resize'), cols: z.number().int().min(1).max(10_000), rows: z.number().int().min(1).max(10_000) }),
+]);
+export type ClientMessage = z.output<typeof clientMessageSchema>;
+
+/** The progress step after which an attached op reads client messages. */
+export const ATTACHED_STEP = 'attached';

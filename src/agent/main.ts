@@ -20,11 +20,25 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }
-      const { loadAgentConfig } = await import('./config.ts');
-      const { authorizedKeys } = await import('./authorized-keys.ts');
-      const line = await authorizedKeys(await loadAgentConfig(), osUser, type, key);
-      if (line) process.stdout.write(`${line}\n`);
-      return 0;
+      // sshd reads stdout as authorized_keys lines: only the answer goes there, and on any
+      // failure nothing does (the key is refused); the reason goes to the log.
+      const { authorizedKeys, authorizedKeysLog } = await import('./authorized-keys.ts');
+      let log = authorizedKeysLog(undefined);
+      try {
+        const { loadAgentConfig } = await import('./config.ts');
+        const config = await loadAgentConfig();
+        log = authorizedKeysLog(config);
+        const line = await authorizedKeys(config, osUser, type, key, { log });
+        if (line) process.stdout.write(`${line}\n`);
+        return 0;
+      } catch (e) {
+        const { isFutuswarmError } = await import('../core/errors.ts');
+        const message = isFutuswarmError(e) ? e.message : ((e as Error).stack ?? String(e));
+        // What sshd passed may be anything: keep it on one printable line.
+        const plain = (s: string) => s.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
+        log(`${plain(type)} key for ${plain(osUser)} refused: ${message.replace(/\n/g, '\n  ')}`);
+        return 1;
+      }
     }
     case 'serve': {
       const user = rest[0] === '--user' ? userName.safeParse(rest[1]) : undefined;
@@ -34,10 +48,13 @@ async function main(argv: string[]): Promise<number> {
       }
       const { loadAgentConfig } = await import('./config.ts');
       const { serve } = await import('./serve.ts');
+      const { openClientChannel } = await import('./client-channel.ts');
       // The client may go away mid-deploy: finish the op and release the lock anyway.
       process.stdout.on('error', () => undefined);
+      // serve() reads the request line; what follows stays for ops that attach (app:exec).
+      const { request } = openClientChannel(process.stdin, process.stdout);
       return serve(user.data, () => loadAgentConfig(), {
-        input: process.stdin,
+        input: request,
         write: (line) => process.stdout.write(line),
       });
     }

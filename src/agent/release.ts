@@ -6,7 +6,7 @@
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import { diffSpecs, type SpecChange } from '../core/spec-diff.ts';
-import { appUrl, buildServiceSpec, canonicalJson, LABEL } from '../core/service-spec.ts';
+import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
 import type { SecretsSnapshot } from './app-state.ts';
 import { clusterInfo } from './config.ts';
 import type { OpContext } from './op.ts';
@@ -109,6 +109,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
     rolling,
     startedAt,
     timeoutSeconds: d.timeoutSeconds ?? ctx.config.deploy.timeoutSeconds,
+    healthCheck: describeHealthcheck(settings.health, settings.port),
   });
   if (outcome.status === 'failed') {
     // A first release that never ran leaves nothing behind: there was nothing to roll back to.

@@ -1,5 +1,5 @@
 /** Follows a rollout on Docker until it converges, fails or times out, reporting each change. */
-import { describeFailedTasks, judgeRollout, type ObservedTask } from '../core/rollout.ts';
+import { describeFailedTasks, explainFailure, failedHealthCheck, judgeRollout, tasksSince, type ObservedTask } from '../core/rollout.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { OpContext } from './op.ts';
 
@@ -10,6 +10,8 @@ export interface RolloutRequest {
   rolling: boolean;
   startedAt: number;
   timeoutSeconds: number;
+  /** The app's health check in words (`GET /healthz on port 8000`); undefined: the image's own. */
+  healthCheck?: string | undefined;
 }
 
 export type RolloutOutcome =
@@ -18,6 +20,7 @@ export type RolloutOutcome =
 
 const POLL_MS = 250;
 const LOG_LINES = 20;
+const HEALTH_PROBES = 3;
 
 export async function followRollout(ctx: OpContext, docker: DockerEngine, r: RolloutRequest): Promise<RolloutOutcome> {
   const deadline = r.startedAt + r.timeoutSeconds * 1000;
@@ -26,12 +29,13 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
   let rollbackReason: string | undefined;
   for (;;) {
     const [service, tasks] = await Promise.all([docker.findServiceById(r.serviceId), docker.listTasks(r.serviceId)]);
-    const observed: ObservedTask[] = tasks.map((t) => ({ ...t }));
+    const observed: ObservedTask[] = tasksSince(tasks, r.startedAt).map((t) => ({ ...t }));
     for (const t of observed) {
       if (t.release !== r.release || seen.get(t.id) === t.state) continue;
       seen.set(t.id, t.state);
       const why = t.error ? `: ${t.error}` : '';
-      ctx.progress('task', `task ${t.id.slice(0, 12)} (release ${t.release}) ${t.state}${why}`);
+      const check = failedHealthCheck(t) ? ` (health check: ${r.healthCheck ?? "the image's HEALTHCHECK"})` : '';
+      ctx.progress('task', `task ${t.id.slice(0, 12)} (release ${t.release}) ${t.state}${why}${check}`);
     }
     // UpdateStatus left over from an earlier update says nothing about this one.
     const ours = service?.updateStartedAt !== undefined && Date.parse(service.updateStartedAt) >= r.startedAt - 1000;
@@ -49,7 +53,12 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
     if (verdict.status === 'converged') return verdict;
     if (verdict.status === 'failed') {
       await reportTaskLogs(ctx, docker, verdict.failedTasks);
-      return { status: 'failed', reason: rollbackReason ?? verdict.reason, rolledBack: verdict.rolledBack, taskErrors: describeFailedTasks(verdict.failedTasks) };
+      return {
+        status: 'failed',
+        reason: explainFailure(verdict.failedTasks, r.healthCheck) ?? rollbackReason ?? verdict.reason,
+        rolledBack: verdict.rolledBack,
+        taskErrors: describeFailedTasks(verdict.failedTasks, r.healthCheck),
+      };
     }
     if (Date.now() > deadline) {
       const failed = observed.filter((t) => t.release === r.release && (t.state === 'failed' || t.state === 'rejected'));
@@ -58,17 +67,25 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
         status: 'failed',
         reason: `not converged after ${r.timeoutSeconds}s (${verdict.running}/${verdict.desired} tasks running)`,
         rolledBack: false,
-        taskErrors: describeFailedTasks(failed),
+        taskErrors: describeFailedTasks(failed, r.healthCheck),
       };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
+/** The last lines of each failed task, and what its health probes said (tasks on this node). */
 async function reportTaskLogs(ctx: OpContext, docker: DockerEngine, tasks: readonly ObservedTask[]): Promise<void> {
   for (const task of tasks.slice(-3)) {
+    const source = task.id.slice(0, 12);
     for (const line of await docker.taskLogs(task.id, LOG_LINES)) {
-      ctx.emit({ type: 'log', stream: 'stderr', source: task.id.slice(0, 12), line });
+      ctx.emit({ type: 'log', stream: 'stderr', source, line });
+    }
+    if (!failedHealthCheck(task) || !task.containerId) continue;
+    const probes = (await docker.healthLog(task.containerId)).slice(-HEALTH_PROBES);
+    for (const probe of probes) {
+      const output = probe.output.trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' / ');
+      ctx.emit({ type: 'log', stream: 'stderr', source: `${source} health`, line: `exit ${probe.exitCode}${output ? `: ${output}` : ''}` });
     }
   }
 }

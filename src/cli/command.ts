@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { FutuswarmError, formatIssues } from '../core/errors.ts';
-import { OP_ARGS, type Op } from '../protocol.ts';
+import { OP_ARGS, type ClientMessage, type Event, type Op } from '../protocol.ts';
 import type { Io } from './io.ts';
 import type { ContextStore } from './contexts.ts';
 
@@ -29,8 +29,20 @@ export interface CommandContext {
     op: O,
     args: z.input<(typeof OP_ARGS)[O]>,
     flags?: Partial<Record<string, string>>,
-    options?: { lockWaitSeconds?: number },
+    options?: AgentCallExtras,
   ): Promise<unknown>;
+}
+
+export interface AgentCallExtras {
+  lockWaitSeconds?: number;
+  /** Handle events here instead of the default (progress and task lines to stderr). */
+  onEvent?(event: Event): void;
+  /** Keep the channel open until the answer: the agent takes its end as the caller leaving. */
+  keepOpen?: boolean;
+  /** Gets a way to send client messages (app:exec's input). */
+  onChannel?(channel: { send(message: ClientMessage): void }): void;
+  /** What Ctrl-C means for this command (the `interrupted` error's message and hint). */
+  interrupt?: { message: string; hint?: string };
 }
 
 /** A handler's return value is the exit code (default 0). */
@@ -75,4 +87,11 @@ export function durationFlag(name: string): (value: string) => number {
     if (!m) throw new FutuswarmError('invalid_input', `${name}: must be a duration such as 30s, 10m or 2h, got "${value}"`);
     return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
   };
+}
+
+/** An option that a parent command declares for its subcommands, checked where it is needed. */
+export function required(opts: Record<string, unknown>, key: string, flag: string): string {
+  const value = opts[key];
+  if (typeof value !== 'string' || value === '') throw new FutuswarmError('invalid_input', `${flag} is required`);
+  return value;
 }

@@ -18,6 +18,8 @@ export interface Io {
   result(data: unknown, human: () => string): void;
   /** Raw bytes that are the command's output (a secret value, a log line). */
   raw(text: string): void;
+  /** Output of a remote process relayed as it came (app:run, app:exec), to our stdout or stderr. */
+  relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void;
   /** A line a task wrote, relayed by the agent (e.g. why a release failed). */
   log(source: string, line: string): void;
   error(error: FutuswarmError | Error): void;
@@ -83,6 +85,10 @@ export class TerminalIo implements Io {
     process.stdout.write(text);
   }
 
+  relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void {
+    (stream === 'stderr' ? process.stderr : process.stdout).write(data);
+  }
+
   log(source: string, line: string): void {
     if (this.mode === 'json') return;
     process.stderr.write(`  ${this.dim(`${source} |`)} ${line}\n`);
@@ -121,6 +127,7 @@ export class RecordingIo implements Io {
   warn(message: string): void { this.lines.push(`warn: ${message}`); }
   result(data: unknown, human: () => string): void { this.results.push(data); this.lines.push(human()); }
   raw(text: string): void { this.lines.push(text); }
+  relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void { this.lines.push(`${stream}: ${Buffer.from(data).toString('utf8')}`); }
   log(source: string, line: string): void { this.lines.push(`log ${source}: ${line}`); }
   error(error: FutuswarmError | Error): void { this.errors.push(error); this.lines.push(`error: ${error.message}`); }
 }

@@ -68,11 +68,16 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       const { callAgent } = await import('../ssh/agent-client.ts');
       return callAgent(context, op, valid as Record<string, unknown>, {
         ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}),
+        ...(options.keepOpen ? { keepOpen: true } : {}),
+        ...(options.onChannel ? { onChannel: options.onChannel } : {}),
+        ...(options.interrupt ? { interrupt: options.interrupt } : {}),
         controlDir: join(cacheDir(), 'ssh'),
-        onEvent(event) {
-          if (event.type === 'progress') io.progress(event.message);
-          else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
-        },
+        onEvent:
+          options.onEvent ??
+          ((event) => {
+            if (event.type === 'progress') io.progress(event.message);
+            else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
+          }),
       });
     },
   };
@@ -89,7 +94,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const globals = globalsOf(cmd);
       const io = makeIo(globals);
       try {
-        const code = await handler(await makeContext(io, globals), cmd.opts(), cmd.args);
+        // A subcommand sees its parent's options too (`app:domains -n shop add …`).
+        const code = await handler(await makeContext(io, globals), cmd.optsWithGlobals(), cmd.args);
         exitCode = code ?? 0;
       } catch (e) {
         io.error(isFutuswarmError(e) ? e : (e as Error));

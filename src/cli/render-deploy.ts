@@ -21,3 +21,11 @@ export function renderDeployResult(r: DeployResult): string {
     ? `${r.app} release ${r.release} (${r.image}) is live at ${r.url}`
     : `${r.app} is unchanged: release ${r.release} (${r.image}) at ${r.url}`;
 }
+
+/** What Ctrl-C during a rollout means: Swarm and the agent carry on without the CLI. */
+export function rolloutInterrupt(app: string): { message: string; hint: string } {
+  return {
+    message: `interrupted: the rollout of ${app} goes on without this terminal; Swarm finishes it or rolls it back on its own, and the agent records the outcome and releases the lock`,
+    hint: `see where it stands: futuswarm app:inspect -n ${app} (and futuswarm app:releases -n ${app})`,
+  };
+}

@@ -13,6 +13,7 @@ export interface ObservedTask {
   exitCode: number | undefined;
   /** When the task entered its current state (ms since epoch). */
   since: number;
+  containerId?: string | undefined;
 }
 
 export interface RolloutObservation {
@@ -73,10 +74,52 @@ export function judgeRollout(o: RolloutObservation): RolloutVerdict {
 }
 
 /** One line per failed task, for the error the user sees. */
-export function describeFailedTasks(tasks: readonly ObservedTask[]): string[] {
+export function describeFailedTasks(tasks: readonly ObservedTask[], healthCheck?: string): string[] {
   return tasks.map((t) => {
     const why = t.error ?? t.message;
     const code = t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit code ${t.exitCode})` : '';
-    return `task ${t.id.slice(0, 12)} ${t.state}: ${why}${code}`;
+    const check = failedHealthCheck(t) ? `; health check: ${healthCheck ?? "the image's HEALTHCHECK"}` : '';
+    return `task ${t.id.slice(0, 12)} ${t.state}: ${why}${code}${check}`;
   });
+}
+
+/** Swarm's task error when a container failed its health check. */
+const UNHEALTHY = /unhealthy container/i;
+
+export function failedHealthCheck(task: Pick<ObservedTask, 'error' | 'message'>): boolean {
+  return UNHEALTHY.test(task.error ?? '') || UNHEALTHY.test(task.message);
+}
+
+/**
+ * Why a release failed, in words a person acts on: which health check failed, or that the
+ * container exited at start. `healthCheck` describes the app's check (e.g. `GET /healthz on
+ * port 8000`); undefined means the image's own HEALTHCHECK. Undefined when no task says why.
+ */
+export function explainFailure(tasks: readonly ObservedTask[], healthCheck: string | undefined): string | undefined {
+  const short = (t: ObservedTask): string => t.id.slice(0, 12);
+  const unhealthy = tasks.filter(failedHealthCheck);
+  if (unhealthy.length > 0) {
+    const check = healthCheck ?? "the image's HEALTHCHECK";
+    return `the health check (${check}) failed on task ${unhealthy.map(short).join(', ')}`;
+  }
+  const exited = tasks.filter((t) => t.exitCode !== undefined && t.exitCode !== 0);
+  if (exited.length > 0) {
+    const codes = [...new Set(exited.map((t) => t.exitCode))].join(', ');
+    return `the container exited with code ${codes} (task ${exited.map(short).join(', ')})`;
+  }
+  const rejected = tasks.find((t) => t.state === 'rejected');
+  if (rejected) return `Swarm could not start task ${short(rejected)}: ${rejected.error ?? rejected.message}`;
+  return undefined;
+}
+
+const ENDED_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+
+/**
+ * The tasks that can tell how this rollout goes: every task still alive, and the ended ones
+ * created since it started. An earlier failed attempt may have carried the same release
+ * number (failed releases are not recorded); its dead tasks say nothing about this one.
+ * `slackMs` allows for clocks of managers that differ a little.
+ */
+export function tasksSince<T extends { state: string; createdAt: string }>(tasks: readonly T[], startedAt: number, slackMs = 1000): T[] {
+  return tasks.filter((t) => !ENDED_STATES.has(t.state) || Date.parse(t.createdAt) >= startedAt - slackMs);
 }

@@ -120,7 +120,9 @@ export function buildHealthcheck(health: HealthSettings | undefined, port: numbe
   const t = health.timeoutSeconds;
   const probe = health.cmd ?? [
     `if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null --max-time ${t} 'http://127.0.0.1:${port}${path}';`,
-    `elif command -v nc >/dev/null 2>&1; then printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' | nc -w ${t} 127.0.0.1 ${port} | head -n 1 | grep -q ' 2[0-9][0-9] ';`,
+    // Says what came back, so a failed probe is explained in the task's health log.
+    `elif command -v nc >/dev/null 2>&1; then s=$(printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' | nc -w ${t} 127.0.0.1 ${port} | head -n 1 | tr -d '\\r');`,
+    `echo "$s" | grep -q ' 2[0-9][0-9]' || { echo "GET ${path} answered: \${s:-nothing}"; exit 1; };`,
     `else wget -q -O /dev/null -T ${t} 'http://127.0.0.1:${port}${path}'; fi`,
   ].join(' ');
   return {
@@ -130,6 +132,13 @@ export function buildHealthcheck(health: HealthSettings | undefined, port: numbe
     Retries: health.retries,
     StartPeriod: seconds(health.startPeriodSeconds),
   };
+}
+
+/** The app's health check in words, for messages: `GET /healthz on port 8000`. Undefined: the image's own. */
+export function describeHealthcheck(health: HealthSettings | undefined, port: number): string | undefined {
+  if (health?.cmd) return `\`${health.cmd}\``;
+  if (health?.path) return `GET ${health.path} on port ${port}`;
+  return undefined;
 }
 
 export function buildServiceSpec(

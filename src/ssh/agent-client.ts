@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FutuswarmError } from '../core/errors.ts';
-import { eventSchema, PROTOCOL_VERSION, type Event, type Op } from '../protocol.ts';
+import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type Event, type Op } from '../protocol.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 
 export interface AgentCallOptions {
@@ -14,6 +14,19 @@ export interface AgentCallOptions {
   lockWaitSeconds?: number;
   onEvent(event: Event): void;
   sshBinary?: string;
+  /**
+   * Keep our side of the channel open after the request, until the answer: the agent takes
+   * its end as the caller leaving (app:logs -f, app:run, app:exec).
+   */
+  keepOpen?: boolean;
+  /** Gets a way to send client messages to the agent (app:exec's input); implies keepOpen. */
+  onChannel?(channel: AgentChannel): void;
+  /** What Ctrl-C means: the call stops and fails with `interrupted`, with this message and hint. */
+  interrupt?: { message: string; hint?: string };
+}
+
+export interface AgentChannel {
+  send(message: ClientMessage): void;
 }
 
 export async function callAgent(target: SshTarget, op: Op, args: Record<string, unknown>, options: AgentCallOptions): Promise<unknown> {
@@ -21,7 +34,18 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
   const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   const request = { v: PROTOCOL_VERSION, op, args, ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}) };
-  child.stdin.end(`${JSON.stringify(request)}\n`);
+  // The agent may exit before reading everything we send (it answered, or refused).
+  child.stdin.on('error', () => undefined);
+  if (options.keepOpen || options.onChannel) {
+    child.stdin.write(`${JSON.stringify(request)}\n`);
+    options.onChannel?.({
+      send: (message) => {
+        if (child.stdin.writable) child.stdin.write(`${JSON.stringify(message)}\n`);
+      },
+    });
+  } else {
+    child.stdin.end(`${JSON.stringify(request)}\n`);
+  }
 
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -39,15 +63,35 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
     child.on('close', (code) => resolve(code));
   });
 
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const event = parseEvent(line);
-    if (event.type === 'result') result = { data: event.data };
-    else if (event.type === 'error') {
-      failure = new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details });
-    } else options.onEvent(event);
+  // Ctrl-C ends our side: the agent notices and finishes (or cleans up) on its own.
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    child.kill('SIGTERM');
+    // A multiplexed ssh hands our pipes to its master, which keeps them until the agent ends.
+    lines.close();
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  process.on('SIGINT', onInterrupt);
+
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const event = parseEvent(line);
+      if (event.type === 'result') result = { data: event.data };
+      else if (event.type === 'error') {
+        failure = new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details });
+      } else options.onEvent(event);
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    child.stdin.end();
   }
   const code = await exited;
+  if (interrupted && !result) {
+    throw new FutuswarmError('interrupted', options.interrupt?.message ?? 'interrupted', options.interrupt?.hint ? { hint: options.interrupt.hint } : {});
+  }
   if (failure) throw failure;
   if (result) return result.data;
   throw translateSshFailure(code, stderr, target);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeFailedTasks, judgeRollout, type ObservedTask, type RolloutObservation } from '../../src/core/rollout.ts';
+import { describeFailedTasks, explainFailure, judgeRollout, tasksSince, type ObservedTask, type RolloutObservation } from '../../src/core/rollout.ts';
+import { describeHealthcheck } from '../../src/core/service-spec.ts';
 
 const now = 1_000_000;
 const task = (over: Partial<ObservedTask>): ObservedTask => ({
@@ -54,5 +55,51 @@ describe('judgeRollout', () => {
 describe('describeFailedTasks', () => {
   it('names the task, its state, the error and the exit code', () => {
     assert.deepEqual(describeFailedTasks([task({ state: 'failed', error: 'task: non-zero exit (1)', exitCode: 1 })]), ['task abcdefabcdef failed: task: non-zero exit (1) (exit code 1)']);
+  });
+});
+
+describe('explainFailure', () => {
+  const unhealthy = task({ state: 'failed', error: 'task: non-zero exit (137): dockerexec: unhealthy container', exitCode: 137 });
+  it('names the failed health check', () => {
+    assert.equal(explainFailure([unhealthy], 'GET /healthz on port 8000'), 'the health check (GET /healthz on port 8000) failed on task abcdefabcdef');
+    assert.equal(explainFailure([unhealthy], undefined), "the health check (the image's HEALTHCHECK) failed on task abcdefabcdef");
+  });
+  it('says a container exited at start, with its exit code', () => {
+    assert.equal(explainFailure([task({ state: 'failed', error: 'task: non-zero exit (1)', exitCode: 1 })], undefined), 'the container exited with code 1 (task abcdefabcdef)');
+  });
+  it('passes on why Swarm rejected a task', () => {
+    assert.equal(explainFailure([task({ state: 'rejected', error: 'No such image: acme/shop:9' })], undefined), 'Swarm could not start task abcdefabcdef: No such image: acme/shop:9');
+  });
+  it('has nothing to say without a failed task', () => {
+    assert.equal(explainFailure([], undefined), undefined);
+  });
+  it('task lines name the health check too', () => {
+    assert.deepEqual(describeFailedTasks([unhealthy], 'GET /healthz on port 8000'), [
+      'task abcdefabcdef failed: task: non-zero exit (137): dockerexec: unhealthy container (exit code 137); health check: GET /healthz on port 8000',
+    ]);
+  });
+});
+
+describe('describeHealthcheck', () => {
+  const h = { intervalSeconds: 2, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 };
+  it('describes a path probe, a command, or nothing (the image decides)', () => {
+    assert.equal(describeHealthcheck({ ...h, path: '/healthz' }, 8000), 'GET /healthz on port 8000');
+    assert.equal(describeHealthcheck({ ...h, cmd: 'pg_isready' }, 8000), '`pg_isready`');
+    assert.equal(describeHealthcheck(undefined, 8000), undefined);
+  });
+});
+
+describe('tasksSince', () => {
+  const at = (state: string, createdAt: string) => ({ state, createdAt });
+  it('drops ended tasks of earlier attempts, keeps everything alive', () => {
+    const start = Date.parse('2026-01-01T00:10:00Z');
+    const tasks = [
+      at('failed', '2026-01-01T00:05:00Z'),
+      at('shutdown', '2026-01-01T00:05:30Z'),
+      at('running', '2026-01-01T00:01:00Z'),
+      at('failed', '2026-01-01T00:10:02Z'),
+      at('complete', '2026-01-01T00:09:59.500Z'),
+    ];
+    assert.deepEqual(tasksSince(tasks, start), [tasks[2], tasks[3], tasks[4]]);
   });
 });

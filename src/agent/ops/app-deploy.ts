@@ -6,6 +6,7 @@ import { loadApp, rollOut } from '../release.ts';
 
 export default defineOp({
   op: 'app.deploy',
+  access: 'deploy',
   mutating: true,
   async handle(ctx, args) {
     const current = await loadApp(ctx, args.app);

@@ -15,6 +15,7 @@ export interface AppSummary {
 
 export default defineOp({
   op: 'app.list',
+  access: 'read',
   mutating: false,
   async handle(ctx) {
     const docker = await ctx.docker();

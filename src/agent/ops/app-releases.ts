@@ -4,6 +4,7 @@ import { defineOp } from '../op.ts';
 
 export default defineOp({
   op: 'app.releases',
+  access: 'read',
   mutating: false,
   async handle(ctx, args) {
     const [releases, service] = await Promise.all([

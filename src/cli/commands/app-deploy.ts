@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag, numberFlag } from '../command.ts';
 import { splitImageReference } from '../../core/names.ts';
-import { renderDeployResult, type DeployResult } from '../render-deploy.ts';
+import { renderDeployResult, rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
 
 export const FLAGS = {
   app: '--name', image: '--image', tag: '--tag', port: '--port', replicas: '--replicas', limits: '--cpus/--memory',
@@ -53,7 +53,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}),
           },
           FLAGS,
-          opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {},
+          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {}), interrupt: rolloutInterrupt(String(opts.name)) },
         )) as DeployResult;
         ctx.io.result(result, () => renderDeployResult(result));
       }),

@@ -1,0 +1,140 @@
+/**
+ * The caller at the other end of the SSH channel, for ops that stream (app:logs -f, app:run)
+ * or attach (app:exec): whether the caller is still there, and what it sends after the
+ * request line.
+ *
+ * The agent's stdin carries the request line first. For these ops the CLI keeps its side
+ * open afterwards, so the end of stdin means the caller went away (Ctrl-C, a dropped
+ * connection); so do a broken stdout and SIGHUP/SIGTERM from sshd. Other ops' callers close
+ * stdin right after the request, which is why only ops that ask (`watch`) read it that way.
+ */
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { FutuswarmError } from '../core/errors.ts';
+import { clientMessageSchema, type ClientMessage } from '../protocol.ts';
+
+/** Client messages buffered before the op reads them; more pauses the input. */
+const MAX_QUEUED = 1000;
+/** An op gets this long to clean up after its caller left (remove a job, end an exec). */
+const CLEANUP_MS = 20_000;
+
+export interface ClientChannel {
+  /** Aborted when the caller goes away. Only for ops whose CLI keeps its input open. */
+  watch(): AbortSignal;
+  /** The client messages after the request line, until the input ends. */
+  messages(): AsyncGenerator<ClientMessage>;
+}
+
+class StdioChannel implements ClientChannel {
+  /** The request line, for serve(); ends after the first newline. */
+  readonly request: Readable;
+  readonly #input: NodeJS.ReadableStream;
+  readonly #output: NodeJS.WritableStream;
+  readonly #decoder = new StringDecoder('utf8');
+  #requestDone = false;
+  #partial = '';
+  readonly #queue: string[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+  #gone: AbortController | undefined;
+
+  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
+    this.#input = input;
+    this.#output = output;
+    this.request = new Readable({ read: () => undefined });
+    input.on('data', (chunk: Buffer | string) => this.#onData(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk)));
+    input.on('end', () => this.#onEnd());
+    input.on('error', () => this.#onEnd());
+  }
+
+  #onData(text: string): void {
+    if (!this.#requestDone) {
+      const newline = text.indexOf('\n');
+      if (newline < 0) {
+        // serve() enforces the size limit of the request line as it reads.
+        this.request.push(text);
+        return;
+      }
+      this.request.push(text.slice(0, newline + 1));
+      this.request.push(null);
+      this.#requestDone = true;
+      text = text.slice(newline + 1);
+    }
+    const lines = (this.#partial + text).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') this.#queue.push(line);
+    if (this.#queue.length >= MAX_QUEUED) this.#input.pause();
+    this.#wake?.();
+  }
+
+  #onEnd(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (!this.#requestDone) {
+      this.request.push(null);
+      this.#requestDone = true;
+    }
+    this.#gone?.abort(new FutuswarmError('interrupted', 'the caller went away'));
+    this.#wake?.();
+  }
+
+  watch(): AbortSignal {
+    if (this.#gone) return this.#gone.signal;
+    const gone = new AbortController();
+    this.#gone = gone;
+    const leave = (why: string) => () => {
+      if (!gone.signal.aborted) gone.abort(new FutuswarmError('interrupted', why));
+    };
+    this.#output.on('error', leave('the connection to the caller broke'));
+    process.once('SIGHUP', leave('the SSH connection was closed'));
+    process.once('SIGTERM', leave('the agent was asked to stop'));
+    // The op cleans up and returns; if it cannot, the process must not linger.
+    gone.signal.addEventListener('abort', () => setTimeout(() => process.exit(129), CLEANUP_MS).unref(), { once: true });
+    if (this.#ended) leave('the caller went away')();
+    return gone.signal;
+  }
+
+  async *messages(): AsyncGenerator<ClientMessage> {
+    for (;;) {
+      const line = this.#queue.shift();
+      if (line !== undefined) {
+        if (this.#queue.length < MAX_QUEUED / 2) this.#input.resume();
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch {
+          throw new FutuswarmError('protocol', 'the caller sent something that is not JSON', { hint: 'use the futuswarm CLI' });
+        }
+        const parsed = clientMessageSchema.safeParse(json);
+        if (!parsed.success) throw new FutuswarmError('protocol', 'the caller sent a message this agent does not understand', { hint: 'upgrade the agent or the CLI so they match' });
+        yield parsed.data;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+}
+
+/** Nobody on the other end (serve() called in-process, e.g. by tests): never gone, no input. */
+class DetachedChannel implements ClientChannel {
+  watch(): AbortSignal {
+    return new AbortController().signal;
+  }
+  async *messages(): AsyncGenerator<ClientMessage> {}
+}
+
+let current: ClientChannel = new DetachedChannel();
+
+/** Called once by `futuswarm-agent serve`: the process's stdin/stdout are the caller. */
+export function openClientChannel(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): { channel: ClientChannel; request: Readable } {
+  const channel = new StdioChannel(input, output);
+  current = channel;
+  return { channel, request: channel.request };
+}
+
+/** The caller of this agent process. */
+export function clientChannel(): ClientChannel {
+  return current;
+}

@@ -1,0 +1,66 @@
+/**
+ * What an app runs right now, read from its service: the starting point of ops that change
+ * one thing and keep the rest exactly as it runs (app:scale, app:restart, app:run, app:exec).
+ */
+import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
+import { FutuswarmError } from '../core/errors.ts';
+import { splitImageReference } from '../core/names.ts';
+import { LABEL } from '../core/service-spec.ts';
+import type { ServiceInfo } from '../docker/engine.ts';
+import type { SecretsSnapshot } from './app-state.ts';
+import type { OpContext } from './op.ts';
+import { appNotFound } from './ops/app-inspect.ts';
+import { loadApp, type DesiredState } from './release.ts';
+import { readSettingsLabel } from './settings.ts';
+
+export interface LiveApp {
+  service: ServiceInfo;
+  /** The live release number (0 when the service carries none). */
+  release: number;
+  /** Everything rollOut needs to roll the app to exactly what it runs now. */
+  desired: DesiredState;
+}
+
+/** The environment a service's tasks get, as a KEY → value map. */
+export function envOfSpec(spec: Record<string, unknown>): Record<string, string> {
+  const env = (spec.TaskTemplate as { ContainerSpec?: { Env?: string[] } } | undefined)?.ContainerSpec?.Env ?? [];
+  const out: Record<string, string> = {};
+  for (const entry of env) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function loadLiveApp(ctx: OpContext, app: string): Promise<LiveApp> {
+  const current = await loadApp(ctx, app);
+  const service = current.service;
+  if (!service) throw appNotFound(app);
+  const release = Number(service.labels[LABEL.release] ?? 0);
+  const imageRef = service.labels[LABEL.image] ?? service.image;
+  const ref = splitImageReference(imageRef);
+  const labelled = readSettingsLabel(service.labels);
+  const settings: AppSettings | undefined = labelled ?? current.settings;
+  if (!settings) {
+    throw new FutuswarmError('conflict', `${app} runs without recorded settings`, {
+      hint: `deploy it once with futuswarm app:deploy -n ${app} -i ${ref.repository} -t ${ref.tag ?? 'TAG'} --port PORT`,
+    });
+  }
+  const record = release > 0 ? await (await ctx.state()).getRelease(app, release).catch(() => undefined) : undefined;
+  // The environment as it runs, not as the secrets are now: changing one thing changes only that.
+  const secrets: SecretsSnapshot = { values: envOfSpec(service.spec), versionId: record?.secretsVersion ?? undefined, etag: undefined, meta: undefined };
+  return {
+    service,
+    release,
+    desired: {
+      app,
+      image: ref.repository,
+      imageRef,
+      tag: ref.tag,
+      settings: appSettingsSchema.parse(settings),
+      storedSettings: current.settings,
+      settingsEtag: current.settingsEtag,
+      secrets,
+    },
+  };
+}

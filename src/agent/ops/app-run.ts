@@ -1,0 +1,101 @@
+/**
+ * app.run: a one-off task with the app's image (exactly as it runs), its current secrets and
+ * network, and the given argv: a Swarm replicated job of one task. Its output streams back as
+ * it is written; its exit code is the result. The job is removed however the run ends.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FutuswarmError } from '../../core/errors.ts';
+import { buildJobSpec } from '../../core/job-spec.ts';
+import { LABEL } from '../../core/service-spec.ts';
+import { parseLogLine } from '../../docker/log-frames.ts';
+import type { DockerEngine, TaskInfo } from '../../docker/engine.ts';
+import { clientChannel } from '../client-channel.ts';
+import { clusterInfo } from '../config.ts';
+import { defineOp, type OpContext } from '../op.ts';
+import { loadApp } from '../release.ts';
+import { readSettingsLabel } from '../settings.ts';
+import { appNotFound } from './app-inspect.ts';
+
+const DEFAULT_TIMEOUT_SECONDS = 3600;
+const POLL_MS = 250;
+/** Task states after which the job's one task will not run again. */
+const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+
+export default defineOp({
+  op: 'app.run',
+  access: 'app',
+  // Audited (who ran what, with the app's secrets), but not under the deploy lock: a
+  // migration is exactly what runs during an app:lock maintenance window.
+  mutating: true,
+  lock: false,
+  async handle(ctx, args) {
+    const gone = clientChannel().watch();
+    const current = await loadApp(ctx, args.app);
+    if (!current.service) throw appNotFound(args.app);
+    const docker = await ctx.docker();
+    const image = current.service.labels[LABEL.image] ?? current.service.image;
+    const settings = readSettingsLabel(current.service.labels) ?? current.settings ?? {};
+    const spec = buildJobSpec(
+      { app: args.app, id: randomBytes(4).toString('hex'), image, env: current.secrets.values, command: args.command, user: ctx.user, settings },
+      clusterInfo(ctx.config),
+    );
+    ctx.progress('run', `running ${JSON.stringify(args.command)} in ${spec.Name} (${image})`);
+    const started = Date.now();
+    const id = await docker.createService(spec);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([gone, ctx.signal, stop.signal, AbortSignal.timeout((args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000)]);
+    const seen = new Set<string>();
+    try {
+      const streaming = relayLogs(ctx, docker, id, seen, { follow: true }, signal);
+      const task = await waitUntilDone(docker, id, signal);
+      // Lines still in flight when the task ended: give them a moment, then read what is stored.
+      await sleep(300);
+      stop.abort();
+      await streaming;
+      await relayLogs(ctx, docker, id, seen, { follow: false });
+      if (!task) {
+        if (gone.aborted) throw new FutuswarmError('interrupted', `the caller went away; ${spec.Name} was stopped`);
+        throw new FutuswarmError('interrupted', `${spec.Name} did not finish within ${args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s and was stopped`, {
+          hint: 'give it longer with --timeout',
+        });
+      }
+      const exitCode = task.state === 'complete' ? 0 : task.exitCode;
+      if (exitCode === undefined) {
+        throw new FutuswarmError('invalid_input', `${spec.Name} could not start: ${task.error ?? task.message}`, {
+          hint: `the command runs without a shell; for one, run: futuswarm app:run -n ${args.app} -- sh -c '…'`,
+        });
+      }
+      ctx.progress('done', `${spec.Name} exited with code ${exitCode} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      return { app: args.app, job: spec.Name, exitCode };
+    } finally {
+      stop.abort();
+      await docker.removeService(id).catch(() => undefined);
+    }
+  },
+});
+
+async function waitUntilDone(docker: DockerEngine, id: string, signal: AbortSignal): Promise<TaskInfo | undefined> {
+  while (!signal.aborted) {
+    const done = (await docker.listTasks(id)).find((t) => DONE.has(t.state));
+    if (done) return done;
+    await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
+}
+
+/** Send the job's lines as `log` events, each once (a line is known by its time and text). */
+async function relayLogs(ctx: OpContext, docker: DockerEngine, id: string, seen: Set<string>, o: { follow: boolean }, signal?: AbortSignal): Promise<void> {
+  try {
+    for await (const raw of docker.serviceLogs(id, { follow: o.follow, timestamps: true }, signal)) {
+      const line = parseLogLine(raw.text, { timestamps: true, details: false });
+      const key = `${raw.stream} ${line.time ?? ''} ${line.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      ctx.emit({ type: 'log', stream: raw.stream, line: line.message });
+    }
+  } catch (e) {
+    // Logs are a courtesy; the exit code is the answer.
+    if (!signal?.aborted) ctx.progress('logs', `could not read the job's output: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,44 @@
+import type { CommandModule } from '../command.ts';
+import { durationFlag, intFlag } from '../command.ts';
+import { renderDeployResult, rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
+
+interface RollbackResult extends DeployResult {
+  rollbackOf: number;
+  secretsVersion: string | null;
+  secretsRestored: string | null;
+}
+
+export const FLAGS = { app: '--name', to: '--to', timeoutSeconds: '--timeout' };
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .description('run an earlier release again: its image, secrets version and settings, as a new release')
+    .requiredOption('-n, --name <app>', 'app name')
+    .option('--to <release>', 'the release to go back to (default: the one before the live release)', intFlag('--to'))
+    .option('--dry-run', 'show what would change and change nothing')
+    .option('--timeout <duration>', 'give up waiting for the release after this long (e.g. 5m)', durationFlag('--timeout'))
+    .option('--lock-wait <duration>', 'wait this long for another change of the app to finish', durationFlag('--lock-wait'))
+    .addHelpText('after', '\nThe app\'s current secrets become those of the release again (a new secrets version), so a\nlater deploy does not bring the newer ones back. The number of replicas stays as it is.\n\nExamples:\n  futuswarm app:rollback -n shop\n  futuswarm app:rollback -n shop --to 12 --dry-run\n')
+    .action(
+      action(async (ctx, opts) => {
+        const app = String(opts.name);
+        const r = (await ctx.agent(
+          'app.rollback',
+          {
+            app,
+            ...(opts.to !== undefined ? { to: opts.to as number } : {}),
+            ...(opts.dryRun ? { dryRun: true } : {}),
+            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}),
+          },
+          FLAGS,
+          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {}), interrupt: rolloutInterrupt(app) },
+        )) as RollbackResult;
+        ctx.io.result(r, () => {
+          const lines = [renderDeployResult(r)];
+          if (!r.dryRun && r.changed) lines[0] = `${r.app} release ${r.release} (rollback of ${r.rollbackOf}, ${r.image}) is live at ${r.url}`;
+          if (r.secretsRestored) lines.push(`secrets restored to those of release ${r.rollbackOf} as version ${r.secretsRestored}`);
+          return lines.join('\n');
+        });
+      }),
+    );
+};

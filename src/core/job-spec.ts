@@ -1,0 +1,76 @@
+/**
+ * The Swarm spec of a one-off job (`app:run`): a replicated job that runs one task to the
+ * end, with the app's image, environment, network and limits, and the given argv. Plain data.
+ */
+import type { AppSettings } from './app-settings.ts';
+import type { ClusterInfo } from './service-spec.ts';
+
+export const JOB_LABEL = {
+  /** The app a job belongs to. Not `futuswarm.app`: a job is not one of the app's tasks. */
+  app: 'futuswarm.job.app',
+  user: 'futuswarm.job.user',
+} as const;
+
+export interface JobInput {
+  app: string;
+  /** A short random ID that makes the service name unique. */
+  id: string;
+  /** What Swarm runs: exactly the image the app runs. */
+  image: string;
+  env: Readonly<Record<string, string>>;
+  command: readonly string[];
+  user: string;
+  settings: Pick<AppSettings, 'limits'>;
+}
+
+export interface JobSpec {
+  Name: string;
+  Labels: Record<string, string>;
+  TaskTemplate: {
+    ContainerSpec: {
+      Image: string;
+      Args: string[];
+      Env: string[];
+      Labels: Record<string, string>;
+      Healthcheck: { Test: ['NONE'] };
+    };
+    Resources: { Limits: { NanoCPUs?: number; MemoryBytes?: number } };
+    RestartPolicy: { Condition: 'none' };
+    Networks: { Target: string }[];
+  };
+  Mode: { ReplicatedJob: { MaxConcurrent: 1; TotalCompletions: 1 } };
+}
+
+/** `<app>_run_<id>`: the underscore keeps job names apart from app names, which cannot have one. */
+export function jobName(app: string, id: string): string {
+  return `${app}_run_${id}`;
+}
+
+export function buildJobSpec(job: JobInput, cluster: Pick<ClusterInfo, 'network'>): JobSpec {
+  const limits: { NanoCPUs?: number; MemoryBytes?: number } = {};
+  if (job.settings.limits?.cpus !== undefined) limits.NanoCPUs = Math.round(job.settings.limits.cpus * 1e9);
+  if (job.settings.limits?.memoryMb !== undefined) limits.MemoryBytes = job.settings.limits.memoryMb * 1024 * 1024;
+  const labels = { [JOB_LABEL.app]: job.app, [JOB_LABEL.user]: job.user };
+  return {
+    Name: jobName(job.app, job.id),
+    Labels: labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: job.image,
+        // Args, like `docker run IMAGE ARGS…`: the image's entrypoint stays, its CMD is replaced.
+        Args: [...job.command],
+        Env: Object.keys(job.env)
+          .sort()
+          .map((k) => `${k}=${job.env[k]}`),
+        Labels: labels,
+        // The app's health check is about serving; a job only has to finish.
+        Healthcheck: { Test: ['NONE'] },
+      },
+      Resources: { Limits: limits },
+      // One attempt: a migration that failed must not run again behind the user's back.
+      RestartPolicy: { Condition: 'none' },
+      Networks: [{ Target: cluster.network }],
+    },
+    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+  };
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildJobSpec, jobName } from '../../src/core/job-spec.ts';
+import { appName } from '../../src/core/names.ts';
+
+describe('buildJobSpec', () => {
+  it('builds a one-task replicated job with the app image, env, network and limits', () => {
+    const spec = buildJobSpec(
+      { app: 'shop', id: 'ab12cd34', image: 'acme/shop@sha256:' + 'a'.repeat(64), env: { Z: '1', A: 'x=y' }, command: ['bin/migrate', '--step', '1'], user: 'alice', settings: { limits: { cpus: 0.5, memoryMb: 256 } } },
+      { network: 'futuswarm-proxy' },
+    );
+    assert.deepEqual(spec, {
+      Name: 'shop_run_ab12cd34',
+      Labels: { 'futuswarm.job.app': 'shop', 'futuswarm.job.user': 'alice' },
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: 'acme/shop@sha256:' + 'a'.repeat(64),
+          Args: ['bin/migrate', '--step', '1'],
+          Env: ['A=x=y', 'Z=1'],
+          Labels: { 'futuswarm.job.app': 'shop', 'futuswarm.job.user': 'alice' },
+          Healthcheck: { Test: ['NONE'] },
+        },
+        Resources: { Limits: { NanoCPUs: 500_000_000, MemoryBytes: 256 * 1024 * 1024 } },
+        RestartPolicy: { Condition: 'none' },
+        Networks: [{ Target: 'futuswarm-proxy' }],
+      },
+      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    });
+  });
+  it('names jobs so that no app can have the same name', () => {
+    assert.equal(jobName('shop', '0f0f0f0f'), 'shop_run_0f0f0f0f');
+    assert.equal(appName.safeParse(jobName('shop', '0f0f0f0f')).success, false);
+    assert.ok(jobName('a'.repeat(40), 'ffffffff').length <= 63, 'Swarm service names are at most 63 characters');
+  });
+});
