@@ -1,5 +1,5 @@
 /** The futuswarm CLI: argv in, one command out. The only place that calls process.exit. */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { join } from 'node:path';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
 import { VERSION } from '../version.ts';
@@ -24,17 +24,34 @@ export function findCommandName(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-function buildProgram(): Command {
-  return new Command('futuswarm')
-    .description('Deploy containers by name to your own Docker Swarm cluster, over SSH.')
-    .version(VERSION, '-V, --version')
-    .option('--context <name>', 'cluster to talk to (default: FUTUSWARM_CONTEXT, then the current context)')
-    .option('--json', 'print machine-readable JSON on stdout')
-    .option('-q, --quiet', 'print only results and errors')
-    .option('-v, --verbose', 'print more detail')
-    .option('--no-color', 'do not color output (NO_COLOR is honoured too)')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+const DESCRIPTION = 'Deploy containers by name to your own Docker Swarm cluster, over SSH.';
+
+/** Options every command takes; one list for commander and for the top-level help. */
+const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
+  { flags: '--context <name>', description: 'cluster to talk to (default: FUTUSWARM_CONTEXT, then the current context)' },
+  { flags: '--json', description: 'print machine-readable JSON on stdout' },
+  { flags: '-q, --quiet', description: 'print only results and errors' },
+  { flags: '-v, --verbose', description: 'print more detail' },
+  { flags: '--no-color', description: 'do not color output (NO_COLOR is honoured too)' },
+];
+
+/**
+ * `futuswarm --help` and `--version` answer without loading commander: they are what people
+ * run most often to find their way, and commander alone costs more than Node's own start-up.
+ */
+export function renderTopLevelHelp(): string {
+  const options = [{ flags: '-V, --version', description: 'output the version number' }, ...GLOBAL_OPTIONS, { flags: '-h, --help', description: 'display help for command' }];
+  const commands = [...COMMANDS.map((c) => ({ flags: c.name, description: c.summary })), { flags: 'help [command]', description: 'display help for command' }];
+  const width = Math.max(...[...options, ...commands].map((o) => o.flags.length)) + 2;
+  const rows = (list: { flags: string; description: string }[]) => list.map((o) => `  ${o.flags.padEnd(width)}${o.description}`).join('\n');
+  return `Usage: futuswarm [options] [command]\n\n${DESCRIPTION}\n\nOptions:\n${rows(options)}\n\nCommands:\n${rows(commands)}\n\nRun futuswarm <command> --help for a command's flags and examples.\n`;
+}
+
+async function buildProgram(): Promise<Command> {
+  const { Command } = await import('commander');
+  const program = new Command('futuswarm').description(DESCRIPTION).version(VERSION, '-V, --version');
+  for (const o of GLOBAL_OPTIONS) program.option(o.flags, o.description);
+  return program.showHelpAfterError('(run with --help for usage)').configureHelp({ sortSubcommands: false });
 }
 
 function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
@@ -84,7 +101,19 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const name = findCommandName(argv);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry && name === undefined) {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))) {
+      process.stdout.write(renderTopLevelHelp());
+      return 0;
+    }
+  }
+  const program = await buildProgram();
   program.exitOverride();
   let exitCode = 0;
 
@@ -103,8 +132,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     };
 
-  const name = findCommandName(argv);
-  const entry = COMMANDS.find((c) => c.name === name);
   if (entry) {
     const cmd = program.command(entry.name).description(entry.summary);
     (await entry.load()).register(cmd, action);
@@ -115,6 +142,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
+    const { CommanderError } = await import('commander');
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
