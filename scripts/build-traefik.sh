@@ -6,7 +6,9 @@ VERSION="${TRAEFIK_VERSION:-v3.6.12}"
 CACHE="${FUTUSWARM_CACHE:-$HOME/.cache/futuswarm}"
 OUT="$CACHE/traefik-$VERSION"
 if [ -x "$OUT" ]; then echo "$OUT"; exit 0; fi
-command -v go >/dev/null || { echo "go is required to build Traefik" >&2; exit 1; }
+# Go's official tarball installs under /usr/local/go, which is not always on PATH.
+command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"; }
+command -v go >/dev/null || { echo "Go is required to build Traefik: install Go 1.25 or newer (https://go.dev/dl)" >&2; exit 1; }
 mkdir -p "$CACHE"
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { AgentConfig } from './config.ts';
-import type { OpContext } from './op.ts';
 
 export const DATABASE_URL = 'DATABASE_URL';
 export const REDIS_URL = 'REDIS_URL';
@@ -79,12 +78,7 @@ export function connectionInfo(url: string, defaultPort: number): ConnectionInfo
 }
 
 /** Databases and caches belong to apps that exist: deployed at least once. */
-export async function requireApp(ctx: OpContext, app: string): Promise<void> {
-  if (await (await ctx.state()).getSettings(app)) return;
-  throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
-    hint: `deploy it first (futuswarm app:deploy -n ${app} …), or check the name with futuswarm app:list`,
-  });
-}
+export { requireApp } from './release.ts';
 
 /** Destroying data is never an accident: the caller repeats the app's name. */
 export function requireConfirmation(what: string, app: string, confirm: string, command: string): void {

@@ -163,3 +163,11 @@ export async function loadApp(ctx: OpContext, app: string) {
   checkManaged(app, service?.labels);
   return { settings: stored?.settings, settingsEtag: stored?.etag, secrets, service };
 }
+
+/** Secrets, databases and caches belong to an app that exists: one deployed at least once. */
+export async function requireApp(ctx: OpContext, app: string): Promise<void> {
+  if (await (await ctx.state()).getSettings(app)) return;
+  throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
+    hint: `deploy it first (futuswarm app:deploy -n ${app} …), or check the name with futuswarm app:list`,
+  });
+}

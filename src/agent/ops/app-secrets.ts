@@ -4,17 +4,9 @@
  */
 import { describeSecrets } from '../../core/secrets.ts';
 import { FutuswarmError } from '../../core/errors.ts';
-import { defineOp, type OpContext } from '../op.ts';
+import { defineOp } from '../op.ts';
+import { requireApp } from '../release.ts';
 import { restartWithSecrets } from '../secrets-restart.ts';
-
-/** Secrets belong to an app that exists: one deployed at least once. */
-async function requireApp(ctx: OpContext, app: string): Promise<void> {
-  const state = await ctx.state();
-  if (await state.getSettings(app)) return;
-  throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
-    hint: `deploy it first (futuswarm app:deploy -n ${app} …), or check the name with futuswarm app:list`,
-  });
-}
 
 export const secretsSet = defineOp({
   op: 'app.secrets.set',
