@@ -15,18 +15,13 @@ const localDir = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'),
 const monitor = Number(process.env.FUTUSWARM_BENCH_MONITOR ?? 3); // the local agent config's deploy.monitorSeconds
 
 const [target, knownHosts] = execFileSync('bash', [fileURLToPath(new URL('./baseline-sshd.sh', import.meta.url))], { encoding: 'utf8' }).trim().split(' ');
-const dockerEnv = {
-  ...process.env,
-  DOCKER_HOST: `ssh://${target}`,
-  DOCKER_API_VERSION: '1.41',
-  // The docker CLI runs plain `ssh`; give it the key and host key the way a user's ~/.ssh/config would.
-  DOCKER_SSH_OPTS: '',
-};
 const sshConfig = join(localDir, 'bench-ssh-config');
-execFileSync('sh', ['-c', `printf 'Host 127.0.0.1\\n  IdentityFile %s\\n  UserKnownHostsFile %s\\n  IdentitiesOnly yes\\n  ControlMaster auto\\n  ControlPath ~/.ssh/fsbench-%%C\\n  ControlPersist 60\\n' "$1" "$2" > "$3"`, 'sh', join(localDir, 'id_ed25519'), knownHosts ?? '', sshConfig]);
-// The docker CLI's ssh helper reads ~/.ssh/config only; point HOME at a directory holding ours.
-const sshHome = join(localDir, 'bench-home');
-execFileSync('sh', ['-c', `mkdir -p "$1/.ssh" && cp "$2" "$1/.ssh/config" && chmod 600 "$1/.ssh/config"`, 'sh', sshHome, sshConfig]);
+execFileSync('sh', ['-c', `printf 'Host 127.0.0.1\\n  IdentityFile %s\\n  UserKnownHostsFile %s\\n  IdentitiesOnly yes\\n  BatchMode yes\\n  ControlMaster auto\\n  ControlPath %s/fsbench-%%C\\n  ControlPersist 60\\n' "$1" "$2" "$3" > "$4"`, 'sh', join(localDir, 'id_ed25519'), knownHosts ?? '', localDir, sshConfig]);
+// The docker CLI runs `ssh` from PATH and ssh reads the account's own ~/.ssh/config; a wrapper
+// first on PATH hands it this config instead, as a user's ~/.ssh/config would (multiplexing included).
+const wrapperDir = join(localDir, 'bench-bin');
+execFileSync('sh', ['-c', `mkdir -p "$1" && printf '#!/bin/sh\\nexec /usr/bin/ssh -F %s "$@"\\n' "$2" > "$1/ssh" && chmod 755 "$1/ssh"`, 'sh', wrapperDir, sshConfig]);
+const dockerEnv = { ...process.env, DOCKER_HOST: `ssh://${target}`, DOCKER_API_VERSION: '1.41', PATH: `${wrapperDir}:${process.env.PATH}` };
 
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
@@ -36,7 +31,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
 }
 const futuswarm = (tag: string) => timed(process.execPath, [cli, '--context', 'local', '-q', 'app:deploy', '-n', 'bench-fs', '-i', 'localhost/hello', '-t', tag], process.env);
 const docker = (tag: string) =>
-  timed('docker', ['service', 'update', '--quiet', '--image', `localhost/hello:${tag}`, 'bench-docker'], { ...dockerEnv, HOME: sshHome });
+  timed('docker', ['service', 'update', '--quiet', '--image', `localhost/hello:${tag}`, 'bench-docker'], dockerEnv);
 
 // Two equal services: same image, one replica, same rolling-update policy and monitor window.
 spawnSync('docker', ['service', 'rm', 'bench-docker'], { stdio: 'ignore' });
