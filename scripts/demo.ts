@@ -32,7 +32,8 @@ const body = await new Promise<string | undefined>((resolve) => {
 });
 process.stdout.write('\n');
 if (body !== undefined) {
-  process.stdout.write(`http://hello.apps.local.test answers through the proxy on 127.0.0.1:${proxyPort}:\n  ${body.trim()}\n`);
+  const title = /<title>([^<]*)<\/title>/.exec(body)?.[1] ?? body.trim().slice(0, 80);
+  process.stdout.write(`http://hello.apps.local.test answers through the proxy on 127.0.0.1:${proxyPort}: "${title}"\n`);
   process.stdout.write(`Try it: curl -H 'Host: hello.apps.local.test' http://127.0.0.1:${proxyPort}/\n`);
 } else {
   process.stdout.write(`hello is deployed; no proxy answered on 127.0.0.1:${proxyPort}.\n`);
