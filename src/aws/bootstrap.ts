@@ -27,6 +27,7 @@ import type { ClusterConfig } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { CloudInitTemplates } from '../core/plan-cloud-init.ts';
 import {
+  type BootstrapFacts,
   type BootstrapPlan,
   type DesiredOf,
   type DesiredResource,
@@ -52,6 +53,7 @@ import { observeCluster } from './observe.ts';
 import * as rds from './rds.ts';
 import * as s3 from './s3-bucket.ts';
 import type { WaitOptions } from './wait.ts';
+import { agentBundleHash, agentBundleSources, uploadAgentBundle } from './agent-bundle.ts';
 
 export { observeCluster };
 
@@ -91,10 +93,34 @@ export function loadCloudInitTemplates(): CloudInitTemplates {
 
 // ───────────────────────────── plan ─────────────────────────────
 
-export async function planClusterBootstrap(config: ClusterConfig, options: ProgressOptions = {}): Promise<BootstrapPlan> {
+export interface PlanOptions extends ProgressOptions {
+  /**
+   * `optional`: when the agent bundle cannot be built on this machine (no linux-x64 Node), plan
+   * anyway and only check that the uploaded one exists (for cluster:status). Default `required`.
+   */
+  agentBundle?: 'required' | 'optional';
+}
+
+/** The agent bundle's files on this machine and their content hash. */
+export function describeAgentBundle(config: ClusterConfig, mode: 'required' | 'optional' = 'required'): BootstrapFacts['agentBundle'] {
+  try {
+    const files = agentBundleSources(config, packageRoot());
+    return { files, contentHash: agentBundleHash(files) };
+  } catch (e) {
+    if (mode === 'optional' && e instanceof FutuswarmError && e.code === 'config') return { files: [], contentHash: null };
+    throw e;
+  }
+}
+
+export async function planClusterBootstrap(config: ClusterConfig, options: PlanOptions = {}): Promise<BootstrapPlan> {
+  const agentBundle = describeAgentBundle(config, options.agentBundle);
   options.onProgress?.(`looking up cluster ${config.name} in ${config.region}`);
   const observed = await observeCluster(config);
-  return planBootstrap(config, { accountId: observed.accountId, availabilityZones: observed.availabilityZones, ...(observed.imageId === undefined ? {} : { imageId: observed.imageId }), templates: loadCloudInitTemplates() }, observed);
+  return planBootstrap(
+    config,
+    { accountId: observed.accountId, availabilityZones: observed.availabilityZones, ...(observed.imageId === undefined ? {} : { imageId: observed.imageId }), templates: loadCloudInitTemplates(), agentBundle },
+    observed,
+  );
 }
 
 // ───────────────────────────── apply ─────────────────────────────
@@ -137,6 +163,8 @@ function describeStep(step: PlanStep, d: DesiredResource): string {
       return `creating ${label} (${d.instanceType}; waiting until it runs)`;
     case 'certificate':
       return `requesting ${label} for ${d.domainName}`;
+    case 'agent-bundle':
+      return `uploading ${label} to s3://…/${d.key}`;
     default:
       return `creating ${label}`;
   }
@@ -201,6 +229,8 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
     case 'state-object':
       await s3.writeJsonObject(ctx.region, { bucket: spec.bucket, key: spec.key, keyArn: spec.encryptionKey }, spec.content);
       return { id: spec.key };
+    case 'agent-bundle':
+      return uploadAgentBundle(ctx.region, spec);
   }
 }
 
@@ -306,7 +336,7 @@ export interface ClusterStatus {
 }
 
 export async function clusterStatus(config: ClusterConfig, options: ProgressOptions = {}): Promise<ClusterStatus> {
-  const plan = await planClusterBootstrap(config, options);
+  const plan = await planClusterBootstrap(config, { ...options, agentBundle: 'optional' });
   const rows = statusRows(plan);
   const find = (name: string) => plan.observed.resources.find((r) => r.name === name && r.foreign === undefined);
   const cert = find('certificate');
@@ -365,6 +395,9 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
     case 'state-object':
       await s3.deleteObject(ctx.region, bucket, step.id);
       await s3.deleteObject(ctx.region, bucket, SWARM_JOIN_OBJECT_KEY);
+      return null;
+    case 'agent-bundle':
+      await s3.deleteObject(ctx.region, bucket, step.id);
       return null;
     case 'listener':
       await elb.deleteListener(ctx, step.id);

@@ -31,7 +31,7 @@ export async function observeCluster(config: ClusterConfig, options: ObserveOpti
     observeEc2(region, config.name, names.launchTemplate),
     observeIam(region, config.name, names),
     observeKms(region, config.name, names.keyAlias),
-    observeBucket(region, config.name, bucket, { state: STATE_OBJECT_KEY, secrets: [{ name: 'db-shared-secret', key: SHARED_DB_SECRET_KEY }] }),
+    observeBucket(region, config.name, bucket, { state: STATE_OBJECT_KEY, secrets: [{ name: 'db-shared-secret', key: SHARED_DB_SECRET_KEY }], agentBundle: config.agent.bundleKey }),
     config.tls.certificateArn === undefined ? observeCertificates(region, config.name, `*.${config.domain}`) : Promise.resolve([]),
     observeElb(region, config.name, names),
     observeRds(region, config.name),

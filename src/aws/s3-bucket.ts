@@ -5,6 +5,7 @@
  * (App state goes through the conditional-write store in state-store.ts.)
  */
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
+import { BUNDLE_HASH_METADATA } from '../core/agent-bundle.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
 import { fromAwsTags, partitionOf, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
@@ -48,7 +49,7 @@ export async function observeBucket(
   region: string,
   cluster: string,
   bucket: string,
-  objects: { state: string; secrets: { name: string; key: string }[] },
+  objects: { state: string; secrets: { name: string; key: string }[]; agentBundle: string },
 ): Promise<ObservedResource[]> {
   const { sdk, client } = await s3Admin(region);
   const what = `bucket ${bucket}`;
@@ -94,6 +95,10 @@ export async function observeBucket(
   if (state !== undefined) out.push({ kind: 'state-object', name: 'state', id: objects.state, props: { content: state } });
   for (const secret of objects.secrets) {
     if (await objectExists(region, bucket, secret.key)) out.push({ kind: 'secret-object', name: secret.name, id: secret.key, props: {} });
+  }
+  const bundle = await optional(() => client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: objects.agentBundle })), ['NotFound', 'NoSuchKey'], 's3:HeadObject', `s3://${bucket}/${objects.agentBundle}`);
+  if (bundle !== undefined) {
+    out.push({ kind: 'agent-bundle', name: 'agent-bundle', id: objects.agentBundle, props: { contentHash: bundle.Metadata?.[BUNDLE_HASH_METADATA] ?? null } });
   }
   return out;
 }

@@ -176,6 +176,11 @@ export const clusterFileSchema = z
           .regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'must be an S3 object key')
           .default('dist/futuswarm-agent-linux-x64.tar.gz')
           .describe('Object in the state bucket holding the agent bundle that nodes install at boot.'),
+        nodeBinary: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Path, on the machine running `admin cluster:bootstrap`, of a linux-x64 Node.js (22 or later) `bin/node` to put into the agent bundle. Default: the Node.js running the CLI, when that is linux-x64; required on other systems (macOS, arm64).'),
       })
       .prefault({})
       .describe('How nodes get the futuswarm agent.'),

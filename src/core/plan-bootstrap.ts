@@ -5,6 +5,7 @@
  * handed in as an ObservedCluster snapshot.
  */
 import type { ClusterConfig } from '../config/cluster-file.ts';
+import type { BundleFile } from './agent-bundle.ts';
 import { FutuswarmError } from './errors.ts';
 import { renderCloudInit, type CloudInitTemplates, type NodeIdentity } from './plan-cloud-init.ts';
 import { buildNodePolicy, buildNodeTrustPolicy, type PolicyDocument } from './plan-iam.ts';
@@ -33,6 +34,7 @@ export type ResourceKind =
   | 'load-balancer'
   | 'listener'
   | 'state-object'
+  | 'agent-bundle'
   | 'cache-subnet-group';
 
 /** A reference to another resource of the plan by logical name; resolved to its id (or arn…) when known. */
@@ -110,7 +112,16 @@ export type DesiredResource =
   | (Base & { kind: 'target-group'; targetGroupName: string; vpc: Ref; port: number; healthCheckPath: string; healthyHttpCodes: string; targets: Ref[] })
   | (Base & { kind: 'load-balancer'; loadBalancerName: string; subnets: Ref[]; securityGroups: Ref[] })
   | (Base & { kind: 'listener'; loadBalancer: Ref; port: 80 | 443; certificate: Ref | string | null; targetGroup: Ref | null })
-  | (Base & { kind: 'state-object'; bucket: Ref; key: string; encryptionKey: Ref; content: unknown });
+  | (Base & { kind: 'state-object'; bucket: Ref; key: string; encryptionKey: Ref; content: unknown })
+  | (Base & {
+      kind: 'agent-bundle';
+      bucket: Ref;
+      key: string;
+      encryptionKey: Ref;
+      /** null: the bundle cannot be built on this machine (status only checks that it exists). */
+      contentHash: string | null;
+      files: BundleFile[];
+    });
 
 export type DesiredOf<K extends ResourceKind> = Extract<DesiredResource, { kind: K }>;
 
@@ -182,6 +193,8 @@ export interface BootstrapFacts {
   availabilityZones: string[];
   imageId?: string;
   templates: CloudInitTemplates;
+  /** The agent bundle managers install at boot (src/core/agent-bundle.ts). */
+  agentBundle: { contentHash: string | null; files: BundleFile[] };
 }
 
 // ───────────────────────────── desired state ─────────────────────────────
@@ -230,6 +243,16 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
   out.push({ kind: 'kms-key', name: 'key', tags: tags('key'), description: `futuswarm cluster ${config.name}: app secrets and cluster state` });
   out.push({ kind: 'kms-alias', name: 'key-alias', tags: {}, aliasName: keyAliasName(config.name), targetKey: ref('key') });
   out.push({ kind: 's3-bucket', name: 'bucket', tags: tags('bucket'), bucketName, region: config.region, encryptionKey: ref('key', 'arn'), requireTls: config.state.requireTls });
+  out.push({
+    kind: 'agent-bundle',
+    name: 'agent-bundle',
+    tags: {},
+    bucket: ref('bucket'),
+    key: config.agent.bundleKey,
+    encryptionKey: ref('key', 'arn'),
+    contentHash: facts.agentBundle.contentHash,
+    files: facts.agentBundle.files,
+  });
   // Requested early: DNS validation takes a while and only the HTTPS listener waits for it.
   if (certificateArn === undefined) {
     out.push({ kind: 'certificate', name: 'certificate', tags: tags('certificate'), domainName: `*.${config.domain}`, alternativeNames: [config.domain] });
@@ -301,8 +324,9 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
       kind: 'instance',
       name: node.name,
       tags: tags(node.name, { [TAG_NODE_KIND]: node.kind }),
-      // At first boot nodes install packages (through the routes) and read the bucket with the key.
-      after: ['routes', 'bucket', 'key-alias', 'node-role'],
+      // At first boot nodes install packages (through the routes) and read the bucket with the key;
+      // managers install the agent from it.
+      after: ['routes', 'bucket', 'key-alias', 'node-role', ...(node.kind === 'manager' ? ['agent-bundle'] : [])],
       node,
       instanceType: node.kind === 'manager' ? (config.nodes.managerInstanceType ?? config.nodes.instanceType) : config.nodes.instanceType,
       launchTemplate: ref('node-template'),
@@ -333,7 +357,7 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
     certificate: certificateArn ?? ref('certificate', 'arn'),
     targetGroup: ref('target-group', 'arn'),
   });
-  const inState = out.filter((r) => r.kind !== 'kms-alias' && r.kind !== 'security-group-rules' && r.kind !== 'secret-object');
+  const inState = out.filter((r) => r.kind !== 'kms-alias' && r.kind !== 'security-group-rules' && r.kind !== 'secret-object' && r.kind !== 'agent-bundle');
   out.push({
     kind: 'state-object',
     name: 'state',
@@ -523,6 +547,8 @@ export function comparableFields(resolved: Resolved<DesiredResource>): { replace
       };
     case 'state-object':
       return { replace: {}, update: { content: resolved.content } };
+    case 'agent-bundle':
+      return { replace: {}, update: resolved.contentHash === null ? {} : { contentHash: resolved.contentHash } };
   }
 }
 
@@ -565,6 +591,7 @@ function idsOf(o: ObservedResource): ResourceIds {
 const CREATE_REASON: Partial<Record<ResourceKind, string>> = {
   'security-group-rules': 'rules are missing',
   'state-object': 'cluster state not written yet',
+  'agent-bundle': 'not uploaded yet',
 };
 
 /** Made by app commands when first needed (cache:create), not by bootstrap; destroy removes them. */
@@ -675,6 +702,7 @@ export function statusRows(plan: BootstrapPlan): StatusRow[] {
 /** Kinds in the order destroy removes them: first what depends on others. */
 export const DESTROY_ORDER: readonly ResourceKind[] = [
   'state-object',
+  'agent-bundle',
   'listener',
   'load-balancer',
   'target-group',

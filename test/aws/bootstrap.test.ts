@@ -3,6 +3,7 @@
  * share one moto server without resetting it.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
@@ -38,6 +39,9 @@ import {
   HeadBucketCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { applyBootstrap, bootstrapCluster, clusterStatus, destroyCluster, formatStatus, planClusterBootstrap } from '../../src/aws/bootstrap.ts';
 import { parseClusterConfig, type ClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
@@ -52,6 +56,13 @@ const ACCOUNT = '123456789012';
 const wait = { intervalMs: 50, timeoutMs: 60_000 };
 const applyOptions = { wait, certificateTimeoutMs: 120_000 };
 
+// A small stand-in for a linux-x64 `node` (an ELF x86-64 header): packing the real one takes seconds.
+const NODE_BINARY = join(mkdtempSync(join(tmpdir(), 'fs-node-')), 'node');
+const elf = Buffer.alloc(4096);
+Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(elf);
+elf[18] = 0x3e;
+writeFileSync(NODE_BINARY, elf);
+
 function clusterConfig(overrides: Partial<ClusterFileInput> = {}): ClusterConfig {
   const name = uniqueName('fs');
   return parseClusterConfig({
@@ -62,6 +73,7 @@ function clusterConfig(overrides: Partial<ClusterFileInput> = {}): ClusterConfig
     nodes: { image: { id: 'ami-760aaa0f' } },
     // moto applies bucket policies without evaluating their conditions (it would deny even TLS requests).
     state: { requireTls: false },
+    agent: { nodeBinary: NODE_BINARY },
     access: { admins: ['alice'], users: { alice: { keys: [] } } },
     tags: { team: 'platform' },
     ...overrides,
@@ -173,10 +185,11 @@ describe('cluster:bootstrap --plan', () => {
     assert.ok(plan.steps.every((s) => s.action === 'create'));
     assert.deepEqual(
       [...new Set(plan.steps.map((s) => s.kind))],
-      ['kms-key', 'kms-alias', 's3-bucket', 'certificate', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'security-group-rules', 'iam-role', 'instance-profile', 'launch-template', 'db-subnet-group', 'secret-object', 'db-instance', 'instance', 'target-group', 'load-balancer', 'listener', 'state-object'],
+      ['kms-key', 'kms-alias', 's3-bucket', 'agent-bundle', 'certificate', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'security-group-rules', 'iam-role', 'instance-profile', 'launch-template', 'db-subnet-group', 'secret-object', 'db-instance', 'instance', 'target-group', 'load-balancer', 'listener', 'state-object'],
     );
     assert.equal(plan.steps.filter((s) => s.kind === 'instance').length, 3);
-    assert.match(formatPlan(plan), /31 to create, 0 to update, 0 unchanged$/);
+    assert.match(formatPlan(plan), /32 to create, 0 to update, 0 unchanged$/);
+    assert.match(formatPlan(plan), /^\+ create +agent-bundle +agent-bundle +\(not uploaded yet\)$/m);
     assert.deepEqual(await census(config), NOTHING);
   });
 });
@@ -191,7 +204,8 @@ describe('cluster:bootstrap, status and destroy', () => {
     const progress: string[] = [];
     const result = await bootstrapCluster(config, { ...applyOptions, onProgress: (m) => progress.push(m) });
     assert.equal(result.noChanges, false);
-    assert.equal(result.created.length, 29);
+    assert.equal(result.created.length, 30);
+    assert.ok(result.created.indexOf('agent-bundle') < result.created.indexOf('manager-1'));
     assert.deepEqual(result.updated, []);
     assert.ok(progress.includes('creating vpc vpc (10.42.0.0/16)'), progress.join('\n'));
     assert.deepEqual(await census(config), EVERYTHING);
@@ -237,6 +251,16 @@ describe('cluster:bootstrap, status and destroy', () => {
       RestrictPublicBuckets: true,
     });
     assert.equal(tagsOf((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet)['futuswarm:cluster'], config.name);
+
+    // The agent bundle that managers download at first boot: encrypted with the cluster key, the agent inside.
+    const bundle = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dist/futuswarm-agent-linux-x64.tar.gz' }));
+    assert.equal(bundle.ServerSideEncryption, 'aws:kms');
+    assert.match(bundle.Metadata?.['futuswarm-content-hash'] ?? '', /^sha256:[0-9a-f]{64}$/);
+    const tarball = join(mkdtempSync(join(tmpdir(), 'fs-bundle-')), 'agent.tar.gz');
+    writeFileSync(tarball, await bundle.Body!.transformToByteArray());
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(listing, ['bin/', 'bin/futuswarm-agent', 'bin/node', 'lib/', 'lib/agent.js', 'lib/package.json']);
+    assert.ok(progress.includes('uploading agent-bundle agent-bundle to s3://…/dist/futuswarm-agent-linux-x64.tar.gz'), progress.join('\n'));
 
     // Instances: started from the launch template, each with its own cloud-init.
     const template = (await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byCluster(config.name) }))).LaunchTemplates![0]!;
@@ -340,7 +364,8 @@ describe('cluster:bootstrap, status and destroy', () => {
     const progress: string[] = [];
     const result = await destroyCluster(config, { confirm: config.name, wait, onProgress: (m) => progress.push(m) });
     assert.deepEqual(result.kept.map((k) => k.name), ['key-alias', 'bucket', 'key']);
-    assert.equal(result.deleted.length, 26);
+    assert.equal(result.deleted.length, 27);
+    assert.ok(result.deleted.some((d) => d.kind === 'agent-bundle'));
     assert.deepEqual(await census(config), { ...NOTHING, keyAlias: true, bucket: true });
     assert.equal(await exists(() => s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/state.json' }))), false);
     const status = await clusterStatus(config);
@@ -368,7 +393,7 @@ describe('an interrupted bootstrap', () => {
     await assert.rejects(applyBootstrap(plan, applyOptions), (e: unknown) => {
       assert.ok(e instanceof FutuswarmError);
       assert.equal(e.code, 'conflict');
-      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 18 of 28): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
+      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 19 of 29): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
       assert.match(e.hint ?? '', /run the same command again to continue/);
       return true;
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
+import { agentBundleFiles } from '../../src/core/agent-bundle.ts';
 import {
   buildDesiredCluster,
   comparableFields,
@@ -21,7 +22,8 @@ import { buildSecurityGroupRules, subnetCidr } from '../../src/core/plan-network
 
 const templates = { manager: '#cloud-config\n', worker: '#cloud-config\n', swarmJoin: '', sshdConfig: '' };
 const ACCOUNT = '123456789012';
-const facts = { accountId: ACCOUNT, availabilityZones: ['eu-north-1c', 'eu-north-1a', 'eu-north-1b'], templates };
+const agentBundle = { contentHash: 'sha256:aaaa', files: agentBundleFiles({ agentJs: '/pkg/dist/agent.js', nodeBinary: '/usr/bin/node' }) };
+const facts = { accountId: ACCOUNT, availabilityZones: ['eu-north-1c', 'eu-north-1a', 'eu-north-1b'], templates, agentBundle };
 
 function config(overrides: Partial<ClusterFileInput> = {}) {
   return parseClusterConfig({
@@ -58,6 +60,7 @@ test('on an empty account the plan creates every resource, each after what it ne
       ['kms-key', 'key', []],
       ['kms-alias', 'key-alias', ['key']],
       ['s3-bucket', 'bucket', ['key']],
+      ['agent-bundle', 'agent-bundle', ['bucket', 'key']],
       ['certificate', 'certificate', []],
       ['vpc', 'vpc', []],
       ['subnet', 'subnet-1', ['vpc']],
@@ -76,7 +79,7 @@ test('on an empty account the plan creates every resource, each after what it ne
       ['instance-profile', 'node-profile', ['node-role']],
       ['launch-template', 'node-template', ['sg-nodes', 'node-profile']],
       ['db-subnet-group', 'db-subnets', ['subnet-1', 'subnet-2']],
-      ['instance', 'manager-1', ['node-template', 'subnet-1', 'routes', 'bucket', 'key-alias', 'node-role']],
+      ['instance', 'manager-1', ['node-template', 'subnet-1', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
       ['instance', 'worker-1', ['node-template', 'subnet-2', 'routes', 'bucket', 'key-alias', 'node-role']],
       ['target-group', 'target-group', ['vpc', 'manager-1']],
       ['load-balancer', 'lb', ['subnet-1', 'subnet-2', 'sg-lb', 'igw']],
@@ -116,7 +119,7 @@ test('when everything exists as planned: no changes', () => {
   const plan = planBootstrap(c, facts, observedFrom(desired));
   assert.equal(plan.noChanges, true);
   assert.deepEqual(plan.steps.filter((s) => s.action !== 'keep'), []);
-  assert.match(formatPlan(plan), /^no changes: all 28 resources exist$/);
+  assert.match(formatPlan(plan), /^no changes: all 29 resources exist$/);
 });
 
 test('a resource deleted by hand is recreated, and only it (plus the state that records its id)', () => {
@@ -144,6 +147,27 @@ test('a recreated dependency updates what points at it', () => {
       ['update', 'state', ['content differs']],
     ],
   );
+});
+
+test('the agent bundle is uploaded when missing, replaced when its content hash differs, kept when equal', () => {
+  const c = config();
+  const desired = buildDesiredCluster(c, facts);
+  const bundle = desired.find((d) => d.kind === 'agent-bundle');
+  assert.ok(bundle?.kind === 'agent-bundle');
+  assert.equal(bundle.key, 'dist/futuswarm-agent-linux-x64.tar.gz');
+  assert.deepEqual(planBootstrap(c, facts, observedFrom(desired, ['agent-bundle'])).steps.filter((s) => s.action !== 'keep').map((s) => [s.action, s.name, s.reason]), [
+    ['create', 'agent-bundle', 'not uploaded yet'],
+  ]);
+  const stale = observedFrom(desired);
+  stale.resources.find((r) => r.name === 'agent-bundle')!.props.contentHash = 'sha256:bbbb';
+  const plan = planBootstrap(c, facts, stale);
+  assert.deepEqual(plan.steps.filter((s) => s.action !== 'keep').map((s) => [s.action, s.name, s.changes]), [['update', 'agent-bundle', ['contentHash: sha256:bbbb → sha256:aaaa']]]);
+  // cluster:status on a machine that cannot build the bundle only checks that one exists.
+  const unknown = { ...facts, agentBundle: { contentHash: null, files: [] } };
+  assert.equal(planBootstrap(c, unknown, stale).noChanges, true);
+  // Workers do not run the agent: only managers wait for the bundle.
+  const worker = desired.find((d) => d.name === 'worker-1')!;
+  assert.ok(!dependenciesOf(worker).includes('agent-bundle'));
 });
 
 test('a firewall rule added by hand is found and revoked by the update', () => {
@@ -322,6 +346,7 @@ test('destroy removes dependents first and keeps data unless asked', () => {
   before('subnet-1', 'vpc');
   before('igw', 'vpc');
   assert.deepEqual(keep.filter((s) => s.action === 'keep').map((s) => s.name), ['db-shared-secret', 'key-alias', 'bucket', 'key']);
+  before('agent-bundle', 'bucket');
   assert.deepEqual(planDestroy(observed, { deleteData: true }).filter((s) => s.action === 'keep'), []);
   assert.equal(keep.length, observed.resources.length);
 });

@@ -9,6 +9,7 @@ import { agentConfigSchema } from '../../src/agent/config.ts';
 import { usersFileSchema } from '../../src/agent/users-file.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
+import { AGENT_PREFIX } from '../../src/core/agent-bundle.ts';
 import { AGENT_COMMAND, RDS_CA_FILE, renderCloudInit, renderTemplate, shellEnvFile, shellQuote, type CloudInitTemplates } from '../../src/core/plan-cloud-init.ts';
 
 const dir = new URL('../../templates/', import.meta.url);
@@ -96,6 +97,22 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.ok(runcmd.includes('usermod -p * futuswarm'));
   assert.ok(runcmd.indexOf('/usr/local/sbin/futuswarm-install-agent') < runcmd.indexOf('sh -c sshd -t && systemctl reload ssh'));
   assert.equal(runcmd.at(-1), '/usr/local/sbin/futuswarm-swarm-join');
+
+  // The bundle is unpacked where sshd runs the agent from: <prefix>/bin/futuswarm-agent, root-owned, 755 directories.
+  const install = files.get('/usr/local/sbin/futuswarm-install-agent')!;
+  assert.equal(AGENT_COMMAND, `${AGENT_PREFIX}/bin/futuswarm-agent`);
+  assert.match(install, new RegExp(`^install -d -m 0755 -o root -g root ${AGENT_PREFIX}$`, 'm'));
+  assert.match(install, new RegExp(`^tar -xzf "\\$bundle" -C ${AGENT_PREFIX} --no-same-owner$`, 'm'));
+  assert.match(install, new RegExp(`^chown -R root:root ${AGENT_PREFIX}$`, 'm'));
+  assert.match(install, new RegExp(`^find ${AGENT_PREFIX} -type d -exec chmod 0755 \\{\\} \\+$`, 'm'));
+  assert.match(install, new RegExp(`^test -x ${AGENT_COMMAND}$`, 'm'));
+
+  // The key cache (LDAP answers) and Node's compile cache: the futuswarm account's, nobody else's.
+  const caches = 'install -d -m 0700 -o futuswarm -g futuswarm /var/cache/futuswarm/keys /var/cache/futuswarm/node-compile-cache';
+  assert.ok(runcmd.includes(caches));
+  assert.ok(runcmd.findIndex((c) => c.startsWith('useradd ')) < runcmd.indexOf(caches));
+  assert.ok(runcmd.indexOf(caches) < runcmd.indexOf('/usr/local/sbin/futuswarm-install-agent'));
+  assert.equal(agent.keyCache.dir, '/var/cache/futuswarm/keys');
 });
 
 test('with LDAP, the agent config carries the ldap section as the agent expects it', () => {

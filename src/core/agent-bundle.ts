@@ -1,0 +1,138 @@
+/**
+ * The agent bundle that managers install at first boot: a gzipped tar, unpacked into the
+ * directory above AGENT_COMMAND (/opt/futuswarm), holding
+ *
+ *   bin/futuswarm-agent   the wrapper sshd runs (sources agent.env, execs node lib/agent.js)
+ *   bin/node              a linux-x64 Node.js ≥ 22
+ *   lib/agent.js          the agent, one self-contained file (dist/agent.js of the CLI package)
+ *   lib/package.json      {"type":"module"}: the bundle is ESM
+ *
+ * Pure: which Node binary to take, the wrapper's text, the content hash that tells bootstrap
+ * whether the uploaded bundle is current, and a minimal ustar writer (no `tar` needed on the
+ * admin's machine). Reading files and uploading is in src/aws/agent-bundle.ts.
+ */
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
+import { FutuswarmError } from './errors.ts';
+import { AGENT_COMMAND } from './plan-cloud-init.ts';
+
+/** Where the bundle is unpacked on a manager: the directory above bin/futuswarm-agent. */
+export const AGENT_PREFIX = dirname(dirname(AGENT_COMMAND));
+/** S3 user metadata (x-amz-meta-…) holding the bundle's content hash. */
+export const BUNDLE_HASH_METADATA = 'futuswarm-content-hash';
+export const MIN_NODE_MAJOR = 22;
+
+/** One file of the bundle: its text, or a file on the admin's machine read when packing. */
+export interface BundleFile {
+  path: string;
+  mode: number;
+  source: { text: string } | { file: string };
+}
+
+/** The wrapper sshd runs; the same as scripts/local-cluster.sh installs. */
+export function agentWrapperScript(prefix = AGENT_PREFIX, etc = '/etc/futuswarm'): string {
+  return [
+    '#!/bin/sh',
+    `set -a; [ -r ${etc}/agent.env ] && . ${etc}/agent.env; set +a`,
+    '# Compiled code is cached across runs: every SSH request starts the agent afresh.',
+    '[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache',
+    `exec ${prefix}/bin/node ${prefix}/lib/agent.js "$@"`,
+    '',
+  ].join('\n');
+}
+
+export const AGENT_PACKAGE_JSON = '{ "type": "module" }\n';
+
+/** The files of the bundle, given where agent.js and the Node binary are on this machine. */
+export function agentBundleFiles(sources: { agentJs: string; nodeBinary: string }): BundleFile[] {
+  return [
+    { path: 'bin/futuswarm-agent', mode: 0o755, source: { text: agentWrapperScript() } },
+    { path: 'bin/node', mode: 0o755, source: { file: sources.nodeBinary } },
+    { path: 'lib/agent.js', mode: 0o644, source: { file: sources.agentJs } },
+    { path: 'lib/package.json', mode: 0o644, source: { text: AGENT_PACKAGE_JSON } },
+  ];
+}
+
+/**
+ * Which Node binary goes into the bundle: `agent.nodeBinary` from the cluster file when set
+ * (an explicit choice wins), else the Node running the CLI when it can run on the nodes.
+ */
+export function chooseNodeBinary(input: {
+  configured: string | undefined;
+  platform: string;
+  arch: string;
+  nodeVersion: string;
+  execPath: string;
+}): string {
+  if (input.configured !== undefined) return input.configured;
+  const major = Number(input.nodeVersion.replace(/^v/, '').split('.')[0]);
+  if (input.platform === 'linux' && input.arch === 'x64' && major >= MIN_NODE_MAJOR) return input.execPath;
+  throw new FutuswarmError('config', `agent.nodeBinary: the agent bundle needs a linux-x64 Node.js ${MIN_NODE_MAJOR} or later, and this CLI runs on ${input.platform}-${input.arch} Node ${input.nodeVersion}`, {
+    hint: 'download the linux-x64 Node.js tarball from nodejs.org and set agent.nodeBinary in the cluster file to the path of its bin/node',
+  });
+}
+
+/** ELF, 64-bit, x86-64: what a linux-x64 `node` starts with. */
+export function isLinuxX64Elf(head: Uint8Array): boolean {
+  return head.length >= 20 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46 && head[4] === 2 && head[18] === 0x3e && head[19] === 0;
+}
+
+/** Hash of the bundle's files (paths, modes, contents): equal hashes, equal bundles. */
+export function bundleContentHash(files: readonly { path: string; mode: number; content: Uint8Array }[]): string {
+  const outer = createHash('sha256');
+  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+    const inner = createHash('sha256').update(f.content).digest('hex');
+    outer.update(`${f.path}\0${f.mode.toString(8)}\0${inner}\n`);
+  }
+  return `sha256:${outer.digest('hex')}`;
+}
+
+// ───────────────────────────── tar ─────────────────────────────
+
+function octal(value: number, width: number): string {
+  return `${value.toString(8).padStart(width - 1, '0')}\0`;
+}
+
+function header(name: string, mode: number, size: number, type: '0' | '5', mtime: number): Buffer {
+  if (Buffer.byteLength(name) > 100) throw new FutuswarmError('internal', `tar entry name too long: ${name}`);
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write(octal(mode, 8), 100, 'ascii');
+  h.write(octal(0, 8), 108, 'ascii'); // uid root
+  h.write(octal(0, 8), 116, 'ascii'); // gid root
+  h.write(octal(size, 12), 124, 'ascii');
+  h.write(octal(mtime, 12), 136, 'ascii');
+  h.fill(0x20, 148, 156); // checksum field counts as spaces
+  h.write(type, 156, 'ascii');
+  h.write('ustar\0', 257, 'ascii');
+  h.write('00', 263, 'ascii');
+  h.write('root', 265, 'ascii');
+  h.write('root', 297, 'ascii');
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return h;
+}
+
+/**
+ * A POSIX ustar archive of `files`, owned by root, with a directory entry (0755) for every
+ * parent directory. Names must fit the 100-byte name field.
+ */
+export function tarArchive(files: readonly { path: string; mode: number; content: Uint8Array }[], mtime: number): Buffer {
+  const parts: Buffer[] = [];
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const segments = f.path.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const dir = `${segments.slice(0, i).join('/')}/`;
+      if (dirs.has(dir)) continue;
+      dirs.add(dir);
+      parts.push(header(dir, 0o755, 0, '5', mtime));
+    }
+    parts.push(header(f.path, f.mode, f.content.length, '0', mtime), Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength));
+    const pad = (512 - (f.content.length % 512)) % 512;
+    if (pad > 0) parts.push(Buffer.alloc(pad));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}

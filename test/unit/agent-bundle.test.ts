@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { agentBundleSources } from '../../src/aws/agent-bundle.ts';
+import { parseClusterConfig } from '../../src/config/cluster-file.ts';
+import { AGENT_PACKAGE_JSON, AGENT_PREFIX, agentBundleFiles, agentWrapperScript, bundleContentHash, chooseNodeBinary, isLinuxX64Elf, tarArchive } from '../../src/core/agent-bundle.ts';
+import { FutuswarmError } from '../../src/core/errors.ts';
+import { AGENT_COMMAND } from '../../src/core/plan-cloud-init.ts';
+
+test('the wrapper sources agent.env, uses the compile cache when it may, and execs the bundled node', () => {
+  assert.equal(
+    agentWrapperScript(),
+    [
+      '#!/bin/sh',
+      'set -a; [ -r /etc/futuswarm/agent.env ] && . /etc/futuswarm/agent.env; set +a',
+      '# Compiled code is cached across runs: every SSH request starts the agent afresh.',
+      '[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache',
+      'exec /opt/futuswarm/bin/node /opt/futuswarm/lib/agent.js "$@"',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(`${AGENT_PREFIX}/bin/futuswarm-agent`, AGENT_COMMAND);
+  assert.deepEqual(JSON.parse(AGENT_PACKAGE_JSON), { type: 'module' });
+});
+
+test('the node binary: the configured one, else the running node on linux-x64 ≥ 22, else a config error naming agent.nodeBinary', () => {
+  const base = { configured: undefined, platform: 'linux', arch: 'x64', nodeVersion: '24.11.1', execPath: '/usr/bin/node' };
+  assert.equal(chooseNodeBinary(base), '/usr/bin/node');
+  assert.equal(chooseNodeBinary({ ...base, configured: '/tmp/node-v24-linux-x64/bin/node' }), '/tmp/node-v24-linux-x64/bin/node');
+  for (const other of [{ platform: 'darwin' }, { arch: 'arm64' }, { nodeVersion: '20.18.0' }]) {
+    assert.throws(
+      () => chooseNodeBinary({ ...base, ...other }),
+      (e: unknown) => e instanceof FutuswarmError && e.code === 'config' && e.message.startsWith('agent.nodeBinary: ') && /nodejs\.org/.test(e.hint ?? ''),
+    );
+  }
+});
+
+test('a configured node binary must be a linux-x64 ELF file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-bundle-'));
+  const elf = Buffer.alloc(64);
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(elf);
+  elf[18] = 0x3e;
+  assert.equal(isLinuxX64Elf(elf), true);
+  const arm = Buffer.from(elf);
+  arm[18] = 0xb7;
+  assert.equal(isLinuxX64Elf(arm), false);
+  assert.equal(isLinuxX64Elf(Buffer.from('#!/bin/sh\n')), false);
+
+  const root = join(dir, 'pkg');
+  execFileSync('mkdir', ['-p', join(root, 'dist')]);
+  writeFileSync(join(root, 'dist', 'agent.js'), 'export {};\n');
+  writeFileSync(join(dir, 'node-arm'), arm);
+  writeFileSync(join(dir, 'node'), elf);
+  const config = (nodeBinary: string) =>
+    parseClusterConfig({ name: 'prod', region: 'eu-north-1', domain: 'apps.example.com', network: { sshCidrs: ['203.0.113.0/24'] }, agent: { nodeBinary }, access: { admins: ['alice'], users: { alice: { keys: [] } } } });
+  assert.throws(() => agentBundleSources(config(join(dir, 'node-arm')), root), /agent\.nodeBinary: .* is not a linux-x64 executable/);
+  assert.throws(() => agentBundleSources(config(join(dir, 'missing')), root), /agent\.nodeBinary: .* is not a file/);
+  assert.throws(() => agentBundleSources(config(join(dir, 'node')), dir), (e: unknown) => e instanceof FutuswarmError && e.code === 'config' && /npm run build/.test(e.hint ?? ''));
+  const files = agentBundleSources(config(join(dir, 'node')), root);
+  assert.deepEqual(files.map((f) => [f.path, f.mode.toString(8)]), [['bin/futuswarm-agent', '755'], ['bin/node', '755'], ['lib/agent.js', '644'], ['lib/package.json', '644']]);
+});
+
+test('the tarball unpacks with tar into root-owned 755 directories and the files with their modes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-tar-'));
+  const agentJs = join(dir, 'agent.js');
+  const node = join(dir, 'node');
+  writeFileSync(agentJs, 'console.log("agent");\n'.repeat(100));
+  writeFileSync(node, Buffer.alloc(1025, 7));
+  const files = agentBundleFiles({ agentJs, nodeBinary: node }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
+  const archive = join(dir, 'bundle.tar.gz');
+  writeFileSync(archive, gzipSync(tarArchive(files, 1_700_000_000)));
+
+  const listing = execFileSync('tar', ['-tvzf', archive], { encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(
+    listing.map((l) => {
+      const [mode, owner, size] = l.split(/\s+/);
+      return [mode, owner, size, l.split(/\s+/).at(-1)];
+    }),
+    [
+      ['drwxr-xr-x', 'root/root', '0', 'bin/'],
+      ['-rwxr-xr-x', 'root/root', String(Buffer.byteLength(agentWrapperScript())), 'bin/futuswarm-agent'],
+      ['-rwxr-xr-x', 'root/root', '1025', 'bin/node'],
+      ['drwxr-xr-x', 'root/root', '0', 'lib/'],
+      ['-rw-r--r--', 'root/root', '2200', 'lib/agent.js'],
+      ['-rw-r--r--', 'root/root', String(AGENT_PACKAGE_JSON.length), 'lib/package.json'],
+    ],
+  );
+  const out = join(dir, 'out');
+  execFileSync('mkdir', [out]);
+  execFileSync('tar', ['-xzf', archive, '-C', out, '--no-same-owner']);
+  assert.equal(readFileSync(join(out, 'bin', 'futuswarm-agent'), 'utf8'), agentWrapperScript());
+  assert.deepEqual(readFileSync(join(out, 'bin', 'node')), Buffer.alloc(1025, 7));
+  assert.equal(statSync(join(out, 'bin', 'futuswarm-agent')).mode & 0o777, 0o755);
+  assert.equal(statSync(join(out, 'lib')).mode & 0o777, 0o755);
+});
+
+test('the content hash changes with any content, path or mode, and not with order', () => {
+  const a = { path: 'lib/agent.js', mode: 0o644, content: Buffer.from('a') };
+  const b = { path: 'bin/node', mode: 0o755, content: Buffer.from('b') };
+  const hash = bundleContentHash([a, b]);
+  assert.match(hash, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(bundleContentHash([b, a]), hash);
+  assert.notEqual(bundleContentHash([{ ...a, content: Buffer.from('A') }, b]), hash);
+  assert.notEqual(bundleContentHash([{ ...a, mode: 0o755 }, b]), hash);
+  assert.notEqual(bundleContentHash([{ ...a, path: 'lib/agent.mjs' }, b]), hash);
+});
