@@ -90,6 +90,8 @@ export function buildAgentConfig(config: ClusterConfig, bucket: string): Record<
     usersFile: USERS_FILE,
     databases: { ...config.databases, caFile: RDS_CA_FILE },
     caches: config.caches,
+    // The load balancer forwards to this port; its X-Forwarded-* headers (https) must reach apps.
+    proxy: { httpPort: config.proxy.port, trustedProxies: [config.network.vpcCidr] },
     ...(config.access.ldap === undefined ? {} : { ldap: config.access.ldap }),
   };
 }

@@ -82,6 +82,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.deepEqual(agent.admins, ['alice']);
   assert.deepEqual(agent.databases, { shared: false, instanceClass: 'db.t4g.micro', engineVersion: '16', storageGb: 20, backupRetentionDays: 7, tls: 'verify-full', caFile: RDS_CA_FILE });
   assert.deepEqual(agent.caches, { nodeType: 'cache.t4g.micro', engineVersion: '7.1' });
+  assert.deepEqual([agent.proxy.httpPort, agent.proxy.trustedProxies], [80, ['10.42.0.0/16']]);
   assert.equal(agent.ldap, undefined);
   assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)).users.alice?.keys, ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x alice@laptop']);
 
