@@ -1,16 +1,9 @@
 /** How the result of anything that rolls an app out is shown. */
+import type { RolloutResult } from '../agent/release.ts';
 import { renderTable } from './table.ts';
 
-export interface DeployResult {
-  app: string;
-  changed: boolean;
-  release: number;
-  image: string;
-  replicas: number;
-  url: string;
-  dryRun?: boolean;
-  changes?: { field: string; from: string; to: string }[];
-}
+/** What the agent answers for anything that rolls an app out (deploy, rollback, scale, restart). */
+export type DeployResult = RolloutResult;
 
 export function renderDeployResult(r: DeployResult): string {
   if (r.dryRun) {

@@ -6,6 +6,12 @@ import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
 import { resolve } from 'node:path';
 
+function requireKnown(contexts: Record<string, unknown>, name: string | undefined): asserts name is string {
+  if (!name || !(name in contexts)) {
+    throw new FutuswarmError('not_found', `there is no context named ${name}`, { hint: 'futuswarm context list shows the contexts' });
+  }
+}
+
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .command('add')
@@ -51,9 +57,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, _opts, [name]) => {
         const file = await ctx.contexts.read();
-        if (!name || !(name in file.contexts)) {
-          throw new FutuswarmError('not_found', `there is no context named ${name}`, { hint: 'futuswarm context list shows the contexts' });
-        }
+        requireKnown(file.contexts, name);
         file.current = name;
         await ctx.contexts.write(file);
         ctx.io.result({ current: name }, () => `now using ${name}`);
@@ -83,9 +87,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, _opts, [name]) => {
         const file = await ctx.contexts.read();
-        if (!name || !(name in file.contexts)) {
-          throw new FutuswarmError('not_found', `there is no context named ${name}`, { hint: 'futuswarm context list shows the contexts' });
-        }
+        requireKnown(file.contexts, name);
         delete file.contexts[name];
         if (file.current === name) delete file.current;
         await ctx.contexts.write(file);

@@ -1,20 +1,8 @@
+import type { AuditRecord } from '../../../agent/app-state.ts';
 import type { CommandModule } from '../../command.ts';
 import { intFlag } from '../../command.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { renderTable } from '../../table.ts';
-
-interface AuditRecord {
-  id: string;
-  time: string;
-  user: string;
-  op: string;
-  app?: string;
-  args?: Record<string, unknown>;
-  result: 'ok' | 'error';
-  code?: string;
-  message?: string;
-  durationMs?: number;
-}
 
 interface AuditResult {
   records: AuditRecord[];

@@ -1,15 +1,6 @@
+import type { ProxyStatus } from '../../../agent/ops/admin-proxy-status.ts';
 import type { CommandModule } from '../../command.ts';
 import { renderTable } from '../../table.ts';
-
-interface ProxyStatus {
-  deployed: boolean;
-  image?: string;
-  upToDate?: boolean;
-  update?: { state: string; message: string };
-  tasks: { id: string; node: string; state: string; desiredState: string; error?: string; since: string }[];
-  api: { reachable: boolean; url?: string; version?: string; reason?: string };
-  routes: { router: string; rule: string; service: string; status: string; serversUp: number; servers: number }[];
-}
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd.action(
