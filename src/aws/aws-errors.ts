@@ -1,5 +1,5 @@
 /**
- * Translation of AWS SDK failures into FutuswarmErrors, for the admin adapters. Adapters call
+ * Translation of AWS SDK failures into FutuswarmErrors, shared by the AWS adapters. Adapters call
  * `awsFailure` in their catch blocks; nothing above src/aws/ sees an SDK error.
  */
 import { FutuswarmError, type ErrorCode } from '../core/errors.ts';
@@ -22,7 +22,8 @@ export function isAwsError(e: unknown, ...names: string[]): boolean {
   return names.some((n) => (n.endsWith('*') ? name.startsWith(n.slice(0, -1)) : name === n));
 }
 
-function isNetworkError(e: unknown): boolean {
+/** No HTTP answer at all: refused, reset, timed out, or a name that did not resolve. */
+export function isNetworkError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   return (typeof code === 'string' && NETWORK_CODES.has(code)) || e.name === 'TimeoutError' || ('$metadata' in e && httpStatus(e) === undefined);

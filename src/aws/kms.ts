@@ -4,6 +4,7 @@
  */
 import type { DataKey, KeyContext, KeyService } from '../core/envelope.ts';
 import { FutuswarmError } from '../core/errors.ts';
+import { isNetworkError } from './aws-errors.ts';
 
 export interface KmsOptions {
   /** Defaults to the SDK's own resolution (AWS_REGION, profile, instance metadata). */
@@ -33,19 +34,6 @@ function describeContext(context: KeyContext): string {
   return Object.entries(context)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
-}
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH']);
-
-function isNetworkError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-    e.name === 'TimeoutError' ||
-    // The SDK attaches $metadata to everything it sends; no status code means no HTTP answer.
-    ('$metadata' in e && (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined)
-  );
 }
 
 function undecryptable(context: KeyContext, cause: unknown): FutuswarmError {

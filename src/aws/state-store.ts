@@ -5,6 +5,7 @@
  */
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { FutuswarmError } from '../core/errors.ts';
+import { httpStatus as status, isNetworkError } from './aws-errors.ts';
 
 export interface StoredObject {
   body: Buffer;
@@ -88,25 +89,8 @@ function s3(options: S3Options = {}): Promise<{ sdk: S3Module; client: S3Client 
   return entry;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH']);
-
-function status(e: unknown): number | undefined {
-  return (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
 function errorName(e: unknown): string {
   return e instanceof Error ? e.name : 'Error';
-}
-
-function isNetworkError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-    e.name === 'TimeoutError' ||
-    // The SDK attaches $metadata to everything it sends; no status code means no HTTP answer.
-    ('$metadata' in e && status(e) === undefined)
-  );
 }
 
 function isPreconditionFailure(e: unknown): boolean {
