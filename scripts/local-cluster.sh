@@ -274,6 +274,7 @@ ldap:
   adminGroup: futuswarm-admins
   connectTimeoutMs: 1000
   timeoutMs: 2000
+$(node_channel_config)
 # A short TTL so tests see a key removed from LDAP stop working within seconds.
 keyCache:
   dir: $KEY_CACHE
@@ -330,6 +331,28 @@ ensure_key_cache() {
 # The state bucket and KMS key in moto, as cluster:bootstrap makes them on AWS.
 ensure_state() {
   say "$("$AGENT_CMD" state:ensure)"
+}
+
+# The cluster's node key (app:exec on other nodes): made once in the state bucket; its public
+# half goes into the agent config of every node. The local test node (scripts/local-node.sh)
+# lives in a network namespace on NODE_NET.
+NODE_NET=10.231.0
+ensure_node_key() {
+  local pub
+  pub=$("$AGENT_CMD" node-key:ensure) || die "could not create the node key"
+  printf '%s\n' "$pub" | write_file "$ETC/node-key.pub" 644 root:root && say "node key stored in the state bucket"
+  write_agent_config
+}
+
+node_channel_config() {
+  [ -s "$ETC/node-key.pub" ] || return 0
+  cat <<EOF
+# Managers reach tasks on other nodes through the node's agent (docs/decisions.md).
+nodeChannel:
+  publicKey: "$(cat "$ETC/node-key.pub")"
+  from: [$NODE_NET.0/24]
+  port: $SSH_PORT
+EOF
 }
 
 random_hex() { od -An -vtx1 -N "$1" /dev/urandom | tr -d ' \n'; }
@@ -725,6 +748,7 @@ cmd_up() {
   ensure_sshd
   ensure_moto
   ensure_state
+  ensure_node_key
   ensure_postgres
   ensure_redis
   ensure_aws_cluster

@@ -224,5 +224,25 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
 
+/**
+ * What a manager's agent sends `futuswarm-agent node-serve` on another node (the node channel,
+ * docs/decisions.md): exec into one running container of an app. The node answers with the
+ * same events as `serve` and reads client messages after `attached`.
+ */
+export const nodeRequestSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  op: z.literal('node.exec'),
+  app: appName,
+  containerId: z.string().regex(/^[0-9a-f]{64}$/, 'must be a full container ID'),
+  /** How messages name the task, e.g. `shop.2.abc123@node-4`. */
+  name: z.string().max(300),
+  command: OP_ARGS['app.exec'].shape.command,
+  interactive: z.boolean(),
+  tty: z.boolean(),
+  cols: z.number().int().min(1).max(10_000).optional(),
+  rows: z.number().int().min(1).max(10_000).optional(),
+});
+export type NodeRequest = z.output<typeof nodeRequestSchema>;
+
 /** The progress step after which an attached op reads client messages. */
 export const ATTACHED_STEP = 'attached';

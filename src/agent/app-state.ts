@@ -26,6 +26,7 @@ import {
 } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, userName } from '../core/names.ts';
+import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import {
   applySecretsChange,
   decodeSecrets,
@@ -47,10 +48,36 @@ export const stateKeys = {
   domain: (host: string) => `domains/${host}`,
   release: (app: string, n: number) => `apps/${app}/releases/${n}`,
   audit: 'audit/',
+  /** The cluster's node key (managers → nodes, for app:exec on other nodes), KMS-sealed. */
+  nodeKey: 'cluster/node-key',
+  /** One object per node address: the SSH host keys managers check when they connect to it. */
+  node: (addr: string) => `nodes/${addr}`,
 };
 
 const isoTime = z.iso.datetime();
 const jsonObject = z.record(z.string(), z.unknown());
+
+/** A node's address as Swarm reports it: an IPv4 or IPv6 address. */
+const nodeAddr = z.union([z.ipv4(), z.ipv6()]);
+const nodeRecordSchema = z.strictObject({
+  addr: nodeAddr,
+  hostname: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'must be a host name'),
+  /** `type base64` lines, as in a known_hosts file without the host column. */
+  hostKeys: z
+    .array(z.string().refine((s) => parseSshPublicKey(s) !== undefined, 'must be an SSH public key "type base64"'))
+    .min(1)
+    .max(10),
+  registeredAt: isoTime,
+});
+export type NodeRecord = z.output<typeof nodeRecordSchema>;
+const nodeKeyMetaSchema = z.looseObject({ publicKey: z.string().min(1) });
+
+export interface NodeKey {
+  /** OpenSSH private key file contents. */
+  privateKey: string;
+  /** `type base64 comment`, the line nodes accept. */
+  publicKey: string;
+}
 
 // ───────────────────────────── types ─────────────────────────────
 
@@ -845,14 +872,103 @@ export class AppState {
     throw new FutuswarmError('conflict', `the lock of ${app} is changing too fast to break`, { hint: 're-run the command' });
   }
 
-  /** Run `fn` holding the app's lock; the lock is released however `fn` ends. */
-  async withLock<T>(app: string, request: LockRequest, fn: (handle: LockHandle) => Promise<T>): Promise<T> {
-    const handle = await this.acquireLock(app, request);
+  /**
+   * Run `fn` holding the app's lock. While it runs the lock is renewed every third of its TTL,
+   * so a rollout longer than the TTL keeps it; a crashed agent stops renewing and the lock
+   * expires as usual. `onLost` hears if a renewal finds the lock taken (it had expired while
+   * the store could not be reached); `fn` is not interrupted, since Swarm finishes a rollout
+   * regardless. The lock is released however `fn` ends.
+   */
+  async withLock<T>(
+    app: string,
+    request: LockRequest,
+    fn: (handle: LockHandle) => Promise<T>,
+    options: { onLost?: (error: Error) => void } = {},
+  ): Promise<T> {
+    const ttl = request.ttlSeconds ?? 600;
+    let handle = await this.acquireLock(app, request);
+    let renewing: Promise<unknown> = Promise.resolve();
+    let lost = false;
+    const timer = setInterval(() => {
+      renewing = this.renewLock(handle, ttl).then(
+        (renewed) => (handle = renewed),
+        (e: unknown) => {
+          // A store that cannot be reached now may answer at the next tick; a lock that
+          // someone else holds is gone for good.
+          if (!isFutuswarmError(e) || e.code !== 'locked' || lost) return;
+          lost = true;
+          clearInterval(timer);
+          options.onLost?.(e);
+        },
+      );
+    }, Math.max(100, (ttl * 1000) / 3));
     try {
       return await fn(handle);
     } finally {
+      clearInterval(timer);
+      await renewing;
       await this.releaseLock(app, handle.token).catch(() => undefined);
     }
+  }
+
+  // ─────────────── node channel ───────────────
+
+  /**
+   * The cluster's node key: created once (If-None-Match, so concurrent first managers agree on
+   * one), sealed under the context {cluster, purpose: node-key}. `generate` makes a new pair
+   * only when there is none yet.
+   */
+  async ensureNodeKey(generate: () => Promise<NodeKey>): Promise<{ publicKey: string; created: boolean }> {
+    const existing = await this.#store.get(stateKeys.nodeKey);
+    if (existing) return { publicKey: nodeKeyMetaSchema.parse(parseEnvelope(existing.body, 'node key').meta).publicKey, created: false };
+    const pair = await generate();
+    const envelope = await sealWith(this.#keys, this.#nodeKeyContext(), pair.privateKey, { publicKey: pair.publicKey, time: this.#now().toISOString() });
+    try {
+      await this.#put(stateKeys.nodeKey, envelope, { ifNoneMatch: '*' });
+      return { publicKey: pair.publicKey, created: true };
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      return this.ensureNodeKey(generate); // another manager made it first: use theirs
+    }
+  }
+
+  /** The node key's private half (OpenSSH PEM) and public line. */
+  async readNodeKey(): Promise<NodeKey> {
+    const object = await this.#store.get(stateKeys.nodeKey);
+    if (!object) {
+      throw new FutuswarmError('unavailable', 'this cluster has no node key, so managers cannot reach other nodes', {
+        hint: 'an admin runs `futuswarm-agent node-key:ensure` on a manager (cluster:bootstrap does it)',
+      });
+    }
+    const envelope = parseEnvelope(object.body, 'node key');
+    const meta = parseWith(nodeKeyMetaSchema, envelope.meta, 'node key: meta', { code: 'protocol' });
+    const plaintext = await openWith(this.#keys, this.#nodeKeyContext(), envelope, 'node key');
+    try {
+      return { privateKey: plaintext.toString('utf8'), publicKey: meta.publicKey };
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  #nodeKeyContext(): KeyContext {
+    return { cluster: this.cluster, purpose: 'node-key' };
+  }
+
+  /** Record a node's SSH host keys under its address (each node at boot: `futuswarm-agent node:register`). */
+  async registerNode(input: { addr: string; hostname: string; hostKeys: string[] }): Promise<NodeRecord> {
+    const record = parseWith(nodeRecordSchema, { ...input, registeredAt: this.#now().toISOString() }, 'node');
+    const key = stateKeys.node(record.addr);
+    const current = await this.#store.get(key);
+    // A node that boots again with the same address replaces its old record.
+    await this.#put(key, record, current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
+    return record;
+  }
+
+  /** What a node registered, or undefined. */
+  async getNode(addr: string): Promise<NodeRecord | undefined> {
+    const object = await this.#store.get(stateKeys.node(parseWith(nodeAddr, addr, 'node address')));
+    if (!object) return undefined;
+    return parseWith(nodeRecordSchema, JSON.parse(object.body.toString('utf8')), `node ${addr}`, { code: 'protocol' });
   }
 
   // ─────────────── audit ───────────────

@@ -10,7 +10,8 @@
 import { appendFileSync } from 'node:fs';
 import type { AgentConfig } from './config.ts';
 import type { KeyCacheOptions } from './key-cache.ts';
-import { lookupKeyOwner, renderAuthorizedKeyLine } from './key-lookup.ts';
+import { parseSshPublicKey, sameSshKey, type SshKeyType } from '../core/ssh-public-key.ts';
+import { lookupKeyOwner, renderAuthorizedKeyLine, renderNodeKeyLine } from './key-lookup.ts';
 
 export async function authorizedKeys(
   config: AgentConfig,
@@ -20,6 +21,12 @@ export async function authorizedKeys(
   options: KeyCacheOptions = {},
 ): Promise<string | undefined> {
   if (osUser !== config.sshUser) return undefined;
+  // The node key lets a manager in, for the one op node-serve answers; on a worker nothing else does.
+  const nodeKey = config.nodeChannel ? parseSshPublicKey(config.nodeChannel.publicKey) : undefined;
+  if (nodeKey && sameSshKey(nodeKey, { type: keyType as SshKeyType, base64: keyBase64 })) {
+    return renderNodeKeyLine(config.agentCommand, config.nodeChannel?.from ?? [], nodeKey.type, nodeKey.base64);
+  }
+  if (config.role === 'worker') return undefined;
   const owner = await lookupKeyOwner(config, keyType, keyBase64, options);
   if (!owner) return undefined;
   return renderAuthorizedKeyLine(config.agentCommand, owner.user, keyType, keyBase64);

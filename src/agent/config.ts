@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName } from '../core/names.ts';
+import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
 import { identityConfigShape } from './ldap-config.ts';
 import { proxyConfigSchema } from './proxy-config.ts';
@@ -25,6 +26,22 @@ export const agentConfigSchema = z.strictObject({
     kmsKeyId: z.string().min(1).describe('KMS key id, ARN or alias (alias/…)'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-north-1').optional(),
   }),
+  /**
+   * `manager`: people log in here and the agent serves them. `worker`: only managers log in,
+   * with the node key, to reach containers on this node (app:exec).
+   */
+  role: z.enum(['manager', 'worker']).default('manager'),
+  /** The manager → node channel for app:exec into tasks on other nodes (docs/decisions.md). */
+  nodeChannel: z
+    .strictObject({
+      /** The public half of the cluster's node key (`futuswarm-agent node-key:ensure` prints it). */
+      publicKey: z.string().refine((s) => parseSshPublicKey(s) !== undefined, 'must be an SSH public key "type base64 [comment]"'),
+      /** Where managers connect from, as authorized_keys from="…" patterns (CIDRs); empty: anywhere. */
+      from: z.array(z.string().regex(/^!?[0-9A-Fa-f.:/*?]+$/, 'must be an address, CIDR or pattern')).default([]),
+      /** The port every node's sshd listens on. */
+      port: z.number().int().min(1).max(65535).default(22),
+    })
+    .optional(),
   /** People who may act on every app, besides members of the LDAP admin group. */
   admins: z.array(z.string()).default([]),
   locks: z

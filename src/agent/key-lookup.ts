@@ -129,3 +129,12 @@ export function renderAuthorizedKeyLine(agentCommand: string, user: string, keyT
   const v = parseWith(authorizedKeyLineSchema, { agentCommand, user, keyType, keyBase64 }, 'authorized key line');
   return `restrict,command="${v.agentCommand} serve --user ${v.user}" ${v.keyType} ${v.keyBase64}`;
 }
+
+/** The line for the cluster's node key: `node-serve` only, from managers' addresses only. */
+export function renderNodeKeyLine(agentCommand: string, from: readonly string[], keyType: string, keyBase64: string): string {
+  const v = parseWith(authorizedKeyLineSchema, { agentCommand, user: 'node', keyType, keyBase64 }, 'authorized key line');
+  const fromOption = from.length > 0 ? `from="${from.map((f) => parseWith(nodeFromPattern, f, 'nodeChannel.from')).join(',')}",` : '';
+  return `restrict,${fromOption}command="${v.agentCommand} node-serve" ${v.keyType} ${v.keyBase64}`;
+}
+
+const nodeFromPattern = z.string().regex(/^!?[0-9A-Fa-f.:/*?]+$/, 'must be an address, CIDR or pattern');

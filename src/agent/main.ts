@@ -8,7 +8,11 @@ import { VERSION } from '../version.ts';
 const USAGE = `usage:
   futuswarm-agent authorized-keys <os-user> <key-type> <key>   (sshd AuthorizedKeysCommand %u %t %k)
   futuswarm-agent serve --user <name>                           (sshd forced command)
+  futuswarm-agent node-serve                                    (sshd forced command for the cluster's node key)
   futuswarm-agent state:ensure                                  (create the state bucket and KMS key if missing)
+  futuswarm-agent node-key:ensure                               (create the cluster's node key if missing; print its public half)
+  futuswarm-agent node:register --addr <ip> [--hostname <name>] [--host-key <file.pub>]...
+                                                                (publish this node's SSH host keys for managers)
   futuswarm-agent --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -57,6 +61,40 @@ async function main(argv: string[]): Promise<number> {
         input: request,
         write: (line) => process.stdout.write(line),
       });
+    }
+    case 'node-serve': {
+      if (rest.length !== 0) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      process.stdout.on('error', () => undefined);
+      const { loadAgentConfig } = await import('./config.ts');
+      const { nodeServe } = await import('./node-serve.ts');
+      const { openClientChannel } = await import('./client-channel.ts');
+      const { request } = openClientChannel(process.stdin, process.stdout);
+      return nodeServe(() => loadAgentConfig(), { input: request, write: (line) => process.stdout.write(line) });
+    }
+    case 'node-key:ensure': {
+      const { loadAgentConfig } = await import('./config.ts');
+      const { openState } = await import('./serve.ts');
+      const { generateEd25519KeyPair } = await import('../ssh/keygen.ts');
+      const config = await loadAgentConfig();
+      const state = await openState(config);
+      const key = await state.ensureNodeKey(() => generateEd25519KeyPair(`futuswarm-node@${config.cluster}`));
+      process.stderr.write(`node key of ${config.cluster} ${key.created ? 'created' : 'exists'}\n`);
+      process.stdout.write(`${key.publicKey}\n`);
+      return 0;
+    }
+    case 'node:register': {
+      const { parseNodeRegisterArgs, registerThisNode } = await import('./node-register.ts');
+      const parsed = parseNodeRegisterArgs(rest);
+      if (!parsed) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const record = await registerThisNode(parsed);
+      process.stdout.write(`registered ${record.hostname} (${record.addr}) with ${record.hostKeys.length} host key(s)\n`);
+      return 0;
     }
     case 'state:ensure': {
       const { loadAgentConfig } = await import('./config.ts');

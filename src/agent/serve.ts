@@ -24,19 +24,15 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
   const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
   const abort = new AbortController();
   try {
-    const line = await readRequestLine(io.input);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      throw new FutuswarmError('protocol', 'the request is not JSON', { hint: 'use the futuswarm CLI; the agent speaks JSON lines only' });
-    }
-    const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
+    const request = parseWith(requestSchema, await readJsonRequest(io.input), 'bad request', { code: 'protocol' });
     if (!isOp(request.op)) {
       throw new FutuswarmError('protocol', `unknown op "${request.op}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
     }
     const args = parseWith(OP_ARGS[request.op], request.args, 'invalid arguments', { root: 'args' });
     const config = await loadConfig();
+    if (config.role === 'worker') {
+      throw new FutuswarmError('unavailable', 'this node is a worker; futuswarm commands are served by the managers', { hint: 'point your context at a manager' });
+    }
     const handler = (await OP_HANDLERS[request.op]()).default;
     let engine: Promise<DockerEngine> | undefined;
     let store: Promise<AppState> | undefined;
@@ -91,7 +87,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
   }
 }
 
-async function openState(config: AgentConfig): Promise<AppState> {
+export async function openState(config: AgentConfig): Promise<AppState> {
   const [{ AppState }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
     import('./app-state.ts'),
     import('../aws/state-store.ts'),
@@ -105,24 +101,30 @@ async function openState(config: AgentConfig): Promise<AppState> {
 async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown, app: string | undefined, lockWaitSeconds: number | undefined): Promise<unknown> {
   if (!(handler.lock ?? handler.mutating) || app === undefined) return handler.handle(ctx, args as never);
   const state = await ctx.state();
-  const lock = await state.acquireLock(app, {
+  const request = {
     user: ctx.user,
     op: handler.op,
     ttlSeconds: ctx.config.locks.ttlSeconds,
     ...(lockWaitSeconds ? { waitSeconds: lockWaitSeconds } : {}),
-  });
-  const release = () => state.releaseLock(app, lock.token).catch(() => false);
-  // A dropped connection must not leave the lock behind until it expires.
-  const onHangup = () => void release().finally(() => process.exit(129));
-  process.once('SIGHUP', onHangup);
-  process.once('SIGTERM', onHangup);
-  try {
-    return await handler.handle(ctx, args as never);
-  } finally {
-    process.off('SIGHUP', onHangup);
-    process.off('SIGTERM', onHangup);
-    await release();
-  }
+  };
+  // withLock renews the lock while the op runs, so a rollout longer than the TTL keeps it.
+  return state.withLock(
+    app,
+    request,
+    async (lock) => {
+      // A dropped connection must not leave the lock behind until it expires.
+      const onHangup = () => void state.releaseLock(app, lock.token).catch(() => false).finally(() => process.exit(129));
+      process.once('SIGHUP', onHangup);
+      process.once('SIGTERM', onHangup);
+      try {
+        return await handler.handle(ctx, args as never);
+      } finally {
+        process.off('SIGHUP', onHangup);
+        process.off('SIGTERM', onHangup);
+      }
+    },
+    { onLost: (e) => ctx.progress('lock', `warning: ${e.message}; this operation goes on, but others may now change ${app}`) },
+  );
 }
 
 async function audit(ctx: OpContext, op: string, app: string | undefined, args: unknown, started: number, error: unknown): Promise<void> {
@@ -164,6 +166,16 @@ function secretValues(args: unknown): string[] {
   };
   walk(args);
   return found;
+}
+
+/** The first line of the input, parsed as JSON (not yet validated). */
+export async function readJsonRequest(input: NodeJS.ReadableStream): Promise<unknown> {
+  const line = await readRequestLine(input);
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new FutuswarmError('protocol', 'the request is not JSON', { hint: 'use the futuswarm CLI; the agent speaks JSON lines only' });
+  }
 }
 
 async function readRequestLine(input: NodeJS.ReadableStream): Promise<string> {

@@ -25,13 +25,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { CloudInitTemplates } from '../core/plan-cloud-init.ts';
+import { type CloudInitTemplates, withNodeKey } from '../core/plan-cloud-init.ts';
 import {
   type BootstrapFacts,
   type BootstrapPlan,
   type DesiredOf,
   type DesiredResource,
   type DestroyStep,
+  idsOf,
   type ObservedCluster,
   type ObservedResource,
   type PlanStep,
@@ -49,6 +50,7 @@ import { deleteCacheSubnetGroup } from './elasticache.ts';
 import * as elb from './elbv2.ts';
 import * as iam from './iam.ts';
 import * as kms from './kms-key.ts';
+import { ensureNodeKey } from './node-key.ts';
 import { observeCluster } from './observe.ts';
 import * as rds from './rds.ts';
 import * as s3 from './s3-bucket.ts';
@@ -88,6 +90,8 @@ export function loadCloudInitTemplates(): CloudInitTemplates {
     worker: read('cloud-init-worker.yaml'),
     swarmJoin: read('swarm-join.sh'),
     sshdConfig: read('sshd_config.futuswarm'),
+    installAgent: read('install-agent.sh'),
+    nodeRegister: read('node-register.sh'),
   };
 }
 
@@ -147,10 +151,6 @@ interface ApplyContext {
   observed: Map<string, ObservedResource>;
 }
 
-function observedIds(o: ObservedResource): ResourceIds {
-  return { id: o.id, ...(o.arn === undefined ? {} : { arn: o.arn }), ...(o.dnsName === undefined ? {} : { dnsName: o.dnsName }) };
-}
-
 function describeStep(step: PlanStep, d: DesiredResource): string {
   const label = `${step.kind} ${step.name}`;
   if (step.action === 'update') return `updating ${label}: ${(step.changes ?? []).join('; ')}`;
@@ -165,6 +165,8 @@ function describeStep(step: PlanStep, d: DesiredResource): string {
       return `requesting ${label} for ${d.domainName}`;
     case 'agent-bundle':
       return `uploading ${label} to s3://…/${d.key}`;
+    case 'node-key':
+      return `generating ${label} (sealed with the cluster key at s3://…/${d.key})`;
     default:
       return `creating ${label}`;
   }
@@ -213,7 +215,7 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
     case 'db-instance':
       return create ? rds.createSharedDbInstance(c, spec, ctx.ids.key?.arn ?? '') : undefined;
     case 'instance':
-      return create ? ec2.runInstance(c, spec) : undefined;
+      return create ? ec2.runInstance(c, { ...spec, userData: withNodeKey(spec.userData, spec.nodeKey, spec.name) }) : undefined;
     case 'target-group':
       return create
         ? elb.createTargetGroup(c, spec)
@@ -231,6 +233,8 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
       return { id: spec.key };
     case 'agent-bundle':
       return uploadAgentBundle(ctx.region, spec);
+    case 'node-key':
+      return ensureNodeKey(ctx.region, spec);
   }
 }
 
@@ -255,7 +259,7 @@ export async function applyBootstrap(plan: BootstrapPlan, options: ApplyOptions 
     ids: {},
     observed,
   };
-  for (const [name, o] of observed) ctx.ids[name] = observedIds(o);
+  for (const [name, o] of observed) ctx.ids[name] = idsOf(o);
   const desired = new Map(plan.desired.map((d) => [d.name, d]));
   const created: string[] = [];
   const updated: string[] = [];
@@ -397,6 +401,7 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
       await s3.deleteObject(ctx.region, bucket, SWARM_JOIN_OBJECT_KEY);
       return null;
     case 'agent-bundle':
+    case 'node-key':
       await s3.deleteObject(ctx.region, bucket, step.id);
       return null;
     case 'listener':

@@ -5,7 +5,7 @@
  */
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import type { ObservedCluster, ObservedResource } from '../core/plan-bootstrap.ts';
-import { clusterResourceNames, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName } from '../core/plan-names.ts';
+import { clusterResourceNames, NODE_KEY_OBJECT_KEY, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName } from '../core/plan-names.ts';
 import { observeCertificates } from './acm.ts';
 import { callerAccountId } from './account.ts';
 import { availabilityZones, observeEc2, resolveImage } from './ec2.ts';
@@ -31,7 +31,12 @@ export async function observeCluster(config: ClusterConfig, options: ObserveOpti
     observeEc2(region, config.name, names.launchTemplate),
     observeIam(region, config.name, names),
     observeKms(region, config.name, names.keyAlias),
-    observeBucket(region, config.name, bucket, { state: STATE_OBJECT_KEY, secrets: [{ name: 'db-shared-secret', key: SHARED_DB_SECRET_KEY }], agentBundle: config.agent.bundleKey }),
+    observeBucket(region, config.name, bucket, {
+      state: STATE_OBJECT_KEY,
+      secrets: [{ name: 'db-shared-secret', key: SHARED_DB_SECRET_KEY }],
+      agentBundle: config.agent.bundleKey,
+      nodeKey: NODE_KEY_OBJECT_KEY,
+    }),
     config.tls.certificateArn === undefined ? observeCertificates(region, config.name, `*.${config.domain}`) : Promise.resolve([]),
     observeElb(region, config.name, names),
     observeRds(region, config.name),

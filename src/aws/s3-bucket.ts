@@ -1,14 +1,16 @@
 /**
  * S3 adapter for the admin side: the state bucket as a bootstrap resource (versioned,
  * encrypted with the cluster key, public access blocked, TLS only) and the few objects the
- * cluster itself keeps there (state.json, generated master passwords).
+ * cluster itself keeps there (state.json, generated master passwords, the node key).
  * (App state goes through the conditional-write store in state-store.ts.)
  */
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { BUNDLE_HASH_METADATA } from '../core/agent-bundle.ts';
+import { parseEnvelope } from '../core/envelope.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
 import { fromAwsTags, partitionOf, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
+import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import { awsFailure, call, httpStatus, isAwsError } from './aws-errors.ts';
 import { s3Admin } from './clients.ts';
 
@@ -49,7 +51,7 @@ export async function observeBucket(
   region: string,
   cluster: string,
   bucket: string,
-  objects: { state: string; secrets: { name: string; key: string }[]; agentBundle: string },
+  objects: { state: string; secrets: { name: string; key: string }[]; agentBundle: string; nodeKey: string },
 ): Promise<ObservedResource[]> {
   const { sdk, client } = await s3Admin(region);
   const what = `bucket ${bucket}`;
@@ -100,7 +102,25 @@ export async function observeBucket(
   if (bundle !== undefined) {
     out.push({ kind: 'agent-bundle', name: 'agent-bundle', id: objects.agentBundle, props: { contentHash: bundle.Metadata?.[BUNDLE_HASH_METADATA] ?? null } });
   }
+  const publicKey = await readNodePublicKey(region, bucket, objects.nodeKey);
+  if (publicKey !== undefined) out.push({ kind: 'node-key', name: 'node-key', id: objects.nodeKey, publicKey, props: {} });
   return out;
+}
+
+/**
+ * The public half of the sealed node key, from the envelope's plaintext meta: no KMS call, so
+ * planning and cluster:status never decrypt it.
+ */
+async function readNodePublicKey(region: string, bucket: string, key: string): Promise<string | undefined> {
+  const stored = await readJsonObject(region, bucket, key);
+  if (stored === undefined) return undefined;
+  const publicKey = parseEnvelope(stored, `s3://${bucket}/${key}`).meta.publicKey;
+  if (typeof publicKey !== 'string' || parseSshPublicKey(publicKey) === undefined) {
+    throw new FutuswarmError('aws', `s3://${bucket}/${key} does not name the node key's public half`, {
+      hint: 'it is written only by futuswarm; restore an earlier version of it',
+    });
+  }
+  return publicKey;
 }
 
 export async function createBucket(ctx: S3Context, spec: ResolvedOf<'s3-bucket'>): Promise<ResourceIds> {

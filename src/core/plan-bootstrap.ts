@@ -7,9 +7,9 @@
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import type { BundleFile } from './agent-bundle.ts';
 import { FutuswarmError } from './errors.ts';
-import { renderCloudInit, type CloudInitTemplates, type NodeIdentity } from './plan-cloud-init.ts';
+import { NODE_KEY_PENDING, renderCloudInit, type CloudInitTemplates, type NodeIdentity } from './plan-cloud-init.ts';
 import { buildNodePolicy, buildNodeTrustPolicy, type PolicyDocument } from './plan-iam.ts';
-import { clusterResourceNames, keyAliasName, resourceTags, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName, TAG_NODE_KIND } from './plan-names.ts';
+import { clusterResourceNames, keyAliasName, NODE_KEY_OBJECT_KEY, resourceTags, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName, TAG_NODE_KIND } from './plan-names.ts';
 import { buildSecurityGroupRules, ruleKey, SUBNET_NEW_BITS, subnetCidr, type SecurityRule } from './plan-network.ts';
 
 export type ResourceKind =
@@ -35,12 +35,13 @@ export type ResourceKind =
   | 'listener'
   | 'state-object'
   | 'agent-bundle'
+  | 'node-key'
   | 'cache-subnet-group';
 
 /** A reference to another resource of the plan by logical name; resolved to its id (or arn…) when known. */
 export interface Ref {
   ref: string;
-  attr?: 'id' | 'arn' | 'dnsName';
+  attr?: 'id' | 'arn' | 'dnsName' | 'publicKey';
 }
 
 export function ref(name: string, attr?: Ref['attr']): Ref {
@@ -56,6 +57,8 @@ export interface ResourceIds {
   id: string;
   arn?: string;
   dnsName?: string;
+  /** The node key's public half, which every node's agent config carries. */
+  publicKey?: string;
 }
 
 interface Base {
@@ -108,7 +111,16 @@ export type DesiredResource =
       securityGroup: Ref;
       masterSecret: { bucket: Ref; key: string };
     })
-  | (Base & { kind: 'instance'; node: NodeIdentity; instanceType: string; launchTemplate: Ref; subnet: Ref; userData: string })
+  | (Base & {
+      kind: 'instance';
+      node: NodeIdentity;
+      instanceType: string;
+      launchTemplate: Ref;
+      subnet: Ref;
+      /** The node key's public half: in place of NODE_KEY_PENDING in `userData` (withNodeKey) at launch. */
+      nodeKey: Ref;
+      userData: string;
+    })
   | (Base & { kind: 'target-group'; targetGroupName: string; vpc: Ref; port: number; healthCheckPath: string; healthyHttpCodes: string; targets: Ref[] })
   | (Base & { kind: 'load-balancer'; loadBalancerName: string; subnets: Ref[]; securityGroups: Ref[] })
   | (Base & { kind: 'listener'; loadBalancer: Ref; port: 80 | 443; certificate: Ref | string | null; targetGroup: Ref | null })
@@ -121,7 +133,12 @@ export type DesiredResource =
       /** null: the bundle cannot be built on this machine (status only checks that it exists). */
       contentHash: string | null;
       files: BundleFile[];
-    });
+    })
+  /**
+   * The SSH key managers use to reach other nodes (app:exec), made once and sealed with the
+   * cluster key by the agent's own code (AppState.ensureNodeKey), under the alias the agents use.
+   */
+  | (Base & { kind: 'node-key'; cluster: string; bucket: Ref; key: string; encryptionKey: Ref; comment: string });
 
 export type DesiredOf<K extends ResourceKind> = Extract<DesiredResource, { kind: K }>;
 
@@ -140,6 +157,8 @@ export interface ObservedResource {
   id: string;
   arn?: string;
   dnsName?: string;
+  /** Of the node key: read from the sealed object's plaintext meta. */
+  publicKey?: string;
   /** Lifecycle state as AWS reports it: running, available, ISSUED, PENDING_VALIDATION … */
   state?: string;
   /** Exists under our name but is not tagged for this cluster: never touched, never adopted. */
@@ -193,7 +212,7 @@ export interface BootstrapFacts {
   availabilityZones: string[];
   imageId?: string;
   templates: CloudInitTemplates;
-  /** The agent bundle managers install at boot (src/core/agent-bundle.ts). */
+  /** The agent bundle every node installs at boot (src/core/agent-bundle.ts). */
   agentBundle: { contentHash: string | null; files: BundleFile[] };
 }
 
@@ -252,6 +271,16 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
     encryptionKey: ref('key', 'arn'),
     contentHash: facts.agentBundle.contentHash,
     files: facts.agentBundle.files,
+  });
+  out.push({
+    kind: 'node-key',
+    name: 'node-key',
+    tags: {},
+    cluster: config.name,
+    bucket: ref('bucket'),
+    key: NODE_KEY_OBJECT_KEY,
+    encryptionKey: ref('key-alias'),
+    comment: `futuswarm-node@${config.name}`,
   });
   // Requested early: DNS validation takes a while and only the HTTPS listener waits for it.
   if (certificateArn === undefined) {
@@ -324,14 +353,16 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
       kind: 'instance',
       name: node.name,
       tags: tags(node.name, { [TAG_NODE_KIND]: node.kind }),
-      // At first boot nodes install packages (through the routes) and read the bucket with the key;
-      // managers install the agent from it.
-      after: ['routes', 'bucket', 'key-alias', 'node-role', ...(node.kind === 'manager' ? ['agent-bundle'] : [])],
+      // At first boot nodes install packages (through the routes), read the bucket with the key
+      // and install the agent from it.
+      after: ['routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle'],
       node,
       instanceType: node.kind === 'manager' ? (config.nodes.managerInstanceType ?? config.nodes.instanceType) : config.nodes.instanceType,
       launchTemplate: ref('node-template'),
       subnet: ref(subnet.name),
-      userData: renderCloudInit(config, { bucket: bucketName, node, templates: facts.templates }),
+      nodeKey: ref('node-key', 'publicKey'),
+      // The key may not exist yet when the plan is made: it goes in at launch.
+      userData: renderCloudInit(config, { bucket: bucketName, node, templates: facts.templates, nodePublicKey: NODE_KEY_PENDING }),
     });
   });
   out.push({
@@ -357,7 +388,7 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
     certificate: certificateArn ?? ref('certificate', 'arn'),
     targetGroup: ref('target-group', 'arn'),
   });
-  const inState = out.filter((r) => r.kind !== 'kms-alias' && r.kind !== 'security-group-rules' && r.kind !== 'secret-object' && r.kind !== 'agent-bundle');
+  const inState = out.filter((r) => r.kind !== 'kms-alias' && r.kind !== 'security-group-rules' && r.kind !== 'secret-object' && r.kind !== 'agent-bundle' && r.kind !== 'node-key');
   out.push({
     kind: 'state-object',
     name: 'state',
@@ -549,6 +580,9 @@ export function comparableFields(resolved: Resolved<DesiredResource>): { replace
       return { replace: {}, update: { content: resolved.content } };
     case 'agent-bundle':
       return { replace: {}, update: resolved.contentHash === null ? {} : { contentHash: resolved.contentHash } };
+    // Made once and never replaced: nodes that run carry its public half.
+    case 'node-key':
+      return { replace: {}, update: {} };
   }
 }
 
@@ -584,14 +618,20 @@ function differences(want: Record<string, unknown>, have: Record<string, unknown
 
 // ───────────────────────────── the plan ─────────────────────────────
 
-function idsOf(o: ObservedResource): ResourceIds {
-  return { id: o.id, ...(o.arn === undefined ? {} : { arn: o.arn }), ...(o.dnsName === undefined ? {} : { dnsName: o.dnsName }) };
+export function idsOf(o: ObservedResource): ResourceIds {
+  return {
+    id: o.id,
+    ...(o.arn === undefined ? {} : { arn: o.arn }),
+    ...(o.dnsName === undefined ? {} : { dnsName: o.dnsName }),
+    ...(o.publicKey === undefined ? {} : { publicKey: o.publicKey }),
+  };
 }
 
 const CREATE_REASON: Partial<Record<ResourceKind, string>> = {
   'security-group-rules': 'rules are missing',
   'state-object': 'cluster state not written yet',
   'agent-bundle': 'not uploaded yet',
+  'node-key': 'not generated yet',
 };
 
 /** Made by app commands when first needed (cache:create), not by bootstrap; destroy removes them. */
@@ -708,6 +748,8 @@ export const DESTROY_ORDER: readonly ResourceKind[] = [
   'target-group',
   'certificate',
   'instance',
+  // Only once no node can use it any more; a cluster built again gets a new one.
+  'node-key',
   'launch-template',
   'db-instance',
   'db-subnet-group',

@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import { FutuswarmError } from './errors.ts';
+import { parseSshPublicKey } from './ssh-public-key.ts';
 import { keyAliasName, SWARM_JOIN_OBJECT_KEY } from './plan-names.ts';
 
 /** Where cloud-init installs the agent; sshd runs it for every futuswarm login. */
@@ -21,7 +22,17 @@ export interface CloudInitTemplates {
   worker: string;
   swarmJoin: string;
   sshdConfig: string;
+  installAgent: string;
+  nodeRegister: string;
 }
+
+/**
+ * Stands in user data for the public half of the cluster's node key while that key does not
+ * exist yet: the plan renders every node's user data before bootstrap creates the key, and
+ * `withNodeKey` puts the key in when the instance is launched. Upper case and underscores, so
+ * YAML writes it unquoted and user-chosen names (lower case) cannot contain it.
+ */
+export const NODE_KEY_PENDING = 'FUTUSWARM_NODE_KEY_PENDING';
 
 export interface NodeIdentity {
   /** Logical name and `futuswarm:role` tag: manager-1, worker-2 … */
@@ -78,15 +89,32 @@ export function shellEnvFile(vars: Readonly<Record<string, string>>): string {
     .join('\n');
 }
 
-/** /etc/futuswarm/agent.yaml on a manager (src/agent/config.ts validates it there). */
-export function buildAgentConfig(config: ClusterConfig, bucket: string): Record<string, unknown> {
-  return {
+export interface AgentConfigInput {
+  bucket: string;
+  role: NodeIdentity['kind'];
+  /** The public half of the cluster's node key, or NODE_KEY_PENDING. */
+  nodePublicKey: string;
+}
+
+/**
+ * /etc/futuswarm/agent.yaml on a node (src/agent/config.ts validates it there). A worker's
+ * holds only what `node-serve` and `node:register` need: no admins, people or LDAP settings.
+ */
+export function buildAgentConfig(config: ClusterConfig, input: AgentConfigInput): Record<string, unknown> {
+  const common = {
     cluster: config.name,
     domain: config.domain,
     scheme: 'https',
-    state: { bucket, kmsKeyId: keyAliasName(config.name), region: config.region },
-    admins: config.access.admins,
+    state: { bucket: input.bucket, kmsKeyId: keyAliasName(config.name), region: config.region },
+    role: input.role,
+    // Managers open the node channel from their private addresses, which are all in the VPC.
+    nodeChannel: { publicKey: input.nodePublicKey, from: [config.network.vpcCidr] },
     agentCommand: AGENT_COMMAND,
+  };
+  if (input.role === 'worker') return common;
+  return {
+    ...common,
+    admins: config.access.admins,
     usersFile: USERS_FILE,
     databases: { ...config.databases, caFile: RDS_CA_FILE },
     caches: config.caches,
@@ -98,7 +126,7 @@ export function buildAgentConfig(config: ClusterConfig, bucket: string): Record<
 
 export function renderCloudInit(
   config: ClusterConfig,
-  input: { bucket: string; node: NodeIdentity; templates: CloudInitTemplates },
+  input: { bucket: string; node: NodeIdentity; templates: CloudInitTemplates; nodePublicKey: string },
 ): string {
   const { node, templates, bucket } = input;
   const nodeEnv = shellEnvFile({
@@ -112,20 +140,43 @@ export function renderCloudInit(
     FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEY,
     FUTUSWARM_AGENT_BUNDLE: config.agent.bundleKey,
   });
-  const vars: Record<string, string> = { nodeEnv, swarmJoinScript: templates.swarmJoin };
-  if (node.kind === 'manager') {
-    vars.agentEnv = shellEnvFile({ AWS_REGION: config.region });
-    vars.agentYaml = stringify(buildAgentConfig(config, bucket));
-    vars.usersYaml = stringify({ users: config.access.users ?? {} });
-    vars.sshdConfig = renderTemplate(templates.sshdConfig, { agentCommand: AGENT_COMMAND }, 'templates/sshd_config.futuswarm');
-  }
+  // Every node runs the agent: managers serve people, every node serves node-serve to managers.
+  const vars: Record<string, string> = {
+    nodeEnv,
+    swarmJoinScript: templates.swarmJoin,
+    installAgentScript: templates.installAgent,
+    nodeRegisterScript: renderTemplate(templates.nodeRegister, { agentCommand: AGENT_COMMAND }, 'templates/node-register.sh'),
+    agentEnv: shellEnvFile({ AWS_REGION: config.region }),
+    agentYaml: stringify(buildAgentConfig(config, { bucket, role: node.kind, nodePublicKey: input.nodePublicKey })),
+    sshdConfig: renderTemplate(templates.sshdConfig, { agentCommand: AGENT_COMMAND }, 'templates/sshd_config.futuswarm'),
+  };
+  if (node.kind === 'manager') vars.usersYaml = stringify({ users: config.access.users ?? {} });
   const template = node.kind === 'manager' ? templates.manager : templates.worker;
   const text = renderTemplate(template, vars, `templates/cloud-init-${node.kind}.yaml`);
+  checkUserDataSize(text, node.name);
+  return text;
+}
+
+function checkUserDataSize(text: string, nodeName: string): void {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_USER_DATA_BYTES) {
-    throw new FutuswarmError('config', `the user data of ${node.name} is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}`, {
+    throw new FutuswarmError('config', `the user data of ${nodeName} is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}`, {
       hint: 'move the static users list to LDAP or shorten it',
     });
   }
+}
+
+/**
+ * User data rendered with NODE_KEY_PENDING, with the node key's public half in its place. The
+ * key goes in as a double-quoted YAML scalar (a JSON string is one), so it parses as written
+ * whatever its comment holds.
+ */
+export function withNodeKey(userData: string, publicKey: string, nodeName: string): string {
+  if (parseSshPublicKey(publicKey) === undefined) throw new FutuswarmError('internal', `the node key of ${nodeName} is not an SSH public key`);
+  const parts = userData.split(NODE_KEY_PENDING);
+  // One agent.yaml per node, one key in it; anything else means the text is not what renderCloudInit made.
+  if (parts.length !== 2) throw new FutuswarmError('internal', `the user data of ${nodeName} has ${parts.length - 1} places for the node key, not 1`);
+  const text = parts.join(JSON.stringify(publicKey));
+  checkUserDataSize(text, nodeName);
   return text;
 }

@@ -16,6 +16,11 @@ export const TAG_APP = 'futuswarm:app';
 export const STATE_OBJECT_KEY = 'cluster/state.json';
 export const SWARM_JOIN_OBJECT_KEY = 'cluster/swarm/join.json';
 export const SHARED_DB_SECRET_KEY = 'cluster/secrets/shared-db.json';
+/**
+ * The cluster's node key (managers → other nodes, for app:exec), KMS-sealed. The agent's
+ * AppState reads and writes it (stateKeys.nodeKey in src/agent/app-state.ts).
+ */
+export const NODE_KEY_OBJECT_KEY = 'cluster/node-key';
 export function appDbSecretKey(app: string): string {
   return `cluster/secrets/db/${app}.json`;
 }

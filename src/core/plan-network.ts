@@ -52,8 +52,8 @@ export interface SecurityGroupRules {
 
 /**
  * The firewall of a cluster. Only the load balancer is open to the Internet (80/443); nodes
- * accept the proxy port from the load balancer, SSH from the configured networks, and the
- * swarm ports from each other; databases and caches accept their port from nodes only.
+ * accept the proxy port from the load balancer, SSH from the configured networks, and SSH
+ * and the swarm ports from each other; databases and caches accept their port from nodes only.
  */
 export function buildSecurityGroupRules(config: ClusterConfig): Record<'sg-lb' | 'sg-nodes' | 'sg-db' | 'sg-cache', SecurityGroupRules> {
   const proxyPort = config.proxy.port;
@@ -70,6 +70,8 @@ export function buildSecurityGroupRules(config: ClusterConfig): Record<'sg-lb' |
       ingress: [
         { protocol: 'tcp', fromPort: proxyPort, toPort: proxyPort, peer: { group: 'sg-lb' }, description: 'Traefik, from the load balancer only' },
         ...config.network.sshCidrs.map((cidr): SecurityRule => ({ protocol: 'tcp', fromPort: 22, toPort: 22, peer: { cidr }, description: 'SSH from an allowed network' })),
+        // Managers reach the agent on other nodes for app:exec; sshd there lets in only the node key, for node-serve.
+        { protocol: 'tcp', fromPort: 22, toPort: 22, peer: fromNodes, description: 'SSH between nodes (app:exec node channel)' },
         { protocol: 'tcp', fromPort: 2377, toPort: 2377, peer: fromNodes, description: 'swarm cluster management' },
         { protocol: 'tcp', fromPort: 7946, toPort: 7946, peer: fromNodes, description: 'swarm node gossip' },
         { protocol: 'udp', fromPort: 7946, toPort: 7946, peer: fromNodes, description: 'swarm node gossip' },

@@ -281,6 +281,17 @@ export class DockerEngine {
     }
   }
 
+  /** A running container's labels on this node, or undefined when there is no such running container. */
+  async runningContainerLabels(containerId: string): Promise<Record<string, string> | undefined> {
+    try {
+      const info = (await this.docker.getContainer(containerId).inspect()) as { State?: { Running?: boolean }; Config?: { Labels?: Record<string, string> | null } };
+      return info.State?.Running ? (info.Config?.Labels ?? {}) : undefined;
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw translate(e);
+    }
+  }
+
   /** Start `cmd` in a running container on this node and attach to it. */
   async exec(containerId: string, o: { cmd: string[]; tty: boolean; stdin: boolean; cols?: number; rows?: number }): Promise<ExecSession> {
     const container = this.docker.getContainer(containerId);

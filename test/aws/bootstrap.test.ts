@@ -39,11 +39,15 @@ import {
   HeadBucketCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { AppState } from '../../src/agent/app-state.ts';
+import { agentConfigSchema, type AgentConfig } from '../../src/agent/config.ts';
 import { applyBootstrap, bootstrapCluster, clusterStatus, destroyCluster, formatStatus, planClusterBootstrap } from '../../src/aws/bootstrap.ts';
+import { kmsKeyService } from '../../src/aws/kms.ts';
+import { s3ObjectStore } from '../../src/aws/state-store.ts';
 import { parseClusterConfig, type ClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { formatPlan } from '../../src/core/plan-bootstrap.ts';
@@ -92,6 +96,36 @@ function tagsOf(tags: Tag[] | undefined): Record<string, string> {
 }
 
 const byCluster = (name: string) => [{ Name: 'tag:futuswarm:cluster', Values: [name] }];
+
+/** An instance's cloud-init files, and its agent config as the agent parses it. */
+async function userDataOf(instanceId: string): Promise<{ files: Map<string, string>; agent: AgentConfig }> {
+  const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }));
+  const userData = Buffer.from(attr.UserData!.Value!, 'base64').toString('utf8');
+  assert.ok(userData.startsWith('#cloud-config\n'), instanceId);
+  const files = new Map((parse(userData) as { write_files: { path: string; content: string }[] }).write_files.map((f) => [f.path, f.content]));
+  return { files, agent: agentConfigSchema.parse(parse(files.get('/etc/futuswarm/agent.yaml')!)) };
+}
+
+/** The cluster's state as an agent on a node opens it: the bucket and the key alias of its config. */
+function agentState(config: ClusterConfig): AppState {
+  return new AppState({
+    cluster: config.name,
+    store: s3ObjectStore(stateBucketName(config, ACCOUNT), { region: REGION }),
+    keys: kmsKeyService(clusterResourceNames(config.name).keyAlias, { region: REGION }),
+  });
+}
+
+/** `type base64` of an OpenSSH private key, as ssh-keygen derives it. */
+function publicHalfOf(privateKey: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-node-key-'));
+  try {
+    const file = join(dir, 'key');
+    writeFileSync(file, privateKey, { mode: 0o600 });
+    return execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim().split(' ').slice(0, 2).join(' ');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function exists(fn: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -185,11 +219,12 @@ describe('cluster:bootstrap --plan', () => {
     assert.ok(plan.steps.every((s) => s.action === 'create'));
     assert.deepEqual(
       [...new Set(plan.steps.map((s) => s.kind))],
-      ['kms-key', 'kms-alias', 's3-bucket', 'agent-bundle', 'certificate', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'security-group-rules', 'iam-role', 'instance-profile', 'launch-template', 'db-subnet-group', 'secret-object', 'db-instance', 'instance', 'target-group', 'load-balancer', 'listener', 'state-object'],
+      ['kms-key', 'kms-alias', 's3-bucket', 'agent-bundle', 'node-key', 'certificate', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'security-group-rules', 'iam-role', 'instance-profile', 'launch-template', 'db-subnet-group', 'secret-object', 'db-instance', 'instance', 'target-group', 'load-balancer', 'listener', 'state-object'],
     );
     assert.equal(plan.steps.filter((s) => s.kind === 'instance').length, 3);
-    assert.match(formatPlan(plan), /32 to create, 0 to update, 0 unchanged$/);
+    assert.match(formatPlan(plan), /33 to create, 0 to update, 0 unchanged$/);
     assert.match(formatPlan(plan), /^\+ create +agent-bundle +agent-bundle +\(not uploaded yet\)$/m);
+    assert.match(formatPlan(plan), /^\+ create +node-key +node-key +\(not generated yet\)$/m);
     assert.deepEqual(await census(config), NOTHING);
   });
 });
@@ -204,8 +239,9 @@ describe('cluster:bootstrap, status and destroy', () => {
     const progress: string[] = [];
     const result = await bootstrapCluster(config, { ...applyOptions, onProgress: (m) => progress.push(m) });
     assert.equal(result.noChanges, false);
-    assert.equal(result.created.length, 30);
+    assert.equal(result.created.length, 31);
     assert.ok(result.created.indexOf('agent-bundle') < result.created.indexOf('manager-1'));
+    assert.ok(result.created.indexOf('node-key') < result.created.indexOf('manager-1'));
     assert.deepEqual(result.updated, []);
     assert.ok(progress.includes('creating vpc vpc (10.42.0.0/16)'), progress.join('\n'));
     assert.deepEqual(await census(config), EVERYTHING);
@@ -224,12 +260,18 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.deepEqual(open.sort(), ['sg-lb tcp/443', 'sg-lb tcp/80']);
     const nodes = groups.find((g) => role(g) === 'sg-nodes')!;
     const lb = groups.find((g) => role(g) === 'sg-lb')!;
-    const rule = (port: number, protocol = 'tcp') => nodes.IpPermissions!.find((p) => p.FromPort === port && p.IpProtocol === protocol)!;
-    assert.deepEqual(rule(80).UserIdGroupPairs!.map((g) => g.GroupId), [lb.GroupId]);
-    assert.deepEqual(rule(22).IpRanges!.map((r) => r.CidrIp), ['203.0.113.0/24']);
+    // AWS may report one port's address ranges and groups in one permission or in several.
+    const rule = (port: number, protocol = 'tcp') => {
+      const found = nodes.IpPermissions!.filter((p) => p.FromPort === port && p.IpProtocol === protocol);
+      return { IpRanges: found.flatMap((p) => p.IpRanges ?? []), UserIdGroupPairs: found.flatMap((p) => p.UserIdGroupPairs ?? []) };
+    };
+    assert.deepEqual(rule(80).UserIdGroupPairs.map((g) => g.GroupId), [lb.GroupId]);
+    assert.deepEqual(rule(22).IpRanges.map((r) => r.CidrIp), ['203.0.113.0/24']);
+    // Managers reach every node's sshd for the node channel (app:exec).
+    assert.deepEqual(rule(22).UserIdGroupPairs.map((g) => g.GroupId), [nodes.GroupId]);
     for (const [port, protocol] of [[2377, 'tcp'], [7946, 'tcp'], [7946, 'udp'], [4789, 'udp']] as const) {
-      assert.deepEqual(rule(port, protocol).UserIdGroupPairs!.map((g) => g.GroupId), [nodes.GroupId], `${protocol}/${port}`);
-      assert.deepEqual(rule(port, protocol).IpRanges ?? [], []);
+      assert.deepEqual(rule(port, protocol).UserIdGroupPairs.map((g) => g.GroupId), [nodes.GroupId], `${protocol}/${port}`);
+      assert.deepEqual(rule(port, protocol).IpRanges, []);
     }
     assert.deepEqual(lb.IpPermissionsEgress!.map((p) => [p.FromPort, p.UserIdGroupPairs?.map((g) => g.GroupId)]), [[80, [nodes.GroupId]]]);
 
@@ -274,12 +316,24 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.deepEqual([...byRole.keys()].sort(), ['manager-1', 'worker-1', 'worker-2']);
     assert.equal(tagsOf(byRole.get('manager-1')!.Tags)['futuswarm:node-kind'], 'manager');
     for (const [name, instance] of byRole) {
-      const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instance.InstanceId, Attribute: 'userData' }));
-      const userData = Buffer.from(attr.UserData!.Value!, 'base64').toString('utf8');
-      assert.ok(userData.startsWith('#cloud-config\n'), name);
-      const files = (parse(userData) as { write_files: { path: string; content: string }[] }).write_files;
-      assert.match(files.find((f) => f.path === '/etc/futuswarm/node.env')!.content, new RegExp(`^FUTUSWARM_NODE=${name}$`, 'm'));
+      const { files } = await userDataOf(instance.InstanceId!);
+      assert.match(files.get('/etc/futuswarm/node.env')!, new RegExp(`^FUTUSWARM_NODE=${name}$`, 'm'));
       assert.equal(instance.InstanceType, 't3.small');
+    }
+
+    // The node key: sealed in the bucket, readable by the agent's own code with the key alias
+    // its config names; its public half in the agent config of every node, managers and workers.
+    const nodeKey = await agentState(config).readNodeKey();
+    assert.match(nodeKey.publicKey, new RegExp(`^ssh-ed25519 [A-Za-z0-9+/]+=* futuswarm-node@${config.name}$`));
+    assert.match(nodeKey.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    assert.equal(publicHalfOf(nodeKey.privateKey), nodeKey.publicKey.split(' ').slice(0, 2).join(' '));
+    const sealed = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/node-key' }));
+    assert.doesNotMatch(await sealed.Body!.transformToString(), /PRIVATE KEY/);
+    assert.equal(result.ids['node-key']!.publicKey, nodeKey.publicKey);
+    for (const [name, instance] of byRole) {
+      const agent = (await userDataOf(instance.InstanceId!)).agent;
+      assert.equal(agent.role, name.startsWith('manager') ? 'manager' : 'worker', name);
+      assert.deepEqual(agent.nodeChannel, { publicKey: nodeKey.publicKey, from: ['10.42.0.0/16'], port: 22 }, name);
     }
 
     // Load balancer: HTTP redirects to HTTPS; HTTPS uses the wildcard certificate and forwards to the managers.
@@ -312,8 +366,14 @@ describe('cluster:bootstrap, status and destroy', () => {
 
   test('a second run creates nothing and reports no changes', async () => {
     const progress: string[] = [];
+    const keyBefore = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/node-key' }));
     const result = await bootstrapCluster(config, { ...applyOptions, onProgress: (m) => progress.push(m) });
     assert.equal(result.noChanges, true);
+    // The node key is kept: the same object version, the same public half.
+    assert.equal(result.plan.steps.find((s) => s.name === 'node-key')!.action, 'keep');
+    const keyAfter = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/node-key' }));
+    assert.equal(keyAfter.VersionId, keyBefore.VersionId);
+    assert.equal(result.ids['node-key']!.publicKey, (await agentState(config).readNodeKey()).publicKey);
     assert.deepEqual([result.created, result.updated], [[], []]);
     assert.ok(progress.includes('no changes: the cluster matches the file'));
     assert.deepEqual(await census(config), EVERYTHING);
@@ -340,6 +400,9 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.deepEqual(result.updated, ['state']);
     assert.notEqual(result.ids['worker-1']!.id, worker);
     assert.deepEqual(await census(config), EVERYTHING);
+    // A node launched by a later run gets the key that exists, read back from the bucket.
+    const { agent } = await userDataOf(result.ids['worker-1']!.id);
+    assert.equal(agent.nodeChannel?.publicKey, (await agentState(config).readNodeKey()).publicKey);
   });
 
   test('a firewall rule added by hand shows as drift and the next bootstrap removes it', async () => {
@@ -364,8 +427,11 @@ describe('cluster:bootstrap, status and destroy', () => {
     const progress: string[] = [];
     const result = await destroyCluster(config, { confirm: config.name, wait, onProgress: (m) => progress.push(m) });
     assert.deepEqual(result.kept.map((k) => k.name), ['key-alias', 'bucket', 'key']);
-    assert.equal(result.deleted.length, 27);
+    assert.equal(result.deleted.length, 28);
     assert.ok(result.deleted.some((d) => d.kind === 'agent-bundle'));
+    // The node key does not outlive the nodes: a cluster built again gets a new one.
+    assert.ok(result.deleted.some((d) => d.kind === 'node-key'));
+    assert.equal(await exists(() => s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/node-key' }))), false);
     assert.deepEqual(await census(config), { ...NOTHING, keyAlias: true, bucket: true });
     assert.equal(await exists(() => s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/state.json' }))), false);
     const status = await clusterStatus(config);
@@ -393,7 +459,7 @@ describe('an interrupted bootstrap', () => {
     await assert.rejects(applyBootstrap(plan, applyOptions), (e: unknown) => {
       assert.ok(e instanceof FutuswarmError);
       assert.equal(e.code, 'conflict');
-      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 19 of 29): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
+      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 20 of 30): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
       assert.match(e.hint ?? '', /run the same command again to continue/);
       return true;
     });
@@ -404,6 +470,8 @@ describe('an interrupted bootstrap', () => {
     await iam.send(new DeleteRoleCommand({ RoleName: names.nodeRole }));
     const result = await bootstrapCluster(config, applyOptions);
     assert.deepEqual(result.created.slice(0, 3), ['node-role', 'node-profile', 'node-template']);
+    // Made by the first run, before it stopped, and kept.
+    assert.ok(!result.created.includes('node-key'));
     assert.ok(!result.created.includes('vpc'));
     assert.equal(result.ids.vpc!.id, vpcBefore);
     assert.deepEqual(await census(config), { ...EVERYTHING, instances: 2 });

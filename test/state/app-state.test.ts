@@ -7,6 +7,13 @@ import { AppState, hashSettings, stateKeys, type LockHandle } from '../../src/ag
 import type { KeyService } from '../../src/core/envelope.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { MOTO_ENDPOINT, uniqueName, useMoto } from '../helpers/moto.ts';
+import { newSshKey } from '../helpers/ssh-key.ts';
+import { generateEd25519KeyPair } from '../../src/ssh/keygen.ts';
+
+const newHostKey = (): string => {
+  const key = newSshKey('host');
+  return `${key.type} ${key.base64}`;
+};
 
 /** Values that must never appear in plaintext anywhere in the bucket. */
 const PLAINTEXT_MARKERS: string[] = [];
@@ -403,6 +410,85 @@ describe('AppState on S3 + KMS (moto)', () => {
         /deploy failed/,
       );
       assert.equal(await state.lockStatus(app), undefined);
+    });
+
+    it('withLock keeps the lock past its TTL while the work runs, then releases it', async () => {
+      const app = newApp();
+      const ttlSeconds = 1.5;
+      const first = await state.withLock(app, { user: 'alice', op: 'app.deploy', ttlSeconds }, async (handle) => {
+        // Three TTLs later the lock is still alice's and unexpired: nobody can take it over.
+        await new Promise((r) => setTimeout(r, ttlSeconds * 3000));
+        const status = await state.lockStatus(app);
+        assert.equal(status?.user, 'alice');
+        assert.equal(status?.expired, false);
+        assert.ok(Date.parse(status!.expiresAt) > Date.parse(handle.expiresAt), 'the expiry moved forward');
+        await assert.rejects(state.acquireLock(app, { user: 'bob', op: 'app.scale' }), isCode('locked', /alice/));
+        return 'done';
+      });
+      assert.equal(first, 'done');
+      assert.equal(await state.lockStatus(app), undefined);
+    });
+
+    it('withLock reports a lock lost to someone else and lets the work finish', async () => {
+      const app = newApp();
+      const lost: Error[] = [];
+      const result = await state.withLock(
+        app,
+        { user: 'alice', op: 'app.deploy', ttlSeconds: 1 },
+        async () => {
+          await state.breakLock(app);
+          await state.acquireLock(app, { user: 'bob', op: 'app.lock', ttlSeconds: 60 });
+          await new Promise((r) => setTimeout(r, 1500));
+          return 'finished';
+        },
+        { onLost: (e) => lost.push(e) },
+      );
+      assert.equal(result, 'finished');
+      assert.equal(lost.length, 1);
+      isCode('locked', /bob/)(lost[0]);
+      // Bob's lock survives alice's release.
+      assert.equal((await state.lockStatus(app))?.user, 'bob');
+    });
+  });
+
+  describe('node channel', () => {
+    it('makes the node key once, even when managers race, and keeps its private half sealed', async () => {
+      const fresh = new AppState({ store, keys, cluster });
+      let generated = 0;
+      const generate = async () => {
+        generated++;
+        return generateEd25519KeyPair(`futuswarm-node@${cluster}`);
+      };
+      const results = await Promise.all([fresh.ensureNodeKey(generate), fresh.ensureNodeKey(generate), fresh.ensureNodeKey(generate)]);
+      assert.equal(results.filter((r) => r.created).length, 1);
+      assert.equal(new Set(results.map((r) => r.publicKey)).size, 1, 'everyone got the one stored key');
+      assert.ok(generated >= 1);
+      const again = await fresh.ensureNodeKey(() => Promise.reject(new Error('must not generate')));
+      assert.deepEqual(again, { publicKey: results[0]!.publicKey, created: false });
+
+      const key = await fresh.readNodeKey();
+      assert.equal(key.publicKey, results[0]!.publicKey);
+      assert.match(key.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+      const stored = (await store.get(stateKeys.nodeKey))!.body.toString('utf8');
+      assert.ok(!stored.includes('OPENSSH PRIVATE KEY') && !stored.includes(Buffer.from(key.privateKey).toString('base64').slice(0, 40)));
+
+      // Sealed to this cluster: the same object under another cluster's name does not open.
+      const other = new AppState({ store, keys, cluster: `${cluster}-other` });
+      await assert.rejects(other.readNodeKey());
+    });
+
+    it('records nodes host keys by address and replaces them when a node registers again', async () => {
+      const hostKey = newHostKey();
+      const first = await state.registerNode({ addr: '10.9.8.7', hostname: 'worker-1', hostKeys: [hostKey] });
+      assert.deepEqual((await state.getNode('10.9.8.7'))?.hostKeys, [hostKey]);
+      const second = newHostKey();
+      await state.registerNode({ addr: '10.9.8.7', hostname: 'worker-1', hostKeys: [second] });
+      assert.deepEqual((await state.getNode('10.9.8.7'))?.hostKeys, [second]);
+      assert.equal(first.hostname, 'worker-1');
+      assert.equal(await state.getNode('10.9.8.8'), undefined);
+      await assert.rejects(state.registerNode({ addr: '10.9.8.7; rm -rf /', hostname: 'x', hostKeys: [hostKey] }), /addr/);
+      await assert.rejects(state.registerNode({ addr: '10.9.8.9', hostname: 'x', hostKeys: ['not a key'] }), /hostKeys/);
+      await assert.rejects(state.getNode('../apps/x'), /node address/);
     });
   });
 

@@ -12,15 +12,19 @@ import {
   type ObservedResource,
   planBootstrap,
   planDestroy,
+  ref,
   resolveRefs,
   type ResourceIds,
   statusRows,
 } from '../../src/core/plan-bootstrap.ts';
 import { buildNodePolicy } from '../../src/core/plan-iam.ts';
-import { boundedName, cacheGroupId, clusterResourceNames, stateBucketName } from '../../src/core/plan-names.ts';
+import { stateKeys } from '../../src/agent/app-state.ts';
+import { NODE_KEY_PENDING } from '../../src/core/plan-cloud-init.ts';
+import { boundedName, cacheGroupId, clusterResourceNames, NODE_KEY_OBJECT_KEY, stateBucketName } from '../../src/core/plan-names.ts';
 import { buildSecurityGroupRules, subnetCidr } from '../../src/core/plan-network.ts';
 
-const templates = { manager: '#cloud-config\n', worker: '#cloud-config\n', swarmJoin: '', sshdConfig: '' };
+// Enough of a template for user data to have the node key's place, as the real ones do.
+const templates = { manager: '#cloud-config\n{{agentYaml}}\n', worker: '#cloud-config\n{{agentYaml}}\n', swarmJoin: '', sshdConfig: '', installAgent: '', nodeRegister: '' };
 const ACCOUNT = '123456789012';
 const agentBundle = { contentHash: 'sha256:aaaa', files: agentBundleFiles({ agentJs: '/pkg/dist/agent.js', nodeBinary: '/usr/bin/node' }) };
 const facts = { accountId: ACCOUNT, availabilityZones: ['eu-north-1c', 'eu-north-1a', 'eu-north-1b'], templates, agentBundle };
@@ -61,6 +65,7 @@ test('on an empty account the plan creates every resource, each after what it ne
       ['kms-alias', 'key-alias', ['key']],
       ['s3-bucket', 'bucket', ['key']],
       ['agent-bundle', 'agent-bundle', ['bucket', 'key']],
+      ['node-key', 'node-key', ['bucket', 'key-alias']],
       ['certificate', 'certificate', []],
       ['vpc', 'vpc', []],
       ['subnet', 'subnet-1', ['vpc']],
@@ -79,8 +84,8 @@ test('on an empty account the plan creates every resource, each after what it ne
       ['instance-profile', 'node-profile', ['node-role']],
       ['launch-template', 'node-template', ['sg-nodes', 'node-profile']],
       ['db-subnet-group', 'db-subnets', ['subnet-1', 'subnet-2']],
-      ['instance', 'manager-1', ['node-template', 'subnet-1', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
-      ['instance', 'worker-1', ['node-template', 'subnet-2', 'routes', 'bucket', 'key-alias', 'node-role']],
+      ['instance', 'manager-1', ['node-template', 'subnet-1', 'node-key', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
+      ['instance', 'worker-1', ['node-template', 'subnet-2', 'node-key', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
       ['target-group', 'target-group', ['vpc', 'manager-1']],
       ['load-balancer', 'lb', ['subnet-1', 'subnet-2', 'sg-lb', 'igw']],
       ['listener', 'listener-http', ['lb']],
@@ -119,7 +124,7 @@ test('when everything exists as planned: no changes', () => {
   const plan = planBootstrap(c, facts, observedFrom(desired));
   assert.equal(plan.noChanges, true);
   assert.deepEqual(plan.steps.filter((s) => s.action !== 'keep'), []);
-  assert.match(formatPlan(plan), /^no changes: all 29 resources exist$/);
+  assert.match(formatPlan(plan), /^no changes: all 30 resources exist$/);
 });
 
 test('a resource deleted by hand is recreated, and only it (plus the state that records its id)', () => {
@@ -165,9 +170,35 @@ test('the agent bundle is uploaded when missing, replaced when its content hash 
   // cluster:status on a machine that cannot build the bundle only checks that one exists.
   const unknown = { ...facts, agentBundle: { contentHash: null, files: [] } };
   assert.equal(planBootstrap(c, unknown, stale).noChanges, true);
-  // Workers do not run the agent: only managers wait for the bundle.
-  const worker = desired.find((d) => d.name === 'worker-1')!;
-  assert.ok(!dependenciesOf(worker).includes('agent-bundle'));
+  // Every node installs the agent at first boot: none starts before the bundle is there.
+  for (const node of desired.filter((d) => d.kind === 'instance')) assert.ok(dependenciesOf(node).includes('agent-bundle'), node.name);
+});
+
+test('the node key is generated when missing, kept when it exists, and every node gets its public half at launch', () => {
+  const c = config({ nodes: { managers: 3, workers: 2, image: { id: 'ami-0123456789abcdef0' } } });
+  const desired = buildDesiredCluster(c, facts);
+  const key = desired.find((d) => d.kind === 'node-key');
+  assert.ok(key?.kind === 'node-key');
+  assert.deepEqual([key.key, key.cluster, key.comment, key.encryptionKey, key.bucket], ['cluster/node-key', 'prod', 'futuswarm-node@prod', ref('key-alias'), ref('bucket')]);
+  assert.equal(NODE_KEY_OBJECT_KEY, stateKeys.nodeKey);
+
+  const plan = planBootstrap(c, facts, observedFrom(desired, ['node-key']));
+  assert.deepEqual(plan.steps.filter((s) => s.action !== 'keep').map((s) => [s.action, s.name, s.reason]), [['create', 'node-key', 'not generated yet']]);
+  assert.match(formatPlan(plan), /^\+ create +node-key +node-key +\(not generated yet\)$/m);
+  const kept = planBootstrap(c, facts, observedFrom(desired));
+  assert.equal(kept.steps.find((s) => s.name === 'node-key')!.action, 'keep');
+  assert.match(formatPlan(kept, { all: true }), /^  keep +node-key +node-key +\(id-node-key\)$/m);
+
+  // Each node's user data has the key's place; at launch the key is known by reference.
+  const instances = desired.filter((d) => d.kind === 'instance');
+  assert.equal(instances.length, 5);
+  for (const node of instances) {
+    assert.deepEqual(node.nodeKey, ref('node-key', 'publicKey'));
+    assert.equal(node.userData.split(NODE_KEY_PENDING).length, 2, node.name);
+  }
+  const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x futuswarm-node@prod';
+  assert.equal(resolveRefs(instances[0]!, { 'node-key': { id: 'cluster/node-key', publicKey } }).nodeKey, publicKey);
+  assert.equal(resolveRefs(instances[0]!, {}).nodeKey, '(publicKey of new node-key)');
 });
 
 test('a firewall rule added by hand is found and revoked by the update', () => {
@@ -253,6 +284,7 @@ test('firewall: only the load balancer is open to the Internet, and only on 80 a
     'tcp/80 from sg-lb',
     'tcp/22 from 203.0.113.0/24',
     'tcp/22 from 198.51.100.7/32',
+    'tcp/22 from sg-nodes',
     'tcp/2377 from sg-nodes',
     'tcp/7946 from sg-nodes',
     'udp/7946 from sg-nodes',
@@ -347,6 +379,9 @@ test('destroy removes dependents first and keeps data unless asked', () => {
   before('igw', 'vpc');
   assert.deepEqual(keep.filter((s) => s.action === 'keep').map((s) => s.name), ['db-shared-secret', 'key-alias', 'bucket', 'key']);
   before('agent-bundle', 'bucket');
+  // The node key goes once no node runs any more, and is not kept as data.
+  before('manager-1', 'node-key');
+  before('node-key', 'bucket');
   assert.deepEqual(planDestroy(observed, { deleteData: true }).filter((s) => s.action === 'keep'), []);
   assert.equal(keep.length, observed.resources.length);
 });

@@ -10,7 +10,18 @@ import { usersFileSchema } from '../../src/agent/users-file.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { AGENT_PREFIX } from '../../src/core/agent-bundle.ts';
-import { AGENT_COMMAND, RDS_CA_FILE, renderCloudInit, renderTemplate, shellEnvFile, shellQuote, type CloudInitTemplates } from '../../src/core/plan-cloud-init.ts';
+import {
+  AGENT_COMMAND,
+  NODE_KEY_PENDING,
+  RDS_CA_FILE,
+  renderCloudInit,
+  renderTemplate,
+  shellEnvFile,
+  shellQuote,
+  withNodeKey,
+  type CloudInitTemplates,
+} from '../../src/core/plan-cloud-init.ts';
+import { newSshKey } from '../helpers/ssh-key.ts';
 
 const dir = new URL('../../templates/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
@@ -19,7 +30,10 @@ const templates: CloudInitTemplates = {
   worker: read('cloud-init-worker.yaml'),
   swarmJoin: read('swarm-join.sh'),
   sshdConfig: read('sshd_config.futuswarm'),
+  installAgent: read('install-agent.sh'),
+  nodeRegister: read('node-register.sh'),
 };
+const nodeKey = newSshKey('futuswarm-node@prod').line;
 
 const config = parseClusterConfig({
   name: 'prod',
@@ -36,8 +50,9 @@ type CloudConfig = {
   runcmd: (string | string[])[];
 };
 
+/** As bootstrap launches a node: rendered while the node key may not exist, the key put in at launch. */
 function render(name: string, kind: 'manager' | 'worker', swarmInit: boolean): { text: string; doc: CloudConfig; files: Map<string, string> } {
-  const text = renderCloudInit(config, { bucket, node: { name, kind, swarmInit }, templates });
+  const text = withNodeKey(renderCloudInit(config, { bucket, node: { name, kind, swarmInit }, templates, nodePublicKey: NODE_KEY_PENDING }), nodeKey, name);
   const doc = parse(text) as CloudConfig;
   return { text, doc, files: new Map(doc.write_files.map((f) => [f.path, f.content])) };
 }
@@ -58,6 +73,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
     '/etc/futuswarm/sshd_config.futuswarm',
     '/etc/ssh/sshd_config.d/00-futuswarm.conf',
     '/usr/local/sbin/futuswarm-install-agent',
+    '/usr/local/sbin/futuswarm-node-register',
     '/usr/local/sbin/futuswarm-swarm-join',
   ]);
   assert.deepEqual(envOf(files.get('/etc/futuswarm/node.env')!), {
@@ -84,6 +100,8 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.deepEqual(agent.caches, { nodeType: 'cache.t4g.micro', engineVersion: '7.1' });
   assert.deepEqual([agent.proxy.httpPort, agent.proxy.trustedProxies], [80, ['10.42.0.0/16']]);
   assert.equal(agent.ldap, undefined);
+  assert.equal(agent.role, 'manager');
+  assert.deepEqual(agent.nodeChannel, { publicKey: nodeKey, from: ['10.42.0.0/16'], port: 22 });
   assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)).users.alice?.keys, ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x alice@laptop']);
 
   const sshd = files.get('/etc/futuswarm/sshd_config.futuswarm')!;
@@ -97,7 +115,12 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.ok(runcmd.includes('useradd --system --shell /bin/sh --home-dir /var/lib/futuswarm --create-home --groups docker futuswarm'));
   assert.ok(runcmd.includes('usermod -p * futuswarm'));
   assert.ok(runcmd.indexOf('/usr/local/sbin/futuswarm-install-agent') < runcmd.indexOf('sh -c sshd -t && systemctl reload ssh'));
-  assert.equal(runcmd.at(-1), '/usr/local/sbin/futuswarm-swarm-join');
+  // Host keys are published before the node joins the swarm, so they are there before any task.
+  assert.deepEqual(runcmd.slice(-2), ['/usr/local/sbin/futuswarm-node-register', '/usr/local/sbin/futuswarm-swarm-join']);
+  const register = files.get('/usr/local/sbin/futuswarm-node-register')!;
+  assert.match(register, new RegExp(`runuser -u futuswarm -- ${AGENT_COMMAND} node:register --addr "\\$addr"`));
+  assert.match(register, /meta-data\/local-ipv4/);
+  assert.doesNotMatch(register, /\{\{/);
 
   // The bundle is unpacked where sshd runs the agent from: <prefix>/bin/futuswarm-agent, root-owned, 755 directories.
   const install = files.get('/usr/local/sbin/futuswarm-install-agent')!;
@@ -121,7 +144,7 @@ test('with LDAP, the agent config carries the ldap section as the agent expects 
     ...config,
     access: { admins: ['alice'], ldap: { url: 'ldaps://ldap.example.com', baseDn: 'ou=people,dc=example,dc=com', adminGroup: 'ops', groupBaseDn: 'ou=groups,dc=example,dc=com' } },
   });
-  const text = renderCloudInit(withLdap, { bucket, node: { name: 'manager-1', kind: 'manager', swarmInit: true }, templates });
+  const text = renderCloudInit(withLdap, { bucket, node: { name: 'manager-1', kind: 'manager', swarmInit: true }, templates, nodePublicKey: nodeKey });
   const files = new Map((parse(text) as CloudConfig).write_files.map((f) => [f.path, f.content]));
   const agent = agentConfigSchema.parse(parse(files.get('/etc/futuswarm/agent.yaml')!));
   assert.equal(agent.ldap?.url, 'ldaps://ldap.example.com');
@@ -135,13 +158,67 @@ test('other managers join instead of creating the swarm', () => {
   assert.equal(envOf(files.get('/etc/futuswarm/node.env')!).FUTUSWARM_NODE_KIND, 'manager');
 });
 
-test('a worker: Docker and swarm join only; no agent, no SSH account, no secrets', () => {
+test('a worker: Docker, the agent for managers only (node key), its host keys published, then swarm join', () => {
   const { text, doc, files } = render('worker-1', 'worker', false);
-  assert.deepEqual(doc.packages, ['docker.io', 'awscli', 'jq', 'curl']);
-  assert.deepEqual([...files.keys()], ['/etc/futuswarm/node.env', '/usr/local/sbin/futuswarm-swarm-join']);
+  const manager = render('manager-1', 'manager', true);
+  assert.deepEqual(doc.packages, ['docker.io', 'awscli', 'jq', 'curl', 'openssh-server']);
+  assert.deepEqual([...files.keys()], [
+    '/etc/futuswarm/node.env',
+    '/etc/futuswarm/agent.env',
+    '/etc/futuswarm/agent.yaml',
+    '/etc/futuswarm/sshd_config.futuswarm',
+    '/usr/local/sbin/futuswarm-install-agent',
+    '/usr/local/sbin/futuswarm-node-register',
+    '/usr/local/sbin/futuswarm-swarm-join',
+  ]);
   assert.equal(envOf(files.get('/etc/futuswarm/node.env')!).FUTUSWARM_NODE_KIND, 'worker');
-  assert.deepEqual(doc.runcmd, [['systemctl', 'enable', '--now', 'docker'], ['/usr/local/sbin/futuswarm-swarm-join']]);
-  assert.doesNotMatch(text, /alice|agent\.yaml|\/opt\/futuswarm/);
+  assert.equal(envOf(files.get('/etc/futuswarm/node.env')!).FUTUSWARM_AGENT_BUNDLE, 'dist/futuswarm-agent-linux-x64.tar.gz');
+
+  // A worker's agent answers only the node key: role worker, and the same key and network as the managers'.
+  const agent = agentConfigSchema.parse(parse(files.get('/etc/futuswarm/agent.yaml')!));
+  const managerAgent = agentConfigSchema.parse(parse(manager.files.get('/etc/futuswarm/agent.yaml')!));
+  assert.equal(agent.role, 'worker');
+  assert.deepEqual(agent.nodeChannel, managerAgent.nodeChannel);
+  assert.equal(agent.nodeChannel?.publicKey, nodeKey);
+  assert.deepEqual([agent.cluster, agent.agentCommand, agent.state], ['prod', AGENT_COMMAND, managerAgent.state]);
+  assert.deepEqual([agent.admins, agent.ldap], [[], undefined]);
+
+  // The same installer, sshd block and registration as on managers.
+  for (const path of ['/etc/futuswarm/sshd_config.futuswarm', '/usr/local/sbin/futuswarm-install-agent', '/usr/local/sbin/futuswarm-node-register', '/usr/local/sbin/futuswarm-swarm-join']) {
+    assert.equal(files.get(path), manager.files.get(path), path);
+  }
+  assert.match(files.get('/etc/futuswarm/sshd_config.futuswarm')!, new RegExp(`^ +AuthorizedKeysCommand ${AGENT_COMMAND} authorized-keys %u %t %k$`, 'm'));
+
+  const runcmd = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(' ') : c));
+  assert.deepEqual(runcmd, [
+    'systemctl enable --now docker',
+    'useradd --system --shell /bin/sh --home-dir /var/lib/futuswarm --create-home --groups docker futuswarm',
+    'usermod -p * futuswarm',
+    'chgrp futuswarm /etc/futuswarm/agent.yaml /etc/futuswarm/agent.env',
+    'chmod 0640 /etc/futuswarm/agent.yaml /etc/futuswarm/agent.env',
+    'install -d -m 0755 -o root -g root /var/cache/futuswarm',
+    'install -d -m 0700 -o futuswarm -g futuswarm /var/cache/futuswarm/node-compile-cache',
+    '/usr/local/sbin/futuswarm-install-agent',
+    'sh -c grep -q "^Match User futuswarm" /etc/ssh/sshd_config || cat /etc/futuswarm/sshd_config.futuswarm >> /etc/ssh/sshd_config',
+    'sh -c sshd -t && systemctl reload ssh',
+    '/usr/local/sbin/futuswarm-node-register',
+    '/usr/local/sbin/futuswarm-swarm-join',
+  ]);
+  // People never log in to a worker: no users, no admins' names, no database settings.
+  assert.doesNotMatch(text, /alice@laptop|users\.yaml|admins|databases|rds-ca/);
+});
+
+test('the node key goes into user data rendered before it existed, quoted, exactly once', () => {
+  const pending = renderCloudInit(config, { bucket, node: { name: 'worker-1', kind: 'worker', swarmInit: false }, templates, nodePublicKey: NODE_KEY_PENDING });
+  assert.equal(pending.split(NODE_KEY_PENDING).length, 2);
+  const text = withNodeKey(pending, nodeKey, 'worker-1');
+  assert.ok(text.includes(`publicKey: ${JSON.stringify(nodeKey)}`));
+  assert.ok(!text.includes(NODE_KEY_PENDING));
+  const internal = (e: unknown) => e instanceof FutuswarmError && e.code === 'internal';
+  // Not a key, no place for it, or user data that was not rendered for a pending key.
+  assert.throws(() => withNodeKey(pending, 'ssh-ed25519 not-base64', 'worker-1'), internal);
+  assert.throws(() => withNodeKey(text, nodeKey, 'worker-1'), internal);
+  assert.throws(() => withNodeKey(`${pending}# ${NODE_KEY_PENDING}\n`, nodeKey, 'worker-1'), internal);
 });
 
 test('the join script stores tokens encrypted and reads them back for the node kind', () => {
@@ -162,7 +239,10 @@ test('renderTemplate: indented multi-line values, one-line values inline, missin
 test('user data above 16 KiB is refused before EC2 does', () => {
   const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`user${i}`, { keys: [`ssh-ed25519 ${'A'.repeat(80)} u${i}`] }]));
   const big = parseClusterConfig({ ...config, access: { admins: ['user1'], users: many } });
-  assert.throws(() => renderCloudInit(big, { bucket, node: { name: 'manager-1', kind: 'manager', swarmInit: true }, templates }), (e: unknown) => e instanceof FutuswarmError && e.code === 'config');
+  assert.throws(
+    () => renderCloudInit(big, { bucket, node: { name: 'manager-1', kind: 'manager', swarmInit: true }, templates, nodePublicKey: NODE_KEY_PENDING }),
+    (e: unknown) => e instanceof FutuswarmError && e.code === 'config',
+  );
 });
 
 const cloudInit = (() => {

@@ -3,17 +3,14 @@
  * to it. After the step `attached`, the caller's input arrives as client messages and the
  * command's output leaves as `output` events; the result is its exit code.
  *
- * Tasks on this manager are reached through its own engine. Tasks on other nodes need the
- * manager → node channel described in docs/decisions.md; until a cluster has it, such a task
- * is refused with `unavailable`, and a task on this manager is preferred whenever there is one.
+ * Tasks on this manager are reached through its own engine; tasks on other nodes through the
+ * node channel (node-channel.ts): this agent logs in to the node's agent and relays.
  */
-import { once } from 'node:events';
 import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
-import { FrameDecoder } from '../../docker/log-frames.ts';
 import type { TaskInfo } from '../../docker/engine.ts';
-import { ATTACHED_STEP } from '../../protocol.ts';
 import { clientChannel } from '../client-channel.ts';
+import { runAttachedExec, type ExecOptions } from '../exec-session.ts';
 import { defineOp } from '../op.ts';
 import { appNotFound } from './app-inspect.ts';
 
@@ -32,56 +29,25 @@ export default defineOp({
     const [tasks, here, nodes] = await Promise.all([docker.listTasks(service.id), docker.swarmNodeId(), docker.listNodes()]);
     const task = chooseTask(args.app, tasks, here, args.task);
     const node = nodes.find((n) => n.id === task.nodeId);
-    const name = `${args.app}.${task.slot ?? '?'}.${task.id.slice(0, 12)}@${node?.hostname ?? task.nodeId?.slice(0, 12) ?? '?'}`;
-    if (task.nodeId !== here) {
-      throw new FutuswarmError('unavailable', `task ${name} runs on another node (${node?.hostname ?? task.nodeId}${node?.addr ? `, ${node.addr}` : ''}), and this cluster has no manager → node exec channel`, {
-        hint: 'an admin enables it per docs/decisions.md ("app:exec on other nodes"); meanwhile pick a task on the manager with --task, see futuswarm app:inspect',
-      });
-    }
-    const tty = args.tty === true;
-    const session = await docker.exec(task.containerId ?? '', {
-      cmd: args.command,
-      tty,
-      stdin: args.interactive === true,
-      ...(args.cols ? { cols: args.cols } : {}),
-      ...(args.rows ? { rows: args.rows } : {}),
-    });
-    ctx.progress(ATTACHED_STEP, `attached to ${name}${tty ? ' with a terminal' : ''}`);
-
-    const frames = new FrameDecoder(!tty);
-    const send = (chunks: ReturnType<FrameDecoder['push']>) => {
-      for (const c of chunks) ctx.emit({ type: 'output', stream: c.stream, data: c.data.toString('base64') });
+    const hostname = node?.hostname ?? task.nodeId?.slice(0, 12) ?? '?';
+    const name = `${args.app}.${task.slot ?? '?'}.${task.id.slice(0, 12)}@${hostname}`;
+    const options: ExecOptions = {
+      command: args.command,
+      interactive: args.interactive === true,
+      tty: args.tty === true,
+      cols: args.cols,
+      rows: args.rows,
     };
-    const ended = new Promise<void>((resolve) => {
-      session.stream.on('data', (chunk: Buffer) => send(frames.push(chunk)));
-      session.stream.once('end', resolve);
-      session.stream.once('close', resolve);
-      session.stream.once('error', () => resolve());
-    });
-    const leave = () => session.stream.destroy();
-    gone.addEventListener('abort', leave, { once: true });
-
-    const input = (async () => {
-      for await (const message of channel.messages()) {
-        if (message.type === 'stdin' && args.interactive) {
-          // Backpressure: stop reading the caller while the command does not keep up.
-          if (!session.stream.write(Buffer.from(message.data, 'base64'))) await once(session.stream, 'drain');
-        }
-        else if (message.type === 'eof' && args.interactive) session.stream.end();
-        else if (message.type === 'resize' && tty) await session.resize(message.cols, message.rows);
-      }
-    })().catch((e: unknown) => {
-      ctx.progress('input', `stopped reading input: ${(e as Error).message}`);
-      leave();
-    });
-
-    await ended;
-    gone.removeEventListener('abort', leave);
-    send(frames.end());
-    void input;
-    if (gone.aborted) throw new FutuswarmError('interrupted', 'the caller went away; the command was detached');
-    const exitCode = await session.exitCode();
-    return { app: args.app, task: name, exitCode: exitCode ?? null };
+    const io = { emit: ctx.emit, channel, gone };
+    let exitCode: number | null;
+    if (task.nodeId === here) {
+      exitCode = await runAttachedExec(docker, task.containerId ?? '', name, options, io);
+    } else {
+      const { execOnNode } = await import('../node-channel.ts');
+      const target = { addr: node?.addr ?? '', hostname };
+      exitCode = await execOnNode(ctx.config, await ctx.state(), target, { app: args.app, containerId: task.containerId ?? '', name, ...options }, io);
+    }
+    return { app: args.app, task: name, exitCode };
   },
 });
 

@@ -15,7 +15,8 @@ export default defineOp({
     const docker = await ctx.docker();
     const service = await docker.findService(args.app);
     if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
-    const tasks = await docker.listTasks(service.id);
+    const [tasks, nodes] = await Promise.all([docker.listTasks(service.id), docker.listNodes()]);
+    const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
     const cluster = clusterInfo(ctx.config);
     const stored = await (await ctx.state()).getSettings(args.app);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
@@ -32,7 +33,8 @@ export default defineOp({
       tasks: tasks.slice(-20).map((t) => ({
         id: t.id.slice(0, 12),
         slot: t.slot,
-        node: t.nodeId?.slice(0, 12),
+        /** The node's host name (its ID when Swarm does not know one). */
+        node: t.nodeId ? (hostnames.get(t.nodeId) ?? t.nodeId.slice(0, 12)) : undefined,
         release: t.release,
         state: t.state,
         desiredState: t.desiredState,

@@ -1,0 +1,51 @@
+/**
+ * `futuswarm-agent node-serve`: the forced command for the cluster's node key, on every node.
+ * A manager's agent reaches a task on this node through it (app:exec on another node). It
+ * answers exactly one request: exec into a running container that belongs to the named app.
+ * The person's ACL check and the audit record happen on the manager, which already controls
+ * every node through Swarm; this side only makes sure the channel cannot reach anything else
+ * (a container that is not an app's task, a shell on the node).
+ */
+import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { LABEL } from '../core/service-spec.ts';
+import { nodeRequestSchema, type Event } from '../protocol.ts';
+import { clientChannel } from './client-channel.ts';
+import type { AgentConfig } from './config.ts';
+import { runAttachedExec } from './exec-session.ts';
+import { readJsonRequest, type ServeIo } from './serve.ts';
+
+/** Swarm puts this label on every task container; containers started by hand lack it. */
+const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
+
+export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: ServeIo): Promise<number> {
+  const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
+  try {
+    const request = parseWith(nodeRequestSchema, await readJsonRequest(io.input), 'bad node request', { code: 'protocol' });
+    const config = await loadConfig();
+    if (!config.nodeChannel) throw new FutuswarmError('unavailable', 'this node has no nodeChannel in its agent config');
+    const channel = clientChannel();
+    const gone = channel.watch();
+    const { DockerEngine } = await import('../docker/engine.ts');
+    const docker = await DockerEngine.connect();
+    const labels = await docker.runningContainerLabels(request.containerId);
+    if (!labels || labels[LABEL.app] !== request.app || labels[SWARM_TASK_LABEL] === undefined) {
+      throw new FutuswarmError('not_found', `no running task of ${request.app} with container ${request.containerId.slice(0, 12)} on this node`, {
+        hint: `the task may have just stopped; futuswarm app:inspect -n ${request.app} lists the running ones`,
+      });
+    }
+    const exitCode = await runAttachedExec(
+      docker,
+      request.containerId,
+      request.name,
+      { command: request.command, interactive: request.interactive, tty: request.tty, cols: request.cols, rows: request.rows },
+      { emit, channel, gone },
+    );
+    emit({ type: 'result', data: { exitCode } });
+    return 0;
+  } catch (e) {
+    const error = isFutuswarmError(e) ? e : new FutuswarmError('internal', `the node agent failed: ${(e as Error).message}`, { cause: e });
+    if (!isFutuswarmError(e)) process.stderr.write(`futuswarm-agent node-serve: ${(e as Error).stack ?? String(e)}\n`);
+    emit({ type: 'error', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    return 1;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * app:exec into a task on another node, through the node channel, on a real second swarm node:
+ * a worker with its own dockerd, sshd and agent in a network namespace (scripts/local-node.sh).
+ * Also what the channel must not allow: people's keys on a worker, the node key from outside
+ * the managers' network, containers that are not an app's tasks, unknown host keys.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { LOCAL, REPO, localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { removeServiceIfExists } from '../helpers/docker.ts';
+import { AppState } from '../../src/agent/app-state.ts';
+import { kmsKeyService } from '../../src/aws/kms.ts';
+import { s3ObjectStore } from '../../src/aws/state-store.ts';
+
+const APP = 'xn-web';
+const NODE_ADDR = '10.231.0.2';
+const NODE_NAME = 'futuswarm-node1';
+const NODE_SOCK = 'unix:///run/fsnode1/docker.sock';
+const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
+const agentEnv = Object.fromEntries(
+  readFileSync('/etc/futuswarm/agent.env', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+) as Record<string, string>;
+
+const localNode = (command: 'up' | 'down') =>
+  execFileSync('bash', [join(REPO, 'scripts/local-node.sh'), command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const nodeDocker = (args: string[]) => execFileSync('docker', ['-H', NODE_SOCK, ...args], { encoding: 'utf8', env: DOCKER_ENV }).trim();
+
+interface Task { id: string; slot: number; node: string; state: string }
+
+/** The state bucket as the agent sees it, to read the node key and change node records. */
+function agentState(): { state: AppState; store: ReturnType<typeof s3ObjectStore> } {
+  Object.assign(process.env, agentEnv);
+  const config = parseYaml(readFileSync('/etc/futuswarm/agent.yaml', 'utf8')) as { cluster: string; state: { bucket: string; kmsKeyId: string } };
+  const store = s3ObjectStore(config.state.bucket);
+  return { state: new AppState({ store, keys: kmsKeyService(config.state.kmsKeyId), cluster: config.cluster }), store };
+}
+
+/** ssh as the node channel would, with a given key, to a given sshd. */
+function sshWith(identityFile: string, host: string, input: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(
+    'ssh',
+    ['-F', '/dev/null', '-T', '-i', identityFile, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+      '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-p', String(LOCAL.port), '-l', 'futuswarm', host, 'sh', '-c', 'id'],
+    { input, encoding: 'utf8', timeout: 20_000 },
+  );
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('app:exec on another node (node channel)', () => {
+  let cli: CliSandbox;
+  let remote: Task;
+  let local: Task;
+  let keyDir: string;
+
+  before(async () => {
+    cli = await localSandbox();
+    await cli.run(['app:remove', '-n', APP, '--purge']);
+    removeServiceIfExists(APP);
+    localNode('up');
+    const deployed = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2']);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    // Swarm spreads the two tasks of one service over the two nodes.
+    const { tasks } = await cli.json<{ tasks: Task[] }>(['app:inspect', '-n', APP]);
+    const running = tasks.filter((t) => t.state === 'running');
+    remote = running.find((t) => t.node === NODE_NAME)!;
+    local = running.find((t) => t.node !== NODE_NAME)!;
+    assert.ok(remote && local, `expected one task on each node: ${JSON.stringify(tasks)}`);
+    keyDir = mkdtempSync(join(tmpdir(), 'futuswarm-node-key-'));
+  });
+
+  after(async () => {
+    await cli.run(['app:remove', '-n', APP, '--purge']);
+    removeServiceIfExists(APP);
+    localNode('down');
+    rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  it('runs the command in the container on the other node, with its output and exit code', async () => {
+    const r = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'hostname']);
+    assert.equal(r.code, 0, r.stderr);
+    // A container's host name is its short ID: this one runs on the worker's engine.
+    const onNode = nodeDocker(['ps', '-q', '--filter', `label=com.docker.swarm.task.id`, '--filter', `name=${APP}.${remote.slot}.`]);
+    assert.equal(r.stdout.trim(), onNode);
+
+    const piped = await cli.run(['app:exec', '-n', APP, '--task', remote.id, '-i', '--', 'sh', '-c', 'cat; echo to-stderr >&2; exit 5'], {
+      input: 'through two agents\n',
+    });
+    assert.equal(piped.code, 5, piped.stderr);
+    assert.equal(piped.stdout, 'through two agents\n');
+    assert.match(piped.stderr, /to-stderr/);
+
+    // The manager's own task is still reached directly; the default prefers it.
+    const here = await cli.run(['app:exec', '-n', APP, '--', 'hostname']);
+    assert.equal(here.code, 0, here.stderr);
+    assert.notEqual(here.stdout.trim(), onNode);
+  });
+
+  it('is audited on the manager like any exec', async () => {
+    const audit = await cli.json<{ records: { op: string; app?: string; result: string; args?: { task?: string } }[] }>(['admin', 'audit', '--app', APP]);
+    assert.ok(audit.records.some((a) => a.op === 'app.exec' && a.result === 'ok' && a.args?.task === String(remote.slot)), JSON.stringify(audit.records.slice(0, 5)));
+  });
+
+  it('lets the node key in only for node-serve, only from the managers, and on a worker nobody else', async () => {
+    const { state } = agentState();
+    const key = await state.readNodeKey();
+    const nodeKeyFile = join(keyDir, 'node_key');
+    writeFileSync(nodeKeyFile, key.privateKey, { mode: 0o600 });
+
+    // A shell command asked for is ignored: the forced command answers, and only its protocol.
+    const shell = sshWith(nodeKeyFile, NODE_ADDR, 'id\n');
+    assert.doesNotMatch(shell.stdout, /uid=/);
+    assert.match(shell.stdout, /"code":"protocol"/);
+
+    // A container of the node that is not an app's task is out of reach, even with its full ID.
+    const plain = nodeDocker(['run', '-d', '--rm', '--label', `futuswarm.app=${APP}`, 'localhost/hello:1', 'sleep', '60']);
+    try {
+      const request = { v: 1, op: 'node.exec', app: APP, containerId: plain, name: 'x', command: ['id'], interactive: false, tty: false };
+      const refused = sshWith(nodeKeyFile, NODE_ADDR, `${JSON.stringify(request)}\n`);
+      assert.match(refused.stdout, /"code":"not_found"/);
+      assert.doesNotMatch(refused.stdout, /uid=/);
+    } finally {
+      nodeDocker(['rm', '-f', plain]);
+    }
+
+    // The node key from outside the managers' network (the manager's own sshd on loopback): refused.
+    const outside = sshWith(nodeKeyFile, '127.0.0.1', '{}\n');
+    assert.notEqual(outside.status, 0);
+    assert.match(outside.stderr, /Permission denied/);
+
+    // A person's key, which the manager accepts, is refused by the worker.
+    const person = sshWith(join(LOCAL.dir, 'id_ed25519'), NODE_ADDR, '{}\n');
+    assert.notEqual(person.status, 0);
+    assert.match(person.stderr, /Permission denied/);
+  });
+
+  it('refuses a node whose host key is unknown or different, naming the fix', async () => {
+    const { state, store } = agentState();
+    const registered = await state.getNode(NODE_ADDR);
+    assert.ok(registered);
+    try {
+      await store.delete(`nodes/${NODE_ADDR}`);
+      const unknown = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'true']);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, new RegExp(`node ${NODE_NAME} \\(${NODE_ADDR.replaceAll('.', '\\.')}\\) has not published its SSH host key`));
+      assert.match(unknown.stderr, /futuswarm-agent node:register --addr 10\.231\.0\.2/);
+
+      // Someone else's host key under the node's address: ssh refuses to talk to it.
+      const impostor = execFileSync('sh', ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${keyDir}/impostor && cat ${keyDir}/impostor.pub`], { encoding: 'utf8' });
+      await state.registerNode({ addr: NODE_ADDR, hostname: NODE_NAME, hostKeys: [impostor.split(' ').slice(0, 2).join(' ')] });
+      const wrong = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'true']);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /could not reach the agent on node futuswarm-node1 \(10\.231\.0\.2\): .*(host key|Host key verification failed)/i);
+    } finally {
+      await state.registerNode({ addr: registered.addr, hostname: registered.hostname, hostKeys: registered.hostKeys });
+    }
+    const back = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'true']);
+    assert.equal(back.code, 0, back.stderr);
+  });
+});
