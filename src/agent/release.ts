@@ -87,6 +87,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   }
 
   const imageId = await docker.imageId(d.imageRef);
+  if (templateChanged && !settings.health) await warnWithoutHealthCheck(ctx, d.app, d.imageRef, settings.port);
   if ((await docker.ensureOverlayNetwork(cluster.network)) === 'created') ctx.progress('network', `created overlay network ${cluster.network}`);
   const startedAt = Date.now();
   let serviceId: string;
@@ -170,4 +171,19 @@ export async function requireApp(ctx: OpContext, app: string): Promise<void> {
   throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
     hint: `deploy it first (futuswarm app:deploy -n ${app} …), or check the name with futuswarm app:list`,
   });
+}
+
+/**
+ * Without a health check Swarm counts a task as ready the moment its process starts, and stops
+ * the old task then: an app that needs a while before it listens answers 502 through the
+ * proxy in between. Say so, unless the image brings its own HEALTHCHECK (unknown when the
+ * image is not on this manager: then say nothing rather than guess).
+ */
+async function warnWithoutHealthCheck(ctx: OpContext, app: string, imageRef: string, port: number): Promise<void> {
+  const image = await (await ctx.docker()).inspectImage(imageRef).catch(() => undefined);
+  if (!image || image.healthcheck) return;
+  ctx.progress(
+    'health',
+    `warning: ${app} has no health check, so a new task counts as ready as soon as it starts; if it needs time before it listens on port ${port}, requests fail meanwhile. add --health-path /healthz (a path that answers 200) or --health-cmd`,
+  );
 }

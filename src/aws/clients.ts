@@ -62,3 +62,18 @@ export const s3Admin = cached(
   (sdk, region) => new sdk.S3Client({ region, forcePathStyle: customEndpoint('s3') !== undefined }),
 );
 export const sts = cached('sts', (): Promise<Sts> => exportsOf(import('@aws-sdk/client-sts')), (sdk, region) => new sdk.STSClient({ region }));
+
+/**
+ * The agent's KMS and S3 clients. The region may be left out: on a manager the SDK resolves it
+ * (AWS_REGION, instance metadata), which is why these are not the admin clients above.
+ */
+export const kmsClient = cached(
+  'kms',
+  (): Promise<Kms> => exportsOf(import('@aws-sdk/client-kms')),
+  (sdk, region) => new sdk.KMSClient(region === '' ? {} : { region }),
+);
+export const s3Client = cached(
+  's3',
+  (): Promise<S3> => exportsOf(import('@aws-sdk/client-s3')),
+  (sdk, region) => new sdk.S3Client({ ...(region === '' ? {} : { region }), forcePathStyle: customEndpoint('s3') !== undefined }),
+);

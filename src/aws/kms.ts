@@ -5,30 +5,15 @@
 import type { DataKey, KeyContext, KeyService } from '../core/envelope.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import { isNetworkError } from './aws-errors.ts';
+import { kmsClient } from './clients.ts';
 
 export interface KmsOptions {
   /** Defaults to the SDK's own resolution (AWS_REGION, profile, instance metadata). */
   region?: string;
 }
 
-type KmsModule = typeof import('@aws-sdk/client-kms');
-type KmsClient = InstanceType<KmsModule['KMSClient']>;
-
-const clients = new Map<string, Promise<{ sdk: KmsModule; client: KmsClient }>>();
-
 // Loaded on first use: the SDK is large and most CLI commands never touch KMS.
-function kms(options: KmsOptions = {}): Promise<{ sdk: KmsModule; client: KmsClient }> {
-  const cacheKey = `${options.region ?? ''}|${process.env.AWS_ENDPOINT_URL ?? ''}`;
-  let entry = clients.get(cacheKey);
-  if (!entry) {
-    entry = import('@aws-sdk/client-kms').then((sdk) => ({
-      sdk,
-      client: new sdk.KMSClient(options.region ? { region: options.region } : {}),
-    }));
-    clients.set(cacheKey, entry);
-  }
-  return entry;
-}
+const kms = (options: KmsOptions = {}) => kmsClient(options.region ?? '');
 
 function describeContext(context: KeyContext): string {
   return Object.entries(context)

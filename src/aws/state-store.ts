@@ -6,6 +6,7 @@
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { FutuswarmError } from '../core/errors.ts';
 import { httpStatus as status, isNetworkError } from './aws-errors.ts';
+import { s3Client } from './clients.ts';
 
 export interface StoredObject {
   body: Buffer;
@@ -65,29 +66,8 @@ export interface S3Options {
   region?: string;
 }
 
-type S3Module = typeof import('@aws-sdk/client-s3');
-type S3Client = InstanceType<S3Module['S3Client']>;
-
-const clients = new Map<string, Promise<{ sdk: S3Module; client: S3Client }>>();
-
 // Loaded on first use: the SDK is large and most CLI commands never touch S3.
-function s3(options: S3Options = {}): Promise<{ sdk: S3Module; client: S3Client }> {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const cacheKey = `${options.region ?? ''}|${endpoint ?? ''}`;
-  let entry = clients.get(cacheKey);
-  if (!entry) {
-    entry = import('@aws-sdk/client-s3').then((sdk) => ({
-      sdk,
-      client: new sdk.S3Client({
-        ...(options.region ? { region: options.region } : {}),
-        // Custom endpoints (moto, MinIO) have no per-bucket DNS names.
-        forcePathStyle: endpoint !== undefined && endpoint !== '',
-      }),
-    }));
-    clients.set(cacheKey, entry);
-  }
-  return entry;
-}
+const s3 = (options: S3Options = {}) => s3Client(options.region ?? '');
 
 function errorName(e: unknown): string {
   return e instanceof Error ? e.name : 'Error';

@@ -20,6 +20,8 @@ export interface ImageInfo {
   repoDigests: string[];
   /** repo:tag names that point to it on this node. */
   repoTags: string[];
+  /** Whether the image declares a HEALTHCHECK of its own. */
+  healthcheck: boolean;
 }
 
 export interface NodeInfo {
@@ -202,7 +204,13 @@ export class DockerEngine {
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     try {
       const info = await this.docker.getImage(ref).inspect();
-      return { id: info.Id, repoDigests: info.RepoDigests ?? [], repoTags: info.RepoTags ?? [] };
+      const test = (info.Config as { Healthcheck?: { Test?: string[] } } | undefined)?.Healthcheck?.Test;
+      return {
+        id: info.Id,
+        repoDigests: info.RepoDigests ?? [],
+        repoTags: info.RepoTags ?? [],
+        healthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+      };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw translate(e);

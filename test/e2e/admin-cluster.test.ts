@@ -92,7 +92,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^\+ create kms-key +key +\(does not exist\)$/m);
     assert.match(r.stdout, /^\+ create instance +worker-1 +\(does not exist\)$/m);
-    assert.match(r.stdout, /\n29 to create, 0 to update, 0 unchanged\n$/);
+    assert.match(r.stdout, /\n30 to create, 0 to update, 0 unchanged\n$/);
     assert.equal(r.stderr, `› looking up cluster ${name} in eu-north-1\n`);
 
     const json = await cli('admin', 'cluster:bootstrap', '-f', file, '--plan', '--json');
@@ -101,7 +101,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const { plan } = JSON.parse(json.stdout) as { plan: { cluster: string; noChanges: boolean; steps: { action: string }[] } };
     assert.equal(plan.cluster, name);
     assert.equal(plan.noChanges, false);
-    assert.equal(plan.steps.length, 29);
+    assert.equal(plan.steps.length, 30);
     assert.ok(plan.steps.every((s) => s.action === 'create'));
 
     const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
@@ -124,19 +124,21 @@ describe('admin cluster:bootstrap, status and destroy', () => {
   it('applies the plan with progress, and a second run reports no changes', async () => {
     const r = await cli('admin', 'cluster:bootstrap', '-f', file);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^29 to create, 0 to update, 0 unchanged$/m);
-    assert.match(r.stdout, new RegExp(`^cluster ${name} in eu-north-1: 29 created, 0 updated, 0 unchanged$`, 'm'));
+    assert.match(r.stdout, /^30 to create, 0 to update, 0 unchanged$/m);
+    assert.match(r.stdout, new RegExp(`^cluster ${name} in eu-north-1: 30 created, 0 updated, 0 unchanged$`, 'm'));
     assert.match(r.stdout, new RegExp(`^load balancer: futuswarm-${name}-\\S+ \\(point \\*\\.${name}\\.example\\.com here\\)$`, 'm'));
     assert.match(r.stderr, /^› creating vpc vpc \(10\.42\.0\.0\/16\)$/m);
     assert.match(r.stderr, /^› creating instance worker-1 \(t3\.small; waiting until it runs\)$/m);
+    // The node key is made before any node boots: every node's agent config carries its public half.
+    assert.ok(r.stderr.indexOf('generating node-key') >= 0 && r.stderr.indexOf('generating node-key') < r.stderr.indexOf('creating instance manager-1'), r.stderr);
 
     const again = await cli('admin', 'cluster:bootstrap', '-f', file);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.stdout, `no changes: all 29 resources exist\ncluster ${name}: no changes\n`);
+    assert.equal(again.stdout, `no changes: all 30 resources exist\ncluster ${name}: no changes\n`);
     const json = await cli('admin', 'cluster:bootstrap', '-f', file, '--json');
     assert.equal(json.code, 0, json.stderr);
     const { result } = JSON.parse(json.stdout) as { result: { noChanges: boolean; created: string[]; unchanged: string[] } };
-    assert.deepEqual([result.noChanges, result.created, result.unchanged.length], [true, [], 29]);
+    assert.deepEqual([result.noChanges, result.created, result.unchanged.length], [true, [], 30]);
   });
 
   it('cluster:status shows every resource with its id and state', async () => {
@@ -148,7 +150,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     assert.match(r.stdout, /\neverything matches the file\n$/);
     const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
     assert.equal(status.ok, true);
-    assert.equal(status.rows.length, 29);
+    assert.equal(status.rows.length, 30);
     assert.ok(status.rows.every((row) => row.status === 'ok' && row.id !== null));
     assert.deepEqual(status.nodes.map((n) => [n.name, n.state]).sort(), [['manager-1', 'running'], ['worker-1', 'running']]);
   });
@@ -162,7 +164,8 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const r = await cli('admin', 'cluster:destroy', '-f', file, '--confirm', name, '--json');
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { deleted: { name: string }[]; kept: { name: string; reason: string }[] };
-    assert.equal(result.deleted.length, 26);
+    assert.equal(result.deleted.length, 27);
+    assert.ok(result.deleted.some((d) => d.name === 'node-key'));
     assert.deepEqual(result.kept.map((k) => k.name).sort(), ['bucket', 'key', 'key-alias']);
     assert.match(result.kept[0]!.reason, /--delete-data/);
 

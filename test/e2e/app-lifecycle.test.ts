@@ -32,6 +32,8 @@ describe('app lifecycle over SSH', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /creating e2e-hello release 1 \(localhost\/hello:1\) with 2 replica/);
     assert.match(r.stderr, /release 1 is running: 2\/2/);
+    // The sample image has no HEALTHCHECK and none was asked for: the user hears what that means.
+    assert.match(r.stderr, /warning: e2e-hello has no health check, so a new task counts as ready as soon as it starts; .* add --health-path \/healthz/);
     assert.match(r.stdout, /e2e-hello release 1 \(localhost\/hello:1\) is live at http:\/\/e2e-hello\.apps\.local\.test/);
     const [svc] = dockerJson<{ Spec: { Mode: { Replicated: { Replicas: number } }; Labels: Record<string, string> } }[]>(['service', 'inspect', APP]);
     assert.equal(svc?.Spec.Mode.Replicated.Replicas, 2);

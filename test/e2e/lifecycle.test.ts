@@ -94,6 +94,7 @@ describe('release lifecycle', () => {
   it('deploys v1 and then v2 (healthy, health-gated): v2 is live and both releases are recorded', async () => {
     const v1 = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--health-path', '/healthz']);
     assert.equal(v1.code, 0, v1.stderr);
+    assert.doesNotMatch(v1.stderr, /no health check/);
     // A secret between the releases: v1 runs without it, v2 with it.
     const set = await cli.run(['app:secrets', 'set', '-n', APP, 'GREETING=two', '--no-restart']);
     assert.equal(set.code, 0, set.stderr);
