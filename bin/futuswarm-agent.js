@@ -2,4 +2,4 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
-await import('../dist/agent.js');
+await import('../dist/agent/agent.js');

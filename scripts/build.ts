@@ -1,9 +1,11 @@
 /**
- * Bundles the CLI and the agent with esbuild. The CLI is split so that each command loads only
- * what it needs; the agent is one self-contained file that a manager runs with plain `node`.
+ * Bundles the CLI and the agent with esbuild. Both are split so that each command loads only
+ * what it needs: the agent starts for every SSH request (and twice per new connection, for
+ * sshd's key lookup), so `authorized-keys` must not parse the AWS SDK and dockerode. The agent
+ * is dist/agent/agent.js plus dist/agent/chunks/, which a node runs with plain `node`.
  */
 import { build, type BuildOptions } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,12 +34,17 @@ const common: BuildOptions = {
   logLevel: 'warning',
 };
 
-// Files are overwritten in place (never a moment without dist/cli/cli.js); stale chunks go afterwards.
-const [cli] = await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]', metafile: true }),
-  build({ ...common, entryPoints: { agent: 'src/agent/main.ts' }, outfile: 'dist/agent.js' }),
+const split = { splitting: true, chunkNames: 'chunks/[name]-[hash]', metafile: true } as const;
+// Files are overwritten in place (never a moment without an entry point); stale chunks go afterwards.
+const [cli, agent] = await Promise.all([
+  build({ ...common, ...split, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist/cli' }),
+  build({ ...common, ...split, entryPoints: { agent: 'src/agent/main.ts' }, outdir: 'dist/agent' }),
 ]);
-const fresh = new Set(Object.keys(cli.metafile.outputs).map((p) => relative('dist/cli/chunks', p)));
-for (const file of readdirSync('dist/cli/chunks')) {
-  if (!fresh.has(file)) rmSync(join('dist/cli/chunks', file), { force: true });
+for (const [dir, result] of [['dist/cli', cli], ['dist/agent', agent]] as const) {
+  const fresh = new Set(Object.keys(result.metafile.outputs).map((p) => relative(join(dir, 'chunks'), p)));
+  for (const file of readdirSync(join(dir, 'chunks'))) {
+    if (!fresh.has(file)) rmSync(join(dir, 'chunks', file), { force: true });
+  }
 }
+// The agent was one file before it was split.
+for (const old of ['dist/agent.js', 'dist/agent.js.map']) if (existsSync(old)) rmSync(old);

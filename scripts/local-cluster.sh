@@ -12,7 +12,7 @@
 #   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
 #   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
 #   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
-#   FUTUSWARM_AGENT_JS   agent bundle to install (default <repo>/dist/agent.js)
+#   FUTUSWARM_AGENT_DIR  built agent to install: agent.js and chunks/ (default <repo>/dist/agent)
 #   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
 #   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
 #   FUTUSWARM_PG_PORT    port of the PostgreSQL standing in for the shared RDS instance (default 5433)
@@ -28,7 +28,7 @@ HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 SSH_PORT=${FUTUSWARM_SSH_PORT:-2222}
 MOTO_PORT=${FUTUSWARM_MOTO_PORT:-5055}
 CACHE=${FUTUSWARM_CACHE:-$HOME/.cache/futuswarm}
-AGENT_JS=${FUTUSWARM_AGENT_JS:-$ROOT/dist/agent.js}
+AGENT_DIR=${FUTUSWARM_AGENT_DIR:-$ROOT/dist/agent}
 CLIENT_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local
 PROXY_PORT=${FUTUSWARM_PROXY_PORT:-8080}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
@@ -152,7 +152,7 @@ stop_pidfile() { # stop_pidfile FILE WORD NAME
 
 preflight() {
   [ "$(id -u)" = 0 ] || die "must run as root"
-  [ -f "$AGENT_JS" ] || die "$AGENT_JS not found: run 'npm run build' first"
+  [ -f "$AGENT_DIR/agent.js" ] || die "$AGENT_DIR/agent.js not found: run 'npm run build' first"
   [ -x "$ROOT/node_modules/node/bin/node" ] ||
     die "$ROOT/node_modules/node/bin/node not found: run 'npm ci' first (the agent needs Node 24)"
   [ -f "$ROOT/templates/sshd_config.futuswarm" ] || die "templates/sshd_config.futuswarm missing"
@@ -222,7 +222,18 @@ install_agent() {
   local changed=()
   install -d -m 755 -o root -g root "$PREFIX" "$PREFIX/bin" "$PREFIX/lib"
   copy_file "$ROOT/node_modules/node/bin/node" "$PREFIX/bin/node" 755 && changed+=(node)
-  copy_file "$AGENT_JS" "$PREFIX/lib/agent.js" 644 && changed+=(agent.js)
+  # Chunks first, then the entry point that names them; chunks no build names any more go last.
+  install -d -m 755 -o root -g root "$PREFIX/lib/chunks"
+  local chunk name fresh=0
+  for chunk in "$AGENT_DIR"/chunks/*.js; do
+    copy_file "$chunk" "$PREFIX/lib/chunks/$(basename "$chunk")" 644 && fresh=$((fresh + 1))
+  done
+  [ "$fresh" = 0 ] || changed+=("$fresh chunk(s)")
+  copy_file "$AGENT_DIR/agent.js" "$PREFIX/lib/agent.js" 644 && changed+=(agent.js)
+  for chunk in "$PREFIX"/lib/chunks/*.js; do
+    name=$(basename "$chunk")
+    [ -f "$AGENT_DIR/chunks/$name" ] || rm -f "$chunk"
+  done
   # The bundle is ESM; tell Node so instead of letting it guess.
   printf '{ "type": "module" }\n' | write_file "$PREFIX/lib/package.json" 644 root:root &&
     changed+=(package.json)

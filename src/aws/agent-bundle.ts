@@ -4,7 +4,7 @@
  * metadata so a re-run knows whether it is current). The contents are described in
  * src/core/agent-bundle.ts.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -34,14 +34,20 @@ function readHead(path: string, bytes: number): Buffer {
   }
 }
 
-/** The bundle's files on this machine: dist/agent.js of the CLI package and a linux-x64 Node. */
+/** The bundle's files on this machine: dist/agent/ of the CLI package and a linux-x64 Node. */
 export function agentBundleSources(config: ClusterConfig, packageRoot: string): BundleFile[] {
-  const agentJs = join(packageRoot, 'dist', 'agent.js');
+  const agentDir = join(packageRoot, 'dist', 'agent');
+  const agentJs = join(agentDir, 'agent.js');
   if (!isFile(agentJs)) {
     throw new FutuswarmError('config', `the agent bundle needs ${agentJs}, which does not exist`, {
       hint: 'build the package first (npm run build) or reinstall futuswarm',
     });
   }
+  const chunks = existsSync(join(agentDir, 'chunks')) ? readdirSync(join(agentDir, 'chunks')) : [];
+  const agentFiles = [
+    { path: 'agent.js', file: agentJs },
+    ...chunks.filter((name) => name.endsWith('.js')).map((name) => ({ path: `chunks/${name}`, file: join(agentDir, 'chunks', name) })),
+  ];
   const nodeBinary = chooseNodeBinary({
     configured: config.agent.nodeBinary,
     platform: process.platform,
@@ -57,7 +63,7 @@ export function agentBundleSources(config: ClusterConfig, packageRoot: string): 
       });
     }
   }
-  return agentBundleFiles({ agentJs, nodeBinary });
+  return agentBundleFiles({ agentFiles, nodeBinary });
 }
 
 function readBundleFiles(files: readonly BundleFile[]): { path: string; mode: number; content: Buffer }[] {

@@ -4,7 +4,8 @@
  *
  *   bin/futuswarm-agent   the wrapper sshd runs (sources agent.env, execs node lib/agent.js)
  *   bin/node              a linux-x64 Node.js ≥ 22
- *   lib/agent.js          the agent, one self-contained file (dist/agent.js of the CLI package)
+ *   lib/agent.js          the agent's entry point, and
+ *   lib/chunks/*.js       the parts it loads on demand (dist/agent/ of the CLI package)
  *   lib/package.json      {"type":"module"}: the bundle is ESM
  *
  * Pure: which Node binary to take, the wrapper's text, the content hash that tells bootstrap
@@ -43,12 +44,21 @@ export function agentWrapperScript(prefix = AGENT_PREFIX, etc = '/etc/futuswarm'
 
 export const AGENT_PACKAGE_JSON = '{ "type": "module" }\n';
 
-/** The files of the bundle, given where agent.js and the Node binary are on this machine. */
-export function agentBundleFiles(sources: { agentJs: string; nodeBinary: string }): BundleFile[] {
+/**
+ * The files of the bundle, given the built agent (dist/agent/: agent.js and chunks/, as paths
+ * relative to it and where they are on this machine) and the Node binary. Chunks come before
+ * agent.js, so an agent started while the bundle is unpacked finds every chunk it names.
+ */
+export function agentBundleFiles(sources: { agentFiles: readonly { path: string; file: string }[]; nodeBinary: string }): BundleFile[] {
+  const js = sources.agentFiles.filter((f) => /^(agent\.js|chunks\/[\w.-]+\.js)$/.test(f.path));
+  if (!js.some((f) => f.path === 'agent.js')) throw new FutuswarmError('config', 'the built agent has no agent.js', { hint: 'npm run build' });
+  const order = (path: string) => (path === 'agent.js' ? 1 : 0);
   return [
     { path: 'bin/futuswarm-agent', mode: 0o755, source: { text: agentWrapperScript() } },
     { path: 'bin/node', mode: 0o755, source: { file: sources.nodeBinary } },
-    { path: 'lib/agent.js', mode: 0o644, source: { file: sources.agentJs } },
+    ...js
+      .toSorted((a, b) => order(a.path) - order(b.path) || a.path.localeCompare(b.path))
+      .map((f): BundleFile => ({ path: `lib/${f.path}`, mode: 0o644, source: { file: f.file } })),
     { path: 'lib/package.json', mode: 0o644, source: { text: AGENT_PACKAGE_JSON } },
   ];
 }

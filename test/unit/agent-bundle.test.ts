@@ -51,8 +51,10 @@ test('a configured node binary must be a linux-x64 ELF file', () => {
   assert.equal(isLinuxX64Elf(Buffer.from('#!/bin/sh\n')), false);
 
   const root = join(dir, 'pkg');
-  execFileSync('mkdir', ['-p', join(root, 'dist')]);
-  writeFileSync(join(root, 'dist', 'agent.js'), 'export {};\n');
+  execFileSync('mkdir', ['-p', join(root, 'dist', 'agent', 'chunks')]);
+  writeFileSync(join(root, 'dist', 'agent', 'agent.js'), 'export {};\n');
+  writeFileSync(join(root, 'dist', 'agent', 'chunks', 'serve-AB12CD34.js'), 'export {};\n');
+  writeFileSync(join(root, 'dist', 'agent', 'chunks', 'serve-AB12CD34.js.map'), '{}');
   writeFileSync(join(dir, 'node-arm'), arm);
   writeFileSync(join(dir, 'node'), elf);
   const config = (nodeBinary: string) =>
@@ -61,16 +63,22 @@ test('a configured node binary must be a linux-x64 ELF file', () => {
   assert.throws(() => agentBundleSources(config(join(dir, 'missing')), root), /agent\.nodeBinary: .* is not a file/);
   assert.throws(() => agentBundleSources(config(join(dir, 'node')), dir), (e: unknown) => e instanceof FutuswarmError && e.code === 'config' && /npm run build/.test(e.hint ?? ''));
   const files = agentBundleSources(config(join(dir, 'node')), root);
-  assert.deepEqual(files.map((f) => [f.path, f.mode.toString(8)]), [['bin/futuswarm-agent', '755'], ['bin/node', '755'], ['lib/agent.js', '644'], ['lib/package.json', '644']]);
+  // Chunks before the entry point that names them; source maps stay behind.
+  assert.deepEqual(files.map((f) => [f.path, f.mode.toString(8)]), [
+    ['bin/futuswarm-agent', '755'], ['bin/node', '755'], ['lib/chunks/serve-AB12CD34.js', '644'], ['lib/agent.js', '644'], ['lib/package.json', '644'],
+  ]);
 });
 
 test('the tarball unpacks with tar into root-owned 755 directories and the files with their modes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fs-tar-'));
   const agentJs = join(dir, 'agent.js');
+  const chunk = join(dir, 'chunk.js');
   const node = join(dir, 'node');
   writeFileSync(agentJs, 'console.log("agent");\n'.repeat(100));
+  writeFileSync(chunk, 'export const x = 1;\n');
   writeFileSync(node, Buffer.alloc(1025, 7));
-  const files = agentBundleFiles({ agentJs, nodeBinary: node }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
+  const agentFiles = [{ path: 'agent.js', file: agentJs }, { path: 'chunks/x-ABC.js', file: chunk }];
+  const files = agentBundleFiles({ agentFiles, nodeBinary: node }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
   const archive = join(dir, 'bundle.tar.gz');
   writeFileSync(archive, gzipSync(tarArchive(files, 1_700_000_000)));
 
@@ -85,6 +93,8 @@ test('the tarball unpacks with tar into root-owned 755 directories and the files
       ['-rwxr-xr-x', 'root/root', String(Buffer.byteLength(agentWrapperScript())), 'bin/futuswarm-agent'],
       ['-rwxr-xr-x', 'root/root', '1025', 'bin/node'],
       ['drwxr-xr-x', 'root/root', '0', 'lib/'],
+      ['drwxr-xr-x', 'root/root', '0', 'lib/chunks/'],
+      ['-rw-r--r--', 'root/root', '20', 'lib/chunks/x-ABC.js'],
       ['-rw-r--r--', 'root/root', '2200', 'lib/agent.js'],
       ['-rw-r--r--', 'root/root', String(AGENT_PACKAGE_JSON.length), 'lib/package.json'],
     ],
@@ -96,6 +106,7 @@ test('the tarball unpacks with tar into root-owned 755 directories and the files
   assert.deepEqual(readFileSync(join(out, 'bin', 'node')), Buffer.alloc(1025, 7));
   assert.equal(statSync(join(out, 'bin', 'futuswarm-agent')).mode & 0o777, 0o755);
   assert.equal(statSync(join(out, 'lib')).mode & 0o777, 0o755);
+  assert.equal(statSync(join(out, 'lib', 'chunks')).mode & 0o777, 0o755);
 });
 
 test('the content hash changes with any content, path or mode, and not with order', () => {
