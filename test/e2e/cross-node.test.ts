@@ -103,6 +103,25 @@ describe('app:exec on another node (node channel)', () => {
     assert.notEqual(here.stdout.trim(), onNode);
   });
 
+  it('-it gives the command a terminal through both agents, and leaves the local terminal as it was', () => {
+    // util-linux `script` runs the CLI on a pseudo-terminal, as a person at a terminal would.
+    const command = [process.execPath, join(REPO, 'bin/futuswarm.js'), 'app:exec', '-n', APP, '--task', String(remote.slot), '-it', '--', 'sh', '-c', 'tty; echo done']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = spawnSync('script', ['-qec', `stty -g; ${command}; echo "exit=$?"; stty -g`, '/dev/null'], {
+      env: cli.env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.replace(/\0/g, '').split(/\r?\n/);
+    assert.match(r.stdout, /^\/dev\/pts\/\d+\r\n/m, 'the command had a terminal');
+    // `script` echoes the end of its own empty input as ^@; that is not the command's output.
+    assert.match(r.stdout, /done\r\n(\^@)?exit=0/);
+    assert.doesNotMatch(r.stdout, /\r\r\n/, 'line endings are translated once, by the container\'s terminal');
+    const settings = lines.filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l.trim()));
+    assert.equal(settings.length, 2, r.stdout);
+    assert.equal(settings[0], settings[1], 'raw mode and -opost are undone');
+  });
+
   it('is audited on the manager like any exec', async () => {
     const audit = await cli.json<{ records: { op: string; app?: string; result: string; args?: { task?: string } }[] }>(['admin', 'audit', '--app', APP]);
     assert.ok(audit.records.some((a) => a.op === 'app.exec' && a.result === 'ok' && a.args?.task === String(remote.slot)), JSON.stringify(audit.records.slice(0, 5)));

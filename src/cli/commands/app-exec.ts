@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { CommandModule } from '../command.ts';
 import { ATTACHED_STEP } from '../../protocol.ts';
 
@@ -33,6 +34,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           if (tty) {
             process.stdin.setRawMode(true);
             rawMode = true;
+            rawOutput();
             process.stdout.on('resize', onResize);
           }
           process.stdin.on('data', (data: Buffer) => send?.({ type: 'stdin', data: data.toString('base64') }));
@@ -72,3 +74,17 @@ export const register: CommandModule['register'] = (cmd, action) => {
       }),
     );
 };
+
+/**
+ * Node's raw mode keeps output post-processing (ONLCR) on, so the remote terminal's "\r\n"
+ * would reach the screen as "\r\r\n" and a bare "\n" (cursor down, for full-screen programs)
+ * would become "\r\n". The container's terminal already does that translation; turn ours off,
+ * as `docker exec -it` does. setRawMode(false) restores the saved settings, OPOST included.
+ */
+function rawOutput(): void {
+  try {
+    execFileSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'], timeout: 2000 });
+  } catch {
+    // No stty: line endings get an extra carriage return, which a terminal shows the same.
+  }
+}
