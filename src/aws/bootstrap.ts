@@ -215,7 +215,8 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
     case 'db-instance':
       return create ? rds.createSharedDbInstance(c, spec, ctx.ids.key?.arn ?? '') : undefined;
     case 'instance':
-      return create ? ec2.runInstance(c, { ...spec, userData: withNodeKey(spec.userData, spec.nodeKey, spec.name) }) : undefined;
+      // The only setting of a running instance that bootstrap changes is its instance profile.
+      return create ? ec2.runInstance(c, { ...spec, userData: withNodeKey(spec.userData, spec.nodeKey, spec.name) }) : ec2.setInstanceProfile(c, id, spec.instanceProfile);
     case 'target-group':
       return create
         ? elb.createTargetGroup(c, spec)

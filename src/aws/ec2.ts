@@ -102,7 +102,8 @@ function observeSecurityGroup(g: SecurityGroup): ObservedResource[] {
   ];
 }
 
-export function observeInstance(i: Instance): ObservedResource {
+/** `instanceProfile`: the ARN of the profile associated with it, null for none. */
+export function observeInstance(i: Instance, instanceProfile: string | null): ObservedResource {
   return {
     kind: 'instance',
     name: roleOf(i.Tags),
@@ -114,6 +115,7 @@ export function observeInstance(i: Instance): ObservedResource {
       privateIp: i.PrivateIpAddress ?? null,
       publicIp: i.PublicIpAddress ?? null,
       availabilityZone: i.Placement?.AvailabilityZone ?? null,
+      instanceProfile,
     },
   };
 }
@@ -201,7 +203,37 @@ export async function observeEc2(region: string, cluster: string, templateName: 
       out.push(await observeLaunchTemplate(region, byName, `launch template ${templateName} already exists${owner ? ` and belongs to cluster ${owner}` : ' and is not tagged for this cluster'}`));
     }
   }
-  for (const r of reservations.Reservations ?? []) for (const i of r.Instances ?? []) out.push(observeInstance(i));
+  const instances = (reservations.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  const profiles = await instanceProfiles(region, what, instances.flatMap((i) => (i.InstanceId ? [i.InstanceId] : [])));
+  for (const i of instances) out.push(observeInstance(i, profiles.get(i.InstanceId ?? '') ?? null));
+  return out;
+}
+
+/**
+ * The instance profile of each instance, by id. Read from the associations, which
+ * ReplaceIamInstanceProfileAssociation changes, rather than from DescribeInstances: moto (the
+ * tests' and the local cluster's AWS) does not carry that change over into the latter.
+ */
+async function instanceProfiles(region: string, what: string, instanceIds: readonly string[]): Promise<Map<string, string>> {
+  const { sdk, client } = await ec2(region);
+  const out = new Map<string, string>();
+  // EC2 takes at most 200 values per filter.
+  for (let start = 0; start < instanceIds.length; start += 100) {
+    const Filters = [
+      { Name: 'instance-id', Values: instanceIds.slice(start, start + 100) },
+      { Name: 'state', Values: ['associating', 'associated'] },
+    ];
+    let NextToken: string | undefined;
+    do {
+      const page = await call('ec2:DescribeIamInstanceProfileAssociations', what, () =>
+        client.send(new sdk.DescribeIamInstanceProfileAssociationsCommand({ Filters, NextToken })),
+      );
+      for (const a of page.IamInstanceProfileAssociations ?? []) {
+        if (a.InstanceId !== undefined && a.IamInstanceProfile?.Arn !== undefined) out.set(a.InstanceId, a.IamInstanceProfile.Arn);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
   return out;
 }
 
@@ -513,6 +545,8 @@ export async function runInstance(ctx: Ec2Context, spec: ResolvedOf<'instance'>)
         LaunchTemplate: { LaunchTemplateId: spec.launchTemplate, Version: '$Default' },
         InstanceType: spec.instanceType as _InstanceType,
         SubnetId: spec.subnet,
+        // Overrides the template's: managers and workers have different roles.
+        IamInstanceProfile: { Arn: spec.instanceProfile },
         UserData: Buffer.from(spec.userData, 'utf8').toString('base64'),
         MinCount: 1,
         MaxCount: 1,
@@ -520,19 +554,7 @@ export async function runInstance(ctx: Ec2Context, spec: ResolvedOf<'instance'>)
         TagSpecifications: tagSpec('instance', spec.tags),
       }),
     );
-  // A new instance profile takes a few seconds to become usable by EC2.
-  const out = await waitFor(
-    `the instance profile to become usable for ${what}`,
-    async () => {
-      try {
-        return await run();
-      } catch (e) {
-        if (isAwsError(e, 'InvalidParameterValue') && /iam/i.test((e as Error).message)) return undefined;
-        throw awsFailure(e, 'ec2:RunInstances', what);
-      }
-    },
-    { intervalMs: Math.min(ctx.wait?.intervalMs ?? 5000, 5000), timeoutMs: 120_000 },
-  );
+  const out = await whileProfileIsNew(ctx, what, 'ec2:RunInstances', run);
   const id = out.Instances?.[0]?.InstanceId;
   if (id === undefined) throw new FutuswarmError('aws', 'ec2:RunInstances returned no instance id');
   // Load balancer targets must be running to be registered.
@@ -546,6 +568,50 @@ export async function runInstance(ctx: Ec2Context, spec: ResolvedOf<'instance'>)
       return state === 'running' ? true : undefined;
     },
     ctx.wait,
+  );
+  return { id };
+}
+
+/** A new instance profile takes a few seconds to become usable by EC2: retry until it is. */
+function whileProfileIsNew<T>(ctx: Ec2Context, what: string, action: string, send: () => Promise<T>): Promise<T> {
+  return waitFor(
+    `the instance profile to become usable for ${what}`,
+    async () => {
+      try {
+        return await send();
+      } catch (e) {
+        if (isAwsError(e, 'InvalidParameterValue') && /iam/i.test((e as Error).message)) return undefined;
+        throw awsFailure(e, action, what);
+      }
+    },
+    { intervalMs: Math.min(ctx.wait?.intervalMs ?? 5000, 5000), timeoutMs: 120_000 },
+  );
+}
+
+/**
+ * Give a running instance another instance profile (a worker started while workers shared the
+ * managers' role). Its processes get the new role's credentials when they next refresh them.
+ */
+export async function setInstanceProfile(ctx: Ec2Context, id: string, profileArn: string): Promise<ResourceIds> {
+  const { sdk, client } = await ec2(ctx.region);
+  const what = `instance ${id}`;
+  const current = await call('ec2:DescribeIamInstanceProfileAssociations', what, () =>
+    client.send(
+      new sdk.DescribeIamInstanceProfileAssociationsCommand({
+        Filters: [
+          { Name: 'instance-id', Values: [id] },
+          { Name: 'state', Values: ['associating', 'associated'] },
+        ],
+      }),
+    ),
+  );
+  const association = current.IamInstanceProfileAssociations?.[0];
+  if (association?.IamInstanceProfile?.Arn === profileArn) return { id };
+  const IamInstanceProfile = { Arn: profileArn };
+  await whileProfileIsNew(ctx, what, association?.AssociationId === undefined ? 'ec2:AssociateIamInstanceProfile' : 'ec2:ReplaceIamInstanceProfileAssociation', () =>
+    association?.AssociationId === undefined
+      ? client.send(new sdk.AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile }))
+      : client.send(new sdk.ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association.AssociationId, IamInstanceProfile })),
   );
   return { id };
 }

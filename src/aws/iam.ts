@@ -1,4 +1,4 @@
-/** IAM adapter: the nodes' role, its inline policy and its instance profile. */
+/** IAM adapter: the nodes' roles (managers', workers'), their inline policies and instance profiles. */
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
 import { fromAwsTags, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
@@ -20,42 +20,54 @@ function foreignMessage(what: string, tags: Record<string, string>): string {
   return owner === undefined ? `${what} already exists and is not tagged for this cluster` : `${what} already exists and belongs to cluster ${owner}`;
 }
 
-export async function observeIam(
-  region: string,
-  cluster: string,
-  names: { nodeRole: string; nodeRolePolicy: string; nodeProfile: string },
-): Promise<ObservedResource[]> {
+/** One role of the cluster with its inline policy, and the instance profile that carries it. */
+export interface IamRoleNames {
+  role: { name: string; roleName: string; policyName: string };
+  profile: { name: string; profileName: string };
+}
+
+/** The managers' role and the workers' role, under the logical names of the plan. */
+export function clusterIamRoles(names: { nodeRole: string; nodeRolePolicy: string; nodeProfile: string; workerRole: string; workerRolePolicy: string; workerProfile: string }): IamRoleNames[] {
+  return [
+    { role: { name: 'node-role', roleName: names.nodeRole, policyName: names.nodeRolePolicy }, profile: { name: 'node-profile', profileName: names.nodeProfile } },
+    { role: { name: 'worker-role', roleName: names.workerRole, policyName: names.workerRolePolicy }, profile: { name: 'worker-profile', profileName: names.workerProfile } },
+  ];
+}
+
+export async function observeIam(region: string, cluster: string, roles: readonly IamRoleNames[]): Promise<ObservedResource[]> {
+  const found = await Promise.all(roles.map(async (r) => [...(await observeRole(region, cluster, r.role)), ...(await observeProfile(region, cluster, r.profile))]));
+  return found.flat();
+}
+
+async function observeRole(region: string, cluster: string, names: IamRoleNames['role']): Promise<ObservedResource[]> {
   const { sdk, client } = await iam(region);
-  const out: ObservedResource[] = [];
-  const role = await callOrUndefined('iam:GetRole', `role ${names.nodeRole}`, ['NoSuchEntity', 'NoSuchEntityException'], () =>
-    client.send(new sdk.GetRoleCommand({ RoleName: names.nodeRole })),
+  const role = await callOrUndefined('iam:GetRole', `role ${names.roleName}`, ['NoSuchEntity', 'NoSuchEntityException'], () =>
+    client.send(new sdk.GetRoleCommand({ RoleName: names.roleName })),
   );
-  if (role?.Role !== undefined) {
-    const tags = fromAwsTags(role.Role.Tags);
-    const base = { kind: 'iam-role' as const, name: 'node-role', id: names.nodeRole, ...(role.Role.Arn === undefined ? {} : { arn: role.Role.Arn }) };
-    if (tags[TAG_CLUSTER] !== cluster) {
-      out.push({ ...base, foreign: foreignMessage(`IAM role ${names.nodeRole}`, tags), props: {} });
-    } else {
-      const policy = await callOrUndefined('iam:GetRolePolicy', `role ${names.nodeRole}`, ['NoSuchEntity', 'NoSuchEntityException'], () =>
-        client.send(new sdk.GetRolePolicyCommand({ RoleName: names.nodeRole, PolicyName: names.nodeRolePolicy })),
-      );
-      out.push({ ...base, props: { trustPolicy: parsePolicy(role.Role.AssumeRolePolicyDocument), policy: parsePolicy(policy?.PolicyDocument) ?? null } });
-    }
-  }
-  const profile = await callOrUndefined('iam:GetInstanceProfile', `instance profile ${names.nodeProfile}`, ['NoSuchEntity', 'NoSuchEntityException'], () =>
-    client.send(new sdk.GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile })),
+  if (role?.Role === undefined) return [];
+  const tags = fromAwsTags(role.Role.Tags);
+  const base = { kind: 'iam-role' as const, name: names.name, id: names.roleName, ...(role.Role.Arn === undefined ? {} : { arn: role.Role.Arn }) };
+  if (tags[TAG_CLUSTER] !== cluster) return [{ ...base, foreign: foreignMessage(`IAM role ${names.roleName}`, tags), props: {} }];
+  const policy = await callOrUndefined('iam:GetRolePolicy', `role ${names.roleName}`, ['NoSuchEntity', 'NoSuchEntityException'], () =>
+    client.send(new sdk.GetRolePolicyCommand({ RoleName: names.roleName, PolicyName: names.policyName })),
   );
-  if (profile?.InstanceProfile !== undefined) {
-    const p = profile.InstanceProfile;
-    const tags = fromAwsTags(p.Tags);
-    const base = { kind: 'instance-profile' as const, name: 'node-profile', id: names.nodeProfile, ...(p.Arn === undefined ? {} : { arn: p.Arn }) };
-    out.push(
-      tags[TAG_CLUSTER] !== cluster
-        ? { ...base, foreign: foreignMessage(`IAM instance profile ${names.nodeProfile}`, tags), props: {} }
-        : { ...base, props: { roles: (p.Roles ?? []).flatMap((r) => (r.RoleName ? [r.RoleName] : [])) } },
-    );
-  }
-  return out;
+  return [{ ...base, props: { trustPolicy: parsePolicy(role.Role.AssumeRolePolicyDocument), policy: parsePolicy(policy?.PolicyDocument) ?? null } }];
+}
+
+async function observeProfile(region: string, cluster: string, names: IamRoleNames['profile']): Promise<ObservedResource[]> {
+  const { sdk, client } = await iam(region);
+  const profile = await callOrUndefined('iam:GetInstanceProfile', `instance profile ${names.profileName}`, ['NoSuchEntity', 'NoSuchEntityException'], () =>
+    client.send(new sdk.GetInstanceProfileCommand({ InstanceProfileName: names.profileName })),
+  );
+  if (profile?.InstanceProfile === undefined) return [];
+  const p = profile.InstanceProfile;
+  const tags = fromAwsTags(p.Tags);
+  const base = { kind: 'instance-profile' as const, name: names.name, id: names.profileName, ...(p.Arn === undefined ? {} : { arn: p.Arn }) };
+  return [
+    tags[TAG_CLUSTER] !== cluster
+      ? { ...base, foreign: foreignMessage(`IAM instance profile ${names.profileName}`, tags), props: {} }
+      : { ...base, props: { roles: (p.Roles ?? []).flatMap((r) => (r.RoleName ? [r.RoleName] : [])) } },
+  ];
 }
 
 export async function createRole(ctx: IamContext, spec: ResolvedOf<'iam-role'>): Promise<ResourceIds> {
@@ -68,7 +80,7 @@ export async function createRole(ctx: IamContext, spec: ResolvedOf<'iam-role'>):
         new sdk.CreateRoleCommand({
           RoleName: spec.roleName,
           AssumeRolePolicyDocument: JSON.stringify(spec.trustPolicy),
-          Description: 'futuswarm nodes: state bucket, state key, database and cache endpoints',
+          Description: spec.description,
           Tags: toAwsTags(spec.tags),
         }),
       ),

@@ -11,7 +11,7 @@ import { callerAccountId } from './account.ts';
 import { availabilityZones, observeEc2, resolveImage } from './ec2.ts';
 import { observeElastiCache } from './elasticache.ts';
 import { observeElb } from './elbv2.ts';
-import { observeIam } from './iam.ts';
+import { clusterIamRoles, observeIam } from './iam.ts';
 import { observeKms } from './kms-key.ts';
 import { observeRds } from './rds.ts';
 import { observeBucket } from './s3-bucket.ts';
@@ -29,7 +29,7 @@ export async function observeCluster(config: ClusterConfig, options: ObserveOpti
   const [zones, ec2, iam, kms, s3, certificates, elb, rds, caches] = await Promise.all([
     availabilityZones(region),
     observeEc2(region, config.name, names.launchTemplate),
-    observeIam(region, config.name, names),
+    observeIam(region, config.name, clusterIamRoles(names)),
     observeKms(region, config.name, names.keyAlias),
     observeBucket(region, config.name, bucket, {
       state: STATE_OBJECT_KEY,

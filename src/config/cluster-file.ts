@@ -173,9 +173,10 @@ export const clusterFileSchema = z
       .strictObject({
         bundleKey: z
           .string()
-          .regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'must be an S3 object key')
+          // Without `*`: the workers' IAM policy names this key, where `*` would be a wildcard.
+          .regex(/^[A-Za-z0-9!_.'()/-]+$/, 'must be an S3 object key without *')
           .default('dist/futuswarm-agent-linux-x64.tar.gz')
-          .describe('Object in the state bucket holding the agent bundle that nodes install at boot.'),
+          .describe('Object in the state bucket holding the agent bundle that nodes install at boot. No `*`: the workers\' IAM policy names this key.'),
         nodeBinary: z
           .string()
           .min(1)

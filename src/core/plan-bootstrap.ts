@@ -8,7 +8,7 @@ import type { ClusterConfig } from '../config/cluster-file.ts';
 import type { BundleFile } from './agent-bundle.ts';
 import { FutuswarmError } from './errors.ts';
 import { NODE_KEY_PENDING, renderCloudInit, type CloudInitTemplates, type NodeIdentity } from './plan-cloud-init.ts';
-import { buildNodePolicy, buildNodeTrustPolicy, type PolicyDocument } from './plan-iam.ts';
+import { buildNodePolicy, buildNodeTrustPolicy, buildWorkerPolicy, type PolicyDocument } from './plan-iam.ts';
 import { clusterResourceNames, keyAliasName, NODE_KEY_OBJECT_KEY, resourceTags, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName, TAG_NODE_KIND } from './plan-names.ts';
 import { buildSecurityGroupRules, ruleKey, SUBNET_NEW_BITS, subnetCidr, type SecurityRule } from './plan-network.ts';
 
@@ -84,7 +84,7 @@ export type DesiredResource =
   | (Base & { kind: 'route-table'; vpc: Ref; gateway: Ref; subnets: Ref[] })
   | (Base & { kind: 'security-group'; vpc: Ref; groupName: string; description: string })
   | (Base & { kind: 'security-group-rules'; group: Ref; ingress: SecurityRuleSpec[]; egress: SecurityRuleSpec[] })
-  | (Base & { kind: 'iam-role'; roleName: string; trustPolicy: PolicyDocument; policyName: string; policy: unknown })
+  | (Base & { kind: 'iam-role'; roleName: string; description: string; trustPolicy: PolicyDocument; policyName: string; policy: unknown })
   | (Base & { kind: 'instance-profile'; profileName: string; role: Ref })
   | (Base & {
       kind: 'launch-template';
@@ -117,6 +117,8 @@ export type DesiredResource =
       instanceType: string;
       launchTemplate: Ref;
       subnet: Ref;
+      /** Its own, not the template's: managers and workers get different roles. */
+      instanceProfile: Ref;
       /** The node key's public half: in place of NODE_KEY_PENDING in `userData` (withNodeKey) at launch. */
       nodeKey: Ref;
       userData: string;
@@ -305,17 +307,30 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
   for (const [name] of groups) {
     out.push({ kind: 'security-group-rules', name: `${name}-rules`, tags: {}, group: ref(name), ingress: rules[name].ingress.map(spec), egress: rules[name].egress.map(spec) });
   }
+  // The key's ARN is known once the key exists: the reference is resolved like any other.
+  const keyArn = ref('key', 'arn') as unknown as string;
   out.push({
     kind: 'iam-role',
     name: 'node-role',
     tags: tags('node-role'),
     roleName: names.nodeRole,
+    description: 'futuswarm managers: state bucket, state key, database and cache endpoints',
     trustPolicy: buildNodeTrustPolicy(),
     policyName: names.nodeRolePolicy,
-    // The key's ARN is known once the key exists: the reference is resolved like any other.
-    policy: buildNodePolicy({ cluster: config.name, region: config.region, bucket: bucketName, keyArn: ref('key', 'arn') as unknown as string }),
+    policy: buildNodePolicy({ cluster: config.name, region: config.region, bucket: bucketName, keyArn }),
   });
   out.push({ kind: 'instance-profile', name: 'node-profile', tags: tags('node-profile'), profileName: names.nodeProfile, role: ref('node-role') });
+  out.push({
+    kind: 'iam-role',
+    name: 'worker-role',
+    tags: tags('worker-role'),
+    roleName: names.workerRole,
+    description: 'futuswarm workers: swarm join token, agent bundle and their own host-key records',
+    trustPolicy: buildNodeTrustPolicy(),
+    policyName: names.workerRolePolicy,
+    policy: buildWorkerPolicy({ region: config.region, bucket: bucketName, keyArn, agentBundleKey: config.agent.bundleKey }),
+  });
+  out.push({ kind: 'instance-profile', name: 'worker-profile', tags: tags('worker-profile'), profileName: names.workerProfile, role: ref('worker-role') });
   out.push({
     kind: 'launch-template',
     name: 'node-template',
@@ -325,7 +340,9 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
     instanceType: config.nodes.instanceType,
     volumeGb: config.nodes.volumeGb,
     securityGroup: ref('sg-nodes'),
-    instanceProfile: ref('node-profile', 'arn'),
+    // Every instance names its profile at launch; an instance started from the template by
+    // hand gets the narrower one.
+    instanceProfile: ref('worker-profile', 'arn'),
     keyName: config.nodes.sshKeyName ?? null,
   });
   out.push({ kind: 'db-subnet-group', name: 'db-subnets', tags: tags('db-subnets'), groupName: names.dbSubnetGroup, subnets: subnetRefs });
@@ -349,17 +366,19 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
   }
   nodes.forEach((node, i) => {
     const subnet = subnets[i % subnets.length]!;
+    const manager = node.kind === 'manager';
     out.push({
       kind: 'instance',
       name: node.name,
       tags: tags(node.name, { [TAG_NODE_KIND]: node.kind }),
       // At first boot nodes install packages (through the routes), read the bucket with the key
-      // and install the agent from it.
-      after: ['routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle'],
+      // and install the agent from it, with their role's policy.
+      after: ['routes', 'bucket', 'key-alias', manager ? 'node-role' : 'worker-role', 'agent-bundle'],
       node,
-      instanceType: node.kind === 'manager' ? (config.nodes.managerInstanceType ?? config.nodes.instanceType) : config.nodes.instanceType,
+      instanceType: manager ? (config.nodes.managerInstanceType ?? config.nodes.instanceType) : config.nodes.instanceType,
       launchTemplate: ref('node-template'),
       subnet: ref(subnet.name),
+      instanceProfile: ref(manager ? 'node-profile' : 'worker-profile', 'arn'),
       nodeKey: ref('node-key', 'publicKey'),
       // The key may not exist yet when the plan is made: it goes in at launch.
       userData: renderCloudInit(config, { bucket: bucketName, node, templates: facts.templates, nodePublicKey: NODE_KEY_PENDING }),
@@ -557,7 +576,8 @@ export function comparableFields(resolved: Resolved<DesiredResource>): { replace
         update: {},
       };
     case 'instance':
-      return { replace: { instanceType: resolved.instanceType, subnet: resolved.subnet }, update: {} };
+      // A worker started before workers had a role of their own gets it in place.
+      return { replace: { instanceType: resolved.instanceType, subnet: resolved.subnet }, update: { instanceProfile: resolved.instanceProfile } };
     case 'target-group':
       return {
         replace: { vpc: resolved.vpc, port: resolved.port },

@@ -1,5 +1,5 @@
 /** The IAM policies of a cluster's nodes, as data. */
-import { partitionOf } from './plan-names.ts';
+import { endpointSuffixOf, partitionOf, SWARM_JOIN_OBJECT_KEY } from './plan-names.ts';
 
 export interface PolicyStatement {
   Sid: string;
@@ -15,7 +15,7 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** Who may assume the node role: EC2 instances, nothing else. */
+/** Who may assume the node and worker roles: EC2 instances, nothing else. */
 export function buildNodeTrustPolicy(): PolicyDocument {
   return {
     Version: '2012-10-17',
@@ -26,10 +26,11 @@ export function buildNodeTrustPolicy(): PolicyDocument {
 }
 
 /**
- * What the agent on a node may do: read and write this cluster's state bucket, use this
+ * What the agent on a manager may do: read and write this cluster's state bucket, use this
  * cluster's KMS key for envelope encryption, and make databases and caches for apps
  * (`db:create`, `cache:create`): only with this cluster's tag, and delete only what carries it.
  * Nothing else: no other bucket, no other key, no network, instance or IAM changes.
+ * Workers get buildWorkerPolicy instead.
  */
 export function buildNodePolicy(input: { cluster: string; region: string; bucket: string; keyArn: string }): PolicyDocument {
   const p = partitionOf(input.region);
@@ -100,6 +101,66 @@ export function buildNodePolicy(input: { cluster: string; region: string; bucket
 }
 
 /**
+ * What a worker may do: exactly what its first boot and `futuswarm-agent node:register` need.
+ * Workers run app containers, so one taken over must not reach the secrets of apps that do not
+ * run on it, nor make AWS resources (the join object also holds the managers' swarm token,
+ * which still opens that door: docs/security.md):
+ *
+ * - read the swarm join token and the agent bundle (`aws s3 cp` at boot, and
+ *   `futuswarm-install-agent` when run again by hand);
+ * - read and write host-key records, `nodes/<address>` (node:register reads the record first
+ *   for its ETag, then writes it conditionally);
+ * - use the cluster key only through S3, for those SSE-KMS objects. Apps' secrets are sealed with
+ *   data keys from direct KMS calls (context {cluster, app}), which `kms:ViaService` refuses.
+ *
+ * All of them are SSE-KMS: swarm-join.sh uploads the token with `--sse aws:kms`, bootstrap the
+ * bundle with the cluster key, and `nodes/*` get the bucket's default (SSE-KMS, bucket key on).
+ * The encryption context S3 passes is the bucket's ARN with a bucket key and the object's
+ * without; both are allowed.
+ */
+export function buildWorkerPolicy(input: { region: string; bucket: string; keyArn: string; agentBundleKey: string }): PolicyDocument {
+  const p = partitionOf(input.region);
+  const bucketArn = `arn:${p}:s3:::${input.bucket}`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        // S3 answers a GetObject of a missing key with 403 instead of 404 unless the caller may
+        // list the bucket, and node:register reads `nodes/<address>` before its first write. This
+        // shows object names (app names are no secret: app:list shows them to everyone), never
+        // their content.
+        Sid: 'StateBucketNames',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: bucketArn,
+      },
+      {
+        Sid: 'BootObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`${bucketArn}/${SWARM_JOIN_OBJECT_KEY}`, `${bucketArn}/${input.agentBundleKey}`],
+      },
+      {
+        Sid: 'NodeRecords',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: `${bucketArn}/nodes/*`,
+      },
+      {
+        Sid: 'StateKeyThroughS3',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: input.keyArn,
+        Condition: {
+          StringEquals: { 'kms:ViaService': `s3.${input.region}.${endpointSuffixOf(input.region)}` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, `${bucketArn}/*`] },
+        },
+      },
+    ],
+  };
+}
+
+/**
  * What the person running `futuswarm admin cluster:*`, `db:*` and `cache:*` needs: the calls
  * bootstrap, status and destroy make (docs/admin-guide.md lists them). Names that futuswarm
  * chooses are scoped to `futuswarm-*`; EC2, ELB, ACM, RDS and ElastiCache creations are not
@@ -113,13 +174,13 @@ export function buildAdminPolicy(): PolicyDocument {
         Sid: 'Network',
         Effect: 'Allow',
         Action: [
-          'ec2:AssociateRouteTable', 'ec2:AttachInternetGateway', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:AssociateIamInstanceProfile', 'ec2:AssociateRouteTable', 'ec2:AttachInternetGateway', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress',
           'ec2:CreateInternetGateway', 'ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:CreateRoute', 'ec2:CreateRouteTable',
           'ec2:CreateSecurityGroup', 'ec2:CreateSubnet', 'ec2:CreateTags', 'ec2:CreateVpc', 'ec2:DeleteInternetGateway', 'ec2:DeleteLaunchTemplate',
-          'ec2:DeleteRouteTable', 'ec2:DeleteSecurityGroup', 'ec2:DeleteSubnet', 'ec2:DeleteVpc', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeImages',
+          'ec2:DeleteRouteTable', 'ec2:DeleteSecurityGroup', 'ec2:DeleteSubnet', 'ec2:DeleteVpc', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeIamInstanceProfileAssociations', 'ec2:DescribeImages',
           'ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeLaunchTemplates',
           'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DetachInternetGateway',
-          'ec2:DisassociateRouteTable', 'ec2:ModifyLaunchTemplate', 'ec2:ModifySubnetAttribute', 'ec2:ModifyVpcAttribute', 'ec2:ReplaceRoute',
+          'ec2:DisassociateRouteTable', 'ec2:ModifyLaunchTemplate', 'ec2:ModifySubnetAttribute', 'ec2:ModifyVpcAttribute', 'ec2:ReplaceIamInstanceProfileAssociation', 'ec2:ReplaceRoute',
           'ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress', 'ec2:RunInstances', 'ec2:TerminateInstances',
         ],
         Resource: '*',
@@ -183,6 +244,7 @@ export function buildAdminPolicy(): PolicyDocument {
         Resource: ['arn:aws:iam::*:role/futuswarm-*', 'arn:aws:iam::*:instance-profile/futuswarm-*'],
       },
       {
+        // The managers' and the workers' roles, to the instances bootstrap starts or updates.
         Sid: 'PassNodeRole',
         Effect: 'Allow',
         Action: ['iam:PassRole'],

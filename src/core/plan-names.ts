@@ -46,6 +46,11 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
+/** The domain of the region's service endpoints, as `kms:ViaService` names them. */
+export function endpointSuffixOf(region: string): string {
+  return partitionOf(region) === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+}
+
 /** The S3 bucket: names are global, so the default includes the account and region. */
 export function stateBucketName(config: ClusterStateScope, accountId: string): string {
   return config.state.bucket ?? `futuswarm-${config.name}-${accountId}-${config.region}`;
@@ -59,9 +64,14 @@ export function keyAliasName(cluster: string): string {
 export function clusterResourceNames(cluster: string) {
   return {
     keyAlias: keyAliasName(cluster),
+    /** The managers' role: the whole state bucket and key, and app databases and caches. */
     nodeRole: `futuswarm-${cluster}-node`,
     nodeRolePolicy: 'futuswarm-node',
     nodeProfile: `futuswarm-${cluster}-node`,
+    /** The workers' role: what a node needs to join and to publish its host keys, nothing more. */
+    workerRole: `futuswarm-${cluster}-worker`,
+    workerRolePolicy: 'futuswarm-worker',
+    workerProfile: `futuswarm-${cluster}-worker`,
     launchTemplate: `futuswarm-${cluster}-node`,
     loadBalancer: `futuswarm-${cluster}`,
     targetGroup: boundedName(['fs', cluster, 'proxy'], 32),

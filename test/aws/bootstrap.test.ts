@@ -8,6 +8,7 @@ import { before, describe, test } from 'node:test';
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
@@ -17,7 +18,9 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
+  DisassociateIamInstanceProfileCommand,
   EC2Client,
+  ReplaceIamInstanceProfileAssociationCommand,
   TerminateInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
@@ -51,7 +54,7 @@ import { s3ObjectStore } from '../../src/aws/state-store.ts';
 import { parseClusterConfig, type ClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { formatPlan } from '../../src/core/plan-bootstrap.ts';
-import { buildNodePolicy } from '../../src/core/plan-iam.ts';
+import { buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
 import { clusterResourceNames, stateBucketName } from '../../src/core/plan-names.ts';
 import { MOTO_ENDPOINT, uniqueName, useMoto } from '../helpers/moto.ts';
 
@@ -161,6 +164,8 @@ async function census(config: ClusterConfig) {
     instances: (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).length,
     role: await exists(() => iam.send(new GetRoleCommand({ RoleName: names.nodeRole }))),
     instanceProfile: await exists(() => iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile }))),
+    workerRole: await exists(() => iam.send(new GetRoleCommand({ RoleName: names.workerRole }))),
+    workerProfile: await exists(() => iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.workerProfile }))),
     keyAlias: await exists(() => kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias }))),
     bucket: await exists(() => s3.send(new HeadBucketCommand({ Bucket: stateBucketName(config, ACCOUNT) }))),
     loadBalancer: await exists(() => elb.send(new DescribeLoadBalancersCommand({ Names: [names.loadBalancer] }))),
@@ -177,6 +182,8 @@ const NOTHING = {
   instances: 0,
   role: false,
   instanceProfile: false,
+  workerRole: false,
+  workerProfile: false,
   keyAlias: false,
   bucket: false,
   loadBalancer: false,
@@ -192,6 +199,8 @@ const EVERYTHING = {
   instances: 3,
   role: true,
   instanceProfile: true,
+  workerRole: true,
+  workerProfile: true,
   keyAlias: true,
   bucket: true,
   loadBalancer: true,
@@ -222,7 +231,7 @@ describe('cluster:bootstrap --plan', () => {
       ['kms-key', 'kms-alias', 's3-bucket', 'agent-bundle', 'node-key', 'certificate', 'vpc', 'subnet', 'internet-gateway', 'route-table', 'security-group', 'security-group-rules', 'iam-role', 'instance-profile', 'launch-template', 'db-subnet-group', 'secret-object', 'db-instance', 'instance', 'target-group', 'load-balancer', 'listener', 'state-object'],
     );
     assert.equal(plan.steps.filter((s) => s.kind === 'instance').length, 3);
-    assert.match(formatPlan(plan), /33 to create, 0 to update, 0 unchanged$/);
+    assert.match(formatPlan(plan), /35 to create, 0 to update, 0 unchanged$/);
     assert.match(formatPlan(plan), /^\+ create +agent-bundle +agent-bundle +\(not uploaded yet\)$/m);
     assert.match(formatPlan(plan), /^\+ create +node-key +node-key +\(not generated yet\)$/m);
     assert.deepEqual(await census(config), NOTHING);
@@ -239,7 +248,7 @@ describe('cluster:bootstrap, status and destroy', () => {
     const progress: string[] = [];
     const result = await bootstrapCluster(config, { ...applyOptions, onProgress: (m) => progress.push(m) });
     assert.equal(result.noChanges, false);
-    assert.equal(result.created.length, 31);
+    assert.equal(result.created.length, 33);
     assert.ok(result.created.indexOf('agent-bundle') < result.created.indexOf('manager-1'));
     assert.ok(result.created.indexOf('node-key') < result.created.indexOf('manager-1'));
     assert.deepEqual(result.updated, []);
@@ -281,6 +290,20 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.deepEqual(JSON.parse(decodeURIComponent(policy.PolicyDocument!)), buildNodePolicy({ cluster: config.name, region: REGION, bucket, keyArn: key.Arn! }));
     const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile }));
     assert.deepEqual(profile.InstanceProfile!.Roles!.map((r) => r.RoleName), [names.nodeRole]);
+    // Workers have a role of their own: the join token, the agent bundle and nodes/*, through S3 only.
+    const workerPolicy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: names.workerRole, PolicyName: names.workerRolePolicy }))).PolicyDocument!));
+    assert.deepEqual(workerPolicy, buildWorkerPolicy({ region: REGION, bucket, keyArn: key.Arn!, agentBundleKey: config.agent.bundleKey }));
+    const workerResources = (workerPolicy.Statement as { Resource: string | string[] }[]).flatMap((st) => st.Resource);
+    assert.deepEqual(workerResources.filter((r) => r.includes('apps/') || r.endsWith(`${bucket}/*`) || r === '*'), []);
+    const workerActions = (workerPolicy.Statement as { Action: string[] }[]).flatMap((st) => st.Action);
+    assert.deepEqual(workerActions.filter((a) => !a.startsWith('s3:') && !a.startsWith('kms:')), []);
+    assert.deepEqual(workerActions.filter((a) => /^(rds|elasticache|ec2|iam):/.test(a)), []);
+    const workerRole = (await iam.send(new GetRoleCommand({ RoleName: names.workerRole }))).Role!;
+    assert.deepEqual(JSON.parse(decodeURIComponent(workerRole.AssumeRolePolicyDocument!)).Statement.map((st: { Principal: unknown }) => st.Principal), [{ Service: 'ec2.amazonaws.com' }]);
+    assert.equal(tagsOf(workerRole.Tags)['futuswarm:cluster'], config.name);
+    const workerProfile = (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.workerProfile }))).InstanceProfile!;
+    assert.deepEqual(workerProfile.Roles!.map((r) => r.RoleName), [names.workerRole]);
+    assert.equal(tagsOf(workerProfile.Tags)['futuswarm:cluster'], config.name);
 
     // State bucket: versioned, encrypted with the cluster key, not public.
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status, 'Enabled');
@@ -310,7 +333,8 @@ describe('cluster:bootstrap, status and destroy', () => {
     const data = (await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: ['$Default'] }))).LaunchTemplateVersions![0]!.LaunchTemplateData!;
     assert.equal(data.MetadataOptions?.HttpTokens, 'required');
     assert.equal(data.BlockDeviceMappings?.[0]?.Ebs?.Encrypted, true);
-    assert.equal(data.IamInstanceProfile?.Arn, profile.InstanceProfile!.Arn);
+    // Started from the template by hand, an instance gets the narrower profile.
+    assert.equal(data.IamInstanceProfile?.Arn, workerProfile.Arn);
     assert.match(data.ImageId ?? '', /^ami-/);
     const instances = (await ec2.send(new DescribeInstancesCommand({ Filters: [...byCluster(config.name), { Name: 'instance-state-name', Values: ['running'] }] }))).Reservations!.flatMap((r) => r.Instances!);
     const byRole = new Map(instances.map((i) => [tagsOf(i.Tags)['futuswarm:role']!, i]));
@@ -320,6 +344,7 @@ describe('cluster:bootstrap, status and destroy', () => {
       const { files } = await userDataOf(instance.InstanceId!);
       assert.match(files.get('/etc/futuswarm/node.env')!, new RegExp(`^FUTUSWARM_NODE=${name}$`, 'm'));
       assert.equal(instance.InstanceType, 't3.small');
+      assert.equal(instance.IamInstanceProfile?.Arn, name.startsWith('manager') ? profile.InstanceProfile!.Arn : workerProfile.Arn, name);
     }
 
     // The node key: sealed in the bucket, readable by the agent's own code with the key alias
@@ -419,6 +444,33 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.equal((await clusterStatus(config)).ok, true);
   });
 
+  test('workers started with the managers\' profile (or none) get the worker profile in place', async () => {
+    const profileArn = async (name: string) => (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))).InstanceProfile!.Arn!;
+    const [nodeArn, workerArn] = [await profileArn(names.nodeProfile), await profileArn(names.workerProfile)];
+    const instanceIds = Object.fromEntries((await clusterStatus(config)).nodes.map((n) => [n.name, n.id]));
+    const associationOf = async (name: string) =>
+      (
+        await ec2.send(
+          new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [instanceIds[name]!] }, { Name: 'state', Values: ['associated'] }] }),
+        )
+      ).IamInstanceProfileAssociations?.[0];
+    // As before workers had a role of their own; and one whose profile was taken away.
+    await ec2.send(new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: (await associationOf('worker-1'))!.AssociationId, IamInstanceProfile: { Arn: nodeArn } }));
+    await ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: (await associationOf('worker-2'))!.AssociationId }));
+
+    const status = await clusterStatus(config);
+    assert.deepEqual(status.rows.filter((r) => r.status !== 'ok').map((r) => [r.name, r.status, r.details]), [
+      ['worker-1', 'changed', [`instanceProfile: ${nodeArn} → ${workerArn}`]],
+      ['worker-2', 'changed', [`instanceProfile: null → ${workerArn}`]],
+    ]);
+    const result = await bootstrapCluster(config, applyOptions);
+    assert.deepEqual([result.created, result.updated], [[], ['worker-1', 'worker-2']]);
+    assert.equal((await associationOf('worker-1'))?.IamInstanceProfile?.Arn, workerArn);
+    assert.equal((await associationOf('worker-2'))?.IamInstanceProfile?.Arn, workerArn);
+    assert.equal((await associationOf('manager-1'))?.IamInstanceProfile?.Arn, nodeArn);
+    assert.equal((await clusterStatus(config)).ok, true);
+  });
+
   test('destroy needs the cluster name as confirmation', async () => {
     await assert.rejects(destroyCluster(config, { confirm: 'prod' }), (e: unknown) => e instanceof FutuswarmError && e.code === 'invalid_input' && e.hint === `futuswarm admin cluster:destroy -f <file> --confirm ${config.name}`);
     assert.deepEqual(await census(config), EVERYTHING);
@@ -428,7 +480,7 @@ describe('cluster:bootstrap, status and destroy', () => {
     const progress: string[] = [];
     const result = await destroyCluster(config, { confirm: config.name, wait, onProgress: (m) => progress.push(m) });
     assert.deepEqual(result.kept.map((k) => k.name), ['key-alias', 'bucket', 'key']);
-    assert.equal(result.deleted.length, 28);
+    assert.equal(result.deleted.length, 30);
     assert.ok(result.deleted.some((d) => d.kind === 'agent-bundle'));
     // The node key does not outlive the nodes: a cluster built again gets a new one.
     assert.ok(result.deleted.some((d) => d.kind === 'node-key'));
@@ -460,7 +512,7 @@ describe('an interrupted bootstrap', () => {
     await assert.rejects(applyBootstrap(plan, applyOptions), (e: unknown) => {
       assert.ok(e instanceof FutuswarmError);
       assert.equal(e.code, 'conflict');
-      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 20 of 30): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
+      assert.equal(e.message, `cluster:bootstrap stopped at iam-role node-role (step 20 of 32): IAM role ${names.nodeRole} already exists and is not tagged for this cluster`);
       assert.match(e.hint ?? '', /run the same command again to continue/);
       return true;
     });
@@ -470,7 +522,7 @@ describe('an interrupted bootstrap', () => {
 
     await iam.send(new DeleteRoleCommand({ RoleName: names.nodeRole }));
     const result = await bootstrapCluster(config, applyOptions);
-    assert.deepEqual(result.created.slice(0, 3), ['node-role', 'node-profile', 'node-template']);
+    assert.deepEqual(result.created.slice(0, 5), ['node-role', 'node-profile', 'worker-role', 'worker-profile', 'node-template']);
     // Made by the first run, before it stopped, and kept.
     assert.ok(!result.created.includes('node-key'));
     assert.ok(!result.created.includes('vpc'));

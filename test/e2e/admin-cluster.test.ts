@@ -92,7 +92,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^\+ create kms-key +key +\(does not exist\)$/m);
     assert.match(r.stdout, /^\+ create instance +worker-1 +\(does not exist\)$/m);
-    assert.match(r.stdout, /\n30 to create, 0 to update, 0 unchanged\n$/);
+    assert.match(r.stdout, /\n32 to create, 0 to update, 0 unchanged\n$/);
     assert.equal(r.stderr, `› looking up cluster ${name} in eu-north-1\n`);
 
     const json = await cli('admin', 'cluster:bootstrap', '-f', file, '--plan', '--json');
@@ -101,7 +101,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const { plan } = JSON.parse(json.stdout) as { plan: { cluster: string; noChanges: boolean; steps: { action: string }[] } };
     assert.equal(plan.cluster, name);
     assert.equal(plan.noChanges, false);
-    assert.equal(plan.steps.length, 30);
+    assert.equal(plan.steps.length, 32);
     assert.ok(plan.steps.every((s) => s.action === 'create'));
 
     const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
@@ -124,21 +124,22 @@ describe('admin cluster:bootstrap, status and destroy', () => {
   it('applies the plan with progress, and a second run reports no changes', async () => {
     const r = await cli('admin', 'cluster:bootstrap', '-f', file);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^30 to create, 0 to update, 0 unchanged$/m);
-    assert.match(r.stdout, new RegExp(`^cluster ${name} in eu-north-1: 30 created, 0 updated, 0 unchanged$`, 'm'));
+    assert.match(r.stdout, /^32 to create, 0 to update, 0 unchanged$/m);
+    assert.match(r.stdout, new RegExp(`^cluster ${name} in eu-north-1: 32 created, 0 updated, 0 unchanged$`, 'm'));
     assert.match(r.stdout, new RegExp(`^load balancer: futuswarm-${name}-\\S+ \\(point \\*\\.${name}\\.example\\.com here\\)$`, 'm'));
     assert.match(r.stderr, /^› creating vpc vpc \(10\.42\.0\.0\/16\)$/m);
     assert.match(r.stderr, /^› creating instance worker-1 \(t3\.small; waiting until it runs\)$/m);
+    assert.match(r.stderr, /^› creating iam-role worker-role$/m);
     // The node key is made before any node boots: every node's agent config carries its public half.
     assert.ok(r.stderr.indexOf('generating node-key') >= 0 && r.stderr.indexOf('generating node-key') < r.stderr.indexOf('creating instance manager-1'), r.stderr);
 
     const again = await cli('admin', 'cluster:bootstrap', '-f', file);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.stdout, `no changes: all 30 resources exist\ncluster ${name}: no changes\n`);
+    assert.equal(again.stdout, `no changes: all 32 resources exist\ncluster ${name}: no changes\n`);
     const json = await cli('admin', 'cluster:bootstrap', '-f', file, '--json');
     assert.equal(json.code, 0, json.stderr);
     const { result } = JSON.parse(json.stdout) as { result: { noChanges: boolean; created: string[]; unchanged: string[] } };
-    assert.deepEqual([result.noChanges, result.created, result.unchanged.length], [true, [], 30]);
+    assert.deepEqual([result.noChanges, result.created, result.unchanged.length], [true, [], 32]);
   });
 
   it('cluster:status shows every resource with its id and state', async () => {
@@ -150,7 +151,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     assert.match(r.stdout, /\neverything matches the file\n$/);
     const status = JSON.parse((await cli('admin', 'cluster:status', '-f', file, '--json')).stdout) as StatusJson;
     assert.equal(status.ok, true);
-    assert.equal(status.rows.length, 30);
+    assert.equal(status.rows.length, 32);
     assert.ok(status.rows.every((row) => row.status === 'ok' && row.id !== null));
     assert.deepEqual(status.nodes.map((n) => [n.name, n.state]).sort(), [['manager-1', 'running'], ['worker-1', 'running']]);
   });
@@ -164,8 +165,9 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const r = await cli('admin', 'cluster:destroy', '-f', file, '--confirm', name, '--json');
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { deleted: { name: string }[]; kept: { name: string; reason: string }[] };
-    assert.equal(result.deleted.length, 27);
+    assert.equal(result.deleted.length, 29);
     assert.ok(result.deleted.some((d) => d.name === 'node-key'));
+    for (const iamName of ['node-role', 'node-profile', 'worker-role', 'worker-profile']) assert.ok(result.deleted.some((d) => d.name === iamName), iamName);
     assert.deepEqual(result.kept.map((k) => k.name).sort(), ['bucket', 'key', 'key-alias']);
     assert.match(result.kept[0]!.reason, /--delete-data/);
 

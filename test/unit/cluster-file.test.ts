@@ -91,6 +91,11 @@ test('unknown settings are errors, not silently ignored', () => {
   assert.deepEqual(issues, ['nodes: Unrecognized key: "worker"']);
 });
 
+test('the agent bundle key names one object: the workers\' IAM policy would read * as a wildcard', () => {
+  assert.deepEqual(issuesOf(() => parseClusterConfig({ ...minimal, agent: { bundleKey: 'dist/*' } })), ['agent.bundleKey: must be an S3 object key without *']);
+  assert.equal(parseClusterConfig({ ...minimal, agent: { bundleKey: 'agents/v2.tgz' } }).agent.bundleKey, 'agents/v2.tgz');
+});
+
 test('access needs LDAP or a users list', () => {
   const issues = issuesOf(() => parseClusterConfig({ ...minimal, access: { admins: ['alice'] } }));
   assert.deepEqual(issues, ['access: needs `ldap` or `users`: otherwise nobody can log in']);

@@ -17,7 +17,7 @@ import {
   type ResourceIds,
   statusRows,
 } from '../../src/core/plan-bootstrap.ts';
-import { buildNodePolicy } from '../../src/core/plan-iam.ts';
+import { buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
 import { stateKeys } from '../../src/agent/app-state.ts';
 import { NODE_KEY_PENDING } from '../../src/core/plan-cloud-init.ts';
 import { boundedName, cacheGroupId, clusterResourceNames, NODE_KEY_OBJECT_KEY, stateBucketName } from '../../src/core/plan-names.ts';
@@ -82,10 +82,12 @@ test('on an empty account the plan creates every resource, each after what it ne
       ['security-group-rules', 'sg-cache-rules', ['sg-cache', 'sg-nodes']],
       ['iam-role', 'node-role', ['key']],
       ['instance-profile', 'node-profile', ['node-role']],
-      ['launch-template', 'node-template', ['sg-nodes', 'node-profile']],
+      ['iam-role', 'worker-role', ['key']],
+      ['instance-profile', 'worker-profile', ['worker-role']],
+      ['launch-template', 'node-template', ['sg-nodes', 'worker-profile']],
       ['db-subnet-group', 'db-subnets', ['subnet-1', 'subnet-2']],
-      ['instance', 'manager-1', ['node-template', 'subnet-1', 'node-key', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
-      ['instance', 'worker-1', ['node-template', 'subnet-2', 'node-key', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
+      ['instance', 'manager-1', ['node-template', 'subnet-1', 'node-profile', 'node-key', 'routes', 'bucket', 'key-alias', 'node-role', 'agent-bundle']],
+      ['instance', 'worker-1', ['node-template', 'subnet-2', 'worker-profile', 'node-key', 'routes', 'bucket', 'key-alias', 'worker-role', 'agent-bundle']],
       ['target-group', 'target-group', ['vpc', 'manager-1']],
       ['load-balancer', 'lb', ['subnet-1', 'subnet-2', 'sg-lb', 'igw']],
       ['listener', 'listener-http', ['lb']],
@@ -124,7 +126,7 @@ test('when everything exists as planned: no changes', () => {
   const plan = planBootstrap(c, facts, observedFrom(desired));
   assert.equal(plan.noChanges, true);
   assert.deepEqual(plan.steps.filter((s) => s.action !== 'keep'), []);
-  assert.match(formatPlan(plan), /^no changes: all 30 resources exist$/);
+  assert.match(formatPlan(plan), /^no changes: all 32 resources exist$/);
 });
 
 test('a resource deleted by hand is recreated, and only it (plus the state that records its id)', () => {
@@ -199,6 +201,60 @@ test('the node key is generated when missing, kept when it exists, and every nod
   const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x futuswarm-node@prod';
   assert.equal(resolveRefs(instances[0]!, { 'node-key': { id: 'cluster/node-key', publicKey } }).nodeKey, publicKey);
   assert.equal(resolveRefs(instances[0]!, {}).nodeKey, '(publicKey of new node-key)');
+});
+
+test('managers get the node profile and workers the worker profile; the template defaults to the narrower one', () => {
+  const c = config({ nodes: { managers: 3, workers: 2, image: { id: 'ami-0123456789abcdef0' } } });
+  const desired = buildDesiredCluster(c, facts);
+  assert.deepEqual(
+    desired.flatMap((d) => (d.kind === 'instance' ? [[d.name, d.instanceProfile]] : [])),
+    [
+      ['manager-1', ref('node-profile', 'arn')],
+      ['manager-2', ref('node-profile', 'arn')],
+      ['manager-3', ref('node-profile', 'arn')],
+      ['worker-1', ref('worker-profile', 'arn')],
+      ['worker-2', ref('worker-profile', 'arn')],
+    ],
+  );
+  const template = desired.find((d) => d.kind === 'launch-template');
+  assert.deepEqual(template?.kind === 'launch-template' && template.instanceProfile, ref('worker-profile', 'arn'));
+  const roles = desired.flatMap((d) => (d.kind === 'iam-role' ? [[d.name, d.roleName, d.policyName]] : []));
+  assert.deepEqual(roles, [
+    ['node-role', 'futuswarm-prod-node', 'futuswarm-node'],
+    ['worker-role', 'futuswarm-prod-worker', 'futuswarm-worker'],
+  ]);
+  const profiles = desired.flatMap((d) => (d.kind === 'instance-profile' ? [[d.name, d.profileName, d.role]] : []));
+  assert.deepEqual(profiles, [
+    ['node-profile', 'futuswarm-prod-node', ref('node-role')],
+    ['worker-profile', 'futuswarm-prod-worker', ref('worker-role')],
+  ]);
+  const workerRole = desired.find((d) => d.name === 'worker-role');
+  assert.deepEqual(
+    workerRole?.kind === 'iam-role' && workerRole.policy,
+    buildWorkerPolicy({ region: 'eu-north-1', bucket: `futuswarm-prod-${ACCOUNT}-eu-north-1`, keyArn: ref('key', 'arn') as unknown as string, agentBundleKey: c.agent.bundleKey }),
+  );
+});
+
+test('a worker started while workers shared the managers\' role gets the worker profile in place', () => {
+  const c = config();
+  const desired = buildDesiredCluster(c, facts);
+  // Before: no worker role or profile, and every instance carries the node profile.
+  const observed = observedFrom(desired, ['worker-role', 'worker-profile']);
+  for (const r of observed.resources) if (r.kind === 'instance') r.props.instanceProfile = 'arn-node-profile';
+  observed.resources.find((r) => r.name === 'node-template')!.props.instanceProfile = 'arn-node-profile';
+  const plan = planBootstrap(c, facts, observed);
+  assert.deepEqual(
+    plan.steps.filter((s) => s.action !== 'keep').map((s) => [s.action, s.name, s.changes ?? []]),
+    [
+      ['create', 'worker-role', []],
+      ['create', 'worker-profile', []],
+      ['update', 'node-template', ['instanceProfile: arn-node-profile → (arn of new worker-profile)']],
+      ['update', 'worker-1', ['instanceProfile: arn-node-profile → (arn of new worker-profile)']],
+      ['update', 'state', ['content differs']],
+    ],
+  );
+  assert.equal(plan.steps.find((s) => s.name === 'manager-1')!.action, 'keep');
+  assert.deepEqual(plan.steps.find((s) => s.name === 'worker-1')!.drift, undefined);
 });
 
 test('a firewall rule added by hand is found and revoked by the update', () => {
