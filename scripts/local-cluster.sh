@@ -36,7 +36,7 @@ PROXY_IMAGE=localhost/traefik:$TRAEFIK_VERSION
 PG_PORT=${FUTUSWARM_PG_PORT:-5433}
 REDIS_PORT=${FUTUSWARM_REDIS_PORT:-6380}
 
-PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init)
+PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq)
 ACCOUNT=futuswarm
 ACCOUNT_HOME=/var/lib/futuswarm
 PREFIX=/opt/futuswarm

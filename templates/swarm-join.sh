@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes this node part of the cluster's swarm. The first manager creates the swarm and stores
-# the join tokens in the state bucket (SSE-KMS); every other node waits for them and joins.
+# the join tokens in the state bucket (SSE-KMS), one object per kind of node, so a worker can
+# read only the workers' token; every other node waits for its object and joins.
 # A replacement first manager joins the existing swarm when one still answers.
 set -eu
 . /etc/futuswarm/node.env
@@ -19,7 +20,7 @@ swarm_active() {
 try_join() {
   aws s3 cp "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_JOIN_KEY" "$join" --only-show-errors 2>/dev/null || return 1
   manager=$(jq -r .managerAddr "$join")
-  token=$(jq -r ".tokens.$FUTUSWARM_NODE_KIND" "$join")
+  token=$(jq -r .token "$join")
   rm -f "$join"
   docker swarm join --advertise-addr "$addr" --token "$token" "$manager"
 }
@@ -31,13 +32,15 @@ if [ "$FUTUSWARM_SWARM_INIT" = true ]; then
   if try_join; then exit 0; fi
   docker swarm init --advertise-addr "$addr"
   umask 077
-  jq -n --arg addr "$addr:2377" \
-    --arg worker "$(docker swarm join-token -q worker)" \
-    --arg manager "$(docker swarm join-token -q manager)" \
-    '{managerAddr: $addr, tokens: {worker: $worker, manager: $manager}}' > "$join"
-  aws s3 cp "$join" "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_JOIN_KEY" \
-    --sse aws:kms --sse-kms-key-id "$FUTUSWARM_KMS_KEY" --only-show-errors
-  rm -f "$join"
+  for kind in worker manager; do
+    key=$FUTUSWARM_JOIN_KEY
+    [ "$kind" = worker ] && key=$FUTUSWARM_WORKER_JOIN_KEY
+    jq -n --arg addr "$addr:2377" --arg token "$(docker swarm join-token -q "$kind")" \
+      '{managerAddr: $addr, token: $token}' > "$join"
+    aws s3 cp "$join" "s3://$FUTUSWARM_BUCKET/$key" \
+      --sse aws:kms --sse-kms-key-id "$FUTUSWARM_KMS_KEY" --only-show-errors
+    rm -f "$join"
+  done
   exit 0
 fi
 

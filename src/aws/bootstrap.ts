@@ -43,7 +43,7 @@ import {
   type StatusRow,
   statusRows,
 } from '../core/plan-bootstrap.ts';
-import { STATE_OBJECT_KEY, stateBucketName, SWARM_JOIN_OBJECT_KEY } from '../core/plan-names.ts';
+import { STATE_OBJECT_KEY, stateBucketName, SWARM_JOIN_OBJECT_KEYS } from '../core/plan-names.ts';
 import * as acm from './acm.ts';
 import * as ec2 from './ec2.ts';
 import { deleteCacheSubnetGroup } from './elasticache.ts';
@@ -399,7 +399,7 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
   switch (step.kind) {
     case 'state-object':
       await s3.deleteObject(ctx.region, bucket, step.id);
-      await s3.deleteObject(ctx.region, bucket, SWARM_JOIN_OBJECT_KEY);
+      for (const key of Object.values(SWARM_JOIN_OBJECT_KEYS)) await s3.deleteObject(ctx.region, bucket, key);
       return null;
     case 'agent-bundle':
     case 'node-key':

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import { FutuswarmError } from './errors.ts';
 import { parseSshPublicKey } from './ssh-public-key.ts';
-import { keyAliasName, SWARM_JOIN_OBJECT_KEY } from './plan-names.ts';
+import { keyAliasName, SWARM_JOIN_OBJECT_KEYS } from './plan-names.ts';
 
 /** Where cloud-init installs the agent; sshd runs it for every futuswarm login. */
 export const AGENT_COMMAND = '/opt/futuswarm/bin/futuswarm-agent';
@@ -137,7 +137,9 @@ export function renderCloudInit(
     FUTUSWARM_NODE: node.name,
     FUTUSWARM_NODE_KIND: node.kind,
     FUTUSWARM_SWARM_INIT: node.swarmInit ? 'true' : 'false',
-    FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEY,
+    FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS[node.kind],
+    // The first manager writes the workers' token too.
+    ...(node.swarmInit ? { FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker } : {}),
     FUTUSWARM_AGENT_BUNDLE: config.agent.bundleKey,
   });
   // Every node runs the agent: managers serve people, every node serves node-serve to managers.

@@ -1,5 +1,5 @@
 /** The IAM policies of a cluster's nodes, as data. */
-import { endpointSuffixOf, partitionOf, SWARM_JOIN_OBJECT_KEY } from './plan-names.ts';
+import { endpointSuffixOf, partitionOf, SWARM_JOIN_OBJECT_KEYS } from './plan-names.ts';
 
 export interface PolicyStatement {
   Sid: string;
@@ -103,17 +103,16 @@ export function buildNodePolicy(input: { cluster: string; region: string; bucket
 /**
  * What a worker may do: exactly what its first boot and `futuswarm-agent node:register` need.
  * Workers run app containers, so one taken over must not reach the secrets of apps that do not
- * run on it, nor make AWS resources (the join object also holds the managers' swarm token,
- * which still opens that door: docs/security.md):
+ * run on it, nor make AWS resources:
  *
- * - read the swarm join token and the agent bundle (`aws s3 cp` at boot, and
+ * - read the workers' swarm join token (not the managers') and the agent bundle (`aws s3 cp` at boot, and
  *   `futuswarm-install-agent` when run again by hand);
  * - read and write host-key records, `nodes/<address>` (node:register reads the record first
  *   for its ETag, then writes it conditionally);
  * - use the cluster key only through S3, for those SSE-KMS objects. Apps' secrets are sealed with
  *   data keys from direct KMS calls (context {cluster, app}), which `kms:ViaService` refuses.
  *
- * All of them are SSE-KMS: swarm-join.sh uploads the token with `--sse aws:kms`, bootstrap the
+ * All of them are SSE-KMS: swarm-join.sh uploads the tokens with `--sse aws:kms`, bootstrap the
  * bundle with the cluster key, and `nodes/*` get the bucket's default (SSE-KMS, bucket key on).
  * The encryption context S3 passes is the bucket's ARN with a bucket key and the object's
  * without; both are allowed.
@@ -138,7 +137,7 @@ export function buildWorkerPolicy(input: { region: string; bucket: string; keyAr
         Sid: 'BootObjects',
         Effect: 'Allow',
         Action: ['s3:GetObject'],
-        Resource: [`${bucketArn}/${SWARM_JOIN_OBJECT_KEY}`, `${bucketArn}/${input.agentBundleKey}`],
+        Resource: [`${bucketArn}/${SWARM_JOIN_OBJECT_KEYS.worker}`, `${bucketArn}/${input.agentBundleKey}`],
       },
       {
         Sid: 'NodeRecords',

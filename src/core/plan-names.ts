@@ -14,7 +14,11 @@ export const TAG_APP = 'futuswarm:app';
 
 /** Objects in the state bucket that belong to the cluster itself (apps live under apps/). */
 export const STATE_OBJECT_KEY = 'cluster/state.json';
-export const SWARM_JOIN_OBJECT_KEY = 'cluster/swarm/join.json';
+/**
+ * Where the first manager leaves the swarm's join tokens, one object per kind of node: workers
+ * may read only theirs, so a worker taken over cannot join again as a manager.
+ */
+export const SWARM_JOIN_OBJECT_KEYS = { manager: 'cluster/swarm/join-manager.json', worker: 'cluster/swarm/join-worker.json' } as const;
 export const SHARED_DB_SECRET_KEY = 'cluster/secrets/shared-db.json';
 /**
  * The cluster's node key (managers → other nodes, for app:exec), KMS-sealed. The agent's

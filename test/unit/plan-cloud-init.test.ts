@@ -22,6 +22,7 @@ import {
   type CloudInitTemplates,
 } from '../../src/core/plan-cloud-init.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';
+import { SWARM_JOIN_OBJECT_KEYS } from '../../src/core/plan-names.ts';
 
 const dir = new URL('../../templates/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
@@ -84,7 +85,8 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
     FUTUSWARM_NODE: 'manager-1',
     FUTUSWARM_NODE_KIND: 'manager',
     FUTUSWARM_SWARM_INIT: 'true',
-    FUTUSWARM_JOIN_KEY: 'cluster/swarm/join.json',
+    FUTUSWARM_JOIN_KEY: 'cluster/swarm/join-manager.json',
+    FUTUSWARM_WORKER_JOIN_KEY: 'cluster/swarm/join-worker.json',
     FUTUSWARM_AGENT_BUNDLE: 'dist/futuswarm-agent-linux-x64.tar.gz',
   });
   assert.deepEqual(envOf(files.get('/etc/futuswarm/agent.env')!), { AWS_REGION: 'eu-north-1' });
@@ -221,11 +223,44 @@ test('the node key goes into user data rendered before it existed, quoted, exact
   assert.throws(() => withNodeKey(`${pending}# ${NODE_KEY_PENDING}\n`, nodeKey, 'worker-1'), internal);
 });
 
-test('the join script stores tokens encrypted and reads them back for the node kind', () => {
-  const script = templates.swarmJoin;
-  assert.match(script, /--sse aws:kms --sse-kms-key-id "\$FUTUSWARM_KMS_KEY"/);
-  assert.match(script, /jq -r "\.tokens\.\$FUTUSWARM_NODE_KIND"/);
-  assert.match(script, /docker swarm init --advertise-addr "\$addr"/);
+test('the join script: the first manager stores one encrypted object per node kind, and each node joins with its own token', () => {
+  // The script runs as written, with docker, aws and curl replaced by recorders and a directory
+  // standing in for the bucket (jq is real: the local cluster installs it).
+  const work = mkdtempSync(join(tmpdir(), 'fs-join-'));
+  const bin = join(work, 'bin');
+  const bucket = join(work, 'bucket');
+  const log = join(work, 'calls.log');
+  execFileSync('mkdir', ['-p', bin, bucket]);
+  const fake = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
+  fake('docker', `case "$1 $2" in
+  "info "*) echo ' Swarm: inactive' ;;
+  "swarm join-token") echo "SWMTKN-$4" ;;
+esac`);
+  fake('aws', `src=$3; dst=$4
+case "$src" in
+  s3://*) key=\${src#s3://*/}; [ -f "${bucket}/$key" ] || exit 1; cp "${bucket}/$key" "$dst" ;;
+  *) key=\${dst#s3://*/}; mkdir -p "$(dirname "${bucket}/$key")"; cp "$src" "${bucket}/$key" ;;
+esac`);
+  fake('curl', 'case "$*" in *api/token*) echo tok ;; *) echo 10.42.0.5 ;; esac');
+  const run = (env: Record<string, string>) => {
+    const envFile = join(work, 'node.env');
+    writeFileSync(envFile, shellEnvFile({ FUTUSWARM_REGION: 'eu-north-1', FUTUSWARM_BUCKET: 'b', FUTUSWARM_KMS_KEY: 'alias/futuswarm-prod', ...env }));
+    const script = join(work, 'swarm-join.sh');
+    writeFileSync(script, templates.swarmJoin.replace('/etc/futuswarm/node.env', envFile));
+    execFileSync('sh', [script], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  };
+
+  run({ FUTUSWARM_NODE_KIND: 'manager', FUTUSWARM_SWARM_INIT: 'true', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.manager, FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
+  const stored = (key: string) => JSON.parse(readFileSync(join(bucket, key), 'utf8')) as unknown;
+  assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.manager), { managerAddr: '10.42.0.5:2377', token: 'SWMTKN-manager' });
+  assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.worker), { managerAddr: '10.42.0.5:2377', token: 'SWMTKN-worker' });
+  const calls = readFileSync(log, 'utf8');
+  assert.match(calls, /^docker swarm init --advertise-addr 10\.42\.0\.5$/m);
+  assert.equal(calls.match(/^aws s3 cp \S+ s3:\/\/b\/cluster\/swarm\/join-(worker|manager)\.json --sse aws:kms --sse-kms-key-id alias\/futuswarm-prod --only-show-errors$/gm)?.length, 2);
+
+  run({ FUTUSWARM_NODE_KIND: 'worker', FUTUSWARM_SWARM_INIT: 'false', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
+  assert.match(readFileSync(log, 'utf8'), /^docker swarm join --advertise-addr 10\.42\.0\.5 --token SWMTKN-worker 10\.42\.0\.5:2377$/m);
+  assert.doesNotMatch(readFileSync(log, 'utf8'), /--token SWMTKN-manager/);
 });
 
 test('renderTemplate: indented multi-line values, one-line values inline, missing values are errors', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildNodePolicy, buildWorkerPolicy, type PolicyDocument, type PolicyStatement } from '../../src/core/plan-iam.ts';
-import { SHARED_DB_SECRET_KEY, NODE_KEY_OBJECT_KEY, STATE_OBJECT_KEY, SWARM_JOIN_OBJECT_KEY } from '../../src/core/plan-names.ts';
+import { SHARED_DB_SECRET_KEY, NODE_KEY_OBJECT_KEY, STATE_OBJECT_KEY, SWARM_JOIN_OBJECT_KEYS } from '../../src/core/plan-names.ts';
 
 const REGION = 'eu-north-1';
 const BUCKET = 'futuswarm-prod-123456789012-eu-north-1';
@@ -57,7 +57,9 @@ const object = (key: string) => `${BUCKET_ARN}/${key}`;
 const OBJECT_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'];
 const APP_KEYS = ['apps/shop/secrets', 'apps/shop/acl', 'apps/shop/settings', 'apps/shop/releases/000001.json', 'apps/shop/lock'];
 const PROBE_KEYS = [
-  SWARM_JOIN_OBJECT_KEY,
+  SWARM_JOIN_OBJECT_KEYS.worker,
+  // The managers' token would let a worker join again as a manager, which reads every app's environment.
+  SWARM_JOIN_OBJECT_KEYS.manager,
   BUNDLE_KEY,
   'nodes/10.42.0.5',
   'nodes/10.42.16.7',
@@ -66,16 +68,16 @@ const PROBE_KEYS = [
   NODE_KEY_OBJECT_KEY,
   SHARED_DB_SECRET_KEY,
   'cluster/secrets/db/shop.json',
-  'cluster/swarm/join.json.old',
+  'cluster/swarm/join-worker.json.old',
   'dist/other.tar.gz',
   'audit/2030/01/01/120000Z-abcd.json',
   'domains/shop.example.com',
 ];
 
-test('workers may read the join token and the agent bundle, and read and write nodes/*: no other object, no other action', () => {
+test('workers may read their join token and the agent bundle, and read and write nodes/*: no other object, no other action', () => {
   const allowed = PROBE_KEYS.flatMap((key) => OBJECT_ACTIONS.filter((action) => allows(worker, action, object(key))).map((action) => `${action} ${key}`));
   assert.deepEqual(allowed, [
-    `s3:GetObject ${SWARM_JOIN_OBJECT_KEY}`,
+    `s3:GetObject ${SWARM_JOIN_OBJECT_KEYS.worker}`,
     `s3:GetObject ${BUNDLE_KEY}`,
     's3:GetObject nodes/10.42.0.5',
     's3:PutObject nodes/10.42.0.5',
@@ -138,6 +140,6 @@ test('the worker policy follows the bundle key, the partition and its endpoints'
   assert.ok(allows(moved, 's3:GetObject', object('agents/v2.tgz')));
   assert.equal(allows(moved, 's3:GetObject', object(BUNDLE_KEY)), false);
   const china = buildWorkerPolicy({ region: 'cn-north-1', bucket: 'b', keyArn: 'arn:aws-cn:kms:cn-north-1:1:key/k', agentBundleKey: BUNDLE_KEY });
-  assert.ok(allows(china, 's3:GetObject', `arn:aws-cn:s3:::b/${SWARM_JOIN_OBJECT_KEY}`));
+  assert.ok(allows(china, 's3:GetObject', `arn:aws-cn:s3:::b/${SWARM_JOIN_OBJECT_KEYS.worker}`));
   assert.ok(allows(china, 'kms:Decrypt', 'arn:aws-cn:kms:cn-north-1:1:key/k', { 'kms:ViaService': 's3.cn-north-1.amazonaws.com.cn', 'kms:EncryptionContext:aws:s3:arn': 'arn:aws-cn:s3:::b' }));
 });
