@@ -17,7 +17,7 @@ function step(title: string, args: string[]): void {
   }
 }
 
-step('deploy', ['app:deploy', '-n', 'hello', '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2']);
+step('deploy', ['app:deploy', '-n', 'hello', '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2', '--health-path', '/healthz']);
 step('list', ['app:list']);
 step('inspect', ['app:inspect', '-n', 'hello']);
 
