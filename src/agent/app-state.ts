@@ -920,7 +920,10 @@ export class AppState {
    */
   async ensureNodeKey(generate: () => Promise<NodeKey>): Promise<{ publicKey: string; created: boolean }> {
     const existing = await this.#store.get(stateKeys.nodeKey);
-    if (existing) return { publicKey: nodeKeyMetaSchema.parse(parseEnvelope(existing.body, 'node key').meta).publicKey, created: false };
+    if (existing) {
+      const meta = parseWith(nodeKeyMetaSchema, parseEnvelope(existing.body, 'node key').meta, 'node key: meta', { code: 'protocol' });
+      return { publicKey: meta.publicKey, created: false };
+    }
     const pair = await generate();
     const envelope = await sealWith(this.#keys, this.#nodeKeyContext(), pair.privateKey, { publicKey: pair.publicKey, time: this.#now().toISOString() });
     try {

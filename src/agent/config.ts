@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName } from '../core/names.ts';
-import { parseSshPublicKey } from '../core/ssh-public-key.ts';
+import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public-key.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
 import { identityConfigShape } from './ldap-config.ts';
 import { proxyConfigSchema } from './proxy-config.ts';
@@ -37,7 +37,7 @@ export const agentConfigSchema = z.strictObject({
       /** The public half of the cluster's node key (`futuswarm-agent node-key:ensure` prints it). */
       publicKey: z.string().refine((s) => parseSshPublicKey(s) !== undefined, 'must be an SSH public key "type base64 [comment]"'),
       /** Where managers connect from, as authorized_keys from="…" patterns (CIDRs); empty: anywhere. */
-      from: z.array(z.string().regex(/^!?[0-9A-Fa-f.:/*?]+$/, 'must be an address, CIDR or pattern')).default([]),
+      from: z.array(authorizedKeysFromPattern).default([]),
       /** The port every node's sshd listens on. */
       port: z.number().int().min(1).max(65535).default(22),
     })

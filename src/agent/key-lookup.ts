@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
-import { checkSshPublicKey, sshKeyBase64, sshKeyType } from '../core/ssh-public-key.ts';
+import { authorizedKeysFromPattern, checkSshPublicKey, sshKeyBase64, sshKeyType } from '../core/ssh-public-key.ts';
 import { findUser, findUserByKey } from '../ldap/directory.ts';
 import { lookupThroughCache, type KeyCacheOptions } from './key-cache.ts';
 import type { KeyCacheConfig, LdapConfig } from './ldap-config.ts';
@@ -133,8 +133,6 @@ export function renderAuthorizedKeyLine(agentCommand: string, user: string, keyT
 /** The line for the cluster's node key: `node-serve` only, from managers' addresses only. */
 export function renderNodeKeyLine(agentCommand: string, from: readonly string[], keyType: string, keyBase64: string): string {
   const v = parseWith(authorizedKeyLineSchema, { agentCommand, user: 'node', keyType, keyBase64 }, 'authorized key line');
-  const fromOption = from.length > 0 ? `from="${from.map((f) => parseWith(nodeFromPattern, f, 'nodeChannel.from')).join(',')}",` : '';
+  const fromOption = from.length > 0 ? `from="${from.map((f) => parseWith(authorizedKeysFromPattern, f, 'nodeChannel.from')).join(',')}",` : '';
   return `restrict,${fromOption}command="${v.agentCommand} node-serve" ${v.keyType} ${v.keyBase64}`;
 }
-
-const nodeFromPattern = z.string().regex(/^!?[0-9A-Fa-f.:/*?]+$/, 'must be an address, CIDR or pattern');

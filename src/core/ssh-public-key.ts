@@ -80,3 +80,9 @@ export function sshKeyFingerprint(key: Pick<SshPublicKey, 'base64'>): string {
   const digest = createHash('sha256').update(Buffer.from(key.base64, 'base64')).digest('base64');
   return `SHA256:${digest.replace(/=+$/, '')}`;
 }
+
+/**
+ * One address, CIDR or wildcard pattern of an authorized_keys `from="…"` option (`!` negates).
+ * No quotes, commas or spaces: a pattern cannot close the option and smuggle in another.
+ */
+export const authorizedKeysFromPattern = z.string().regex(/^!?[0-9A-Fa-f.:/*?]+$/, 'must be an address, CIDR or pattern');

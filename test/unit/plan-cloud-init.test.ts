@@ -23,17 +23,9 @@ import {
 } from '../../src/core/plan-cloud-init.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';
 import { SWARM_JOIN_OBJECT_KEYS } from '../../src/core/plan-names.ts';
+import { loadCloudInitTemplates } from '../../src/aws/bootstrap.ts';
 
-const dir = new URL('../../templates/', import.meta.url);
-const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
-const templates: CloudInitTemplates = {
-  manager: read('cloud-init-manager.yaml'),
-  worker: read('cloud-init-worker.yaml'),
-  swarmJoin: read('swarm-join.sh'),
-  sshdConfig: read('sshd_config.futuswarm'),
-  installAgent: read('install-agent.sh'),
-  nodeRegister: read('node-register.sh'),
-};
+const templates: CloudInitTemplates = loadCloudInitTemplates();
 const nodeKey = newSshKey('futuswarm-node@prod').line;
 
 const config = parseClusterConfig({
@@ -110,7 +102,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.match(sshd, /^Match User futuswarm$/m);
   assert.match(sshd, new RegExp(`^ +AuthorizedKeysCommand ${AGENT_COMMAND} authorized-keys %u %t %k$`, 'm'));
   assert.doesNotMatch(sshd, /\{\{/);
-  assert.equal(files.get('/usr/local/sbin/futuswarm-swarm-join'), read('swarm-join.sh'));
+  assert.equal(files.get('/usr/local/sbin/futuswarm-swarm-join'), templates.swarmJoin);
 
   const runcmd = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(' ') : c));
   assert.equal(runcmd[0], 'systemctl enable --now docker');
