@@ -56,6 +56,10 @@ describe('chooseTask', () => {
   it('takes the task asked for, by slot or ID prefix, if it runs', () => {
     assert.equal(chooseTask('shop', tasks, 'node-a', '1').id, 'far1cccccccccccccccccccc');
     assert.equal(chooseTask('shop', tasks, 'node-a', 'here2').id, 'here2ddddddddddddddddddd');
+    // Slot 1 is far1…, even when another running task's ID starts with "1" and comes first.
+    const clash = [task({ id: '1xyzeeeeeeeeeeeeeeeeeeeee', slot: 2, nodeId: 'node-a' }), ...tasks];
+    assert.equal(chooseTask('shop', clash, 'node-a', '1').id, 'far1cccccccccccccccccccc');
+    assert.equal(chooseTask('shop', clash, 'node-a', '1xyz').id, '1xyzeeeeeeeeeeeeeeeeeeeee');
     assert.throws(() => chooseTask('shop', tasks, 'node-a', 'old0'), /shop has no running task old0/);
   });
   it('fails when nothing runs', () => {

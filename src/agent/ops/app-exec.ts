@@ -58,7 +58,8 @@ export default defineOp({
 export function chooseTask(app: string, tasks: readonly TaskInfo[], here: string | undefined, wanted: string | undefined): TaskInfo {
   const running = tasks.filter((t) => t.state === 'running' && t.desiredState === 'running' && t.containerId);
   if (wanted !== undefined) {
-    const found = running.find((t) => String(t.slot) === wanted || t.id.startsWith(wanted));
+    // A slot number wins over an ID that happens to start with the same digits.
+    const found = running.find((t) => String(t.slot) === wanted) ?? running.find((t) => t.id.startsWith(wanted));
     if (!found) {
       throw new FutuswarmError('not_found', `${app} has no running task ${wanted}`, { hint: `futuswarm app:inspect -n ${app} lists its tasks` });
     }
