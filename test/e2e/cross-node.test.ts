@@ -5,7 +5,7 @@
  * the managers' network, containers that are not an app's tasks, unknown host keys.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,24 @@ function sshWith(identityFile: string, host: string, input: string): { status: n
     { input, encoding: 'utf8', timeout: 20_000 },
   );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a command whose standard input stays open (and empty) until the command exits. */
+function runHoldingInput(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 describe('app:exec on another node (node channel)', () => {
@@ -103,19 +121,17 @@ describe('app:exec on another node (node channel)', () => {
     assert.notEqual(here.stdout.trim(), onNode);
   });
 
-  it('-it gives the command a terminal through both agents, and leaves the local terminal as it was', () => {
+  it('-it gives the command a terminal through both agents, and leaves the local terminal as it was', async () => {
     // util-linux `script` runs the CLI on a pseudo-terminal, as a person at a terminal would.
+    // Its input stays open until it exits: at end of input `script` types a NUL into the
+    // terminal, which would reach the command and be echoed as ^@ at a random point.
     const command = [process.execPath, join(REPO, 'bin/futuswarm.js'), 'app:exec', '-n', APP, '--task', String(remote.slot), '-it', '--', 'sh', '-c', 'tty; echo done']
       .map((a) => `'${a}'`)
       .join(' ');
-    const r = spawnSync('script', ['-qec', `stty -g; ${command}; echo "exit=$?"; stty -g`, '/dev/null'], {
-      env: cli.env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const r = await runHoldingInput('script', ['-qec', `stty -g; ${command}; echo "exit=$?"; stty -g`, '/dev/null'], cli.env, 60_000);
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.replace(/\0/g, '').split(/\r?\n/);
-    assert.match(r.stdout, /^\/dev\/pts\/\d+\r\n/m, 'the command had a terminal');
-    // `script` echoes the end of its own empty input as ^@; that is not the command's output.
-    assert.match(r.stdout, /done\r\n(\^@)?exit=0/);
+    const lines = r.stdout.split(/\r?\n/);
+    assert.match(r.stdout, /^\/dev\/pts\/\d+\r\ndone\r\nexit=0\r\n/m, `the command had a terminal: ${JSON.stringify(r.stdout)}`);
     assert.doesNotMatch(r.stdout, /\r\r\n/, 'line endings are translated once, by the container\'s terminal');
     const settings = lines.filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l.trim()));
     assert.equal(settings.length, 2, r.stdout);
