@@ -3,6 +3,7 @@
  * app:deploy puts on services. Requests go to the proxy's host port on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { removeServiceIfExists } from '../helpers/docker.ts';
@@ -12,6 +13,18 @@ const ONE = 'px-one';
 const TWO = 'px-two';
 /** The local cluster polls every 1s and applies changes at most every 1s; allow a margin. */
 const ROUTE_WITHIN_MS = 4000;
+
+/** The running proxy container's ID on this engine, or ''. */
+const proxyContainer = () =>
+  execFileSync('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.service.name=futuswarm-proxy', '--filter', 'status=running'], { encoding: 'utf8' }).trim();
+
+async function waitFor(ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs}ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 interface RoutesView {
   proxy: string;
@@ -89,5 +102,20 @@ describe('routing through the proxy', () => {
     const ms = await waitForProxy(`${ONE}.${DOMAIN}`, (res) => res.status === 404, ROUTE_WITHIN_MS);
     process.stdout.write(`# ${ONE} route gone ${ms}ms after app:remove returned\n`);
     for (let i = 0; i < 10; i++) assert.equal(titleOf((await proxyGet(`${TWO}.${DOMAIN}`)).body), 'hello v2');
+  });
+
+  it('proxy:deploy of an unchanged proxy is not failed by crashes from before it ran', async () => {
+    // Three crashes of the running proxy (as a restarted daemon leaves behind); Swarm restarts it.
+    for (let i = 0; i < 3; i++) {
+      const before = proxyContainer();
+      execFileSync('docker', ['kill', before]);
+      await waitFor(() => { const now = proxyContainer(); return now !== '' && now !== before; }, 30_000);
+    }
+    const failedTasks = execFileSync('docker', ['service', 'ps', '-q', '--filter', 'desired-state=shutdown', 'futuswarm-proxy'], { encoding: 'utf8' }).trim().split('\n');
+    assert.ok(failedTasks.length >= 3, 'the crashes are in the service history');
+    const r = await cli.run(['admin', 'proxy:deploy']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /on 1 manager\(s\)$/m);
+    assert.doesNotMatch(r.stderr, /failed/, 'old failures are not reported as news');
   });
 });

@@ -77,7 +77,8 @@ async function waitUntilServing(ctx: OpContext, docker: DockerEngine, serviceId:
     const [service, tasks] = await Promise.all([docker.findServiceById(serviceId), docker.listTasks(serviceId)]);
     const ours = tasks.filter((t) => t.labels[PROXY_LABEL.specHash] === hash);
     for (const t of ours) {
-      if (seen.get(t.id) === t.state) continue;
+      // History from before this run is not news.
+      if (seen.get(t.id) === t.state || (t.desiredState !== 'running' && t.since < startedAt - 1000)) continue;
       seen.set(t.id, t.state);
       ctx.progress('task', `task ${t.id.slice(0, 12)} on node ${t.nodeId?.slice(0, 12) ?? '?'} ${t.state}${t.error ? `: ${t.error}` : ''}`);
     }
@@ -85,8 +86,9 @@ async function waitUntilServing(ctx: OpContext, docker: DockerEngine, serviceId:
     if (updateIsOurs && ROLLBACK_STATES.has(service?.updateState ?? '')) {
       throw failed(`Swarm stopped the update (${service?.updateState}): ${service?.updateMessage ?? ''}`, ours);
     }
-    const failedTasks = ours.filter((t) => FAILED_STATES.has(t.state));
-    if (failedTasks.length >= MAX_FAILED_TASKS) throw failed(`${failedTasks.length} proxy tasks failed`, ours);
+    // Failures from before this run (a restarted daemon, an old crash) do not count against it.
+    const failedTasks = ours.filter((t) => FAILED_STATES.has(t.state) && t.since >= startedAt - 1000);
+    if (failedTasks.length >= MAX_FAILED_TASKS) throw failed(`${failedTasks.length} proxy tasks failed`, failedTasks);
 
     const wanted = tasks.filter((t) => t.desiredState === 'running');
     const stale = wanted.filter((t) => t.labels[PROXY_LABEL.specHash] !== hash);
