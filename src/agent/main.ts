@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'node-key:ensure': {
       const { loadAgentConfig } = await import('./config.ts');
-      const { openState } = await import('./serve.ts');
+      const { openState } = await import('./open-state.ts');
       const { generateEd25519KeyPair } = await import('../ssh/keygen.ts');
       const config = await loadAgentConfig();
       const state = await openState(config);

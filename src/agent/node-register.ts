@@ -52,7 +52,7 @@ export async function registerThisNode(args: NodeRegisterArgs): Promise<NodeReco
   }
   if (hostKeys.length === 0) throw new FutuswarmError('config', `no SSH host key found (looked for ${DEFAULT_HOST_KEYS.join(', ')})`, { hint: 'name one with --host-key' });
   const { loadAgentConfig } = await import('./config.ts');
-  const { openState } = await import('./serve.ts');
+  const { openState } = await import('./open-state.ts');
   const state = await openState(await loadAgentConfig());
   return state.registerNode({ addr: args.addr, hostname: args.hostname, hostKeys });
 }

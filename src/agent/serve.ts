@@ -6,6 +6,7 @@
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from './config.ts';
+import { openState } from './open-state.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { OpContext, OpHandler } from './op.ts';
 import { authorize, releaseClaim } from './acl.ts';
@@ -85,16 +86,6 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     });
     return 1;
   }
-}
-
-export async function openState(config: AgentConfig): Promise<AppState> {
-  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
-    import('./app-state.ts'),
-    import('../aws/state-store.ts'),
-    import('../aws/kms.ts'),
-  ]);
-  const region = config.state.region ? { region: config.state.region } : {};
-  return new AppState({ store: s3ObjectStore(config.state.bucket, region), keys: kmsKeyService(config.state.kmsKeyId, region), cluster: config.cluster });
 }
 
 /** Mutating ops on an app run under its deploy lock: two deploys never interleave. */
