@@ -278,8 +278,8 @@ proxy:
 # People and their keys from the LDAP rig (scripts/ldap-rig.sh: alice, bob, carol the admin).
 ldap:
   url: ldap://127.0.0.1:$LDAP_PORT
+  # No bindPasswordFile: the password comes from the state bucket (admin cluster:ldap-password).
   bindDn: cn=futuswarm-agent,$LDAP_SUFFIX
-  bindPasswordFile: $ETC/ldap-bind-password
   baseDn: ou=people,$LDAP_SUFFIX
   groupBaseDn: ou=groups,$LDAP_SUFFIX
   adminGroup: futuswarm-admins
@@ -473,7 +473,10 @@ network: { sshCidrs: [127.0.0.1/32] }
 nodes: { managers: 1, workers: 0, image: { id: ami-760aaa0f } }
 databases: { shared: true }
 state: { bucket: futuswarm-local-state, requireTls: false }
-access: { admins: [admin], users: { admin: { keys: [] } } }
+access:
+  admins: [admin]
+  users: { admin: { keys: [] } }
+  ldap: { url: "ldap://127.0.0.1:$LDAP_PORT", bindDn: "cn=futuswarm-agent,$LDAP_SUFFIX", baseDn: "ou=people,$LDAP_SUFFIX" }
 EOF
   stamp="$(listener_id "$MOTO_PORT") $(listener_id "$PG_PORT") $(sha256sum <"$CLUSTER_FILE" | cut -c1-16)"
   if [ -f "$AWS_STAMP" ] && [ "$(cat "$AWS_STAMP")" = "$stamp" ]; then
@@ -491,6 +494,17 @@ EOF
   }
   say "$out"
   printf '%s' "$stamp" >"$AWS_STAMP"
+}
+
+# The agent binds to LDAP with the password the LDAP rig made; an admin stores it in the state
+# bucket with the CLI, as on AWS. The agent config names no password file.
+ensure_ldap_bind_password() {
+  local out
+  out=$(aws_env "$NODE" "$CLI" --no-color admin cluster:ldap-password -f "$CLUSTER_FILE" <"$ETC/ldap-bind-password" 2>&1 9>&-) || {
+    printf '%s\n' "$out" >&2
+    die "admin cluster:ldap-password failed"
+  }
+  say "$(printf '%s\n' "$out" | grep -m1 'LDAP bind password')"
 }
 
 ensure_client_key() {
@@ -763,6 +777,7 @@ cmd_up() {
   ensure_postgres
   ensure_redis
   ensure_aws_cluster
+  ensure_ldap_bind_password
   ensure_images
   ensure_proxy_image
   ensure_context

@@ -25,6 +25,8 @@ import {
   type KeyService,
 } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { ldapBindPassword } from '../core/ldap-bind-password.ts';
+import { LDAP_BIND_PASSWORD_OBJECT_KEY } from '../core/plan-names.ts';
 import { appName, userName } from '../core/names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import {
@@ -50,6 +52,8 @@ export const stateKeys = {
   audit: 'audit/',
   /** The cluster's node key (managers → nodes, for app:exec on other nodes), KMS-sealed. */
   nodeKey: 'cluster/node-key',
+  /** The password the agent binds to LDAP with, KMS-sealed (admin cluster:ldap-password stores it). */
+  ldapBindPassword: LDAP_BIND_PASSWORD_OBJECT_KEY,
   /** One object per node address: the SSH host keys managers check when they connect to it. */
   node: (addr: string) => `nodes/${addr}`,
 };
@@ -955,6 +959,40 @@ export class AppState {
 
   #nodeKeyContext(): KeyContext {
     return { cluster: this.cluster, purpose: 'node-key' };
+  }
+
+  // ─────────────── LDAP bind password ───────────────
+
+  /**
+   * Store the password the agents bind to LDAP with, sealed under the context
+   * {cluster, purpose: ldap-bind-password}. Replaces the one stored before.
+   */
+  async storeLdapBindPassword(password: string, by: string): Promise<{ replaced: boolean }> {
+    const checked = parseWith(ldapBindPassword, password, 'LDAP bind password');
+    const existing = await this.#store.get(stateKeys.ldapBindPassword);
+    const envelope = await sealWith(this.#keys, this.#ldapBindContext(), checked, { by, time: this.#now().toISOString() });
+    await this.#put(stateKeys.ldapBindPassword, envelope, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' });
+    return { replaced: existing !== undefined };
+  }
+
+  /** The stored LDAP bind password; 'unavailable' (naming the command that stores it) when there is none. */
+  async readLdapBindPassword(): Promise<string> {
+    const object = await this.#store.get(stateKeys.ldapBindPassword);
+    if (!object) {
+      throw new FutuswarmError('unavailable', 'no LDAP bind password is stored for this cluster, so the agent cannot bind to LDAP', {
+        hint: 'an admin stores it: futuswarm admin cluster:ldap-password -f <cluster file> (reads it from standard input)',
+      });
+    }
+    const plaintext = await openWith(this.#keys, this.#ldapBindContext(), parseEnvelope(object.body, 'LDAP bind password'), 'LDAP bind password');
+    try {
+      return parseWith(ldapBindPassword, plaintext.toString('utf8'), 'LDAP bind password', { code: 'protocol' });
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  #ldapBindContext(): KeyContext {
+    return { cluster: this.cluster, purpose: 'ldap-bind-password' };
   }
 
   /** Record a node's SSH host keys under its address (each node at boot: `futuswarm-agent node:register`). */

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 import { authorizedKeysFromPattern, checkSshPublicKey, sshKeyBase64, sshKeyType } from '../core/ssh-public-key.ts';
-import { findUser, findUserByKey } from '../ldap/directory.ts';
+import { findUser, findUserByKey, type DirectoryOptions } from '../ldap/directory.ts';
+import type { AgentConfig } from './config.ts';
 import { lookupThroughCache, type KeyCacheOptions } from './key-cache.ts';
 import type { KeyCacheConfig, LdapConfig } from './ldap-config.ts';
 import { findUserByKey as findUserByKeyInFile, loadUsersFile } from './users-file.ts';
@@ -20,6 +21,40 @@ export interface KeyLookupConfig {
   usersFile: string;
   ldap?: LdapConfig | undefined;
   keyCache: KeyCacheConfig;
+  /** Where the LDAP bind password is when ldap.bindDn has no bindPasswordFile. */
+  cluster?: AgentConfig['cluster'];
+  state?: AgentConfig['state'];
+}
+
+const passwords = new WeakMap<KeyLookupConfig, Promise<string>>();
+
+/**
+ * How the directory gets its bind password: from the file the config names, or else from the
+ * state bucket, read once per process. A state bucket that cannot be read makes LDAP
+ * 'unavailable', so cached answers and the users file still let people in.
+ */
+function directoryOptions(config: KeyLookupConfig): DirectoryOptions {
+  const { ldap, cluster, state } = config;
+  if (ldap?.bindDn === undefined || ldap.bindPasswordFile !== undefined || cluster === undefined || state === undefined) return {};
+  return {
+    bindPassword: () => {
+      let password = passwords.get(config);
+      if (!password) {
+        password = import('./open-state.ts')
+          .then(({ openState }) => openState({ cluster, state }))
+          .then((s) => s.readLdapBindPassword())
+          .catch((e: unknown) => {
+            passwords.delete(config);
+            if (isFutuswarmError(e) && e.code === 'unavailable') throw e;
+            throw new FutuswarmError('unavailable', `cannot read the LDAP bind password from the state bucket: ${(e as Error).message}`, {
+              hint: `the manager must be able to read s3://${state.bucket}/cluster/ldap-bind-password and decrypt with ${state.kmsKeyId}`,
+            });
+          });
+        passwords.set(config, password);
+      }
+      return password;
+    },
+  };
 }
 
 export interface KeyOwnerAnswer {
@@ -45,7 +80,7 @@ export async function lookupKeyOwner(
   if (ldap) {
     try {
       const owner = await lookupThroughCache(config.keyCache, key, async () => {
-        const person = await findUserByKey(ldap, key.type, key.base64);
+        const person = await findUserByKey(ldap, key.type, key.base64, directoryOptions(config));
         if (!person) return undefined;
         return { uid: checkedUid(person.uid), groups: person.groups };
       }, options);
@@ -78,7 +113,7 @@ export async function lookupPerson(config: KeyLookupConfig, uid: string): Promis
   let ldapError: FutuswarmError | undefined;
   if (config.ldap) {
     try {
-      const person = await findUser(config.ldap, uid);
+      const person = await findUser(config.ldap, uid, directoryOptions(config));
       // uids compare case-insensitively in LDAP; futuswarm names are exact.
       if (person && person.uid === uid) return { user: uid, groups: person.groups, source: 'ldap' };
     } catch (e) {

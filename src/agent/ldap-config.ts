@@ -65,7 +65,11 @@ export const ldapConfigSchema = z
     tlsCaFile: absolutePath.optional(),
     /** Read-only account the agent binds as; anonymous when absent. */
     bindDn: dn.optional(),
-    /** File holding the bind password (one line). Readable by sshd's AuthorizedKeysCommandUser. */
+    /**
+     * File holding the bind password (one line), readable by sshd's AuthorizedKeysCommandUser.
+     * Without it, a bindDn's password comes from the state bucket, sealed with the cluster key
+     * (`futuswarm admin cluster:ldap-password` stores it).
+     */
     bindPasswordFile: absolutePath.optional(),
     /** Where people are, e.g. ou=people,dc=example,dc=com (searched with scope sub). */
     baseDn: dn,
@@ -89,7 +93,6 @@ export const ldapConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (c.bindDn !== undefined && c.bindPasswordFile === undefined) problem('bindPasswordFile', 'is required with bindDn');
     if (c.bindPasswordFile !== undefined && c.bindDn === undefined) problem('bindDn', 'is required with bindPasswordFile');
     // Refinements run even when a field failed; the URL rules need a URL.
     if (ldapUrl.safeParse(c.url).success) {

@@ -5,13 +5,18 @@ import { keyAliasName, stateBucketName } from '../core/plan-names.ts';
 import { call } from './aws-errors.ts';
 import { sts } from './clients.ts';
 
-export async function callerAccountId(region: string): Promise<string> {
+/** The account and the identity (ARN) of the AWS credentials in use. */
+export async function callerIdentity(region: string): Promise<{ accountId: string; arn: string }> {
   const { sdk, client } = await sts(region);
   const out = await call('sts:GetCallerIdentity', 'the AWS credentials in use', () => client.send(new sdk.GetCallerIdentityCommand({})), {
     hint: 'set AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for the account that hosts the cluster',
   });
   if (out.Account === undefined) throw new FutuswarmError('aws', 'sts:GetCallerIdentity returned no account');
-  return out.Account;
+  return { accountId: out.Account, arn: out.Arn ?? 'unknown' };
+}
+
+export async function callerAccountId(region: string): Promise<string> {
+  return (await callerIdentity(region)).accountId;
 }
 
 export interface ClusterLocation {
@@ -20,7 +25,7 @@ export interface ClusterLocation {
   keyAlias: string;
 }
 
-export async function clusterLocation(config: ClusterStateScope): Promise<ClusterLocation> {
-  const accountId = await callerAccountId(config.region);
-  return { accountId, bucket: stateBucketName(config, accountId), keyAlias: keyAliasName(config.name) };
+export async function clusterLocation(config: ClusterStateScope): Promise<ClusterLocation & { caller: string }> {
+  const { accountId, arn } = await callerIdentity(config.region);
+  return { accountId, caller: arn, bucket: stateBucketName(config, accountId), keyAlias: keyAliasName(config.name) };
 }

@@ -307,8 +307,7 @@ access:
   # … or an LDAP directory with sshPublicKey attributes:
   # ldap:
   #   url: ldaps://ldap.example.com
-  #   bindDn: cn=futuswarm,ou=services,dc=example,dc=com
-  #   bindPasswordFile: /etc/futuswarm/ldap-password
+  #   bindDn: cn=futuswarm,ou=services,dc=example,dc=com   # its password: admin cluster:ldap-password
   #   baseDn: ou=people,dc=example,dc=com
 
 # Extra tags on every AWS resource.

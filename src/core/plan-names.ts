@@ -25,6 +25,8 @@ export const SHARED_DB_SECRET_KEY = 'cluster/secrets/shared-db.json';
  * AppState reads and writes it (stateKeys.nodeKey in src/agent/app-state.ts).
  */
 export const NODE_KEY_OBJECT_KEY = 'cluster/node-key';
+/** The LDAP bind password, KMS-sealed (stateKeys.ldapBindPassword; admin cluster:ldap-password). */
+export const LDAP_BIND_PASSWORD_OBJECT_KEY = 'cluster/ldap-bind-password';
 export function appDbSecretKey(app: string): string {
   return `cluster/secrets/db/${app}.json`;
 }

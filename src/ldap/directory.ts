@@ -24,11 +24,16 @@ export interface DirectoryPersonWithKeys extends DirectoryPerson {
   keys: SshPublicKey[];
 }
 
+export interface DirectoryOptions {
+  /** The bind password when cfg has a bindDn but no bindPasswordFile. */
+  bindPassword?: BindPasswordSource | undefined;
+}
+
 /** The person whose entry holds this key, or undefined when nobody does. */
-export async function findUserByKey(cfg: LdapConfig, keyType: string, keyBase64: string): Promise<DirectoryPerson | undefined> {
+export async function findUserByKey(cfg: LdapConfig, keyType: string, keyBase64: string, options: DirectoryOptions = {}): Promise<DirectoryPerson | undefined> {
   const offered = checkSshPublicKey(keyType, keyBase64);
   if (!offered) return undefined;
-  return withDirectory(cfg, async (client) => {
+  return withDirectory(cfg, options.bindPassword, async (client) => {
     // The LPK schema defines no substring matching for sshPublicKey, and values carry
     // comments, so equality filters cannot find a key: compare every stored key instead.
     const entries = await searchPeople(client, cfg, new PresenceFilter({ attribute: cfg.keyAttribute }));
@@ -51,9 +56,9 @@ export async function findUserByKey(cfg: LdapConfig, keyType: string, keyBase64:
 }
 
 /** The person with this uid (compared as the directory compares uids), with groups and keys. */
-export async function findUser(cfg: LdapConfig, uid: string): Promise<DirectoryPersonWithKeys | undefined> {
+export async function findUser(cfg: LdapConfig, uid: string, options: DirectoryOptions = {}): Promise<DirectoryPersonWithKeys | undefined> {
   if (uid === '') return undefined;
-  return withDirectory(cfg, async (client) => {
+  return withDirectory(cfg, options.bindPassword, async (client) => {
     const entries = await searchPeople(client, cfg, new EqualityFilter({ attribute: cfg.uidAttribute, value: uid }));
     if (entries.length === 0) return undefined;
     if (entries.length > 1) {
@@ -123,8 +128,8 @@ function values(entry: Entry, attribute: string): string[] {
 }
 
 /** Connect, optionally StartTLS, bind, run `work`, unbind; all within cfg.timeoutMs. */
-async function withDirectory<T>(cfg: LdapConfig, work: (client: Client) => Promise<T>): Promise<T> {
-  const password = cfg.bindPasswordFile === undefined ? undefined : await readBindPassword(cfg.bindPasswordFile);
+async function withDirectory<T>(cfg: LdapConfig, bindPassword: BindPasswordSource | undefined, work: (client: Client) => Promise<T>): Promise<T> {
+  const password = await passwordFor(cfg, bindPassword);
   const tlsOptions = await tlsOptionsFor(cfg);
   const client = new Client({
     url: cfg.url,
@@ -149,6 +154,23 @@ async function withDirectory<T>(cfg: LdapConfig, work: (client: Client) => Promi
     clearTimeout(timer);
     await client.unbind().catch(() => undefined);
   }
+}
+
+/**
+ * Where a bind password comes from when the config names no bindPasswordFile (the agent reads
+ * it from the state bucket). Failures to get it are 'unavailable', like an unreachable server.
+ */
+export type BindPasswordSource = () => Promise<string>;
+
+async function passwordFor(cfg: LdapConfig, source: BindPasswordSource | undefined): Promise<string | undefined> {
+  if (cfg.bindDn === undefined) return undefined;
+  if (cfg.bindPasswordFile !== undefined) return readBindPassword(cfg.bindPasswordFile);
+  if (source === undefined) {
+    throw new FutuswarmError('config', `ldap.bindDn ${cfg.bindDn} has no password: set ldap.bindPasswordFile, or store it in the state bucket`, {
+      hint: 'futuswarm admin cluster:ldap-password -f <cluster file>',
+    });
+  }
+  return source();
 }
 
 async function readBindPassword(path: string): Promise<string> {
@@ -194,8 +216,11 @@ function translate(e: unknown, cfg: LdapConfig): FutuswarmError {
   } else {
     reason = typeof err.code === 'string' && !message.includes(err.code) ? `${err.code}: ${message}` : message;
   }
+  const storedPasswordRefused = err.code === 49 && cfg.bindDn !== undefined && cfg.bindPasswordFile === undefined;
   return new FutuswarmError('unavailable', `LDAP ${cfg.url}: ${reason}`, {
-    hint: 'check that the directory server answers and the agent config ldap: section (url, bindDn, bindPasswordFile, baseDn)',
+    hint: storedPasswordRefused
+      ? 'the password stored in the state bucket is not the account\'s: an admin stores the current one with futuswarm admin cluster:ldap-password -f <cluster file>'
+      : 'check that the directory server answers and the agent config ldap: section (url, bindDn, bindPasswordFile, baseDn)',
     cause: e,
   });
 }

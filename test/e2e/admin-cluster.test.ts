@@ -4,6 +4,7 @@
  * this proves the commands: their output, --plan and --json, confirmations and exit codes.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +13,17 @@ import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from '@aws-sdk/client
 import { parse } from 'yaml';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { clusterResourceNames } from '../../src/core/plan-names.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { CLI, runCli, type CliResult } from '../helpers/cli.ts';
 import { awsTestEnv, uniqueName } from '../helpers/moto.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'futuswarm-admin-'));
 const env = { ...(process.env as Record<string, string>), ...awsTestEnv(), NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
-const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env });
+/** The CLI with moto's credentials; a last `{ input }` argument is its standard input. */
+const cli = (...args: (string | { input: string })[]): Promise<CliResult> => {
+  const last = args.at(-1);
+  const input = typeof last === 'object' ? last.input : undefined;
+  return runCli(args.filter((a): a is string => typeof a === 'string'), { env, ...(input !== undefined ? { input } : {}) });
+};
 
 interface StatusJson {
   cluster: string;
@@ -25,6 +31,34 @@ interface StatusJson {
   rows: { kind: string; name: string; id: string | null; status: string }[];
   loadBalancerDnsName: string | null;
   nodes: { name: string; state: string }[];
+}
+
+/**
+ * Runs a command on a pseudo-terminal (util-linux `script`), as a person would, and types
+ * `keys` once `prompt` appears. Input stays open until the command exits.
+ */
+function typeAtTerminal(argv: string[], prompt: string, keys: string): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const command = argv.map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let typed = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+      if (!typed && output.includes(prompt)) {
+        typed = true;
+        child.stdin.write(keys);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ status, output });
+    });
+  });
 }
 
 describe('admin cluster:init', () => {
@@ -154,6 +188,66 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     assert.equal(status.rows.length, 32);
     assert.ok(status.rows.every((row) => row.status === 'ok' && row.id !== null));
     assert.deepEqual(status.nodes.map((n) => [n.name, n.state]).sort(), [['manager-1', 'running'], ['worker-1', 'running']]);
+  });
+
+  it('cluster:ldap-password seals the bind password into the state bucket, from standard input only', async () => {
+    // The file as bootstrapped has no bindDn: the agents bind anonymously and nothing is stored.
+    const anonymous = await cli('admin', 'cluster:ldap-password', '-f', file, { input: 'whatever\n' });
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /^error: .*access\.ldap\.bindDn is not set/m);
+
+    const withLdap = join(dir, `${name}-ldap.yaml`);
+    writeFileSync(withLdap, `${readFileSync(file, 'utf8')}`.replace(
+      'access: { admins: [alice], users: { alice: { keys: [] } } }',
+      'access: { admins: [alice], users: { alice: { keys: [] } }, ldap: { url: "ldaps://ldap.example.com", bindDn: "cn=agent,dc=example,dc=com", baseDn: "dc=example,dc=com" } }',
+    ));
+    // Bootstrap with a bindDn and no stored password names the command as the next step.
+    const boot = await cli('admin', 'cluster:bootstrap', '-f', withLdap);
+    assert.equal(boot.code, 0, boot.stderr);
+    assert.match(boot.stdout, new RegExp(`^next: store the LDAP bind password of cn=agent,dc=example,dc=com: futuswarm admin cluster:ldap-password -f ${withLdap}$`, 'm'));
+
+    const first = `pw-${uniqueName('first')}`;
+    const stored = await cli('admin', 'cluster:ldap-password', '-f', withLdap, { input: `${first}\n` });
+    assert.equal(stored.code, 0, stored.stderr);
+    assert.match(stored.stdout, /^stored the LDAP bind password of cn=agent,dc=example,dc=com\n {2}in s3:\/\/\S+\/cluster\/ldap-bind-password, sealed with alias\/futuswarm-/);
+    const second = `pw-${uniqueName('second')}`;
+    const replaced = await cli('admin', 'cluster:ldap-password', '-f', withLdap, '--json', { input: second });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    const result = JSON.parse(replaced.stdout) as { bucket: string; key: string; encryptionKey: string; replaced: boolean };
+    assert.equal(result.replaced, true);
+
+    // Nothing given, or two lines: refused, and the stored password stays.
+    for (const input of ['', 'one\ntwo\n']) {
+      const bad = await cli('admin', 'cluster:ldap-password', '-f', withLdap, { input });
+      assert.equal(bad.code, 1, input);
+      assert.match(bad.stderr, input === '' ? /^error: no password given/m : /^error: the LDAP bind password: must be one line/m);
+    }
+    for (const r of [stored, replaced]) for (const pw of [first, second]) assert.ok(!`${r.stdout}${r.stderr}`.includes(pw), 'the password was printed');
+
+    // What a manager's agent reads: the second password, and the stored object does not hold it in clear.
+    Object.assign(process.env, awsTestEnv());
+    const [{ AppState }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
+      import('../../src/agent/app-state.ts'),
+      import('../../src/aws/state-store.ts'),
+      import('../../src/aws/kms.ts'),
+    ]);
+    const store = s3ObjectStore(result.bucket);
+    const agentView = new AppState({ store, keys: kmsKeyService(result.encryptionKey), cluster: name });
+    assert.equal(await agentView.readLdapBindPassword(), second);
+    assert.ok(!(await store.get(result.key))!.body.toString('latin1').includes(second));
+
+    // At a terminal: a prompt, the typed password is not echoed, and it is what gets stored.
+    const typed = `typed-${uniqueName('pw')}`;
+    const atTerminal = await typeAtTerminal([process.execPath, CLI, '--no-color', 'admin', 'cluster:ldap-password', '-f', withLdap], 'LDAP bind password for', `${typed}\r`);
+    assert.equal(atTerminal.status, 0, atTerminal.output);
+    assert.match(atTerminal.output, /LDAP bind password for cn=agent,dc=example,dc=com: \r?\n/);
+    assert.match(atTerminal.output, /replaced the LDAP bind password/);
+    assert.ok(!atTerminal.output.includes(typed), `the typed password was echoed: ${atTerminal.output}`);
+    assert.equal(await agentView.readLdapBindPassword(), typed);
+
+    const again = await cli('admin', 'cluster:bootstrap', '-f', withLdap);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /LDAP bind password/);
   });
 
   it('cluster:destroy needs the cluster\'s name, then removes everything but the data', async () => {

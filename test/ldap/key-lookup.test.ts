@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { cacheFilePath } from '../../src/agent/key-cache.ts';
 import { isLdapAdmin, lookupKeyOwner, lookupUserGroups, renderAuthorizedKeyLine, type KeyLookupConfig } from '../../src/agent/key-lookup.ts';
 import type { LdapConfig } from '../../src/agent/ldap-config.ts';
-import { ADMINS_GROUP, addPerson, closedPort, ensureLdap, ldapTestConfig, removeEntry, rigUserKey, setKeys, uniqueUid } from '../helpers/ldap.ts';
+import { AppState } from '../../src/agent/app-state.ts';
+import { ensureKeyAlias, kmsKeyService } from '../../src/aws/kms.ts';
+import { ensureStateBucket, s3ObjectStore } from '../../src/aws/state-store.ts';
+import { uniqueName, useMoto } from '../helpers/moto.ts';
+import { ADMINS_GROUP, BIND_PASSWORD_FILE, addPerson, closedPort, ensureLdap, ldapTestConfig, removeEntry, rigUserKey, setKeys, uniqueUid } from '../helpers/ldap.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';
 
 let root: string;
@@ -163,5 +168,50 @@ describe('lookupUserGroups and admins', () => {
     assert.deepEqual(await lookupUserGroups(config(), 'root-admin'), [ADMINS_GROUP]);
     assert.deepEqual(await lookupUserGroups(config({ ldap: downLdap }), 'root-admin'), [ADMINS_GROUP]);
     await assert.rejects(lookupUserGroups(config({ ldap: downLdap }), 'carol'), { code: 'unavailable' });
+  });
+});
+
+describe('the bind password from the state bucket (moto)', () => {
+  const bucket = uniqueName('fs-ldap-bind');
+  const alias = `alias/${uniqueName('fs-ldap-bind')}`;
+  const cluster = uniqueName('c');
+  let state: AppState;
+
+  before(async () => {
+    useMoto();
+    const key = await ensureKeyAlias(alias);
+    await ensureStateBucket(bucket, { kmsKeyId: key.arn });
+    state = new AppState({ store: s3ObjectStore(bucket), keys: kmsKeyService(alias), cluster });
+  });
+
+  /** The agent's view: a bindDn without bindPasswordFile, and where the state bucket is. */
+  const fromState = () => config({ ldap: ldapTestConfig({ bindPasswordFile: undefined }), cluster, state: { bucket, kmsKeyId: alias, region: 'eu-north-1' } });
+
+  it('none stored: LDAP is unavailable with the command that stores it; the users file still answers', async () => {
+    const alice = rigUserKey('alice');
+    await assert.rejects(lookupKeyOwner(fromState(), alice.type, alice.base64), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, 'unavailable');
+      assert.match(e.hint ?? '', /futuswarm admin cluster:ldap-password/);
+      return true;
+    });
+    assert.deepEqual(await lookupKeyOwner(fromState(), breakGlass.type, breakGlass.base64), { user: 'root-admin', groups: [ADMINS_GROUP] });
+  });
+
+  it('a wrong one stored: the bind is refused, and the hint says to store the current one', async () => {
+    await state.storeLdapBindPassword('not-the-password', 'test');
+    await assert.rejects(lookupUserGroups(fromState(), 'carol'), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, 'unavailable');
+      assert.match(e.message, /invalid credentials/);
+      assert.match(e.hint ?? '', /stored in the state bucket .* cluster:ldap-password/);
+      return true;
+    });
+  });
+
+  it('the right one stored: people are found by key and by name', async () => {
+    await state.storeLdapBindPassword(readFileSync(BIND_PASSWORD_FILE, 'utf8').trim(), 'test');
+    const alice = rigUserKey('alice');
+    const c = fromState();
+    assert.deepEqual(await lookupKeyOwner(c, alice.type, alice.base64), { user: 'alice', groups: ['developers'] });
+    assert.deepEqual(await lookupUserGroups(c, 'carol'), ['developers', ADMINS_GROUP]);
   });
 });

@@ -492,6 +492,33 @@ describe('AppState on S3 + KMS (moto)', () => {
     });
   });
 
+  describe('LDAP bind password', () => {
+    it('is missing until stored, then opens only for this cluster; storing again replaces it', async () => {
+      const fresh = new AppState({ store, keys, cluster: uniqueName('c-ldap') });
+      await assert.rejects(fresh.readLdapBindPassword(), isCode('unavailable', /no LDAP bind password is stored/));
+      const first = secretValue('ldap-bind');
+      assert.deepEqual(await fresh.storeLdapBindPassword(first, 'arn:aws:iam::123456789012:user/admin'), { replaced: false });
+      assert.equal(await fresh.readLdapBindPassword(), first);
+      const second = secretValue('ldap-bind');
+      assert.deepEqual(await fresh.storeLdapBindPassword(second, 'arn:aws:iam::123456789012:user/admin'), { replaced: true });
+      assert.equal(await fresh.readLdapBindPassword(), second);
+
+      // Bad input is refused before anything is written, and the message never holds the value.
+      for (const bad of ['', `two\nlines-${second}`, 'x'.repeat(1025)]) {
+        await assert.rejects(fresh.storeLdapBindPassword(bad, 'admin'), (e: Error) => {
+          assert.ok(isCode('invalid_input', /^LDAP bind password: /)(e));
+          assert.ok(bad === '' || !e.message.includes(bad.slice(0, 12)), e.message);
+          return true;
+        });
+      }
+      assert.equal(await fresh.readLdapBindPassword(), second);
+
+      // Sealed under {cluster, purpose}: another cluster's agent cannot open this object.
+      const other = new AppState({ store, keys, cluster: `${fresh.cluster}-other` });
+      await assert.rejects(other.readLdapBindPassword());
+    });
+  });
+
   describe('audit', () => {
     it('records requests with secret values replaced by keys, and filters them', async () => {
       const app = newApp();

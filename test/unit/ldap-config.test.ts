@@ -102,7 +102,6 @@ describe('ldap config', () => {
         timeoutMs: 1000,
       }),
       [
-        'bindPasswordFile: is required with bindDn',
         'startTls: must be false with ldaps:// (the connection is already TLS)',
         'groupBaseDn: is required with adminGroup',
         'connectTimeoutMs: must not exceed timeoutMs',

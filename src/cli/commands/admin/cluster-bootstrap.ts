@@ -47,14 +47,19 @@ export const register: CommandModule['register'] = (cmd, action) => {
         }
         if (ctx.io.mode === 'human') ctx.io.raw(`${planText}\n`);
         const result = await bootstrap.applyBootstrap(plan, { onProgress });
-        ctx.io.result({ plan: summary, result }, () => {
-          if (result.noChanges) return `cluster ${result.cluster}: no changes`;
+        const { ldapBindPasswordMissing } = await import('../../../aws/ldap-password.ts');
+        const ldapNext = (await ldapBindPasswordMissing(config))
+          ? `next: store the LDAP bind password of ${config.access.ldap?.bindDn}: futuswarm admin cluster:ldap-password -f ${file}`
+          : undefined;
+        ctx.io.result({ plan: summary, result, ...(ldapNext ? { next: [ldapNext] } : {}) }, () => {
+          if (result.noChanges) return [`cluster ${result.cluster}: no changes`, ...(ldapNext ? [ldapNext] : [])].join('\n');
           const lines = [
             `cluster ${result.cluster} in ${result.region}: ${result.created.length} created, ${result.updated.length} updated, ${result.unchanged.length} unchanged`,
             `state: ${result.stateObject}`,
           ];
           if (result.loadBalancerDnsName) lines.push(`load balancer: ${result.loadBalancerDnsName} (point *.${config.domain} here)`);
           lines.push(`check it: futuswarm admin cluster:status -f ${file}`);
+          if (ldapNext) lines.push(ldapNext);
           return lines.join('\n');
         });
       }),

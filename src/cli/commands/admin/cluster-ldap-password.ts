@@ -1,0 +1,51 @@
+import type { CommandModule } from '../../command.ts';
+import { FutuswarmError, parseWith } from '../../../core/errors.ts';
+import { bindPasswordFromInput, ldapBindPassword } from '../../../core/ldap-bind-password.ts';
+import { readSecretLine } from '../../prompt.ts';
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .requiredOption('-f, --file <file>', 'the cluster file')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Stores the password of access.ldap.bindDn in the state bucket, sealed with the cluster\'s KMS',
+        'key; every manager\'s agent reads it from there for its next LDAP lookup. Run it again to change',
+        'the password. The password is read from standard input (typed without echo at a terminal),',
+        'never from the command line. Runs with your AWS credentials.',
+        '',
+        'Examples:',
+        '  futuswarm admin cluster:ldap-password -f prod.yaml',
+        '  futuswarm admin cluster:ldap-password -f prod.yaml < ldap-bind-password.txt',
+        '',
+      ].join('\n'),
+    )
+    .action(
+      action(async (ctx, opts) => {
+        const [{ loadClusterFile }, { bindDnFor, storeLdapBindPassword }] = await Promise.all([
+          import('../../../config/cluster-file.ts'),
+          import('../../../aws/ldap-password.ts'),
+        ]);
+        const file = String(opts.file);
+        const config = await loadClusterFile(file);
+        const bindDn = bindDnFor(config, file);
+        const input = await readSecretLine(`LDAP bind password for ${bindDn}: `);
+        if (input === undefined) {
+          throw new FutuswarmError('invalid_input', 'no password given: standard input was empty', {
+            hint: `pipe it in (futuswarm admin cluster:ldap-password -f ${file} < password-file) or run this at a terminal`,
+          });
+        }
+        const password = parseWith(ldapBindPassword, bindPasswordFromInput(input), 'the LDAP bind password');
+        ctx.io.progress(`sealing the password with ${config.name}'s key and storing it in the state bucket`);
+        const stored = await storeLdapBindPassword(config, bindDn, password);
+        ctx.io.result(stored, () =>
+          [
+            `${stored.replaced ? 'replaced' : 'stored'} the LDAP bind password of ${stored.bindDn}`,
+            `  in s3://${stored.bucket}/${stored.key}, sealed with ${stored.encryptionKey}`,
+            '  managers use it from their next LDAP lookup',
+          ].join('\n'),
+        );
+      }),
+    );
+};

@@ -1,0 +1,42 @@
+/**
+ * Reading a secret from the person at the terminal, or from a pipe. Typed characters are not
+ * echoed; nothing read here is ever printed.
+ */
+import { FutuswarmError } from '../core/errors.ts';
+
+/** One secret line: typed without echo at a terminal, else all of standard input. Undefined when empty. */
+export async function readSecretLine(prompt: string, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string | undefined> {
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text === '' ? undefined : text;
+  }
+  stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string | undefined>((resolve, reject) => {
+      let typed = '';
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') return finish(() => resolve(typed === '' ? undefined : typed));
+          if (ch === '\u0003') return finish(() => reject(new FutuswarmError('interrupted', 'interrupted: nothing was stored')));
+          if (ch === '\u0004' && typed === '') return finish(() => resolve(undefined));
+          if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+          else if (ch === '\u0015') typed = ''; // Ctrl-U: start over
+          else if (ch >= ' ') typed += ch;
+        }
+      };
+      const finish = (settle: () => void) => {
+        stdin.off('data', onData);
+        stderr.write('\n');
+        settle();
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
