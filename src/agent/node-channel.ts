@@ -9,8 +9,9 @@
  * trusted on first use. The key lives in a private temporary directory only while ssh starts.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,13 +28,25 @@ export interface NodeTarget {
   hostname: string;
 }
 
+/**
+ * How a session uses the node's shared connection: `start` makes this ssh the master (kept for
+ * `persistSeconds` after its last session), `reuse` runs over a live master without a key.
+ */
+export type ControlUse = { mode: 'start'; socket: string; persistSeconds: number } | { mode: 'reuse'; socket: string };
+
 /** ssh options: no user config, the node key only, strict host keys, no prompts, no forwarding. */
-export function nodeSshArgs(o: { identityFile: string; knownHostsFile: string; port: number; user: string; addr: string }): string[] {
+export function nodeSshArgs(o: { identityFile?: string; knownHostsFile: string; port: number; user: string; addr: string; control?: ControlUse }): string[] {
+  const control = o.control === undefined
+    ? []
+    : o.control.mode === 'start'
+      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${o.control.socket}`, '-o', `ControlPersist=${o.control.persistSeconds}`]
+      : ['-o', 'ControlMaster=no', '-o', `ControlPath=${o.control.socket}`];
   return [
     '-F', '/dev/null',
     '-T',
-    '-i', o.identityFile,
+    ...(o.identityFile === undefined ? ['-o', 'IdentityFile=none', '-o', 'PubkeyAuthentication=no'] : ['-i', o.identityFile]),
     '-o', 'IdentitiesOnly=yes',
+    ...control,
     '-o', 'BatchMode=yes',
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${o.knownHostsFile}`,
@@ -55,9 +68,17 @@ export function knownHostsLines(addr: string, port: number, hostKeys: readonly s
   return hostKeys.map((k) => `${host} ${k}\n`).join('');
 }
 
+/** How long a node's connection stays open after its last session. */
+const CONTROL_PERSIST_SECONDS = 60;
+
 /**
  * Run `exec` on the node behind `target` and relay it. Returns the exit code; node-side errors
  * come back as FutuswarmErrors naming the node.
+ *
+ * Sessions to one node share one SSH connection for a minute after the last one (an OpenSSH
+ * control master in a private directory of the agent's account), so a second exec skips the
+ * handshake, the node's key lookups and reading the node key. The master is used only while
+ * the host keys it was checked against are still the node's record.
  */
 export async function execOnNode(
   config: AgentConfig,
@@ -73,75 +94,49 @@ export async function execOnNode(
     });
   }
   if (isIP(target.addr) === 0) throw new FutuswarmError('unavailable', `Swarm reports no usable address for node ${target.hostname}: "${target.addr}"`);
-  const [key, node] = await Promise.all([state.readNodeKey(), state.getNode(target.addr)]);
+  const node = await state.getNode(target.addr);
   if (!node) {
     throw new FutuswarmError('unavailable', `node ${where} has not published its SSH host key, so this manager cannot check whom it would talk to`, {
       hint: `on that node, run: futuswarm-agent node:register --addr ${target.addr}`,
     });
   }
   const port = config.nodeChannel.port;
+  const knownHosts = knownHostsLines(target.addr, port, node.hostKeys);
+  const nodeRequest: NodeRequest = {
+    v: PROTOCOL_VERSION,
+    op: 'node.exec',
+    app: request.app,
+    containerId: request.containerId,
+    name: request.name,
+    command: request.command,
+    interactive: request.interactive,
+    tty: request.tty,
+    ...(request.cols ? { cols: request.cols } : {}),
+    ...(request.rows ? { rows: request.rows } : {}),
+  };
   const dir = await mkdtemp(join(tmpdir(), 'futuswarm-node-'));
   try {
-    const identityFile = join(dir, 'node_key');
     const knownHostsFile = join(dir, 'known_hosts');
-    await writeFile(identityFile, key.privateKey, { mode: 0o600 });
-    await writeFile(knownHostsFile, knownHostsLines(target.addr, port, node.hostKeys), { mode: 0o600 });
-    const ssh = spawn('ssh', nodeSshArgs({ identityFile, knownHostsFile, port, user: config.sshUser, addr: target.addr }), {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const exited = once(ssh, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
-    let stderr = '';
-    ssh.stderr.setEncoding('utf8');
-    ssh.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
-    ssh.stdin.on('error', () => undefined);
-    const send = (message: unknown) => ssh.stdin.write(`${JSON.stringify(message)}\n`);
-    const nodeRequest: NodeRequest = {
-      v: PROTOCOL_VERSION,
-      op: 'node.exec',
-      app: request.app,
-      containerId: request.containerId,
-      name: request.name,
-      command: request.command,
-      interactive: request.interactive,
-      tty: request.tty,
-      ...(request.cols ? { cols: request.cols } : {}),
-      ...(request.rows ? { rows: request.rows } : {}),
-    };
-    send(nodeRequest);
+    await writeFile(knownHostsFile, knownHosts, { mode: 0o600 });
+    const base = { knownHostsFile, port, user: config.sshUser, addr: target.addr };
+    const control = await controlFor(config.sshUser, target.addr, port);
 
-    const leave = () => ssh.kill('SIGTERM');
-    io.gone.addEventListener('abort', leave, { once: true });
-    // The caller's messages go on to the node once it is attached; until then they wait here.
-    let attached!: () => void;
-    const isAttached = new Promise<void>((resolve) => (attached = resolve));
-    const forward = (async () => {
-      await isAttached;
-      for await (const message of io.channel.messages()) send(message);
-    })().catch(() => leave());
-
-    let outcome: { exitCode: number | null } | { error: Extract<Event, { type: 'error' }> } | undefined;
-    const lines = createInterface({ input: ssh.stdout, crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      let event: Event;
-      try {
-        event = eventSchema.parse(JSON.parse(line));
-      } catch {
-        leave();
-        throw new FutuswarmError('protocol', `node ${where} answered something that is not a futuswarm event`, { hint: 'the agents on the managers and the nodes may be different versions' });
-      }
-      if (event.type === 'progress' && event.step === ATTACHED_STEP) {
-        io.emit(event);
-        attached();
-      } else if (event.type === 'output' || event.type === 'progress') io.emit(event);
-      else if (event.type === 'result') {
-        const code = (event.data as { exitCode?: unknown } | null)?.exitCode;
-        outcome = { exitCode: typeof code === 'number' ? code : null };
-      } else if (event.type === 'error') outcome = { error: event };
+    let session: SessionResult | undefined;
+    if (control && (await sharedConnectionFits(control, knownHosts, base))) {
+      session = await runSession(nodeSshArgs({ ...base, control: { mode: 'reuse', socket: control.socket } }), nodeRequest, io);
+      // The master went away between the check and the session: nothing ran, start afresh.
+      if (!session.heardFromNode && !io.gone.aborted) session = undefined;
     }
-    const [status] = await exited;
-    io.gone.removeEventListener('abort', leave);
-    void forward;
+    if (!session) {
+      const key = await state.readNodeKey();
+      const identityFile = join(dir, 'node_key');
+      await writeFile(identityFile, key.privateKey, { mode: 0o600 });
+      if (control) await writeFile(control.hostsFile, knownHosts, { mode: 0o600 });
+      const start = control ? { mode: 'start' as const, socket: control.socket, persistSeconds: CONTROL_PERSIST_SECONDS } : undefined;
+      session = await runSession(nodeSshArgs({ ...base, identityFile, ...(start ? { control: start } : {}) }), nodeRequest, io);
+    }
+
+    const { outcome, status, stderr } = session;
     if (io.gone.aborted) throw new FutuswarmError('interrupted', 'the caller went away; the command was detached');
     if (outcome === undefined) {
       const why = stderr.trim().split('\n').filter(Boolean).pop() ?? `ssh exited with ${status}`;
@@ -157,4 +152,110 @@ export async function execOnNode(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface SessionResult {
+  outcome: { exitCode: number | null } | { error: Extract<Event, { type: 'error' }> } | undefined;
+  status: number | null;
+  stderr: string;
+  /** Whether the node's agent said anything: if not, nothing ran there. */
+  heardFromNode: boolean;
+}
+
+/** One ssh session to node-serve: send the request, relay both ways until it ends. */
+async function runSession(
+  args: string[],
+  nodeRequest: NodeRequest,
+  io: { emit(event: Event): void; channel: ClientChannel; gone: AbortSignal },
+): Promise<SessionResult> {
+  const ssh = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = once(ssh, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  let stderr = '';
+  ssh.stderr.setEncoding('utf8');
+  ssh.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  ssh.stdin.on('error', () => undefined);
+  const send = (message: unknown) => ssh.stdin.write(`${JSON.stringify(message)}\n`);
+  send(nodeRequest);
+
+  const leave = () => ssh.kill('SIGTERM');
+  io.gone.addEventListener('abort', leave, { once: true });
+  // The caller's messages go on to the node once it is attached; until then they wait here.
+  let attached!: () => void;
+  const isAttached = new Promise<void>((resolve) => (attached = resolve));
+  const forward = (async () => {
+    await isAttached;
+    for await (const message of io.channel.messages()) send(message);
+  })().catch(() => leave());
+
+  let outcome: SessionResult['outcome'];
+  let heardFromNode = false;
+  const lines = createInterface({ input: ssh.stdout, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    heardFromNode = true;
+    let event: Event;
+    try {
+      event = eventSchema.parse(JSON.parse(line));
+    } catch {
+      leave();
+      throw new FutuswarmError('protocol', 'a node answered something that is not a futuswarm event', { hint: 'the agents on the managers and the nodes may be different versions' });
+    }
+    if (event.type === 'progress' && event.step === ATTACHED_STEP) {
+      io.emit(event);
+      attached();
+    } else if (event.type === 'output' || event.type === 'progress') io.emit(event);
+    else if (event.type === 'result') {
+      const code = (event.data as { exitCode?: unknown } | null)?.exitCode;
+      outcome = { exitCode: typeof code === 'number' ? code : null };
+    } else if (event.type === 'error') outcome = { error: event };
+  }
+  const [status] = await exited;
+  io.gone.removeEventListener('abort', leave);
+  void forward;
+  return { outcome, status, stderr, heardFromNode };
+}
+
+interface ControlPaths {
+  /** The master's socket. */
+  socket: string;
+  /** The known_hosts lines the master was checked against. */
+  hostsFile: string;
+}
+
+/**
+ * Where the shared connection to a node lives: a directory only this account may enter, or
+ * none (every session connects on its own) when that cannot be had.
+ */
+async function controlFor(user: string, addr: string, port: number): Promise<ControlPaths | undefined> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  const dir = join(tmpdir(), `futuswarm-ssh-${uid}`);
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+  }
+  const info = await lstat(dir);
+  // Someone else's directory, or one others may enter, is not used: its socket would be a way in.
+  if (!info.isDirectory() || info.uid !== uid || (info.mode & 0o077) !== 0) return undefined;
+  const name = createHash('sha256').update(`${user}@${addr}:${port}`).digest('hex').slice(0, 20);
+  return { socket: join(dir, name), hostsFile: join(dir, `${name}.hosts`) };
+}
+
+/**
+ * Whether a live master exists and was checked against the host keys the node has now; a
+ * master checked against other keys is stopped.
+ */
+async function sharedConnectionFits(control: ControlPaths, knownHosts: string, base: { knownHostsFile: string; port: number; user: string; addr: string }): Promise<boolean> {
+  const checked = await readFile(control.hostsFile, 'utf8').catch(() => undefined);
+  const op = (command: 'check' | 'exit') =>
+    new Promise<boolean>((resolve) => {
+      const args = nodeSshArgs({ ...base, control: { mode: 'reuse', socket: control.socket } });
+      const ssh = spawn('ssh', ['-O', command, ...args], { stdio: 'ignore' });
+      ssh.on('error', () => resolve(false));
+      ssh.on('close', (code) => resolve(code === 0));
+    });
+  if (checked === knownHosts) return op('check');
+  if (checked !== undefined) await op('exit');
+  return false;
 }

@@ -138,6 +138,20 @@ describe('app:exec on another node (node channel)', () => {
     assert.equal(settings[0], settings[1], 'raw mode and -opost are undone');
   });
 
+  it('later execs to the node share one SSH connection, opened without the key again', async () => {
+    const master = () => {
+      const r = spawnSync('runuser', ['-u', 'futuswarm', '--', 'sh', '-c', 'for s in /tmp/futuswarm-ssh-$(id -u)/*; do [ -S "$s" ] && ssh -O check -o ControlPath="$s" -F /dev/null x 2>&1; done'], { encoding: 'utf8' });
+      return /Master running \(pid=(\d+)\)/.exec(r.stdout)?.[1];
+    };
+    const first = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'true']);
+    assert.equal(first.code, 0, first.stderr);
+    const pid = master();
+    assert.ok(pid, 'a shared connection to the node is open after an exec');
+    const second = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'sh', '-c', 'exit 4']);
+    assert.equal(second.code, 4, second.stderr);
+    assert.equal(master(), pid, 'the second exec went over the same connection');
+  });
+
   it('is audited on the manager like any exec', async () => {
     const audit = await cli.json<{ records: { op: string; app?: string; result: string; args?: { task?: string } }[] }>(['admin', 'audit', '--app', APP]);
     assert.ok(audit.records.some((a) => a.op === 'app.exec' && a.result === 'ok' && a.args?.task === String(remote.slot)), JSON.stringify(audit.records.slice(0, 5)));

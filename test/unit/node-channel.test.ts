@@ -60,6 +60,21 @@ describe('ssh to a node', () => {
     assert.deepEqual(args.slice(-2), ['--', '10.0.3.4']);
   });
 
+  it('starts a shared connection with the key, and reuses one without any key', () => {
+    const base = { knownHostsFile: '/tmp/k/known_hosts', port: 2222, user: 'futuswarm', addr: '10.0.3.4' };
+    const start = nodeSshArgs({ ...base, identityFile: '/tmp/k/node_key', control: { mode: 'start', socket: '/tmp/s/abc', persistSeconds: 60 } });
+    for (const o of ['ControlMaster=auto', 'ControlPath=/tmp/s/abc', 'ControlPersist=60', 'StrictHostKeyChecking=yes']) assert.ok(start.includes(o), o);
+    assert.equal(start[start.indexOf('-i') + 1], '/tmp/k/node_key');
+
+    const reuse = nodeSshArgs({ ...base, control: { mode: 'reuse', socket: '/tmp/s/abc' } });
+    for (const o of ['ControlMaster=no', 'ControlPath=/tmp/s/abc', 'IdentityFile=none', 'PubkeyAuthentication=no', 'BatchMode=yes']) assert.ok(reuse.includes(o), o);
+    assert.ok(!reuse.includes('-i') && !reuse.some((a) => a.startsWith('ControlPersist')));
+    assert.deepEqual(reuse.slice(-2), ['--', '10.0.3.4']);
+
+    const plain = nodeSshArgs({ ...base, identityFile: '/tmp/k/node_key' });
+    assert.ok(!plain.some((a) => a.startsWith('Control')));
+  });
+
   it('writes known_hosts lines with the port when it is not 22', () => {
     assert.equal(knownHostsLines('10.0.3.4', 22, ['ssh-ed25519 AAAA']), '10.0.3.4 ssh-ed25519 AAAA\n');
     assert.equal(knownHostsLines('10.0.3.4', 2222, ['ssh-ed25519 AAAA', 'ssh-rsa BBBB']), '[10.0.3.4]:2222 ssh-ed25519 AAAA\n[10.0.3.4]:2222 ssh-rsa BBBB\n');
