@@ -64,8 +64,48 @@ export function isFutuswarmError(e: unknown): e is FutuswarmError {
 export function formatIssues(issues: readonly z.core.$ZodIssue[], root = ''): string[] {
   return issues.map((issue) => {
     const path = [root, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
+    const message = plainMessage(issue);
+    return path ? `${path}: ${message}` : message;
   });
+}
+
+const ARTICLE: Record<string, string> = { array: 'a list', object: 'an object', boolean: 'true or false', int: 'a whole number', number: 'a number', string: 'a string' };
+
+/**
+ * The validator's own English ("Too big: expected number to be <=100") in the words the rest of
+ * futuswarm uses ("must be at most 100"). Messages a schema sets itself are kept as they are.
+ */
+export function plainMessage(issue: z.core.$ZodIssue): string {
+  if (!/^(Too big|Too small|Invalid input|Invalid option|Unrecognized key)/.test(issue.message)) return issue.message;
+  const count = (n: number | bigint, noun: string) => `${n} ${noun}${Number(n) === 1 ? '' : 's'}`;
+  switch (issue.code) {
+    case 'too_big': {
+      const inclusive = issue.inclusive !== false;
+      const n = issue.maximum;
+      if (issue.origin === 'string') return `must be at most ${count(inclusive ? n : Number(n) - 1, 'character')}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must have at most ${count(inclusive ? n : Number(n) - 1, 'item')}`;
+      return inclusive ? `must be at most ${n}` : `must be less than ${n}`;
+    }
+    case 'too_small': {
+      const inclusive = issue.inclusive !== false;
+      const n = issue.minimum;
+      if (issue.origin === 'string') return Number(n) <= 1 ? 'must not be empty' : `must be at least ${count(inclusive ? n : Number(n) + 1, 'character')}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `must have at least ${count(inclusive ? n : Number(n) + 1, 'item')}`;
+      return inclusive ? `must be at least ${n}` : `must be more than ${n}`;
+    }
+    case 'invalid_value': {
+      const values = issue.values.map((v) => JSON.stringify(v));
+      return values.length === 1 ? `must be ${values[0]}` : `must be one of ${values.join(', ')}`;
+    }
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    case 'invalid_type':
+      // Issues carry no input (it could be a secret); the default message names what was received.
+      if (/received undefined$/.test(issue.message)) return 'is required';
+      return `must be ${ARTICLE[issue.expected] ?? issue.expected}`;
+    default:
+      return issue.message;
+  }
 }
 
 /**

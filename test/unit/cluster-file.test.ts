@@ -88,7 +88,7 @@ test('cross-field rules: odd managers, VPC size, zones in the region, SSH not op
 
 test('unknown settings are errors, not silently ignored', () => {
   const issues = issuesOf(() => parseClusterConfig({ ...minimal, nodes: { worker: 3 } }));
-  assert.deepEqual(issues, ['nodes: Unrecognized key: "worker"']);
+  assert.deepEqual(issues, ['nodes: unknown key "worker"']);
 });
 
 test('the agent bundle key names one object: the workers\' IAM policy would read * as a wildcard', () => {
