@@ -101,6 +101,16 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `help <command> [sub]` is `<command> [sub] --help`: commands register their flags only when
+  // they run, so commander's own help command would show them empty.
+  const helpAt = argv.indexOf('help');
+  if (helpAt >= 0 && findCommandName(argv) === 'help') {
+    const rest = argv.slice(helpAt + 1);
+    if (rest.length === 0) return main(['--help']);
+    // An unknown name gets the unknown-command error, with its suggestion.
+    const known = COMMANDS.some((c) => c.name === rest[0]);
+    return main([...argv.slice(0, helpAt), ...rest, ...(known ? ['--help'] : [])]);
+  }
   const name = findCommandName(argv);
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry && name === undefined) {
