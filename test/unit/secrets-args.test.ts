@@ -24,4 +24,9 @@ describe('app:secrets set arguments', () => {
     await assert.rejects(parseAssignments(['A=-', 'B=-'], noFile, async () => 'x'), /only one value can come from stdin/);
     await assert.rejects(parseAssignments(['A=@/missing'], noFile, noStdin), /A: cannot read \/missing: ENOENT/);
   });
+  it('refuses KEY=- when standard input is empty (a failed pipe), but takes an explicit empty value', async () => {
+    await assert.rejects(parseAssignments(['TOKEN=-'], noFile, async () => ''), /TOKEN=-: standard input was empty, so nothing was changed/);
+    assert.deepEqual(await parseAssignments(['TOKEN=-'], noFile, async () => '\n'), { TOKEN: '' });
+    assert.deepEqual(await parseAssignments(['TOKEN='], noFile, noStdin), { TOKEN: '' });
+  });
 });

@@ -24,7 +24,14 @@ export async function parseAssignments(items: readonly string[], readFile: (path
     if (raw === '-') {
       if (usedStdin) throw new FutuswarmError('invalid_input', 'only one value can come from stdin (KEY=-)');
       usedStdin = true;
-      values[key] = (await readStdin()).replace(/\r?\n$/, '');
+      const input = await readStdin();
+      // A failed `pass show … |` gives no input at all: never store that as the secret.
+      if (input === '') {
+        throw new FutuswarmError('invalid_input', `${key}=-: standard input was empty, so nothing was changed`, {
+          hint: `pipe the value in (… | futuswarm app:secrets set -n <app> ${key}=-); to set an empty value, write ${key}=`,
+        });
+      }
+      values[key] = input.replace(/\r?\n$/, '');
     } else if (raw.startsWith('@')) {
       try {
         values[key] = readFile(raw.slice(1));
