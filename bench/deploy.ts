@@ -49,7 +49,7 @@ for (let i = 0; i < rounds; i++) {
   console.log(`round ${i + 1}: futuswarm ${fs.at(-1)!.toFixed(0)} ms, docker over ssh ${dk.at(-1)!.toFixed(0)} ms`);
 }
 spawnSync('docker', ['service', 'rm', 'bench-docker'], { stdio: 'ignore' });
-spawnSync(process.execPath, [cli, '--context', 'local', '-q', 'app:remove', '-n', 'bench-fs', '--purge'], { stdio: 'ignore' });
+spawnSync(process.execPath, [cli, '--context', 'local', '-q', 'app:remove', '-n', 'bench-fs', '--purge', '--confirm', 'bench-fs'], { stdio: 'ignore' });
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

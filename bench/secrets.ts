@@ -22,7 +22,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-spawnSync(process.execPath, [cli, '--context', 'local', '-q', 'app:remove', '-n', APP, '--purge'], { stdio: 'ignore' });
+spawnSync(process.execPath, [cli, '--context', 'local', '-q', 'app:remove', '-n', APP, '--purge', '--confirm', APP], { stdio: 'ignore' });
 run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
 const one: number[] = [];
 const many: number[] = [];
@@ -30,7 +30,7 @@ for (let i = 0; i < rounds; i++) {
   one.push(timed(['app:secrets', 'set', '-n', APP, '--no-restart', `ONE=value-${i}`]));
   many.push(timed(['app:secrets', 'set', '-n', APP, '--no-restart', ...Array.from({ length: 500 }, (_, k) => `KEY_${k}=value-${i}-${k}-${'x'.repeat(40)}`)]));
 }
-run(['app:remove', '-n', APP, '--purge']);
+run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
 console.log(`app:secrets set, ${rounds} rounds each, stored without restart`);
 console.log(`1 key     median ${median(one).toFixed(0)} ms`);
 console.log(`500 keys  median ${median(many).toFixed(0)} ms`);

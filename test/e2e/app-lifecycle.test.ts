@@ -21,10 +21,10 @@ describe('app lifecycle over SSH', () => {
   before(async () => {
     cli = await localSandbox();
     // Release numbers live in the state store: start from nothing.
-    for (const app of [APP, BROKEN, 'e2e-badimage']) await cli.run(['app:remove', '-n', app, '--purge']);
+    for (const app of [APP, BROKEN, 'e2e-badimage']) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
   });
   after(async () => {
-    for (const app of [APP, BROKEN]) await cli.run(['app:remove', '-n', app, '--purge']);
+    for (const app of [APP, BROKEN]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
   });
 
   it('deploys a new app and waits until it runs', async () => {

@@ -80,7 +80,7 @@ describe('app:exec on another node (node channel)', () => {
 
   before(async () => {
     cli = await localSandbox();
-    await cli.run(['app:remove', '-n', APP, '--purge']);
+    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
     localNode('up');
     const deployed = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2']);
@@ -95,7 +95,7 @@ describe('app:exec on another node (node channel)', () => {
   });
 
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge']);
+    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
     localNode('down');
     rmSync(keyDir, { recursive: true, force: true });

@@ -112,7 +112,7 @@ describe('databases and caches for apps', () => {
     );
   });
   after(async () => {
-    for (const app of APPS) await cli.run(['app:remove', '-n', app, '--purge']);
+    for (const app of APPS) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
   });
 
   describe('db:create on the shared instance', () => {

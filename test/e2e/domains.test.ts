@@ -15,14 +15,14 @@ describe('app domains', () => {
   let cli: CliSandbox;
   before(async () => {
     cli = await localSandbox();
-    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge']);
+    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
     const shop = await cli.run(['app:deploy', '-n', SHOP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--health-path', '/healthz']);
     assert.equal(shop.code, 0, shop.stderr);
     const blog = await cli.run(['app:deploy', '-n', BLOG, '-i', 'localhost/hello', '-t', '2', '--port', '8000', '--health-path', '/healthz']);
     assert.equal(blog.code, 0, blog.stderr);
   });
   after(async () => {
-    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge']);
+    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
   });
 
   it('routes an added host name to the app, next to its default name', async () => {

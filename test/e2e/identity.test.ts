@@ -72,7 +72,7 @@ describe('identity and access', () => {
     execFileSync('bash', [RIG, 'up'], { stdio: 'ignore' });
     for (const dn of people) await removeEntry(dn);
     for (const app of [APP, RACE]) {
-      await admin.run(['app:remove', '-n', app, '--purge']);
+      await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
       removeServiceIfExists(app);
     }
     for (const dir of keyDirs) rmSync(dir, { recursive: true, force: true });
@@ -123,7 +123,7 @@ describe('identity and access', () => {
     const refused: { command: string; argv: string[] }[] = [
       { command: 'app:deploy', argv: ['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '2'] },
       { command: 'app:remove', argv: ['app:remove', '-n', APP] },
-      { command: 'app:remove', argv: ['app:remove', '-n', APP, '--purge'] },
+      { command: 'app:remove', argv: ['app:remove', '-n', APP, '--purge', '--confirm', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'set', '-n', APP, `GREETING=${BOB_SECRET}`] },
       { command: 'app:secrets', argv: ['app:secrets', 'unset', '-n', APP, 'GREETING'] },
       { command: 'app:secrets', argv: ['app:secrets', 'get', '-n', APP, 'GREETING'] },
@@ -220,7 +220,7 @@ describe('identity and access', () => {
       const taken = await other.run(['app:deploy', '-n', RACE, '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
       assert.equal(taken.code, 1);
       assert.match(taken.stderr, /forbidden: race-\S+ is owned by/);
-      ok(await remover.run(['app:remove', '-n', RACE, '--purge']), 'the owner purges it');
+      ok(await remover.run(['app:remove', '-n', RACE, '--purge', '--confirm', RACE]), 'the owner purges it');
       assert.deepEqual((await carol.json<Owners>(['app:owners', '-n', RACE])).owners, []);
     });
   });

@@ -72,7 +72,7 @@ function jobServices(app: string): string[] {
 /** Forget an app entirely (service, releases, secrets, lock), whatever a failed run left. */
 async function wipe(cli: CliSandbox, app: string): Promise<void> {
   await cli.run(['app:unlock', '-n', app, '--force']);
-  await cli.run(['app:remove', '-n', app, '--purge']);
+  await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
   removeServiceIfExists(app);
   for (const job of jobServices(app)) removeServiceIfExists(job);
 }

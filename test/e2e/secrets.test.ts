@@ -41,12 +41,12 @@ describe('app secrets', () => {
   before(async () => {
     removeServiceIfExists(APP);
     cli = await localSandbox();
-    await cli.run(['app:remove', '-n', APP, '--purge']);
+    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     const r = await runCli(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge']);
+    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
   });
 
   it('sets several keys as one version and restarts the app with them', async () => {
@@ -142,6 +142,14 @@ describe('app secrets', () => {
     assert.equal(big.code, 1);
     assert.match(big.stderr, /BIG/);
     assert.ok(!big.stderr.includes('xxxxxxxx'), 'the error must not echo the value');
+    // A failed pipe (`pass show x | …` with no output) must not blank the secret.
+    const emptyPipe = await runCli(['app:secrets', 'set', '-n', APP, '--no-restart', 'GREETING=-'], '');
+    assert.equal(emptyPipe.code, 1);
+    assert.match(emptyPipe.stderr, /GREETING=-: standard input was empty, so nothing was changed/);
+    // Purging needs the app's name again, and without it nothing is deleted.
+    const purge = await runCli(['app:remove', '-n', APP, '--purge']);
+    assert.equal(purge.code, 1);
+    assert.match(purge.stderr, new RegExp(`confirm with its name[\\s\\S]*app:remove -n ${APP} --purge --confirm ${APP}`));
     const missing = await runCli(['app:secrets', 'set', '-n', 'e2e-no-such-app', 'A=1']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /there is no app named e2e-no-such-app/);

@@ -38,7 +38,7 @@ export default defineOp({
     } else {
       // Secrets and releases stay, so the owners stay with them: nobody else may claim the name
       // and inherit the secrets (a rollback would even run them). --purge frees the name.
-      ctx.progress('kept', `kept the secrets, releases and owners of ${args.app}; remove it with --purge to free the name`);
+      ctx.progress('kept', `kept the secrets, releases and owners of ${args.app}; remove them with --purge --confirm ${args.app} to free the name`);
     }
     return { app: args.app, removed: managed, purged: args.purge === true, ownersRemoved: args.purge === true };
   },
