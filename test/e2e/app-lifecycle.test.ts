@@ -111,6 +111,18 @@ describe('app lifecycle over SSH', () => {
     assert.match(r.stderr, /hint: ask an admin to add your public key/);
   });
 
+  it('every command on an app that does not exist says so, with exit code 1', async () => {
+    const nope = 'e2e-no-such-app';
+    for (const argv of [
+      ['app:inspect', '-n', nope], ['app:releases', '-n', nope], ['app:owners', '-n', nope], ['app:lock', '-n', nope, '--status'],
+      ['app:unlock', '-n', nope], ['app:secrets', 'list', '-n', nope], ['app:secrets', 'history', '-n', nope], ['app:secrets', 'get', '-n', nope, 'A'],
+    ]) {
+      const r = await cli.run(argv);
+      assert.equal(r.code, 1, `${argv.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, /^error: there is no app named e2e-no-such-app/m, argv.join(' '));
+    }
+  });
+
   it('removes the app', async () => {
     const r = await cli.run(['app:remove', '-n', APP]);
     assert.equal(r.code, 0, r.stderr);

@@ -7,6 +7,7 @@
 import { FutuswarmError } from '../../core/errors.ts';
 import type { LockInfo } from '../app-state.ts';
 import { defineOp } from '../op.ts';
+import { requireApp } from '../release.ts';
 
 /** An explicit lock holds a working day unless released first. */
 export const EXPLICIT_LOCK_TTL_SECONDS = 24 * 3600;
@@ -46,6 +47,7 @@ export const lockStatus = defineOp({
   mutating: false,
   async handle(ctx, args) {
     const lock = await (await ctx.state()).lockStatus(args.app);
+    if (!lock) await requireApp(ctx, args.app);
     return { app: args.app, locked: lock !== undefined && !lock.expired, lock: lock ? view(lock) : null };
   },
 });
@@ -58,7 +60,10 @@ export const unlockApp = defineOp({
   async handle(ctx, args) {
     const state = await ctx.state();
     const lock = await state.lockStatus(args.app);
-    if (!lock) return { app: args.app, released: false, lock: null };
+    if (!lock) {
+      await requireApp(ctx, args.app);
+      return { app: args.app, released: false, lock: null };
+    }
     // A running deploy's lock ends with the deploy; breaking it lets a second change interleave.
     if (lock.op !== 'app.lock' && !lock.expired && !args.force) {
       throw new FutuswarmError('locked', `${args.app} is locked by a running ${lock.op} of ${lock.user} (since ${lock.since}), not by app:lock`, {

@@ -5,6 +5,7 @@
 import { FutuswarmError } from '../../core/errors.ts';
 import { lookupPerson } from '../key-lookup.ts';
 import { defineOp, type OpContext } from '../op.ts';
+import { requireApp } from '../release.ts';
 
 export interface OwnersResult {
   app: string;
@@ -38,7 +39,9 @@ export const ownersList = defineOp({
   access: 'read',
   mutating: false,
   async handle(ctx, args) {
-    return result(args.app, await (await ctx.state()).getOwners(args.app));
+    const owners = await (await ctx.state()).getOwners(args.app);
+    if (!owners) await requireApp(ctx, args.app);
+    return result(args.app, owners);
   },
 });
 

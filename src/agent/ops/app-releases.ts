@@ -1,6 +1,7 @@
 /** app.releases: every recorded release, newest first, and which one is live. */
 import { LABEL } from '../../core/service-spec.ts';
 import { defineOp } from '../op.ts';
+import { requireApp } from '../release.ts';
 
 export default defineOp({
   op: 'app.releases',
@@ -11,6 +12,7 @@ export default defineOp({
       (await ctx.state()).listReleases(args.app, args.limit ? { limit: args.limit } : {}),
       (await ctx.docker()).findService(args.app),
     ]);
+    if (releases.length === 0 && !service) await requireApp(ctx, args.app);
     const live = service ? Number(service.labels[LABEL.release] ?? 0) : undefined;
     return {
       app: args.app,

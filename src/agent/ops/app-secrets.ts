@@ -42,6 +42,7 @@ export const secretsList = defineOp({
   mutating: false,
   async handle(ctx, args) {
     const snapshot = await (await ctx.state()).readSecrets(args.app);
+    if (snapshot.versionId === undefined) await requireApp(ctx, args.app);
     return {
       app: args.app,
       version: snapshot.versionId ?? null,
@@ -61,6 +62,7 @@ export const secretsGet = defineOp({
   async handle(ctx, args) {
     const snapshot = await (await ctx.state()).readSecrets(args.app);
     const value = snapshot.values[args.key];
+    if (snapshot.versionId === undefined) await requireApp(ctx, args.app);
     if (value === undefined) {
       throw new FutuswarmError('not_found', `${args.app} has no secret named ${args.key}`, { hint: `futuswarm app:secrets list -n ${args.app}` });
     }
@@ -74,6 +76,7 @@ export const secretsHistory = defineOp({
   mutating: false,
   async handle(ctx, args) {
     const versions = await (await ctx.state()).secretsHistory(args.app, args.limit ? { limit: args.limit } : {});
+    if (versions.length === 0) await requireApp(ctx, args.app);
     return { app: args.app, versions };
   },
 });
