@@ -182,6 +182,9 @@ describe('release lifecycle', () => {
     assert.equal(three.stdout, 'hi\n');
     assert.match(three.stderr, /^oops$/m);
     assert.match(three.stderr, /lc-web_run_\w+ exited with code 3/);
+    const missing = await cli.run(['app:run', '-n', APP, '--', '/no/such-program']);
+    assert.equal(missing.code, 127, missing.stderr);
+    assert.match(missing.stderr, /exit code 127 usually means "\/no\/such-program" was not found in the image/);
     assert.deepEqual(jobServices(APP), []);
   });
 

@@ -67,6 +67,11 @@ export default defineOp({
         });
       }
       ctx.progress('done', `${spec.Name} exited with code ${exitCode} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      // The runtime's own reason ("executable file not found") is not in the task; say what the codes mean.
+      if (exitCode === 126 || exitCode === 127) {
+        const why = exitCode === 127 ? 'was not found in the image' : 'is not executable';
+        ctx.progress('hint', `exit code ${exitCode} usually means ${JSON.stringify(args.command[0])} ${why}; the command runs without a shell (for one: -- sh -c '…')`);
+      }
       return { app: args.app, job: spec.Name, exitCode };
     } finally {
       stop.abort();
