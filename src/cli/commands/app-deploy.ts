@@ -12,7 +12,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name: a DNS label, becomes <app>.<cluster domain>')
     .requiredOption('-i, --image <image>', 'image repository, e.g. acme/shop (a tag here is used when -t is not given)')
-    .option('-t, --tag <tag>', 'image tag to deploy')
+    .option('-t, --tag <tag>', 'image tag to deploy (default: the tag in --image, else latest)')
     .option('-p, --port <port>', 'port the app listens on (required for a new app)', intFlag('--port'))
     .option('-r, --replicas <n>', 'number of tasks (default: unchanged, or 1)', intFlag('--replicas'))
     .option('--cpus <n>', 'CPU limit per task, e.g. 0.5', numberFlag('--cpus'))
