@@ -47,11 +47,19 @@ export function renderTopLevelHelp(): string {
   return `Usage: futuswarm [options] [command]\n\n${DESCRIPTION}\n\nOptions:\n${rows(options)}\n\nCommands:\n${rows(commands)}\n\nRun futuswarm <command> --help for a command's flags and examples.\n`;
 }
 
-async function buildProgram(): Promise<Command> {
+async function buildProgram(json: boolean): Promise<Command> {
   const { Command } = await import('commander');
   const program = new Command('futuswarm').description(DESCRIPTION).version(VERSION, '-V, --version');
   for (const o of GLOBAL_OPTIONS) program.option(o.flags, o.description);
-  return program.showHelpAfterError('(run with --help for usage)').configureHelp({ sortSubcommands: false });
+  program.configureHelp({ sortSubcommands: false });
+  if (!json) return program.showHelpAfterError('(run with --help for usage)');
+  // With --json, a usage error is a JSON error like any other, so scripts need one parser.
+  return program.configureOutput({
+    outputError: (text) => {
+      const message = text.replace(/^error: /, '').trim();
+      makeIo({ json: true, quiet: false, verbose: false, color: false }).error(new FutuswarmError('invalid_input', message, { hint: 'run with --help for usage' }));
+    },
+  });
 }
 
 function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
@@ -123,7 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
   }
-  const program = await buildProgram();
+  const program = await buildProgram(argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : argv.length).includes('--json'));
   program.exitOverride();
   let exitCode = 0;
 

@@ -1,6 +1,7 @@
 /**
- * Help as a newcomer finds it: the real binary, no cluster needed. Every command and admin
- * subcommand has a help page with its flags, and `help <command>` is the same page.
+ * Help and usage errors as a newcomer meets them: the real binary, no cluster needed. Every
+ * command and admin subcommand has a help page with its flags, `help <command>` is the same
+ * page, and a usage error is exit code 2 (with --json, a JSON error).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -43,5 +44,17 @@ describe('help', () => {
     const r = await cli('help', 'app:lis');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown command 'app:lis'[\s\S]*Did you mean app:list\?/);
+  });
+
+  it('a usage error exits 2 and changes nothing; with --json it is a JSON error on the same stream as other errors', async () => {
+    const plain = await cli('app:scale', '3');
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /^error: required option '-n, --name <app>' not specified$/m);
+    const json = await cli('app:list', '--bogus', '--json');
+    assert.equal(json.code, 2);
+    const { error } = JSON.parse(json.stdout || json.stderr) as { error: { code: string; message: string } };
+    assert.deepEqual([error.code, error.message], ['invalid_input', "unknown option '--bogus'"]);
+    const other = await cli('app:scale', '-n', 'Bad_Name', '3', '--json');
+    assert.equal(Boolean(json.stdout), Boolean(other.stdout), 'usage errors and other errors go to the same stream');
   });
 });
