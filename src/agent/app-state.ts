@@ -27,7 +27,7 @@ import {
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { ldapBindPassword } from '../core/ldap-bind-password.ts';
 import { LDAP_BIND_PASSWORD_OBJECT_KEY } from '../core/plan-names.ts';
-import { appName, userName } from '../core/names.ts';
+import { appName, describeLockHolder, userName } from '../core/names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import {
   applySecretsChange,
@@ -743,10 +743,10 @@ export class AppState {
   }
 
   #lockedError(holder: LockInfo): FutuswarmError {
-    const what = holder.message ? `${holder.op}: ${holder.message}` : holder.op;
+    const what = describeLockHolder(holder);
     // A maintenance lock (app:lock) stays until someone releases it; an op's lock ends with the op.
     const hint = holder.op === 'app.lock'
-      ? `it holds until futuswarm app:unlock -n ${holder.app} (or ${holder.expiresAt}); see futuswarm app:lock -n ${holder.app} --status`
+      ? `it holds until someone runs futuswarm app:unlock -n ${holder.app}, at the latest until ${holder.expiresAt}; see futuswarm app:lock -n ${holder.app} --status`
       : `wait until it is released or expires at ${holder.expiresAt}, or retry with --lock-wait; see futuswarm app:lock -n ${holder.app} --status`;
     return new FutuswarmError('locked', `${holder.app} is locked by ${holder.user} since ${holder.since} (${what})`, {
       hint,

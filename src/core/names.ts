@@ -60,3 +60,15 @@ export const contextName = z
   .min(1)
   .max(64)
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"');
+
+/** The command a person types for an agent op: app.deploy → app:deploy, app.secrets.set → app:secrets set. */
+export function commandOfOp(op: string): string {
+  const [group, ...rest] = op.split('.');
+  return rest.length === 0 ? op : `${group}:${rest.join(' ')}`;
+}
+
+/** What holds an app's lock, in the words of the commands: `app:lock: "db migration"` or `a running app:deploy`. */
+export function describeLockHolder(lock: { op: string; message?: string | null | undefined }): string {
+  if (lock.op === 'app.lock') return `app:lock${lock.message ? `: "${lock.message}"` : ''}`;
+  return `a running ${commandOfOp(lock.op)}${lock.message ? `: "${lock.message}"` : ''}`;
+}

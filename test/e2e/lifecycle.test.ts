@@ -216,7 +216,7 @@ describe('release lifecycle', () => {
     assert.ok(Date.now() - began < 5000, 'fails fast instead of waiting');
     const { error } = JSON.parse(second.stdout) as { error: { code: string; message: string } };
     assert.equal(error.code, 'locked');
-    assert.match(error.message, /^lc-web is locked by admin since \S+ \(app\.deploy\)$/);
+    assert.match(error.message, /^lc-web is locked by admin since \S+ \(a running app:deploy\)$/);
     const done = await first.done;
     assert.equal(done.code, 0, done.stderr);
     // --lock-wait waits for the holder instead.
@@ -234,8 +234,8 @@ describe('release lifecycle', () => {
     assert.match(locked.stdout, /lc-web is locked by admin since \S+ \(app:lock: "db migration"\)/);
     const deploy = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1']);
     assert.equal(deploy.code, 1);
-    assert.match(deploy.stderr, /error: lc-web is locked by admin since \S+ \(app\.lock: db migration\)/);
-    assert.match(deploy.stderr, /hint: it holds until futuswarm app:unlock -n lc-web/);
+    assert.match(deploy.stderr, /error: lc-web is locked by admin since \S+ \(app:lock: "db migration"\)/);
+    assert.match(deploy.stderr, /hint: it holds until someone runs futuswarm app:unlock -n lc-web, at the latest until /);
     const scale = await cli.run(['app:scale', '-n', APP, '2']);
     assert.match(scale.stderr, /locked by admin/);
     // The work the lock is for still runs.

@@ -329,7 +329,7 @@ describe('AppState on S3 + KMS (moto)', () => {
       assert.equal(held.tookOver, undefined);
       for (const user of ['bob', 'alice']) {
         await assert.rejects(state.acquireLock(app, { user, op: 'app.deploy' }), (e: unknown) => {
-          isCode('locked', new RegExp(`^${app} is locked by alice since .* \\(app.deploy: v2\\)$`))(e);
+          isCode('locked', new RegExp(`^${app} is locked by alice since .* \\(a running app:deploy: "v2"\\)$`))(e);
           const details = (e as FutuswarmError).details as { lock: Record<string, unknown> };
           assert.equal(details.lock.user, 'alice');
           assert.ok(!JSON.stringify(details).includes(held.token), 'the token leaks');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appName, domainName, imageRepository, imageTag, splitImageReference } from '../../src/core/names.ts';
+import { appName, commandOfOp, describeLockHolder, domainName, imageRepository, imageTag, splitImageReference } from '../../src/core/names.ts';
 
 describe('app names', () => {
   for (const good of ['a', 'shop', 'shop-2', '9lives', 'x'.repeat(40)]) {
@@ -38,4 +38,15 @@ describe('domain names', () => {
   for (const bad of ['localhost', 'shop..example.com', '-a.example.com', 'a_b.example.com', 'exa mple.com']) {
     it(`rejects ${bad}`, () => assert.equal(domainName.safeParse(bad).success, false));
   }
+});
+
+describe('ops in the words of the commands', () => {
+  it('names the command for an op, and what holds a lock', () => {
+    assert.equal(commandOfOp('app.deploy'), 'app:deploy');
+    assert.equal(commandOfOp('app.secrets.set'), 'app:secrets set');
+    assert.equal(commandOfOp('whoami'), 'whoami');
+    assert.equal(describeLockHolder({ op: 'app.lock', message: 'db migration' }), 'app:lock: "db migration"');
+    assert.equal(describeLockHolder({ op: 'app.lock', message: null }), 'app:lock');
+    assert.equal(describeLockHolder({ op: 'app.rollback' }), 'a running app:rollback');
+  });
 });

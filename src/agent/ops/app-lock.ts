@@ -5,6 +5,7 @@
  * to the app — by anyone, its holder included — while the work goes on.
  */
 import { FutuswarmError } from '../../core/errors.ts';
+import { describeLockHolder } from '../../core/names.ts';
 import type { LockInfo } from '../app-state.ts';
 import { defineOp } from '../op.ts';
 import { requireApp } from '../release.ts';
@@ -66,7 +67,7 @@ export const unlockApp = defineOp({
     }
     // A running deploy's lock ends with the deploy; breaking it lets a second change interleave.
     if (lock.op !== 'app.lock' && !lock.expired && !args.force) {
-      throw new FutuswarmError('locked', `${args.app} is locked by a running ${lock.op} of ${lock.user} (since ${lock.since}), not by app:lock`, {
+      throw new FutuswarmError('locked', `${args.app} is locked by ${describeLockHolder(lock)} of ${lock.user} (since ${lock.since}), not by app:lock`, {
         hint: `it is released when that ends; if it is stuck, break it: futuswarm app:unlock -n ${args.app} --force`,
         details: { lock: view(lock) },
       });

@@ -1,11 +1,12 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag } from '../command.ts';
+import { describeLockHolder } from '../../core/names.ts';
 
 interface LockView { user: string; op: string; message: string | null; since: string; expiresAt: string; expired: boolean }
 
 export function renderLock(app: string, lock: LockView | null): string {
   if (!lock) return `${app} is not locked`;
-  const what = lock.op === 'app.lock' ? `app:lock${lock.message ? `: "${lock.message}"` : ''}` : `a running ${lock.op}`;
+  const what = describeLockHolder(lock);
   const state = lock.expired ? `expired at ${lock.expiresAt} (the next change takes it over)` : `until ${lock.expiresAt}`;
   return `${app} is locked by ${lock.user} since ${lock.since} (${what}), ${state}`;
 }
