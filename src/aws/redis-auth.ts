@@ -93,7 +93,7 @@ export async function redisCommands(endpoint: RedisEndpoint, commands: readonly 
       else resolve(replies);
     };
     socket.setTimeout(timeoutMs, () =>
-      finish(new FutuswarmError('unavailable', `${describe(endpoint)} did not answer within ${timeoutMs} ms`, { hint: 'is the cache available? futuswarm cache:info shows its state' })),
+      finish(new FutuswarmError('unavailable', `${describe(endpoint)} did not answer within ${timeoutMs} ms`, { hint: 'is the cache available? futuswarm cache:info -n <app> shows its state' })),
     );
     socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
       socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
@@ -114,7 +114,7 @@ export async function redisCommands(endpoint: RedisEndpoint, commands: readonly 
       if (replies.length >= commands.length) finish();
     });
     socket.on('error', (e: NodeJS.ErrnoException) =>
-      finish(new FutuswarmError('unavailable', `cannot reach Redis at ${describe(endpoint)}: ${e.code ?? e.message}`, { hint: 'is the cache available? futuswarm cache:info shows its state', cause: e })),
+      finish(new FutuswarmError('unavailable', `cannot reach Redis at ${describe(endpoint)}: ${e.code ?? e.message}`, { hint: 'is the cache available? futuswarm cache:info -n <app> shows its state', cause: e })),
     );
     socket.on('close', () => finish(new FutuswarmError('unavailable', `Redis at ${describe(endpoint)} closed the connection after ${replies.length} of ${commands.length} replies`)));
   });

@@ -134,7 +134,7 @@ export const cacheDestroy = defineOp({
     const id = cacheGroupId(scope.name, args.app);
     const exists = (await describeCache(scope, args.app)) !== undefined;
     if (!exists && url === undefined) {
-      throw new FutuswarmError('not_found', `${args.app} has no cache`, { hint: 'futuswarm cache:info shows what an app has' });
+      throw new FutuswarmError('not_found', `${args.app} has no cache`, { hint: `futuswarm cache:info -n ${args.app} shows what it has; futuswarm cache:create -n ${args.app} makes one` });
     }
     if (exists) await deleteCache(scope, args.app, { onProgress: (m) => ctx.progress('cache', m) });
     const override = ctx.config.caches.endpointOverride;

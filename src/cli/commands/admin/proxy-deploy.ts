@@ -1,5 +1,5 @@
 import type { CommandModule } from '../../command.ts';
-import { intFlag } from '../../command.ts';
+import { durationFlag } from '../../command.ts';
 
 interface ProxyDeployResult {
   service: string;
@@ -12,7 +12,7 @@ interface ProxyDeployResult {
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
-    .option('--timeout <seconds>', 'give up waiting for the proxy after this long (default 120)', intFlag('--timeout'))
+    .option('--timeout <duration>', 'give up waiting for the proxy after this long (e.g. 5m; default 2m)', durationFlag('--timeout'))
     .addHelpText(
       'after',
       '\nThe image, ports and TLS come from the proxy: section of the agent config on the manager.\n' +
