@@ -221,7 +221,10 @@ describe('identity and access', () => {
       assert.equal(taken.code, 1);
       assert.match(taken.stderr, /forbidden: race-\S+ is owned by/);
       ok(await remover.run(['app:remove', '-n', RACE, '--purge', '--confirm', RACE]), 'the owner purges it');
-      assert.deepEqual((await carol.json<Owners>(['app:owners', '-n', RACE])).owners, []);
+      // Purged: no owners, no app; the name is anyone's again.
+      const gone = await carol.run(['app:owners', '-n', RACE]);
+      assert.equal(gone.code, 1);
+      assert.match(gone.stderr, new RegExp(`there is no app named ${RACE}`));
     });
   });
 
