@@ -3,6 +3,7 @@
  * app to them, health-gated like a deploy. An app that is not deployed picks them up at its
  * next deploy.
  */
+import { splitImageReference } from '../core/names.ts';
 import { LABEL } from '../core/service-spec.ts';
 import type { SecretsUpdate } from './app-state.ts';
 import type { OpContext } from './op.ts';
@@ -32,11 +33,12 @@ export async function restartWithSecrets(ctx: OpContext, app: string, update: Se
     return { ...summary, restarted: false };
   }
   const imageRef = current.service.labels[LABEL.image] ?? current.service.image;
-  const repo = imageRef.replace(/[:@][^/:@]*$/, '');
+  const ref = splitImageReference(imageRef);
   const release = await rollOut(ctx, {
     app,
-    image: repo,
+    image: ref.repository,
     imageRef,
+    tag: ref.tag,
     settings: current.settings,
     storedSettings: current.settings,
     settingsEtag: current.settingsEtag,

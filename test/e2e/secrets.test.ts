@@ -125,9 +125,11 @@ describe('app secrets', () => {
   });
 
   it('records each release with the secrets version it runs', async () => {
-    const { releases } = await cli.json<{ releases: { n: number; live: boolean; secretsVersion: string | null; note: string | null }[] }>(['app:releases', '-n', APP]);
+    const { releases } = await cli.json<{ releases: { n: number; live: boolean; image: string; secretsVersion: string | null; note: string | null }[] }>(['app:releases', '-n', APP]);
     const { versions } = await cli.json<{ versions: { versionId: string }[] }>(['app:secrets', 'history', '-n', APP]);
     assert.deepEqual(releases.map((r) => r.n), [3, 2, 1]);
+    // A release made by a secrets change runs the same image and tag as the one before.
+    assert.deepEqual(releases.map((r) => r.image), ['localhost/hello:1', 'localhost/hello:1', 'localhost/hello:1']);
     assert.equal(releases[0]?.live, true);
     assert.equal(releases[0]?.secretsVersion, versions[0]?.versionId);
     assert.equal(releases[2]?.secretsVersion, null);

@@ -4,6 +4,7 @@
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { FutuswarmError } from '../../core/errors.ts';
+import { splitImageReference } from '../../core/names.ts';
 import { appHosts, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
@@ -38,10 +39,12 @@ export default defineOp({
     const settings = appSettingsSchema.parse({ ...current.settings, domains });
     if (current.service) {
       const imageRef = current.service.labels[LABEL.image] ?? current.service.image;
+      const ref = splitImageReference(imageRef);
       await rollOut(ctx, {
         app: args.app,
-        image: imageRef.replace(/[:@][^/:@]*$/, ''),
+        image: ref.repository,
         imageRef,
+        tag: ref.tag,
         settings,
         storedSettings: current.settings,
         settingsEtag: current.settingsEtag,
