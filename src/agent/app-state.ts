@@ -742,8 +742,8 @@ export class AppState {
     return { lock, info: this.#lockInfo(app, lock), etag: object.etag };
   }
 
-  #lockedError(holder: LockInfo): FutuswarmError {
-    const what = describeLockHolder(holder);
+  #lockedError(holder: LockInfo, waitedSeconds?: number): FutuswarmError {
+    const what = `${describeLockHolder(holder)}${waitedSeconds ? `; waited ${waitedSeconds}s for it` : ''}`;
     // A maintenance lock (app:lock) stays until someone releases it; an op's lock ends with the op.
     const hint = holder.op === 'app.lock'
       ? `it holds until someone runs futuswarm app:unlock -n ${holder.app}, at the latest until ${holder.expiresAt}; see futuswarm app:lock -n ${holder.app} --status`
@@ -775,7 +775,7 @@ export class AppState {
       const outcome = await this.#tryAcquire(app, request, ttl);
       if ('handle' in outcome) return outcome.handle;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw this.#lockedError(outcome.holder);
+      if (remaining <= 0) throw this.#lockedError(outcome.holder, request.waitSeconds);
       await sleep(Math.min(1000, remaining));
     }
   }

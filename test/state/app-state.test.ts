@@ -394,6 +394,8 @@ describe('AppState on S3 + KMS (moto)', () => {
       const waited = await state.acquireLock(app, { user: 'bob', op: 'app.deploy', waitSeconds: 10 });
       assert.equal(waited.user, 'bob');
       assert.ok(Date.now() - started >= 1000);
+      // Waiting in vain says how long it waited.
+      await assert.rejects(state.acquireLock(app, { user: 'carol', op: 'app.scale', waitSeconds: 1 }), isCode('locked', /\(a running app:deploy; waited 1s for it\)$/));
 
       assert.equal((await state.breakLock(app))?.user, 'bob');
       assert.equal(await state.lockStatus(app), undefined);
