@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
+import { LDAP_BIND_PASSWORD_OBJECT_KEY } from '../core/plan-names.ts';
 import { authorizedKeysFromPattern, checkSshPublicKey, sshKeyBase64, sshKeyType } from '../core/ssh-public-key.ts';
 import { findUser, findUserByKey, type DirectoryOptions } from '../ldap/directory.ts';
 import type { AgentConfig } from './config.ts';
@@ -47,7 +48,7 @@ function directoryOptions(config: KeyLookupConfig): DirectoryOptions {
             passwords.delete(config);
             if (isFutuswarmError(e) && e.code === 'unavailable') throw e;
             throw new FutuswarmError('unavailable', `cannot read the LDAP bind password from the state bucket: ${(e as Error).message}`, {
-              hint: `the manager must be able to read s3://${state.bucket}/cluster/ldap-bind-password and decrypt with ${state.kmsKeyId}`,
+              hint: `the manager must be able to read s3://${state.bucket}/${LDAP_BIND_PASSWORD_OBJECT_KEY} and decrypt with ${state.kmsKeyId}`,
             });
           });
         passwords.set(config, password);
