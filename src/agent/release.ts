@@ -40,6 +40,8 @@ export interface RolloutResult {
   replicas: number;
   url: string;
   dryRun?: boolean;
+  /** With dryRun: the app has no service yet, so it would be created. */
+  create?: boolean;
   changes?: SpecChange[];
 }
 
@@ -78,7 +80,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   if (d.dryRun) {
     const changes = diffSpecs(existing?.spec, spec);
     ctx.progress('dry-run', unchanged ? `${d.app}: no changes` : `${d.app}: ${changes.length} change(s) would be applied; nothing was changed`);
-    return { app: d.app, changed: !unchanged, release, image: d.imageRef, replicas: settings.replicas, url, dryRun: true, changes };
+    return { app: d.app, changed: !unchanged, release, image: d.imageRef, replicas: settings.replicas, url, dryRun: true, create: !existing, changes };
   }
   if (unchanged) {
     ctx.progress('unchanged', `${d.app} already runs ${d.imageRef} (release ${currentRelease}); nothing to do`);

@@ -8,7 +8,8 @@ export type DeployResult = RolloutResult;
 export function renderDeployResult(r: DeployResult): string {
   if (r.dryRun) {
     if (!r.changed || !r.changes?.length) return `${r.app}: no changes (dry run)`;
-    return `${r.app}: would roll to release ${r.release} (dry run, nothing changed)\n${renderTable(['FIELD', 'NOW', 'AFTER'], r.changes.map((c) => [c.field, c.from, c.to]))}`;
+    const what = r.create ? `would be created as release ${r.release}` : `would roll to release ${r.release}`;
+    return `${r.app}: ${what} (dry run, nothing changed)\n${renderTable(['FIELD', 'NOW', 'AFTER'], r.changes.map((c) => [c.field, c.from, c.to]))}`;
   }
   return r.changed
     ? `${r.app} release ${r.release} (${r.image}) is live at ${r.url}`

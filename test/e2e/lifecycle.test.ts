@@ -150,6 +150,12 @@ describe('release lifecycle', () => {
     assert.match(scale.stdout, /lc-web: would scale from 1 to 3 task\(s\) \(dry run, nothing changed\)\n.*\nreplicas\s+1\s+3/);
     assert.equal(serviceVersion(APP), version, 'the service spec was not touched');
     assert.equal((await cli.json<Releases>(['app:releases', '-n', APP])).releases.length, 2);
+
+    // A new app: it would be created, and the dry run neither creates nor claims it.
+    const fresh = await cli.run(['app:deploy', '-n', 'lc-dry-new', '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--dry-run']);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /^lc-dry-new: would be created as release 1 \(dry run, nothing changed\)$/m);
+    assert.match((await cli.run(['app:owners', '-n', 'lc-dry-new'])).stderr, /there is no app named lc-dry-new/);
   });
 
   it('rolls back to v1: v1\'s image and v1\'s secrets, recorded as a new release', async () => {
