@@ -26,6 +26,7 @@ describe('help', () => {
       assert.equal(r.code, 0, `${page.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: futuswarm ${page.join(' ')} `, 'm'), page.join(' '));
       assert.match(r.stdout, /^Options:$/m, page.join(' '));
+      assert.match(r.stdout, /^Examples?:$/m, `${page.join(' ')} has examples`);
     }
   });
 

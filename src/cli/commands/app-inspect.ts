@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 import { renderTable } from '../table.ts';
 
 interface InspectResult {
@@ -20,7 +21,10 @@ interface InspectResult {
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
-    cmd.requiredOption('-n, --name <app>', 'app name').action(
+  cmd
+    .requiredOption('-n, --name <app>', 'app name')
+    .addHelpText('after', examples('futuswarm app:inspect -n shop', 'futuswarm app:inspect -n shop --json'))
+    .action(
       action(async (ctx, opts) => {
         const r = (await ctx.agent('app.inspect', { app: String(opts.name) }, { app: '--name' })) as InspectResult;
         ctx.io.result(r, () => {

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 import { renderTable } from '../table.ts';
 
 interface ListResult {
@@ -6,7 +7,9 @@ interface ListResult {
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
-    cmd.action(
+  cmd
+    .addHelpText('after', examples('futuswarm app:list', 'futuswarm app:list --json'))
+    .action(
       action(async (ctx) => {
         const result = (await ctx.agent('app.list', {})) as ListResult;
         ctx.io.result(result, () =>

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 import { renderTable } from '../table.ts';
 
 interface ReleasesResult {
@@ -8,7 +9,10 @@ interface ReleasesResult {
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
-  cmd.requiredOption('-n, --name <app>', 'app name').action(
+  cmd
+    .requiredOption('-n, --name <app>', 'app name')
+    .addHelpText('after', examples('futuswarm app:releases -n shop', 'futuswarm app:rollback -n shop --to 12   # run one of them again'))
+    .action(
     action(async (ctx, opts) => {
       const r = (await ctx.agent('app.releases', { app: String(opts.name) }, { app: '--name' })) as ReleasesResult;
       ctx.io.result(r, () =>

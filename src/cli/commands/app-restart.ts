@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag } from '../command.ts';
+import { examples } from '../help-text.ts';
 import { rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
@@ -8,6 +9,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .option('--timeout <duration>', 'give up waiting after this long (e.g. 5m)', durationFlag('--timeout'))
     .option('--lock-wait <duration>', 'wait this long for another change of the app to finish', durationFlag('--lock-wait'))
+    .addHelpText('after', examples('futuswarm app:restart -n shop', 'futuswarm app:restart -n shop --timeout 10m'))
     .action(
       action(async (ctx, opts) => {
         const app = String(opts.name);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CommandModule } from '../command.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
+import { examples } from '../help-text.ts';
 
 interface ChangeResult { app: string; version: string | null; changed: string[]; missing: string[]; restarted: boolean; release?: number }
 
@@ -60,6 +61,14 @@ function renderChange(r: ChangeResult): string {
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd.description('manage an app\'s secrets: its environment, encrypted at rest');
+  cmd.addHelpText(
+    'after',
+    examples(
+      'futuswarm app:secrets set -n shop STRIPE_KEY=- < stripe-key.txt',
+      'futuswarm app:secrets list -n shop',
+      'futuswarm app:secrets history -n shop',
+    ),
+  );
   cmd
     .command('set')
     .description('set one or more secrets as one new version, then restart the app with them')

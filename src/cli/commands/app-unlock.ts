@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 import { renderLock } from './app-lock.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
@@ -6,6 +7,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .description('release the app\'s lock (taken with app:lock, by anyone who may change the app)')
     .requiredOption('-n, --name <app>', 'app name')
     .option('--force', 'also break the lock of a running change that seems stuck')
+    .addHelpText('after', examples('futuswarm app:unlock -n shop', 'futuswarm app:unlock -n shop --force   # a deploy\'s lock that seems stuck'))
     .action(
       action(async (ctx, opts) => {
         const r = (await ctx.agent('app.unlock', { app: String(opts.name), ...(opts.force ? { force: true } : {}) }, { app: '--name' })) as {

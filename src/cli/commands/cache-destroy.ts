@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 import { checkConfirmation } from '../confirm.ts';
 
 interface CacheDestroyResult {
@@ -21,6 +22,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .option('--confirm <app>', 'the app\'s name again: the cache and its data are deleted')
     .option('--no-restart', 'do not restart the app without REDIS_URL')
+    .addHelpText('after', examples('futuswarm cache:destroy -n shop --confirm shop'))
     .action(
       action(async (ctx, opts) => {
         const app = String(opts.name);

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 
 interface CacheInfoResult {
   app: string;
@@ -28,6 +29,7 @@ export function renderCacheInfo(r: CacheInfoResult): string {
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
+    .addHelpText('after', examples('futuswarm cache:info -n shop'))
     .action(
       action(async (ctx, opts) => {
         const r = (await ctx.agent('cache.info', { app: String(opts.name) }, { app: '--name' })) as CacheInfoResult;

@@ -5,6 +5,7 @@ import { contextSchema } from '../contexts.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
 import { resolve } from 'node:path';
+import { examples } from '../help-text.ts';
 
 function requireKnown(contexts: Record<string, unknown>, name: string | undefined): asserts name is string {
   if (!name || !(name in contexts)) {
@@ -13,6 +14,10 @@ function requireKnown(contexts: Record<string, unknown>, name: string | undefine
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
+  cmd.addHelpText(
+    'after',
+    examples('futuswarm context add prod --host manager-1.example.com --domain apps.example.com --use', 'futuswarm context list', 'futuswarm context use staging'),
+  );
   cmd
     .command('add')
     .description('add (or replace) a cluster: a manager to SSH to and the domain its apps live under')

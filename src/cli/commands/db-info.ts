@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 
 interface DbInfoResult {
   app: string;
@@ -26,6 +27,7 @@ export function renderDbInfo(r: DbInfoResult): string {
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
+    .addHelpText('after', examples('futuswarm db:info -n shop'))
     .action(
       action(async (ctx, opts) => {
         const r = (await ctx.agent('db.info', { app: String(opts.name) }, { app: '--name' })) as DbInfoResult;

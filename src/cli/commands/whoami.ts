@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command.ts';
+import { examples } from '../help-text.ts';
 
 interface WhoamiResult {
   user: string;
@@ -20,6 +21,7 @@ const SOURCES: Record<WhoamiResult['source'], string> = {
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .addHelpText('after', '\nThe manager names you by the SSH key you connect with: your LDAP entry, or the users file.\n')
+    .addHelpText('after', examples('futuswarm whoami', 'futuswarm --context prod whoami --json'))
     .action(
       action(async (ctx) => {
         const r = (await ctx.agent('whoami', {})) as WhoamiResult;

@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../../../agent/app-state.ts';
 import type { CommandModule } from '../../command.ts';
 import { intFlag } from '../../command.ts';
+import { examples } from '../../help-text.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { renderTable } from '../../table.ts';
 
@@ -33,6 +34,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--since <when>', 'only since then: 30m, 24h, 7d, or a date (2025-01-31)')
     .option('--limit <n>', 'at most this many records, newest first (default 200)', intFlag('--limit'))
     .addHelpText('after', '\nEvery mutating request, every refused one and every secret read leaves a record; secret values never do.\n')
+    .addHelpText('after', examples('futuswarm admin audit --app shop --since 24h', 'futuswarm admin audit --user alice --op app.deploy --limit 20'))
     .action(
       action(async (ctx, opts) => {
         const r = (await ctx.agent(

@@ -1,5 +1,6 @@
 import type { CommandModule } from '../../command.ts';
 import { durationFlag } from '../../command.ts';
+import { examples } from '../../help-text.ts';
 
 interface ProxyDeployResult {
   service: string;
@@ -18,6 +19,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
       '\nThe image, ports and TLS come from the proxy: section of the agent config on the manager.\n' +
         'Running it again with an unchanged config changes nothing and only checks that the proxy answers.\n',
     )
+    .addHelpText('after', examples('futuswarm admin proxy:deploy', 'futuswarm admin proxy:deploy --timeout 5m'))
     .action(
       action(async (ctx, opts) => {
         const r = (await ctx.agent(

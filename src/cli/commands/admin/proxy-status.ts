@@ -1,8 +1,10 @@
 import type { ProxyStatus } from '../../../agent/ops/admin-proxy-status.ts';
 import type { CommandModule } from '../../command.ts';
 import { renderTable } from '../../table.ts';
+import { examples } from '../../help-text.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
+  cmd.addHelpText('after', examples('futuswarm admin proxy:status', 'futuswarm admin proxy:status --json'));
   cmd.action(
     action(async (ctx) => {
       const s = (await ctx.agent('admin.proxy.status', {})) as ProxyStatus;
