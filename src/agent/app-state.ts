@@ -26,7 +26,7 @@ import {
 } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { ldapBindPassword } from '../core/ldap-bind-password.ts';
-import { LDAP_BIND_PASSWORD_OBJECT_KEY } from '../core/plan-names.ts';
+import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
 import { appName, describeLockHolder, userName } from '../core/names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import {
@@ -51,7 +51,7 @@ export const stateKeys = {
   release: (app: string, n: number) => `apps/${app}/releases/${n}`,
   audit: 'audit/',
   /** The cluster's node key (managers → nodes, for app:exec on other nodes), KMS-sealed. */
-  nodeKey: 'cluster/node-key',
+  nodeKey: NODE_KEY_OBJECT_KEY,
   /** The password the agent binds to LDAP with, KMS-sealed (admin cluster:ldap-password stores it). */
   ldapBindPassword: LDAP_BIND_PASSWORD_OBJECT_KEY,
   /** One object per node address: the SSH host keys managers check when they connect to it. */

@@ -123,7 +123,7 @@ export async function execOnNode(
 
     let session: SessionResult | undefined;
     if (control && (await sharedConnectionFits(control, knownHosts, base))) {
-      session = await runSession(nodeSshArgs({ ...base, control: { mode: 'reuse', socket: control.socket } }), nodeRequest, io);
+      session = await runSession(nodeSshArgs({ ...base, control: { mode: 'reuse', socket: control.socket } }), nodeRequest, where, io);
       // The master went away between the check and the session: nothing ran, start afresh.
       if (!session.heardFromNode && !io.gone.aborted) session = undefined;
     }
@@ -133,7 +133,7 @@ export async function execOnNode(
       await writeFile(identityFile, key.privateKey, { mode: 0o600 });
       if (control) await writeFile(control.hostsFile, knownHosts, { mode: 0o600 });
       const start = control ? { mode: 'start' as const, socket: control.socket, persistSeconds: CONTROL_PERSIST_SECONDS } : undefined;
-      session = await runSession(nodeSshArgs({ ...base, identityFile, ...(start ? { control: start } : {}) }), nodeRequest, io);
+      session = await runSession(nodeSshArgs({ ...base, identityFile, ...(start ? { control: start } : {}) }), nodeRequest, where, io);
     }
 
     const { outcome, status, stderr } = session;
@@ -166,6 +166,7 @@ interface SessionResult {
 async function runSession(
   args: string[],
   nodeRequest: NodeRequest,
+  where: string,
   io: { emit(event: Event): void; channel: ClientChannel; gone: AbortSignal },
 ): Promise<SessionResult> {
   const ssh = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -198,7 +199,7 @@ async function runSession(
       event = eventSchema.parse(JSON.parse(line));
     } catch {
       leave();
-      throw new FutuswarmError('protocol', 'a node answered something that is not a futuswarm event', { hint: 'the agents on the managers and the nodes may be different versions' });
+      throw new FutuswarmError('protocol', `node ${where} answered something that is not a futuswarm event`, { hint: 'the agents on the managers and the nodes may be different versions' });
     }
     if (event.type === 'progress' && event.step === ATTACHED_STEP) {
       io.emit(event);

@@ -4,12 +4,17 @@
  */
 import { FutuswarmError } from '../core/errors.ts';
 
+/** Everything on standard input, as UTF-8. */
+export async function readAllStdin(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** One secret line: typed without echo at a terminal, else all of standard input. Undefined when empty. */
 export async function readSecretLine(prompt: string, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string | undefined> {
   if (!stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stdin) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readAllStdin(stdin);
     return text === '' ? undefined : text;
   }
   stderr.write(prompt);

@@ -3,6 +3,7 @@ import type { CommandModule } from '../command.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
+import { readAllStdin } from '../prompt.ts';
 
 interface ChangeResult { app: string; version: string | null; changed: string[]; missing: string[]; restarted: boolean; release?: number }
 
@@ -46,12 +47,6 @@ export async function parseAssignments(items: readonly string[], readFile: (path
   return values;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function renderChange(r: ChangeResult): string {
   const what = r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed';
   const missing = r.missing.length ? ` (not set before: ${r.missing.join(', ')})` : '';
@@ -78,7 +73,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n')
     .action(
       action(async (ctx, opts, assignments) => {
-        const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readStdin);
+        const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readAllStdin);
         const r = (await ctx.agent('app.secrets.set', { app: String(opts.name), values, restart: opts.restart !== false }, { app: '--name', values: 'secret' })) as ChangeResult;
         ctx.io.result(r, () => renderChange(r));
       }),
