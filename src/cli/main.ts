@@ -146,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = code ?? 0;
       } catch (e) {
         io.error(isFutuswarmError(e) ? e : (e as Error));
-        exitCode = isFutuswarmError(e) && e.code === 'interrupted' ? 130 : 1;
+        exitCode = !isFutuswarmError(e) ? 1 : e.code === 'interrupted' ? 130 : e.code === 'invalid_input' ? 2 : 1;
       }
     };
 
