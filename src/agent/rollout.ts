@@ -1,5 +1,5 @@
 /** Follows a rollout on Docker until it converges, fails or times out, reporting each change. */
-import { describeFailedTasks, explainFailure, failedHealthCheck, judgeRollout, tasksSince, type ObservedTask } from '../core/rollout.ts';
+import { describeFailedTasks, explainFailure, failedHealthCheck, judgeRollout, mostTelling, tasksSince, type FailedProbe, type ObservedTask } from '../core/rollout.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { OpContext } from './op.ts';
 
@@ -52,40 +52,50 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
     });
     if (verdict.status === 'converged') return verdict;
     if (verdict.status === 'failed') {
-      await reportTaskLogs(ctx, docker, verdict.failedTasks);
+      const probes = await reportTaskLogs(ctx, docker, verdict.failedTasks);
       return {
         status: 'failed',
-        reason: explainFailure(verdict.failedTasks, r.healthCheck) ?? rollbackReason ?? verdict.reason,
+        reason: explainFailure(verdict.failedTasks, r.healthCheck, probes) ?? rollbackReason ?? verdict.reason,
         rolledBack: verdict.rolledBack,
-        taskErrors: describeFailedTasks(verdict.failedTasks, r.healthCheck),
+        taskErrors: describeFailedTasks(verdict.failedTasks, r.healthCheck, probes),
       };
     }
     if (Date.now() > deadline) {
       const failed = observed.filter((t) => t.release === r.release && (t.state === 'failed' || t.state === 'rejected'));
-      await reportTaskLogs(ctx, docker, failed);
+      const probes = await reportTaskLogs(ctx, docker, failed);
       return {
         status: 'failed',
         reason: `not converged after ${r.timeoutSeconds}s (${verdict.running}/${verdict.desired} tasks running)`,
         rolledBack: false,
-        taskErrors: describeFailedTasks(failed, r.healthCheck),
+        taskErrors: describeFailedTasks(failed, r.healthCheck, probes),
       };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
-/** The last lines of each failed task, and what its health probes said (tasks on this node). */
-async function reportTaskLogs(ctx: OpContext, docker: DockerEngine, tasks: readonly ObservedTask[]): Promise<void> {
+/**
+ * The last lines of each failed task, and what its health probes said (tasks on this node).
+ * Returns the tasks whose last probe failed, with what it printed, for the failure's message.
+ */
+async function reportTaskLogs(ctx: OpContext, docker: DockerEngine, tasks: readonly ObservedTask[]): Promise<FailedProbe[]> {
+  const failedProbes: FailedProbe[] = [];
   for (const task of tasks.slice(-3)) {
     const source = task.id.slice(0, 12);
     for (const line of await docker.taskLogs(task.id, LOG_LINES)) {
       ctx.emit({ type: 'log', stream: 'stderr', source, line });
     }
-    if (!failedHealthCheck(task) || !task.containerId) continue;
+    if (!task.containerId) continue;
     const probes = (await docker.healthLog(task.containerId)).slice(-HEALTH_PROBES);
+    const last = probes.at(-1);
+    if (last === undefined || (last.exitCode === 0 && !failedHealthCheck(task))) continue;
+    const oneLine = (output: string) => output.trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' / ');
     for (const probe of probes) {
-      const output = probe.output.trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' / ');
+      const output = oneLine(probe.output);
       ctx.emit({ type: 'log', stream: 'stderr', source: `${source} health`, line: `exit ${probe.exitCode}${output ? `: ${output}` : ''}` });
     }
+    if (last.exitCode !== 0) failedProbes.push({ taskId: task.id, output: mostTelling(probes.filter((p) => p.exitCode !== 0).map((p) => oneLine(p.output))) });
   }
+  return failedProbes;
 }
+

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ClusterConfig } from '../config/cluster-file.ts';
-import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, isLinuxX64Elf, MIN_NODE_MAJOR, tarArchive } from '../core/agent-bundle.ts';
+import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, isLinuxX64Elf, MIN_NODE_MAJOR, PROBE_FILE, tarArchive } from '../core/agent-bundle.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ResourceIds } from '../core/plan-bootstrap.ts';
 import { awsFailure } from './aws-errors.ts';
@@ -34,7 +34,7 @@ function readHead(path: string, bytes: number): Buffer {
   }
 }
 
-/** The bundle's files on this machine: dist/agent/ of the CLI package and a linux-x64 Node. */
+/** The bundle's files on this machine: dist/agent/ and dist/probe/ of the CLI package and a linux-x64 Node. */
 export function agentBundleSources(config: ClusterConfig, packageRoot: string): BundleFile[] {
   const agentDir = join(packageRoot, 'dist', 'agent');
   const agentJs = join(agentDir, 'agent.js');
@@ -63,7 +63,13 @@ export function agentBundleSources(config: ClusterConfig, packageRoot: string): 
       });
     }
   }
-  return agentBundleFiles({ agentFiles, nodeBinary });
+  const probeBinary = join(packageRoot, 'dist', 'probe', PROBE_FILE);
+  if (!isFile(probeBinary) || !isLinuxX64Elf(readHead(probeBinary, 20))) {
+    throw new FutuswarmError('config', `the agent bundle needs the health probe ${probeBinary}, a linux-x64 executable, and it is missing or not one`, {
+      hint: 'build the package first (npm run build, which needs Go) or reinstall futuswarm',
+    });
+  }
+  return agentBundleFiles({ agentFiles, nodeBinary, probeBinary });
 }
 
 function readBundleFiles(files: readonly BundleFile[]): { path: string; mode: number; content: Buffer }[] {

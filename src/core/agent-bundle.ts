@@ -7,6 +7,7 @@
  *   lib/agent.js          the agent's entry point, and
  *   lib/chunks/*.js       the parts it loads on demand (dist/agent/ of the CLI package)
  *   lib/package.json      {"type":"module"}: the bundle is ESM
+ *   probe/futuswarm-probe the static HTTP health probe, mounted read-only into tasks
  *
  * Pure: which Node binary to take, the wrapper's text, the content hash that tells bootstrap
  * whether the uploaded bundle is current, and a minimal ustar writer (no `tar` needed on the
@@ -19,6 +20,9 @@ import { AGENT_COMMAND } from './plan-cloud-init.ts';
 
 /** Where the bundle is unpacked on a manager: the directory above bin/futuswarm-agent. */
 export const AGENT_PREFIX = dirname(dirname(AGENT_COMMAND));
+/** The directory of the health probe on every node (dist/probe/ of the CLI package). */
+export const PROBE_DIR = `${AGENT_PREFIX}/probe`;
+export const PROBE_FILE = 'futuswarm-probe';
 /** S3 user metadata (x-amz-meta-…) holding the bundle's content hash. */
 export const BUNDLE_HASH_METADATA = 'futuswarm-content-hash';
 export const MIN_NODE_MAJOR = 22;
@@ -49,7 +53,7 @@ export const AGENT_PACKAGE_JSON = '{ "type": "module" }\n';
  * relative to it and where they are on this machine) and the Node binary. Chunks come before
  * agent.js, so an agent started while the bundle is unpacked finds every chunk it names.
  */
-export function agentBundleFiles(sources: { agentFiles: readonly { path: string; file: string }[]; nodeBinary: string }): BundleFile[] {
+export function agentBundleFiles(sources: { agentFiles: readonly { path: string; file: string }[]; nodeBinary: string; probeBinary: string }): BundleFile[] {
   const js = sources.agentFiles.filter((f) => /^(agent\.js|chunks\/[\w.-]+\.js)$/.test(f.path));
   if (!js.some((f) => f.path === 'agent.js')) throw new FutuswarmError('config', 'the built agent has no agent.js', { hint: 'npm run build' });
   const order = (path: string) => (path === 'agent.js' ? 1 : 0);
@@ -60,6 +64,7 @@ export function agentBundleFiles(sources: { agentFiles: readonly { path: string;
       .toSorted((a, b) => order(a.path) - order(b.path) || a.path.localeCompare(b.path))
       .map((f): BundleFile => ({ path: `lib/${f.path}`, mode: 0o644, source: { file: f.file } })),
     { path: 'lib/package.json', mode: 0o644, source: { text: AGENT_PACKAGE_JSON } },
+    { path: `probe/${PROBE_FILE}`, mode: 0o755, source: { file: sources.probeBinary } },
   ];
 }
 

@@ -36,7 +36,12 @@ export type RolloutVerdict =
   | { status: 'converged'; running: number }
   | { status: 'failed'; reason: string; failedTasks: ObservedTask[]; rolledBack: boolean };
 
-const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
+/**
+ * A service's task never ends on its own: `complete` (its process exited 0, e.g. an app that
+ * shuts down cleanly on the SIGTERM Swarm sends an unhealthy task) fails a release as much as
+ * `failed` does. Tasks Swarm stops itself end `shutdown`, which is not a failure.
+ */
+const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned', 'complete']);
 const ROLLBACK_STATES = new Set(['rollback_started', 'rollback_paused', 'rollback_completed']);
 /** A new service is given up on after this many failed tasks of its release. */
 export const MAX_FAILED_TASKS = 2;
@@ -74,13 +79,20 @@ export function judgeRollout(o: RolloutObservation): RolloutVerdict {
 }
 
 /** One line per failed task, for the error the user sees. */
-export function describeFailedTasks(tasks: readonly ObservedTask[], healthCheck?: string): string[] {
+export function describeFailedTasks(tasks: readonly ObservedTask[], healthCheck?: string, probes: readonly FailedProbe[] = []): string[] {
   return tasks.map((t) => {
     const why = t.error ?? t.message;
     const code = t.exitCode !== undefined && t.exitCode !== 0 ? ` (exit code ${t.exitCode})` : '';
-    const check = failedHealthCheck(t) ? `; health check: ${healthCheck ?? "the image's HEALTHCHECK"}` : '';
+    const probe = probes.find((p) => p.taskId === t.id);
+    const check = failedHealthCheck(t) || probe ? `; health check: ${healthCheck ?? "the image's HEALTHCHECK"}${probe?.output ? `: ${probe.output}` : ''}` : '';
     return `task ${t.id.slice(0, 12)} ${t.state}: ${why}${code}${check}`;
   });
+}
+
+/** A task whose container's last health probe failed, and what that probe printed. */
+export interface FailedProbe {
+  taskId: string;
+  output: string;
 }
 
 /** Swarm's task error when a container failed its health check. */
@@ -93,14 +105,18 @@ export function failedHealthCheck(task: Pick<ObservedTask, 'error' | 'message'>)
 /**
  * Why a release failed, in words a person acts on: which health check failed, or that the
  * container exited at start. `healthCheck` describes the app's check (e.g. `GET /healthz on
- * port 8000`); undefined means the image's own HEALTHCHECK. Undefined when no task says why.
+ * port 8000`); undefined means the image's own HEALTHCHECK; `probes` are the tasks whose last
+ * health probe failed, with what it printed. Undefined when no task says why.
  */
-export function explainFailure(tasks: readonly ObservedTask[], healthCheck: string | undefined): string | undefined {
+export function explainFailure(tasks: readonly ObservedTask[], healthCheck: string | undefined, probes: readonly FailedProbe[] = []): string | undefined {
   const short = (t: ObservedTask): string => t.id.slice(0, 12);
-  const unhealthy = tasks.filter(failedHealthCheck);
+  // Swarm says "unhealthy container" unless the app exited cleanly on the SIGTERM it got for it;
+  // then only the container's health log tells.
+  const unhealthy = tasks.filter((t) => failedHealthCheck(t) || probes.some((p) => p.taskId === t.id));
   if (unhealthy.length > 0) {
     const check = healthCheck ?? "the image's HEALTHCHECK";
-    return `the health check (${check}) failed on task ${unhealthy.map(short).join(', ')}`;
+    const said = probes.find((p) => unhealthy.some((t) => t.id === p.taskId))?.output;
+    return `the health check (${check}) failed on task ${unhealthy.map(short).join(', ')}${said ? `: ${said}` : ''}`;
   }
   const exited = tasks.filter((t) => t.exitCode !== undefined && t.exitCode !== 0);
   if (exited.length > 0) {
@@ -122,4 +138,18 @@ const ENDED_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orp
  */
 export function tasksSince<T extends { state: string; createdAt: string }>(tasks: readonly T[], startedAt: number, slackMs = 1000): T[] {
   return tasks.filter((t) => !ENDED_STATES.has(t.state) || Date.parse(t.createdAt) >= startedAt - slackMs);
+}
+
+/**
+ * What the failing probes said most often (the latest on a tie): the last probe may have hit
+ * the app while Swarm was already stopping it (`connection reset`), which is not why it failed.
+ */
+export function mostTelling(outputs: readonly string[]): string {
+  let best = '';
+  let bestCount = 0;
+  for (const output of outputs) {
+    const count = outputs.filter((o) => o === output).length;
+    if (count >= bestCount) [best, bestCount] = [output, count];
+  }
+  return best;
 }

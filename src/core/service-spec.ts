@@ -3,6 +3,7 @@
  * and its environment. The agent sends exactly this to Docker; tests compare it with equality.
  */
 import { createHash } from 'node:crypto';
+import { PROBE_DIR, PROBE_FILE } from './agent-bundle.ts';
 
 export interface ClusterInfo {
   name: string;
@@ -40,6 +41,7 @@ export interface ServiceSpec {
       Env: string[];
       StopGracePeriod: number;
       Healthcheck?: SwarmHealthcheck;
+      Mounts?: BindMount[];
     };
     Resources: { Limits: { NanoCPUs?: number; MemoryBytes?: number } };
     RestartPolicy: { Condition: 'any' | 'on-failure' | 'none'; Delay: number; MaxAttempts: number; Window: number };
@@ -50,6 +52,13 @@ export interface ServiceSpec {
   UpdateConfig: UpdateOrRollbackConfig;
   RollbackConfig: UpdateOrRollbackConfig;
   EndpointSpec: { Mode: 'dnsrr' | 'vip' };
+}
+
+export interface BindMount {
+  Type: 'bind';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
 }
 
 export interface SwarmHealthcheck {
@@ -110,28 +119,35 @@ export function buildProxyLabels(app: string, settings: AppSettings, cluster: Cl
   return labels;
 }
 
+/** Where each task sees the node's health probe (futuswarm-probe, from the agent bundle). */
+export const PROBE_MOUNT_TARGET = '/.futuswarm';
+
+/** The node's probe directory, mounted read-only into tasks that have an HTTP health path. */
+export const PROBE_MOUNT: BindMount = { Type: 'bind', Source: PROBE_DIR, Target: PROBE_MOUNT_TARGET, ReadOnly: true };
+
 /**
  * The Swarm health check for the app's settings, or undefined to keep the image's own.
- * An HTTP path is probed with whatever the image has: curl, wget, or a bare nc.
+ * An HTTP path is probed by futuswarm-probe, which every node has and every such task gets
+ * mounted: exec form, no shell, so it works with any image (no curl, wget, nc or /bin/sh
+ * needed). A failed probe prints the URL it tried and what it got into the task's health log.
  */
 export function buildHealthcheck(health: HealthSettings | undefined, port: number): SwarmHealthcheck | undefined {
   if (!health || (!health.cmd && !health.path)) return undefined;
-  const path = health.path ?? '/';
-  const t = health.timeoutSeconds;
-  const probe = health.cmd ?? [
-    `if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null --max-time ${t} 'http://127.0.0.1:${port}${path}';`,
-    // Says what came back, so a failed probe is explained in the task's health log.
-    `elif command -v nc >/dev/null 2>&1; then s=$(printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' | nc -w ${t} 127.0.0.1 ${port} | head -n 1 | tr -d '\\r');`,
-    `echo "$s" | grep -q ' 2[0-9][0-9]' || { echo "GET ${path} answered: \${s:-nothing}"; exit 1; };`,
-    `else wget -q -O /dev/null -T ${t} 'http://127.0.0.1:${port}${path}'; fi`,
-  ].join(' ');
+  const test = health.cmd
+    ? ['CMD-SHELL', health.cmd]
+    : ['CMD', `${PROBE_MOUNT_TARGET}/${PROBE_FILE}`, '-timeout', String(health.timeoutSeconds), probeUrl(health.path ?? '/', port)];
   return {
-    Test: ['CMD-SHELL', probe],
+    Test: test,
     Interval: seconds(health.intervalSeconds),
     Timeout: seconds(health.timeoutSeconds),
     Retries: health.retries,
     StartPeriod: seconds(health.startPeriodSeconds),
   };
+}
+
+/** The URL the probe asks, inside the task: the app's own port on loopback. */
+export function probeUrl(path: string, port: number): string {
+  return `http://127.0.0.1:${port}${path}`;
 }
 
 /** The app's health check in words, for messages: `GET /healthz on port 8000`. Undefined: the image's own. */
@@ -192,6 +208,7 @@ export function buildServiceSpec(
   };
   const healthcheck = buildHealthcheck(settings.health, settings.port);
   if (healthcheck) spec.TaskTemplate.ContainerSpec.Healthcheck = healthcheck;
+  if (healthcheck?.Test[0] === 'CMD') spec.TaskTemplate.ContainerSpec.Mounts = [PROBE_MOUNT];
   spec.Labels[LABEL.templateHash] = templateHash(spec);
   spec.Labels[LABEL.specHash] = specHash(spec);
   return spec;

@@ -57,15 +57,22 @@ test('a configured node binary must be a linux-x64 ELF file', () => {
   writeFileSync(join(root, 'dist', 'agent', 'chunks', 'serve-AB12CD34.js.map'), '{}');
   writeFileSync(join(dir, 'node-arm'), arm);
   writeFileSync(join(dir, 'node'), elf);
+  execFileSync('mkdir', ['-p', join(root, 'dist', 'probe')]);
   const config = (nodeBinary: string) =>
     parseClusterConfig({ name: 'prod', region: 'eu-north-1', domain: 'apps.example.com', network: { sshCidrs: ['203.0.113.0/24'] }, agent: { nodeBinary }, access: { admins: ['alice'], users: { alice: { keys: [] } } } });
   assert.throws(() => agentBundleSources(config(join(dir, 'node-arm')), root), /agent\.nodeBinary: .* is not a linux-x64 executable/);
   assert.throws(() => agentBundleSources(config(join(dir, 'missing')), root), /agent\.nodeBinary: .* is not a file/);
   assert.throws(() => agentBundleSources(config(join(dir, 'node')), dir), (e: unknown) => e instanceof FutuswarmError && e.code === 'config' && /npm run build/.test(e.hint ?? ''));
+  // The health probe runs inside tasks on the nodes: it must be there, and linux-x64.
+  assert.throws(() => agentBundleSources(config(join(dir, 'node')), root), (e: unknown) => e instanceof FutuswarmError && /health probe .*futuswarm-probe/.test(e.message) && /Go/.test(e.hint ?? ''));
+  writeFileSync(join(root, 'dist', 'probe', 'futuswarm-probe'), arm);
+  assert.throws(() => agentBundleSources(config(join(dir, 'node')), root), /not one/);
+  writeFileSync(join(root, 'dist', 'probe', 'futuswarm-probe'), elf);
   const files = agentBundleSources(config(join(dir, 'node')), root);
   // Chunks before the entry point that names them; source maps stay behind.
   assert.deepEqual(files.map((f) => [f.path, f.mode.toString(8)]), [
     ['bin/futuswarm-agent', '755'], ['bin/node', '755'], ['lib/chunks/serve-AB12CD34.js', '644'], ['lib/agent.js', '644'], ['lib/package.json', '644'],
+    ['probe/futuswarm-probe', '755'],
   ]);
 });
 
@@ -77,8 +84,10 @@ test('the tarball unpacks with tar into root-owned 755 directories and the files
   writeFileSync(agentJs, 'console.log("agent");\n'.repeat(100));
   writeFileSync(chunk, 'export const x = 1;\n');
   writeFileSync(node, Buffer.alloc(1025, 7));
+  const probe = join(dir, 'probe');
+  writeFileSync(probe, Buffer.alloc(700, 9));
   const agentFiles = [{ path: 'agent.js', file: agentJs }, { path: 'chunks/x-ABC.js', file: chunk }];
-  const files = agentBundleFiles({ agentFiles, nodeBinary: node }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
+  const files = agentBundleFiles({ agentFiles, nodeBinary: node, probeBinary: probe }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
   const archive = join(dir, 'bundle.tar.gz');
   writeFileSync(archive, gzipSync(tarArchive(files, 1_700_000_000)));
 
@@ -97,6 +106,8 @@ test('the tarball unpacks with tar into root-owned 755 directories and the files
       ['-rw-r--r--', 'root/root', '20', 'lib/chunks/x-ABC.js'],
       ['-rw-r--r--', 'root/root', '2200', 'lib/agent.js'],
       ['-rw-r--r--', 'root/root', String(AGENT_PACKAGE_JSON.length), 'lib/package.json'],
+      ['drwxr-xr-x', 'root/root', '0', 'probe/'],
+      ['-rwxr-xr-x', 'root/root', '700', 'probe/futuswarm-probe'],
     ],
   );
   const out = join(dir, 'out');

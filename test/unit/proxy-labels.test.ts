@@ -44,11 +44,33 @@ describe('Swarm health check', () => {
     assert.deepEqual(check, { Test: ['CMD-SHELL', 'pg_isready'], Interval: 5e9, Timeout: 3e9, Retries: 2, StartPeriod: 0 });
   });
 
-  it('probes an HTTP path with curl, else nc, else wget', () => {
-    const check = buildHealthcheck(appSettingsSchema.shape.health.unwrap().parse({ path: '/healthz' }), 8000);
-    const probe = check?.Test[1] ?? '';
-    assert.equal(check?.Test[0], 'CMD-SHELL');
-    assert.match(probe, /^if command -v curl .* curl -fsS -o \/dev\/null --max-time 2 'http:\/\/127\.0\.0\.1:8000\/healthz'; elif command -v nc .* nc -w 2 127\.0\.0\.1 8000 .*; else wget .*; fi$/);
+  it('probes an HTTP path with the node\'s static probe, mounted read-only, without a shell', () => {
+    const health = appSettingsSchema.shape.health.unwrap().parse({ path: '/healthz?deep=1', timeoutSeconds: 4 });
+    assert.deepEqual(buildHealthcheck(health, 8000), {
+      Test: ['CMD', '/.futuswarm/futuswarm-probe', '-timeout', '4', 'http://127.0.0.1:8000/healthz?deep=1'],
+      Interval: 2e9,
+      Timeout: 4e9,
+      Retries: 3,
+      StartPeriod: 0,
+    });
+    const spec = buildServiceSpec('shop', appSettingsSchema.parse({ port: 8000, replicas: 1, health: { path: '/healthz' } }), { number: 1, image: 'a/b:1', env: {} }, cluster, { monitorSeconds: 5, stopGraceSeconds: 10 });
+    assert.deepEqual(spec.TaskTemplate.ContainerSpec.Mounts, [{ Type: 'bind', Source: '/opt/futuswarm/probe', Target: '/.futuswarm', ReadOnly: true }]);
+    // A command of the user's own runs in the image's shell and needs no probe.
+    const cmd = buildServiceSpec('shop', appSettingsSchema.parse({ port: 8000, replicas: 1, health: { cmd: 'true' } }), { number: 1, image: 'a/b:1', env: {} }, cluster, { monitorSeconds: 5, stopGraceSeconds: 10 });
+    assert.equal(cmd.TaskTemplate.ContainerSpec.Mounts, undefined);
+  });
+
+  it('says why a health path is refused', () => {
+    const reason = (path: string) => {
+      const r = appSettingsSchema.safeParse({ port: 1, replicas: 1, health: { path } });
+      return r.success ? 'ok' : r.error.issues.map((i) => i.message).join('; ');
+    };
+    assert.equal(reason('/healthz?full=1&x=%2F'), 'ok');
+    assert.match(reason('healthz'), /must be an absolute path that starts with \//);
+    assert.match(reason('//evil.example/x'), /names a host/);
+    assert.match(reason('/x#top'), /fragment/);
+    assert.match(reason('/x y'), /percent-encode anything else \(a space is %20\)/);
+    assert.match(reason('/100%'), /two hex digits/);
   });
 
   it('refuses a health path that could break out of the probe', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeFailedTasks, explainFailure, judgeRollout, tasksSince, type ObservedTask, type RolloutObservation } from '../../src/core/rollout.ts';
+import { describeFailedTasks, explainFailure, judgeRollout, mostTelling, tasksSince, type ObservedTask, type RolloutObservation } from '../../src/core/rollout.ts';
 import { describeHealthcheck } from '../../src/core/service-spec.ts';
 
 const now = 1_000_000;
@@ -58,11 +58,32 @@ describe('describeFailedTasks', () => {
   });
 });
 
+describe('a task that ends by itself', () => {
+  it('fails a first release like a crash: a service\'s tasks never complete on their own', () => {
+    const tasks = [task({ state: 'complete', exitCode: 0 }), task({ id: 'b', state: 'complete', exitCode: 0 })];
+    const verdict = judgeRollout({ release: '2', desiredReplicas: 1, rolling: false, updateState: undefined, updateMessage: undefined, tasks, now: 0, monitorMs: 1000 });
+    assert.equal(verdict.status, 'failed');
+  });
+});
+
 describe('explainFailure', () => {
   const unhealthy = task({ state: 'failed', error: 'task: non-zero exit (137): dockerexec: unhealthy container', exitCode: 137 });
   it('names the failed health check', () => {
     assert.equal(explainFailure([unhealthy], 'GET /healthz on port 8000'), 'the health check (GET /healthz on port 8000) failed on task abcdefabcdef');
     assert.equal(explainFailure([unhealthy], undefined), "the health check (the image's HEALTHCHECK) failed on task abcdefabcdef");
+    const said = 'GET http://127.0.0.1:8000/healthz answered 503 Service Unavailable';
+    assert.equal(
+      explainFailure([unhealthy], 'GET /healthz on port 8000', [{ taskId: unhealthy.id, output: said }]),
+      `the health check (GET /healthz on port 8000) failed on task abcdefabcdef: ${said}`,
+    );
+    // An app that exits cleanly on the SIGTERM Swarm sends an unhealthy task ends `complete`:
+    // only its health log says why.
+    const clean = task({ state: 'complete', message: 'finished', exitCode: 0 });
+    assert.equal(explainFailure([clean], 'GET /healthz on port 8000'), undefined);
+    assert.equal(explainFailure([clean], 'GET /healthz on port 8000', [{ taskId: clean.id, output: said }]), `the health check (GET /healthz on port 8000) failed on task abcdefabcdef: ${said}`);
+    assert.deepEqual(describeFailedTasks([clean], 'GET /healthz on port 8000', [{ taskId: clean.id, output: said }]), [
+      `task abcdefabcdef complete: finished; health check: GET /healthz on port 8000: ${said}`,
+    ]);
   });
   it('says a container exited at start, with its exit code', () => {
     assert.equal(explainFailure([task({ state: 'failed', error: 'task: non-zero exit (1)', exitCode: 1 })], undefined), 'the container exited with code 1 (task abcdefabcdef)');
@@ -101,5 +122,16 @@ describe('tasksSince', () => {
       at('complete', '2026-01-01T00:09:59.500Z'),
     ];
     assert.deepEqual(tasksSince(tasks, start), [tasks[2], tasks[3], tasks[4]]);
+  });
+});
+
+describe('mostTelling', () => {
+  it('picks what the failing probes said most often, the latest on a tie', () => {
+    const answered = 'GET http://127.0.0.1:8000/x answered 404 Not Found';
+    const reset = 'GET http://127.0.0.1:8000/x: the connection was reset';
+    assert.equal(mostTelling([answered, answered, reset]), answered);
+    assert.equal(mostTelling([reset, answered, answered]), answered);
+    assert.equal(mostTelling([answered, reset]), reset);
+    assert.equal(mostTelling([]), '');
   });
 });

@@ -1,0 +1,3 @@
+module futuswarm/probe
+
+go 1.22
