@@ -3,6 +3,7 @@
  * JSON-lines events. Both sides validate with these schemas; nothing else crosses the wire.
  */
 import { z } from 'zod';
+import { healthPath } from './core/app-settings.ts';
 import { ERROR_CODES } from './core/errors.ts';
 import { appName, domainName, imageRepository, imageTag, userName } from './core/names.ts';
 
@@ -16,7 +17,7 @@ const resources = z.strictObject({
 });
 
 const healthArgs = z.strictObject({
-  path: z.string().regex(/^\/[\w\-./~%?=&]*$/, 'must be a URL path such as /healthz').max(200).optional(),
+  path: healthPath.optional(),
   cmd: z.string().min(1).max(1000).optional(),
   timeoutSeconds: z.number().min(1).max(300).optional(),
   intervalSeconds: z.number().min(1).max(300).optional(),
@@ -39,6 +40,7 @@ export const OP_ARGS = {
     internal: z.boolean().optional(),
     dryRun: z.boolean().optional(),
   }),
+  'app.create': z.strictObject({ app: appName }),
   'app.list': z.strictObject({}),
   'app.inspect': z.strictObject({ app: appName }),
   'app.remove': z.strictObject({ app: appName, purge: z.boolean().optional() }),

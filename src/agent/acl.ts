@@ -91,11 +91,13 @@ function noOwnersError(app: string, user: string): FutuswarmError {
 }
 
 /**
- * Whether an app of this name exists apart from its owners: stored settings (every deploy
- * stores them) or a service futuswarm manages.
+ * Whether an app of this name exists apart from its owners: its record (app:create), stored
+ * settings (every deploy stores them) or a service futuswarm manages.
  */
 export async function appExists(ctx: OpContext, app: string): Promise<boolean> {
-  if ((await (await ctx.state()).getSettings(app)) !== undefined) return true;
+  const state = await ctx.state();
+  const [record, settings] = await Promise.all([state.apps.get(app), state.getSettings(app)]);
+  if (record !== undefined || settings !== undefined) return true;
   const service = await (await ctx.docker()).findService(app);
   return service !== undefined && service.labels[LABEL.app] === app;
 }

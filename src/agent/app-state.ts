@@ -29,6 +29,7 @@ import { ldapBindPassword } from '../core/ldap-bind-password.ts';
 import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
 import { appName, describeLockHolder, userName } from '../core/names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
+import { AppRecords } from '../state/app-records.ts';
 import {
   applySecretsChange,
   decodeSecrets,
@@ -336,6 +337,8 @@ function auditKeyDate(key: string): Date | undefined {
 
 export class AppState {
   readonly cluster: string;
+  /** Apps made with app:create, before or without a deploy (src/state/app-records.ts). */
+  readonly apps: AppRecords;
   readonly #store: ObjectStore;
   readonly #keys: KeyService;
   readonly #now: () => Date;
@@ -346,6 +349,7 @@ export class AppState {
     this.#store = options.store;
     this.#keys = options.keys;
     this.#now = options.now ?? (() => new Date());
+    this.apps = new AppRecords(options.store, this.#now);
   }
 
   #app(app: string): string {

@@ -123,7 +123,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
         : `the update of ${d.app} is stopped`
       : `removed the new service ${d.app}`;
     throw new FutuswarmError('deploy_failed', `release ${release} of ${d.app} (${d.imageRef}) did not become healthy: ${outcome.reason}; ${what}`, {
-      hint: 'see the task errors and log lines above; fix the image and deploy again',
+      hint: failureHint(d.app, settings, outcome.reason),
       details: { tasks: outcome.taskErrors },
     });
   }
@@ -155,23 +155,35 @@ async function saveSettings(ctx: OpContext, d: DesiredState, settings: AppSettin
   await state.putSettings(d.app, settings as unknown as Record<string, unknown>, d.settingsEtag);
 }
 
+/** The next step after a failed release: for a failed HTTP health check, what the app must do. */
+export function failureHint(app: string, settings: AppSettings, reason: string): string {
+  if (settings.health?.path && reason.startsWith('the health check')) {
+    return `the app must answer 2xx or 3xx to GET ${settings.health.path} on port ${settings.port} inside its task, listening on all interfaces (0.0.0.0); ` +
+      `see its log lines above (futuswarm app:logs -n ${app}), or deploy with the right --health-path or --port`;
+  }
+  return 'see the task errors and log lines above; fix the image and deploy again';
+}
+
 /** What an op needs to know about an app before changing it. */
 export async function loadApp(ctx: OpContext, app: string) {
   const state = await ctx.state();
-  const [stored, secrets, service] = await Promise.all([
+  const [stored, secrets, service, record] = await Promise.all([
     state.getSettings(app, appSettingsSchema as never) as Promise<{ settings: AppSettings; etag: string } | undefined>,
     state.readSecrets(app),
     ctx.docker().then((docker) => docker.findService(app)),
+    state.apps.get(app),
   ]);
   checkManaged(app, service?.labels);
-  return { settings: stored?.settings, settingsEtag: stored?.etag, secrets, service };
+  return { settings: stored?.settings, settingsEtag: stored?.etag, secrets, service, record };
 }
 
-/** Secrets, databases and caches belong to an app that exists: one deployed at least once. */
+/** Secrets, databases and caches belong to an app that exists: created, or deployed at least once. */
 export async function requireApp(ctx: OpContext, app: string): Promise<void> {
-  if (await (await ctx.state()).getSettings(app)) return;
+  const state = await ctx.state();
+  const [record, settings] = await Promise.all([state.apps.get(app), state.getSettings(app)]);
+  if (record !== undefined || settings !== undefined) return;
   throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
-    hint: `deploy it first (futuswarm app:deploy -n ${app} …), or check the name with futuswarm app:list`,
+    hint: `create it first (futuswarm app:create -n ${app}), or check the name with futuswarm app:list`,
   });
 }
 

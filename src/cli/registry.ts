@@ -11,6 +11,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'app:create', summary: 'create an app before its first deploy, to attach a database, cache and secrets first', load: () => import('./commands/app-create.ts') },
   { name: 'app:deploy', summary: 'deploy an image as an app (creates it, or rolls it to a new release)', load: () => import('./commands/app-deploy.ts') },
   { name: 'app:list', summary: 'list the apps on the cluster', load: () => import('./commands/app-list.ts') },
   { name: 'app:inspect', summary: 'show an app: image, replicas, tasks, domain, labels', load: () => import('./commands/app-inspect.ts') },

@@ -19,7 +19,8 @@ export default defineOp({
     }
     const health = args.health ? { ...previous?.health, ...args.health } : previous?.health;
     const settings: AppSettings = appSettingsSchema.parse({
-      ...previous,
+      // A created app's first deploy starts from what was attached to it meanwhile.
+      ...(previous ?? (current.record ? { domains: current.record.record.domains } : {})),
       port,
       replicas: args.replicas ?? previous?.replicas ?? 1,
       ...(args.limits ? { limits: args.limits } : {}),

@@ -9,6 +9,7 @@ import { appHosts, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
 import { loadApp, rollOut } from '../release.ts';
+import { appNotFound } from './app-inspect.ts';
 
 export default defineOp({
   op: 'app.domains',
@@ -17,13 +18,13 @@ export default defineOp({
   async handle(ctx, args) {
     const cluster = clusterInfo(ctx.config);
     const current = await loadApp(ctx, args.app);
-    if (!current.settings) {
-      throw new FutuswarmError('not_found', `there is no app named ${args.app} on this cluster`, { hint: 'futuswarm app:list shows the apps' });
-    }
+    // A created app keeps its domains in its record until the first deploy stores settings.
+    const before = current.settings?.domains ?? current.record?.record.domains;
+    if (before === undefined) throw appNotFound(args.app);
     const add = (args.add ?? []).filter((d) => d !== `${args.app}.${cluster.domain}`);
     const remove = args.remove ?? [];
     if (add.length === 0 && remove.length === 0) {
-      return { app: args.app, domains: current.settings.domains, hosts: appHosts(args.app, current.settings, cluster), changed: false };
+      return { app: args.app, domains: before, hosts: appHosts(args.app, { domains: before }, cluster), changed: false };
     }
     for (const host of add) {
       // A name under the cluster domain is another app's default name.
@@ -35,7 +36,14 @@ export default defineOp({
     }
     const state = await ctx.state();
     for (const host of add) await state.claimDomain(args.app, host, ctx.user);
-    const domains = [...new Set([...current.settings.domains.filter((d) => !remove.includes(d)), ...add])].sort();
+    const domains = [...new Set([...before.filter((d) => !remove.includes(d)), ...add])].sort();
+    if (!current.settings) {
+      const record = current.record!;
+      await state.apps.update(args.app, record.etag, { ...record.record, domains });
+      for (const host of remove) await state.releaseDomain(args.app, host);
+      ctx.progress('domains', `${args.app} will answer to ${appHosts(args.app, { domains }, cluster).join(', ')} once deployed`);
+      return { app: args.app, domains, hosts: appHosts(args.app, { domains }, cluster), changed: true };
+    }
     const settings = appSettingsSchema.parse({ ...current.settings, domains });
     if (current.service) {
       const imageRef = current.service.labels[LABEL.image] ?? current.service.image;

@@ -14,7 +14,15 @@ export default defineOp({
   async handle(ctx, args) {
     const docker = await ctx.docker();
     const service = await docker.findService(args.app);
-    if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
+    if (!service || service.labels[LABEL.app] !== args.app) {
+      const record = service ? undefined : await (await ctx.state()).apps.get(args.app);
+      if (record) {
+        throw new FutuswarmError('not_found', `${args.app} has not been deployed yet (created by ${record.record.createdBy} at ${record.record.createdAt})`, {
+          hint: `futuswarm app:deploy -n ${args.app} -i <image> -t <tag> --port <port> starts it; app:secrets list, db:info and app:owners show what is attached`,
+        });
+      }
+      throw appNotFound(args.app);
+    }
     const [tasks, nodes] = await Promise.all([docker.listTasks(service.id), docker.listNodes()]);
     const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
     const cluster = clusterInfo(ctx.config);

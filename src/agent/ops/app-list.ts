@@ -1,4 +1,4 @@
-/** app.list: every app on the cluster with its release and task counts. */
+/** app.list: every app on the cluster with its release and task counts, created ones included. */
 import { appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
@@ -11,6 +11,8 @@ export interface AppSummary {
   desired: number;
   url: string;
   updatedAt: string;
+  /** False for an app made with app:create that has no service yet. */
+  deployed: boolean;
 }
 
 export default defineOp({
@@ -33,9 +35,15 @@ export default defineOp({
           desired: s.replicas,
           url: appUrl(app, cluster),
           updatedAt: s.updatedAt,
+          deployed: true,
         };
       }),
     );
+    const deployed = new Set(apps.map((a) => a.app));
+    for (const record of await (await ctx.state()).apps.list()) {
+      if (deployed.has(record.app)) continue;
+      apps.push({ app: record.app, release: 0, image: '', running: 0, desired: 0, url: appUrl(record.app, cluster), updatedAt: record.createdAt, deployed: false });
+    }
     return { apps: apps.sort((a, b) => a.app.localeCompare(b.app)) };
   },
 });

@@ -3,6 +3,7 @@
  * too, so a later app of the same name inherits nothing.
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
+import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { defineOp } from '../op.ts';
 import { appNotFound } from './app-inspect.ts';
@@ -16,22 +17,28 @@ export default defineOp({
     const state = await ctx.state();
     const service = await docker.findService(args.app);
     const managed = service !== undefined && service.labels[LABEL.app] === args.app;
-    const stored = await state.getSettings(args.app);
-    if (!managed && !stored && (await state.getOwners(args.app))) {
+    const [stored, record] = await Promise.all([state.getSettings(args.app), state.apps.get(args.app)]);
+    if (!managed && !stored && !record && (await state.getOwners(args.app))) {
       // Owners of a name that never came to exist: free the name.
       await state.deleteOwners(args.app);
       ctx.progress('owners', `${args.app} was never deployed; removed its owners`);
       return { app: args.app, removed: false, purged: false, ownersRemoved: true };
     }
-    if (!managed && !(args.purge && stored)) throw appNotFound(args.app);
+    if (!managed && !stored && record && !args.purge) {
+      throw new FutuswarmError('invalid_input', `${args.app} has never been deployed, so nothing of it runs; removing it means deleting it`, {
+        hint: `futuswarm app:remove -n ${args.app} --purge --confirm ${args.app} deletes it with its secrets and owners`,
+      });
+    }
+    if (!managed && !(args.purge && (stored || record))) throw appNotFound(args.app);
     if (managed) {
       ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
       await docker.removeService(service.id);
     }
     if (args.purge) {
       const domains = stored ? appSettingsSchema.safeParse(stored.settings).data?.domains ?? [] : [];
-      for (const host of domains) await state.releaseDomain(args.app, host);
+      for (const host of new Set([...domains, ...(record?.record.domains ?? [])])) await state.releaseDomain(args.app, host);
       const { deleted } = await state.purgeApp(args.app);
+      await state.apps.purge(args.app);
       // purgeApp deleted every version under the app, the owners included; this makes it explicit.
       await state.deleteOwners(args.app);
       ctx.progress('purge', `deleted ${deleted} stored object version(s) of ${args.app}, its owners included`);

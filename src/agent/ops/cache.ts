@@ -50,9 +50,16 @@ export const cacheCreate = defineOp({
     const id = cacheGroupId(scope.name, args.app);
     const { createCache, describeCache } = await import('../../aws/elasticache.ts');
     // A REDIS_URL without a cache of ours behind it was set by hand: never overwrite it silently.
-    if (current !== undefined && (await describeCache(scope, args.app)) === undefined) {
-      throw new FutuswarmError('conflict', `${args.app} already has a ${REDIS_URL} that futuswarm did not make`, {
-        hint: `remove it first if the app should use a new cache: futuswarm app:secrets unset -n ${args.app} ${REDIS_URL}`,
+    if (current !== undefined) {
+      if ((await describeCache(scope, args.app)) === undefined) {
+        throw new FutuswarmError('conflict', `${args.app} already has a ${REDIS_URL} that futuswarm did not make`, {
+          hint: `remove it first if the app should use a new cache: futuswarm app:secrets unset -n ${args.app} ${REDIS_URL}`,
+        });
+      }
+      // Its REDIS_URL is stored last: with it in place, the cache was made whole before.
+      const at = connectionInfo(current, 6379);
+      throw new FutuswarmError('conflict', `${args.app} already has a cache${at ? ` on ${at.host}:${at.port}` : ''}`, {
+        hint: `futuswarm cache:info -n ${args.app} shows it; to start over: futuswarm cache:destroy -n ${args.app} --confirm ${args.app}`,
       });
     }
     const cache = await createCache(scope, { app: args.app, ...(args.nodeType ? { nodeType: args.nodeType } : {}) }, {

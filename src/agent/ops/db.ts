@@ -56,9 +56,16 @@ export const dbCreate = defineOp({
     const names = appDatabaseNames(args.app);
     // A DATABASE_URL someone set by hand points somewhere else: never overwrite it silently.
     const current = (await state.readSecrets(args.app)).values[DATABASE_URL];
-    if (current !== undefined && connectionInfo(current, 5432)?.user !== names.role) {
+    const currentInfo = current === undefined ? undefined : connectionInfo(current, 5432);
+    if (current !== undefined && currentInfo?.user !== names.role) {
       throw new FutuswarmError('conflict', `${args.app} already has a ${DATABASE_URL} that futuswarm did not make`, {
         hint: `remove it first if the app should use a new database: futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL}`,
+      });
+    }
+    // Its DATABASE_URL is stored last: with it in place, the database was made whole before.
+    if (currentInfo !== undefined) {
+      throw new FutuswarmError('conflict', `${args.app} already has a database: ${currentInfo.database ?? names.database} on ${currentInfo.host}:${currentInfo.port}`, {
+        hint: `futuswarm db:info -n ${args.app} shows it; to start over: futuswarm db:destroy -n ${args.app} --confirm ${args.app}`,
       });
     }
     const scope = dataServicesScope(ctx.config);

@@ -6,6 +6,7 @@ type Loader = () => Promise<{ default: OpHandler<Op> }>;
 
 export const OP_HANDLERS: Record<Op, Loader> = {
   'app.deploy': () => import('./app-deploy.ts') as Promise<{ default: OpHandler<Op> }>,
+  'app.create': () => import('./app-create.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.list': () => import('./app-list.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.inspect': () => import('./app-inspect.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.remove': () => import('./app-remove.ts') as Promise<{ default: OpHandler<Op> }>,

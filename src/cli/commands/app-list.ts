@@ -3,7 +3,7 @@ import { examples } from '../help-text.ts';
 import { renderTable } from '../table.ts';
 
 interface ListResult {
-  apps: { app: string; release: number; image: string; running: number; desired: number; url: string }[];
+  apps: { app: string; release: number; image: string; running: number; desired: number; url: string; deployed: boolean }[];
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
@@ -17,7 +17,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
             ? 'No apps yet. Deploy one: futuswarm app:deploy -n <app> -i <image> -t <tag> --port <port>'
             : renderTable(
                 ['APP', 'RELEASE', 'IMAGE', 'TASKS', 'URL'],
-                result.apps.map((a) => [a.app, String(a.release), a.image, `${a.running}/${a.desired}`, a.url]),
+                result.apps.map((a) => (a.deployed
+                  ? [a.app, String(a.release), a.image, `${a.running}/${a.desired}`, a.url]
+                  : [a.app, '-', '(created, not deployed)', '-', a.url])),
               ),
         );
       }),
