@@ -12,11 +12,14 @@
 #   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
 #   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
 #   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
-#   FUTUSWARM_AGENT_DIR  built agent to install: agent.js and chunks/ (default <repo>/dist/agent)
+#   FUTUSWARM_AGENT_DIR  built agent to install: agent.js and chunks/ (default <repo>/dist/agent;
+#                        the health probe always comes from <repo>/dist/probe)
 #   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
 #   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
 #   FUTUSWARM_PG_PORT    port of the PostgreSQL standing in for the shared RDS instance (default 5433)
 #   FUTUSWARM_REDIS_PORT port of the Redis standing in for ElastiCache (default 6380)
+#   FUTUSWARM_SERVICES_ADDR where tasks reach PostgreSQL and Redis: this machine's address on
+#                        the bridge futuswarm0, which every node reaches (default 10.231.0.1)
 #   TRAEFIK_VERSION      Traefik to build and run (default v3.6.12; see scripts/build-traefik.sh)
 #
 # Must run as root. Needs no terminal: CI runs it on fresh Debian 12 machines.
@@ -35,6 +38,8 @@ TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 PROXY_IMAGE=localhost/traefik:$TRAEFIK_VERSION
 PG_PORT=${FUTUSWARM_PG_PORT:-5433}
 REDIS_PORT=${FUTUSWARM_REDIS_PORT:-6380}
+SERVICES_ADDR=${FUTUSWARM_SERVICES_ADDR:-10.231.0.1}
+SERVICES_BRIDGE=futuswarm0
 
 PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq)
 ACCOUNT=futuswarm
@@ -234,6 +239,9 @@ install_agent() {
     name=$(basename "$chunk")
     [ -f "$AGENT_DIR/chunks/$name" ] || rm -f "$chunk"
   done
+  # The health probe every task with an HTTP health path gets mounted (bundle: probe/).
+  install -d -m 755 -o root -g root "$PREFIX/probe"
+  copy_file "$ROOT/dist/probe/futuswarm-probe" "$PREFIX/probe/futuswarm-probe" 755 && changed+=(futuswarm-probe)
   # The bundle is ESM; tell Node so instead of letting it guess.
   printf '{ "type": "module" }\n' | write_file "$PREFIX/lib/package.json" 644 root:root &&
     changed+=(package.json)
@@ -293,15 +301,16 @@ keyCache:
   maxStaleSeconds: 86400
   logFile: $KEYS_LOG
 # The shared database and the caches: moto stands in for the RDS and ElastiCache APIs, but its
-# endpoints do not resolve, so the agent reaches a local PostgreSQL and Redis instead.
+# endpoints do not resolve, so the agent and the apps reach a local PostgreSQL and Redis
+# instead, at this machine's address on the bridge $SERVICES_BRIDGE (tasks reach it; not 127.0.0.1).
 databases:
   shared: true
   tls: disable
-  sharedEndpointOverride: { host: 127.0.0.1, port: $PG_PORT }
-  dedicatedEndpointOverride: { host: 127.0.0.1, port: $PG_PORT }
+  sharedEndpointOverride: { host: $SERVICES_ADDR, port: $PG_PORT }
+  dedicatedEndpointOverride: { host: $SERVICES_ADDR, port: $PG_PORT }
 caches:
   endpointOverride:
-    host: 127.0.0.1
+    host: $SERVICES_ADDR
     port: $REDIS_PORT
     tls: false
     adminPasswordFile: $REDIS_PASSWORD
@@ -383,6 +392,17 @@ listener_id() {
   [ -n "$pid" ] && printf '%s:%s' "$pid" "$(cut -d' ' -f22 "/proc/$pid/stat" 2>/dev/null)"
 }
 
+# Tasks cannot reach 127.0.0.1 of this machine (inside a task it is the task itself): the
+# data services also listen on this machine's address on a bridge, which tasks here reach
+# through docker_gwbridge and other nodes (network namespaces, scripts/local-node.sh) through
+# their veth on the bridge. That address is what DATABASE_URL and REDIS_URL name.
+ensure_services_bridge() {
+  ip link show "$SERVICES_BRIDGE" >/dev/null 2>&1 || ip link add "$SERVICES_BRIDGE" type bridge
+  ip -4 addr show dev "$SERVICES_BRIDGE" | grep -qF " $SERVICES_ADDR/" || ip addr add "$SERVICES_ADDR/24" dev "$SERVICES_BRIDGE"
+  ip link set "$SERVICES_BRIDGE" up
+  say "bridge $SERVICES_BRIDGE: data services for tasks on $SERVICES_ADDR"
+}
+
 # A private PostgreSQL as the `postgres` OS user, playing the cluster's shared RDS instance.
 ensure_postgres() {
   local bin
@@ -395,16 +415,31 @@ ensure_postgres() {
     runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -U postgres --pwfile="$PG_PASSWORD" \
       --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C >/dev/null
   fi
+  # Where it listens and who may log in over TCP (with a password): loopback for the agent,
+  # the bridge for tasks; `samenet` is every subnet of this machine, docker_gwbridge's included.
+  local changed=0
+  grep -qxF "include_if_exists = 'futuswarm.conf'" "$PG_DIR/data/postgresql.conf" ||
+    printf "include_if_exists = 'futuswarm.conf'\n" >>"$PG_DIR/data/postgresql.conf"
+  printf "listen_addresses = '127.0.0.1,%s'\n" "$SERVICES_ADDR" |
+    write_file "$PG_DIR/data/futuswarm.conf" 600 postgres:postgres && changed=1
+  if ! grep -q '^host all all samenet scram-sha-256' "$PG_DIR/data/pg_hba.conf"; then
+    printf 'host all all samenet scram-sha-256\n' >>"$PG_DIR/data/pg_hba.conf"
+    changed=1
+  fi
   if runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
     listening "$PG_PORT" || die "PostgreSQL in $PG_DIR runs on another port than $PG_PORT: run '$0 down' first"
-    say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
-    return
+    if [ "$changed" = 0 ]; then
+      say "PostgreSQL already running on 127.0.0.1 and $SERVICES_ADDR, port $PG_PORT"
+      return
+    fi
+    say "PostgreSQL settings changed, restarting it"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null
   fi
   listening "$PG_PORT" && die "127.0.0.1:$PG_PORT is taken by another program (set FUTUSWARM_PG_PORT)"
   install -d -m 700 -o postgres -g postgres "$PG_DIR/run"
-  say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  say "starting PostgreSQL on 127.0.0.1 and $SERVICES_ADDR, port $PG_PORT"
   runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_DIR/run -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null 9>&- ||
+    -o "-p $PG_PORT -k $PG_DIR/run -c fsync=off" start >/dev/null 9>&- ||
     { tail -n 20 "$PG_DIR/log" >&2; die "PostgreSQL did not start (log: $PG_DIR/log)"; }
 }
 
@@ -427,7 +462,7 @@ ensure_redis() {
   fi
   write_file "$conf" 640 redis:redis <<EOF && changed=1
 # Redis of the local futuswarm cluster (scripts/local-cluster.sh). Do not edit.
-bind 127.0.0.1
+bind 127.0.0.1 $SERVICES_ADDR
 port $REDIS_PORT
 protected-mode yes
 daemonize yes
@@ -440,7 +475,7 @@ appendonly no
 EOF
   if pid_is "$pid" redis-server; then
     if [ "$changed" = 0 ]; then
-      say "Redis already running on 127.0.0.1:$REDIS_PORT"
+      say "Redis already running on 127.0.0.1 and $SERVICES_ADDR, port $REDIS_PORT"
       return
     fi
     say "Redis settings changed, restarting it"
@@ -745,8 +780,8 @@ local cluster ready
   images       $images
   proxy        $PROXY_IMAGE on http://127.0.0.1:$PROXY_PORT (curl -H 'Host: <app>.apps.local.test' http://127.0.0.1:$PROXY_PORT/)
   cluster file $CLUSTER_FILE, bootstrapped in moto (admin cluster:status -f … with AWS_ENDPOINT_URL set)
-  databases    PostgreSQL on 127.0.0.1:$PG_PORT as the shared RDS instance (superuser password in $PG_PASSWORD)
-  caches       Redis on 127.0.0.1:$REDIS_PORT as ElastiCache (admin password in $REDIS_PASSWORD)
+  databases    PostgreSQL on 127.0.0.1:$PG_PORT as the shared RDS instance, for tasks $SERVICES_ADDR:$PG_PORT (superuser password in $PG_PASSWORD)
+  caches       Redis on 127.0.0.1:$REDIS_PORT as ElastiCache, for tasks $SERVICES_ADDR:$REDIS_PORT (admin password in $REDIS_PASSWORD)
   context      local, added with
                  futuswarm context add local --host 127.0.0.1 --port $SSH_PORT --domain apps.local.test \\
                  --identity-file $CLIENT_DIR/id_ed25519 --known-hosts-file $CLIENT_DIR/known_hosts --use
@@ -774,6 +809,7 @@ cmd_up() {
   ensure_moto
   ensure_state
   ensure_node_key
+  ensure_services_bridge
   ensure_postgres
   ensure_redis
   ensure_aws_cluster

@@ -21,6 +21,7 @@ HOST_IF=fsn1-h
 NODE_IF=fsn1-n
 NET=10.231.0
 HOST_ADDR=$NET.1
+BRIDGE=futuswarm0
 NODE_ADDR=$NET.2
 RUN=/run/fsnode1
 DATA=/var/lib/fsnode1
@@ -43,10 +44,13 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 ensure_netns() {
   [ -e "/run/netns/$NS" ] || ip netns add "$NS"
+  # This machine's end is a port of the bridge that holds $HOST_ADDR (scripts/local-cluster.sh),
+  # where the data services listen too: tasks on this node reach them as on the manager.
+  ip link show "$BRIDGE" >/dev/null 2>&1 || die "bridge $BRIDGE missing: run scripts/local-cluster.sh up first"
   if ! ip link show "$HOST_IF" >/dev/null 2>&1; then
     ip link add "$HOST_IF" type veth peer name "$NODE_IF"
     ip link set "$NODE_IF" netns "$NS"
-    ip addr add "$HOST_ADDR/24" dev "$HOST_IF"
+    ip link set "$HOST_IF" master "$BRIDGE"
     ip link set "$HOST_IF" up
     ip -n "$NS" addr add "$NODE_ADDR/24" dev "$NODE_IF"
     ip -n "$NS" link set "$NODE_IF" up

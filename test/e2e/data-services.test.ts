@@ -30,6 +30,8 @@ const dbName = (app: string) => `app_${app.replace(/-/g, '_')}`;
 
 const PG_PORT = Number(process.env.FUTUSWARM_PG_PORT ?? 5433);
 const REDIS_PORT = Number(process.env.FUTUSWARM_REDIS_PORT ?? 6380);
+/** Where tasks reach the local PostgreSQL and Redis (scripts/local-cluster.sh): not 127.0.0.1, which is the task itself. */
+const SERVICES_ADDR = process.env.FUTUSWARM_SERVICES_ADDR ?? '10.231.0.1';
 /** The local PostgreSQL's superuser (scripts/local-cluster.sh keeps its password there). */
 const pgSuperuserUrl = () =>
   `postgresql://postgres:${encodeURIComponent(readFileSync('/var/lib/futuswarm-postgres/superuser-password', 'utf8').trim())}@127.0.0.1:${PG_PORT}/postgres`;
@@ -129,7 +131,7 @@ describe('databases and caches for apps', () => {
       assert.deepEqual(
         { ...result, secretsVersion: typeof result.secretsVersion },
         {
-          app: BLOG, engine: 'postgres', kind: 'shared', instance: 'futuswarm-local-shared', host: '127.0.0.1', port: PG_PORT,
+          app: BLOG, engine: 'postgres', kind: 'shared', instance: 'futuswarm-local-shared', host: SERVICES_ADDR, port: PG_PORT,
           database: dbName(BLOG), user: dbName(BLOG), secret: 'DATABASE_URL', secretsVersion: 'string', restarted: true, release: 2,
         },
       );
@@ -163,7 +165,7 @@ describe('databases and caches for apps', () => {
       const info = JSON.parse(r.stdout) as Record<string, unknown>;
       assert.deepEqual(
         { kind: info.kind, host: info.host, port: info.port, database: info.database, user: info.user, secret: info.secret },
-        { kind: 'shared', host: '127.0.0.1', port: PG_PORT, database: dbName(SHOP), user: dbName(SHOP), secret: 'DATABASE_URL' },
+        { kind: 'shared', host: SERVICES_ADDR, port: PG_PORT, database: dbName(SHOP), user: dbName(SHOP), secret: 'DATABASE_URL' },
       );
       assert.deepEqual((info.instance as { id: string; status: string }).id, 'futuswarm-local-shared');
       const human = await runCli(['db:info', '-n', SHOP]);
@@ -210,7 +212,7 @@ describe('databases and caches for apps', () => {
       const info = await cli.json<Record<string, unknown>>(['cache:info', '-n', SHOP]);
       assert.deepEqual(
         { cache: info.cache, status: info.status, transitEncryption: info.transitEncryption, authToken: info.authToken, host: info.host, port: info.port, tls: info.tls, secret: info.secret },
-        { cache: `fs-local-${SHOP}`, status: 'available', transitEncryption: true, authToken: true, host: '127.0.0.1', port: REDIS_PORT, tls: false, secret: 'REDIS_URL' },
+        { cache: `fs-local-${SHOP}`, status: 'available', transitEncryption: true, authToken: true, host: SERVICES_ADDR, port: REDIS_PORT, tls: false, secret: 'REDIS_URL' },
       );
       assert.ok(!JSON.stringify(info).includes(new URL(url).password));
     });

@@ -26,7 +26,7 @@ import { buildSecurityGroupRules, subnetCidr } from '../../src/core/plan-network
 // Enough of a template for user data to have the node key's place, as the real ones do.
 const templates = { manager: '#cloud-config\n{{agentYaml}}\n', worker: '#cloud-config\n{{agentYaml}}\n', swarmJoin: '', sshdConfig: '', installAgent: '', nodeRegister: '' };
 const ACCOUNT = '123456789012';
-const agentBundle = { contentHash: 'sha256:aaaa', files: agentBundleFiles({ agentFiles: [{ path: 'agent.js', file: '/pkg/dist/agent/agent.js' }], nodeBinary: '/usr/bin/node' }) };
+const agentBundle = { contentHash: 'sha256:aaaa', files: agentBundleFiles({ agentFiles: [{ path: 'agent.js', file: '/pkg/dist/agent/agent.js' }], nodeBinary: '/usr/bin/node', probeBinary: '/pkg/dist/probe/futuswarm-probe' }) };
 const facts = { accountId: ACCOUNT, availabilityZones: ['eu-north-1c', 'eu-north-1a', 'eu-north-1b'], templates, agentBundle };
 
 function config(overrides: Partial<ClusterFileInput> = {}) {
@@ -118,6 +118,22 @@ test('subnets are spread over the first zones of the region, nodes round-robin o
   ]);
   const tg = desired.find((d) => d.kind === 'target-group');
   assert.deepEqual(tg?.kind === 'target-group' && tg.targets.map((t) => t.ref), ['manager-1', 'manager-2', 'manager-3']);
+});
+
+test('every node, manager or worker, runs in the security group that databases and caches admit', () => {
+  const desired = buildDesiredCluster(config({ nodes: { managers: 3, workers: 2, image: { id: 'ami-0123456789abcdef0' } }, databases: { shared: true } }), facts);
+  const template = desired.find((d) => d.kind === 'launch-template');
+  assert.ok(template?.kind === 'launch-template');
+  const nodes = desired.flatMap((d) => (d.kind === 'instance' ? [[d.name, d.launchTemplate.ref]] : []));
+  assert.deepEqual(nodes, [['manager-1', template.name], ['manager-2', template.name], ['manager-3', template.name], ['worker-1', template.name], ['worker-2', template.name]]);
+  assert.equal(template.securityGroup.ref, 'sg-nodes');
+  const db = desired.find((d) => d.kind === 'db-instance');
+  assert.equal(db?.kind === 'db-instance' && db.securityGroup.ref, 'sg-db');
+  const rules = buildSecurityGroupRules(config());
+  assert.deepEqual(rules['sg-db'].ingress.map((r) => [r.protocol, r.fromPort, r.peer]), [['tcp', 5432, { group: 'sg-nodes' }]]);
+  assert.deepEqual(rules['sg-cache'].ingress.map((r) => [r.protocol, r.fromPort, r.peer]), [['tcp', 6379, { group: 'sg-nodes' }]]);
+  // Tasks leave a node with the node's address (docker_gwbridge masquerades), so the node's way out is theirs.
+  assert.deepEqual(rules['sg-nodes'].egress.map((r) => r.peer), [{ cidr: '0.0.0.0/0' }]);
 });
 
 test('when everything exists as planned: no changes', () => {
