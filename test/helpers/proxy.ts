@@ -14,9 +14,17 @@ export interface ProxyResponse {
 
 /** GET http://127.0.0.1:<proxy port><path> with `Host: <host>`; a new connection each time. */
 export function proxyGet(host: string, path = '/', timeoutMs = 5000): Promise<ProxyResponse> {
+  return proxyRequest(host, path, { timeoutMs });
+}
+
+/** Any request through the proxy, with an optional text body. */
+export function proxyRequest(host: string, path: string, options: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<ProxyResponse> {
+  const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host };
+    if (options.body !== undefined) headers['content-type'] = 'text/plain';
     const req = request(
-      { host: '127.0.0.1', port: PROXY_PORT, path, method: 'GET', headers: { host }, agent: false, timeout: timeoutMs },
+      { host: '127.0.0.1', port: PROXY_PORT, path, method: options.method ?? 'GET', headers, agent: false, timeout: timeoutMs },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -27,7 +35,7 @@ export function proxyGet(host: string, path = '/', timeoutMs = 5000): Promise<Pr
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs}ms`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
