@@ -82,7 +82,7 @@ describe('admin cluster:init', () => {
 
   it('refuses a name AWS resources cannot carry', async () => {
     const r = await cli('admin', 'cluster:init', 'Prod_1', '-o', join(dir, 'bad.yaml'));
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /cluster name.*must be lowercase letters, digits and hyphens/s);
   });
 });
@@ -193,7 +193,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
   it('cluster:ldap-password seals the bind password into the state bucket, from standard input only', async () => {
     // The file as bootstrapped has no bindDn: the agents bind anonymously and nothing is stored.
     const anonymous = await cli('admin', 'cluster:ldap-password', '-f', file, { input: 'whatever\n' });
-    assert.equal(anonymous.code, 1);
+    assert.equal(anonymous.code, 2);
     assert.match(anonymous.stderr, /^error: .*access\.ldap\.bindDn is not set/m);
 
     const withLdap = join(dir, `${name}-ldap.yaml`);
@@ -219,7 +219,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     // Nothing given, or two lines: refused, and the stored password stays.
     for (const input of ['', 'one\ntwo\n']) {
       const bad = await cli('admin', 'cluster:ldap-password', '-f', withLdap, { input });
-      assert.equal(bad.code, 1, input);
+      assert.equal(bad.code, 2, input);
       assert.match(bad.stderr, input === '' ? /^error: no password given/m : /^error: the LDAP bind password: must be one line/m);
     }
     for (const r of [stored, replaced]) for (const pw of [first, second]) assert.ok(!`${r.stdout}${r.stderr}`.includes(pw), 'the password was printed');
@@ -253,7 +253,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
   it('cluster:destroy needs the cluster\'s name, then removes everything but the data', async () => {
     for (const args of [[], ['--confirm', 'prod']]) {
       const r = await cli('admin', 'cluster:destroy', '-f', file, ...args);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 2);
       assert.match(r.stderr, new RegExp(`^error: to destroy cluster ${name}, confirm with its name`));
     }
     const r = await cli('admin', 'cluster:destroy', '-f', file, '--confirm', name, '--json');

@@ -70,14 +70,14 @@ describe('app lifecycle over SSH', () => {
 
   it('rejects a bad name before anything is sent, and creates nothing', async () => {
     const r = await cli.run(['app:deploy', '-n', 'Bad_Name', '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /error: --name: must be a DNS label/);
     assert.equal(serviceExists('Bad_Name'), false);
   });
 
   it('rejects a bad image reference, and creates nothing', async () => {
     const r = await cli.run(['app:deploy', '-n', 'e2e-badimage', '-i', 'Acme/Shop', '-t', '1', '--port', '8000']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /--image: must be an image name/);
     assert.equal(serviceExists('e2e-badimage'), false);
   });

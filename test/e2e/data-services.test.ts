@@ -32,6 +32,7 @@ const PG_PORT = Number(process.env.FUTUSWARM_PG_PORT ?? 5433);
 const REDIS_PORT = Number(process.env.FUTUSWARM_REDIS_PORT ?? 6380);
 /** Where tasks reach the local PostgreSQL and Redis (scripts/local-cluster.sh): not 127.0.0.1, which is the task itself. */
 const SERVICES_ADDR = process.env.FUTUSWARM_SERVICES_ADDR ?? '10.231.0.1';
+const SERVICES_RE = SERVICES_ADDR.replace(/\./g, '\\.');
 /** The local PostgreSQL's superuser (scripts/local-cluster.sh keeps its password there). */
 const pgSuperuserUrl = () =>
   `postgresql://postgres:${encodeURIComponent(readFileSync('/var/lib/futuswarm-postgres/superuser-password', 'utf8').trim())}@127.0.0.1:${PG_PORT}/postgres`;
@@ -121,7 +122,7 @@ describe('databases and caches for apps', () => {
     it('creates a database per app and puts DATABASE_URL in its secrets without printing it', async () => {
       const shop = await runCli(['db:create', '-n', SHOP]);
       assert.equal(shop.code, 0, shop.stderr);
-      assert.match(shop.stdout, new RegExp(`^${SHOP}: database ${dbName(SHOP)} \\(role ${dbName(SHOP)}\\) on the shared instance futuswarm-local-shared, 127\\.0\\.0\\.1:${PG_PORT}$`, 'm'));
+      assert.match(shop.stdout, new RegExp(`^${SHOP}: database ${dbName(SHOP)} \\(role ${dbName(SHOP)}\\) on the shared instance futuswarm-local-shared, ${SERVICES_RE}:${PG_PORT}$`, 'm'));
       assert.match(shop.stdout, new RegExp(`DATABASE_URL is in ${SHOP}'s secrets \\(version .+\\); ${SHOP} now runs release 2 with it`));
       assert.match(shop.stderr, new RegExp(`creating database ${dbName(SHOP)} and role ${dbName(SHOP)} on the shared instance`));
 
@@ -193,10 +194,10 @@ describe('databases and caches for apps', () => {
     it('puts REDIS_URL in the app\'s secrets after checking its AUTH token', async () => {
       const r = await runCli(['cache:create', '-n', SHOP]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^${SHOP}: Redis fs-local-${SHOP} at 127\\.0\\.0\\.1:${REDIS_PORT} \\(no TLS, AUTH token checked\\)$`, 'm'));
-      assert.match(r.stderr, /logging in to 127\.0\.0\.1:\d+ with the AUTH token/);
+      assert.match(r.stdout, new RegExp(`^${SHOP}: Redis fs-local-${SHOP} at ${SERVICES_RE}:${REDIS_PORT} \\(no TLS, AUTH token checked\\)$`, 'm'));
+      assert.match(r.stderr, new RegExp(`logging in to ${SERVICES_RE}:\\d+ with the AUTH token`));
       url = await secret(SHOP, 'REDIS_URL');
-      assert.match(url, new RegExp(`^redis://:[0-9a-f]{64}@127\\.0\\.0\\.1:${REDIS_PORT}$`));
+      assert.match(url, new RegExp(`^redis://:[0-9a-f]{64}@${SERVICES_RE}:${REDIS_PORT}$`));
       const token = decodeURIComponent(new URL(url).password);
       for (const out of outputs) assert.ok(!out.includes(token), 'the AUTH token appeared in CLI output');
       assert.equal(containerEnv(SHOP).REDIS_URL, url);
@@ -219,7 +220,7 @@ describe('databases and caches for apps', () => {
 
     it('cache:destroy needs the confirmation, then deletes the cache, the secret and the token', async () => {
       const refused = await runCli(['cache:destroy', '-n', SHOP]);
-      assert.equal(refused.code, 1);
+      assert.equal(refused.code, 2);
       assert.match(refused.stderr, new RegExp(`confirm with its name\\nhint: futuswarm cache:destroy -n ${SHOP} --confirm ${SHOP}`));
       const r = await runCli(['cache:destroy', '-n', SHOP, '--confirm', SHOP]);
       assert.equal(r.code, 0, r.stderr);
@@ -267,7 +268,7 @@ describe('databases and caches for apps', () => {
     it('refuses without the app\'s name as confirmation and changes nothing', async () => {
       for (const args of [[], ['--confirm', BLOG]]) {
         const r = await runCli(['db:destroy', '-n', SHOP, ...args]);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 2);
         assert.match(r.stderr, new RegExp(`error: to destroy the database of ${SHOP}, confirm with its name`));
       }
       assert.equal(await tryDatabase(urls[SHOP]!), 'connected');

@@ -47,10 +47,10 @@ describe('app domains', () => {
 
   it('refuses names under the cluster domain and malformed names', async () => {
     const under = await cli.run(['app:domains', '-n', SHOP, 'add', `other.${DOMAIN}`]);
-    assert.equal(under.code, 1);
+    assert.equal(under.code, 2);
     assert.match(under.stderr, /is under the cluster domain/);
     const bad = await cli.run(['app:domains', '-n', SHOP, 'add', 'not a host']);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /must be a host name/);
   });
 

@@ -187,7 +187,7 @@ describe('identity and access', () => {
 
     it('an app keeps its last owner, and owners must be people the cluster knows', async () => {
       const last = await alice.run(['app:owners', '-n', APP, 'remove', 'alice']);
-      assert.equal(last.code, 1);
+      assert.equal(last.code, 2);
       assert.match(last.stderr, /alice is the last owner of/);
       const nobody = await alice.run(['app:owners', '-n', APP, 'add', `nobody-${suffix}`]);
       assert.equal(nobody.code, 1);
@@ -255,11 +255,11 @@ describe('identity and access', () => {
       const out = execFileSync(AGENT, ['authorized-keys', 'futuswarm', 'ssh-ed25519', '*)(uid=*'], { encoding: 'utf8' });
       assert.equal(out, '');
       const add = await alice.run(['app:owners', '-n', APP, 'add', '*)(uid=*']);
-      assert.equal(add.code, 1);
+      assert.equal(add.code, 2);
       assert.match(add.stderr, /USER: must be letters, digits/);
       assert.deepEqual((await alice.json<Owners>(['app:owners', '-n', APP])).owners, ['alice']);
       const audit = await carol.run(['admin', 'audit', '--user', '*)(uid=*']);
-      assert.equal(audit.code, 1);
+      assert.equal(audit.code, 2);
       assert.match(audit.stderr, /--user: must be letters, digits/);
     });
 

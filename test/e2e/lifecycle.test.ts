@@ -114,8 +114,8 @@ describe('release lifecycle', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /failed: task: non-zero exit \(137\): dockerexec: unhealthy container \(health check: GET \/healthz on port 8000\)/);
     assert.match(r.stderr, /\| \S+ response:404|\| .*response:404/, 'the task\'s own log lines');
-    assert.match(r.stderr, /health \| exit 1: GET \/healthz answered: HTTP\/1\.1 404 Not Found/, 'what the probe saw');
-    assert.match(r.stderr, /error: release 3 of lc-web \(localhost\/hello:3\) did not become healthy: the health check \(GET \/healthz on port 8000\) failed on task \w+; Swarm rolled lc-web back to release 2, which keeps serving/);
+    assert.match(r.stderr, /health \| exit 1: GET http:\/\/127\.0\.0\.1:8000\/healthz answered 404 Not Found/, 'what the probe saw');
+    assert.match(r.stderr, /error: release 3 of lc-web \(localhost\/hello:3\) did not become healthy: the health check \(GET \/healthz on port 8000\) failed on task \w+: GET http:\/\/127\.0\.0\.1:8000\/healthz answered 404 Not Found; Swarm rolled lc-web back to release 2, which keeps serving/);
     const inspect = await cli.json<Inspect>(['app:inspect', '-n', APP]);
     assert.deepEqual([inspect.release, inspect.image, inspect.replicas.running], [2, 'localhost/hello:2', 1]);
     // Served, not just running: fetch the page over the app's network.

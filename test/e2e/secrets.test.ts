@@ -138,19 +138,19 @@ describe('app secrets', () => {
   it('refuses bad keys, oversize values and unknown apps, and stores nothing', async () => {
     const before = (await cli.json<{ versions: unknown[] }>(['app:secrets', 'history', '-n', APP])).versions.length;
     const badKey = await runCli(['app:secrets', 'set', '-n', APP, 'bad-key=1']);
-    assert.equal(badKey.code, 1);
+    assert.equal(badKey.code, 2);
     assert.match(badKey.stderr, /must be an environment variable name/);
     const big = await runCli(['app:secrets', 'set', '-n', APP, '--no-restart', 'BIG=-'], 'x'.repeat(65 * 1024));
-    assert.equal(big.code, 1);
+    assert.equal(big.code, 2);
     assert.match(big.stderr, /BIG/);
     assert.ok(!big.stderr.includes('xxxxxxxx'), 'the error must not echo the value');
     // A failed pipe (`pass show x | …` with no output) must not blank the secret.
     const emptyPipe = await runCli(['app:secrets', 'set', '-n', APP, '--no-restart', 'GREETING=-'], '');
-    assert.equal(emptyPipe.code, 1);
+    assert.equal(emptyPipe.code, 2);
     assert.match(emptyPipe.stderr, /GREETING=-: standard input was empty, so nothing was changed/);
     // Purging needs the app's name again, and without it nothing is deleted.
     const purge = await runCli(['app:remove', '-n', APP, '--purge']);
-    assert.equal(purge.code, 1);
+    assert.equal(purge.code, 2);
     assert.match(purge.stderr, new RegExp(`confirm with its name[\\s\\S]*app:remove -n ${APP} --purge --confirm ${APP}`));
     const missing = await runCli(['app:secrets', 'set', '-n', 'e2e-no-such-app', 'A=1']);
     assert.equal(missing.code, 1);
