@@ -68,6 +68,27 @@ function withDatabase(url: string, database: string, credentials?: { user: strin
 }
 
 /**
+ * Let a non-superuser admin (RDS's master user) act as the app's role: owning its database, or
+ * dropping it, takes the owner's privileges (INHERIT) and handing ownership over takes SET ROLE.
+ * Up to PostgreSQL 15 plain membership gives both. From 16 on, a CREATEROLE admin gets only
+ * ADMIN OPTION on the roles it creates, without INHERIT or SET, so it grants itself those.
+ */
+async function ensureActsAs(admin: Client, role: string): Promise<void> {
+  const me = await admin.query<{ super: boolean; version: string }>(
+    "SELECT rolsuper AS super, current_setting('server_version_num') AS version FROM pg_roles WHERE rolname = current_user",
+  );
+  if (me.rows[0]?.super) return;
+  const r = admin.escapeIdentifier(role);
+  if (Number(me.rows[0]?.version ?? 0) >= 160000) {
+    const can = await admin.query<{ set: boolean; usage: boolean }>("SELECT pg_has_role(current_user, $1, 'SET') AS set, pg_has_role(current_user, $1, 'USAGE') AS usage", [role]);
+    if (!can.rows[0]?.set || !can.rows[0]?.usage) await admin.query(`GRANT ${r} TO CURRENT_USER WITH INHERIT TRUE, SET TRUE`);
+    return;
+  }
+  const member = await admin.query<{ member: boolean }>("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [role]);
+  if (!member.rows[0]?.member) await admin.query(`GRANT ${r} TO CURRENT_USER`);
+}
+
+/**
  * Create (or bring back in line) the app's role and database. Idempotent; every call sets a
  * new random password, so the returned URL is the only valid one from then on.
  */
@@ -78,15 +99,17 @@ export async function createAppDatabase(input: { adminUrl: string; app: string }
   try {
     const r = admin.escapeIdentifier(role);
     const db = admin.escapeIdentifier(database);
-    const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-    const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
-    await admin.query(`${verb} ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`);
-    // A non-superuser admin (RDS) must be a member of a role to make it a database owner.
-    const me = await admin.query<{ super: boolean; member: boolean }>(
-      'SELECT rolsuper AS super, pg_has_role(current_user, $1, $2) AS member FROM pg_roles WHERE rolname = current_user',
-      [role, 'MEMBER'],
-    );
-    if (!me.rows[0]?.super && !me.rows[0]?.member) await admin.query(`GRANT ${r} TO CURRENT_USER`);
+    const existing = await admin.query<{ super: boolean }>('SELECT rolsuper AS super FROM pg_roles WHERE rolname = $1', [role]);
+    if (existing.rows[0]?.super) {
+      throw new FutuswarmError('conflict', `the role ${role} on this server is a superuser, which futuswarm never makes`, {
+        hint: 'an administrator of the database server must look at that role; futuswarm leaves it alone',
+      });
+    }
+    // Only a superuser may name SUPERUSER (even NOSUPERUSER) in ALTER ROLE: a new role gets its
+    // attributes once; a re-run changes only the login and the password.
+    if (existing.rowCount === 0) await admin.query(`CREATE ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`);
+    else await admin.query(`ALTER ROLE ${r} WITH LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+    await ensureActsAs(admin, role);
     const dbExists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (dbExists.rowCount === 0) await admin.query(`CREATE DATABASE ${db} OWNER ${r}`);
     else await admin.query(`ALTER DATABASE ${db} OWNER TO ${r}`);
@@ -108,6 +131,8 @@ export async function dropAppDatabase(input: { adminUrl: string; app: string }):
   const admin = await connect(input.adminUrl, `dropping the database of ${input.app}`);
   try {
     const db = admin.escapeIdentifier(database);
+    // Dropping a database takes its owner's privileges; databases made before this admin held them too.
+    if ((await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount !== 0) await ensureActsAs(admin, role);
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
     await admin.query(`DROP DATABASE IF EXISTS ${db}`);
     await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(role)}`);

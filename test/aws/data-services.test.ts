@@ -15,7 +15,7 @@ import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { appDbInstanceId, cacheGroupId, clusterResourceNames } from '../../src/core/plan-names.ts';
 import { uniqueName, useMoto } from '../helpers/moto.ts';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 const REGION = 'eu-north-1';
 const wait = { intervalMs: 50, timeoutMs: 60_000 };
@@ -56,7 +56,7 @@ describe('the shared database', () => {
     assert.deepEqual(db.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId), [sgDb]);
   });
 
-  describe('db:create on it, through an endpoint override', { skip: !postgresAvailable() && 'PostgreSQL 15 is not installed' }, () => {
+  describe('db:create on it, through an endpoint override', () => {
     let server: TestPostgres;
     before(async () => {
       server = await startPostgres();

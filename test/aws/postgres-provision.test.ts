@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { appDatabaseNames, createAppDatabase, dropAppDatabase } from '../../src/aws/postgres-provision.ts';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { POSTGRES_BINS, rdsLikeAdmin, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 async function canConnect(url: string): Promise<true | string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -25,7 +25,7 @@ function asUrl(databaseUrl: string, database: string): string {
   return u.toString();
 }
 
-describe('createAppDatabase on a real PostgreSQL', { skip: !postgresAvailable() && 'PostgreSQL 15 is not installed' }, () => {
+describe('createAppDatabase on a real PostgreSQL 15, as its superuser', () => {
   let server: TestPostgres;
   before(async () => {
     server = await startPostgres();
@@ -85,3 +85,74 @@ describe('createAppDatabase on a real PostgreSQL', { skip: !postgresAvailable() 
     await assert.rejects(createAppDatabase({ adminUrl: 'postgresql://postgres:x@127.0.0.1:1/postgres', app: 'shop' }), (e: unknown) => e instanceof FutuswarmError && e.code === 'unavailable');
   });
 });
+
+/**
+ * RDS's master user is no superuser. From PostgreSQL 16 on, a CREATEROLE login gets only ADMIN
+ * OPTION on the roles it creates (no INHERIT, no SET), which is what broke db:create there; and
+ * only a superuser may name SUPERUSER in ALTER ROLE, which broke re-running it.
+ */
+for (const [version, bin] of Object.entries(POSTGRES_BINS)) {
+  describe(`db:create and db:destroy on PostgreSQL ${version}, as a non-superuser admin like RDS's master user`, () => {
+    let server: TestPostgres;
+    let adminUrl: string;
+    before(async () => {
+      server = await startPostgres(bin);
+      adminUrl = await rdsLikeAdmin(server);
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    test('creates a database the app owns and reaches alone', async () => {
+      const su = new pg.Client({ connectionString: server.adminUrl });
+      await su.connect();
+      const v = await su.query<{ server_version: string }>('SHOW server_version');
+      await su.end();
+      assert.match(v.rows[0]?.server_version ?? '', new RegExp(`^${version}\\.`));
+      const shop = await createAppDatabase({ adminUrl, app: 'shop' });
+      const blog = await createAppDatabase({ adminUrl, app: 'blog' });
+      assert.equal(await canConnect(shop.databaseUrl), true);
+      assert.equal(await canConnect(blog.databaseUrl), true);
+      assert.match(String(await canConnect(asUrl(shop.databaseUrl, 'app_blog'))), /permission denied for database "app_blog"/);
+      const owner = new pg.Client({ connectionString: server.adminUrl });
+      await owner.connect();
+      const rows = await owner.query<{ owner: string }>("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'app_shop'");
+      await owner.end();
+      assert.deepEqual(rows.rows, [{ owner: 'app_shop' }]);
+    });
+
+    test('running it again keeps the data and issues a new password', async () => {
+      const first = await createAppDatabase({ adminUrl, app: 'again' });
+      const c = new pg.Client({ connectionString: first.databaseUrl });
+      await c.connect();
+      await c.query('CREATE TABLE orders (id int); INSERT INTO orders VALUES (7)');
+      await c.end();
+      const second = await createAppDatabase({ adminUrl, app: 'again' });
+      assert.match(String(await canConnect(first.databaseUrl)), /password authentication failed/);
+      const c2 = new pg.Client({ connectionString: second.databaseUrl });
+      await c2.connect();
+      assert.deepEqual((await c2.query('SELECT id FROM orders')).rows, [{ id: 7 }]);
+      await c2.end();
+    });
+
+    test('dropAppDatabase removes the database and the role, also one an earlier admin session created', async () => {
+      const db = await createAppDatabase({ adminUrl, app: 'gone' });
+      await dropAppDatabase({ adminUrl, app: 'gone' });
+      await dropAppDatabase({ adminUrl, app: 'gone' });
+      assert.match(String(await canConnect(db.databaseUrl)), /password authentication failed|does not exist/);
+      const su = new pg.Client({ connectionString: server.adminUrl });
+      await su.connect();
+      const left = await su.query("SELECT 1 FROM pg_database WHERE datname = 'app_gone' UNION ALL SELECT 1 FROM pg_roles WHERE rolname = 'app_gone'");
+      await su.end();
+      assert.equal(left.rowCount, 0);
+    });
+
+    test('a role of the app\'s name that is a superuser is refused and left alone', async () => {
+      const su = new pg.Client({ connectionString: server.adminUrl });
+      await su.connect();
+      await su.query('CREATE ROLE app_evil WITH LOGIN SUPERUSER');
+      await su.end();
+      await assert.rejects(createAppDatabase({ adminUrl, app: 'evil' }), (e: unknown) => e instanceof FutuswarmError && e.code === 'conflict' && /superuser/.test(e.message));
+    });
+  });
+}
