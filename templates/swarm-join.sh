@@ -30,7 +30,8 @@ addr=$(metadata local-ipv4)
 
 if [ "$FUTUSWARM_SWARM_INIT" = true ]; then
   if try_join; then exit 0; fi
-  docker swarm init --advertise-addr "$addr"
+  # Without a pool Swarm takes overlay subnets from 10.0.0.0/8, which may be the VPC's own range.
+  docker swarm init --advertise-addr "$addr" --default-addr-pool "$FUTUSWARM_OVERLAY_POOL" --default-addr-pool-mask-length 24
   umask 077
   for kind in worker manager; do
     key=$FUTUSWARM_JOIN_KEY

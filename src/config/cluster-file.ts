@@ -34,6 +34,15 @@ function parseCidr(cidr: string): { address: number; prefix: number } | undefine
   return { address, prefix };
 }
 
+/** Docker's local bridges (docker0, docker_gwbridge) take their subnets from here. */
+const DOCKER_BRIDGES = { address: (172 << 24 | 16 << 16) >>> 0, prefix: 12 };
+
+function overlaps(a: { address: number; prefix: number }, b: { address: number; prefix: number }): boolean {
+  const prefix = Math.min(a.prefix, b.prefix);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return ((a.address & mask) >>> 0) === ((b.address & mask) >>> 0);
+}
+
 const ipv4Cidr = z
   .string()
   .refine((c) => parseCidr(c) !== undefined, 'must be an IPv4 network in CIDR notation with no host bits set, such as 10.42.0.0/16');
@@ -51,7 +60,10 @@ const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be a
 const networkSchema = z.strictObject({
   vpcCidr: ipv4Cidr
     .default('10.42.0.0/16')
-    .describe('Address range of the cluster VPC (prefix /16 to /24). Each subnet gets a slice 4 bits longer.'),
+    .describe('Address range of the cluster VPC (prefix /16 to /23). Each subnet gets a slice 4 bits longer; a load balancer needs /27 or larger.'),
+  overlayPool: ipv4Cidr
+    .default('10.128.0.0/12')
+    .describe('Where Swarm takes the /24 subnets of its overlay networks (`docker swarm init --default-addr-pool`, /8 to /20). Must not overlap the VPC, or containers cannot reach the databases and the VPC resolver; nor Docker\'s local bridges (172.17.0.0/16 and up).'),
   zones: z
     .number()
     .int()
@@ -195,7 +207,12 @@ export const clusterFileSchema = z
     const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (c.nodes.managers % 2 === 0) problem(['nodes', 'managers'], 'must be odd (1, 3, 5 or 7) so the managers keep a majority when one fails');
     const vpc = parseCidr(c.network.vpcCidr);
-    if (vpc && (vpc.prefix < 16 || vpc.prefix > 24)) problem(['network', 'vpcCidr'], 'must have a prefix between /16 and /24');
+    // 16 subnets, 4 bits longer: a /24 VPC gives /28 subnets, and a load balancer needs /27.
+    if (vpc && (vpc.prefix < 16 || vpc.prefix > 23)) problem(['network', 'vpcCidr'], 'must have a prefix between /16 and /23 (its subnets are 4 bits longer, and a load balancer needs /27 or larger)');
+    const pool = parseCidr(c.network.overlayPool);
+    if (pool && (pool.prefix < 8 || pool.prefix > 20)) problem(['network', 'overlayPool'], 'must have a prefix between /8 and /20 (Swarm cuts /24 subnets from it)');
+    if (pool && vpc && overlaps(pool, vpc)) problem(['network', 'overlayPool'], `must not overlap network.vpcCidr (${c.network.vpcCidr}): containers could not reach the VPC's databases and resolver`);
+    if (pool && overlaps(pool, DOCKER_BRIDGES)) problem(['network', 'overlayPool'], 'must not overlap 172.16.0.0/12, where Docker puts docker0 and docker_gwbridge');
     const zones = c.network.availabilityZones;
     if (zones !== undefined) {
       if (zones.length < 2) problem(['network', 'availabilityZones'], 'must list at least 2 zones');

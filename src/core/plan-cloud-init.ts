@@ -137,6 +137,8 @@ export function renderCloudInit(
     FUTUSWARM_NODE: node.name,
     FUTUSWARM_NODE_KIND: node.kind,
     FUTUSWARM_SWARM_INIT: node.swarmInit ? 'true' : 'false',
+    // Overlay subnets from a range that cannot collide with the VPC (cluster file network.overlayPool).
+    FUTUSWARM_OVERLAY_POOL: config.network.overlayPool,
     FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS[node.kind],
     // The first manager writes the workers' token too.
     ...(node.swarmInit ? { FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker } : {}),

@@ -36,7 +36,7 @@ function writeTemp(name: string, text: string): string {
 
 test('a minimal file gets every default', () => {
   const c = parseClusterConfig(minimal);
-  assert.deepEqual(c.network, { vpcCidr: '10.42.0.0/16', zones: 2, sshCidrs: ['203.0.113.0/24'] });
+  assert.deepEqual(c.network, { vpcCidr: '10.42.0.0/16', overlayPool: '10.128.0.0/12', zones: 2, sshCidrs: ['203.0.113.0/24'] });
   assert.deepEqual(c.nodes, {
     managers: 1,
     workers: 2,
@@ -81,9 +81,21 @@ test('cross-field rules: odd managers, VPC size, zones in the region, SSH not op
     'network.availabilityZones.1: must be a zone of eu-north-1',
     'network.availabilityZones: must not list a zone twice',
     'network.sshCidrs.0: must not be the whole Internet: list the networks your people connect from',
-    'network.vpcCidr: must have a prefix between /16 and /24',
+    'network.vpcCidr: must have a prefix between /16 and /23 (its subnets are 4 bits longer, and a load balancer needs /27 or larger)',
     'nodes.managers: must be odd (1, 3, 5 or 7) so the managers keep a majority when one fails',
   ]);
+});
+
+test('the overlay address pool never overlaps the VPC or Docker\'s bridges, and the VPC leaves room for a load balancer', () => {
+  const network = (n: Record<string, unknown>) => issuesOf(() => parseClusterConfig({ ...minimal, network: { sshCidrs: ['203.0.113.0/24'], ...n } }));
+  assert.deepEqual(network({ vpcCidr: '10.0.0.0/16', overlayPool: '10.0.0.0/8' }), [
+    'network.overlayPool: must not overlap network.vpcCidr (10.0.0.0/16): containers could not reach the VPC\'s databases and resolver',
+  ]);
+  assert.deepEqual(network({ vpcCidr: '10.42.0.0/16', overlayPool: '172.20.0.0/16' }), ['network.overlayPool: must not overlap 172.16.0.0/12, where Docker puts docker0 and docker_gwbridge']);
+  assert.deepEqual(network({ overlayPool: '100.64.0.0/24' }), ['network.overlayPool: must have a prefix between /8 and /20 (Swarm cuts /24 subnets from it)']);
+  assert.deepEqual(network({ vpcCidr: '10.1.2.0/24' }), ['network.vpcCidr: must have a prefix between /16 and /23 (its subnets are 4 bits longer, and a load balancer needs /27 or larger)']);
+  const fine = parseClusterConfig({ ...minimal, network: { sshCidrs: ['203.0.113.0/24'], vpcCidr: '10.1.2.0/23', overlayPool: '100.64.0.0/10' } });
+  assert.equal(fine.network.overlayPool, '100.64.0.0/10');
 });
 
 test('unknown settings are errors, not silently ignored', () => {

@@ -77,6 +77,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
     FUTUSWARM_NODE: 'manager-1',
     FUTUSWARM_NODE_KIND: 'manager',
     FUTUSWARM_SWARM_INIT: 'true',
+    FUTUSWARM_OVERLAY_POOL: '10.128.0.0/12',
     FUTUSWARM_JOIN_KEY: 'cluster/swarm/join-manager.json',
     FUTUSWARM_WORKER_JOIN_KEY: 'cluster/swarm/join-worker.json',
     FUTUSWARM_AGENT_BUNDLE: 'dist/futuswarm-agent-linux-x64.tar.gz',
@@ -242,12 +243,12 @@ esac`);
     execFileSync('sh', [script], { env: { PATH: `${bin}:${process.env.PATH}` } });
   };
 
-  run({ FUTUSWARM_NODE_KIND: 'manager', FUTUSWARM_SWARM_INIT: 'true', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.manager, FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
+  run({ FUTUSWARM_NODE_KIND: 'manager', FUTUSWARM_SWARM_INIT: 'true', FUTUSWARM_OVERLAY_POOL: '10.128.0.0/12', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.manager, FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
   const stored = (key: string) => JSON.parse(readFileSync(join(bucket, key), 'utf8')) as unknown;
   assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.manager), { managerAddr: '10.42.0.5:2377', token: 'SWMTKN-manager' });
   assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.worker), { managerAddr: '10.42.0.5:2377', token: 'SWMTKN-worker' });
   const calls = readFileSync(log, 'utf8');
-  assert.match(calls, /^docker swarm init --advertise-addr 10\.42\.0\.5$/m);
+  assert.match(calls, /^docker swarm init --advertise-addr 10\.42\.0\.5 --default-addr-pool 10\.128\.0\.0\/12 --default-addr-pool-mask-length 24$/m);
   assert.equal(calls.match(/^aws s3 cp \S+ s3:\/\/b\/cluster\/swarm\/join-(worker|manager)\.json --sse aws:kms --sse-kms-key-id alias\/futuswarm-prod --only-show-errors$/gm)?.length, 2);
 
   run({ FUTUSWARM_NODE_KIND: 'worker', FUTUSWARM_SWARM_INIT: 'false', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
