@@ -42,19 +42,21 @@ export function buildNodePolicy(input: { cluster: string; region: string; bucket
       {
         Sid: 'StateBucket',
         Effect: 'Allow',
-        Action: ['s3:GetBucketLocation', 's3:GetBucketVersioning', 's3:ListBucket', 's3:ListBucketVersions'],
+        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
         Resource: bucketArn,
       },
       {
+        // DeleteObjectVersion: app:remove --purge destroys every version of the app's objects.
         Sid: 'StateObjects',
         Effect: 'Allow',
-        Action: ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
         Resource: `${bucketArn}/*`,
       },
       {
+        // Envelope encryption: a data key per write, Decrypt to read (also what SSE-KMS needs).
         Sid: 'StateKey',
         Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: input.keyArn,
       },
       {
@@ -62,7 +64,7 @@ export function buildNodePolicy(input: { cluster: string; region: string; bucket
         Sid: 'DataServiceEndpoints',
         Effect: 'Allow',
         Action: [
-          'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'elasticache:DescribeCacheClusters', 'elasticache:DescribeCacheSubnetGroups',
+          'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'elasticache:DescribeCacheSubnetGroups',
           'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DescribeDBInstances',
         ],
         Resource: '*',
@@ -202,11 +204,10 @@ export function buildAdminPolicy(): PolicyDocument {
         Sid: 'DataServices',
         Effect: 'Allow',
         Action: [
-          'elasticache:AddTagsToResource', 'elasticache:CreateCacheSubnetGroup', 'elasticache:CreateReplicationGroup', 'elasticache:CreateSnapshot',
-          'elasticache:DeleteCacheSubnetGroup', 'elasticache:DeleteReplicationGroup', 'elasticache:DescribeCacheSubnetGroups',
-          'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource',
+          // Apps' caches are made and deleted by the agent (cache:create/destroy); destroy only removes their subnet group.
+          'elasticache:DeleteCacheSubnetGroup', 'elasticache:DescribeCacheSubnetGroups', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource',
           'rds:AddTagsToResource', 'rds:CreateDBInstance', 'rds:CreateDBSnapshot', 'rds:CreateDBSubnetGroup', 'rds:DeleteDBInstance',
-          'rds:DeleteDBSubnetGroup', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeDBSubnetGroups', 'rds:ListTagsForResource',
+          'rds:DeleteDBSubnetGroup', 'rds:DescribeDBInstances', 'rds:DescribeDBSubnetGroups', 'rds:ListTagsForResource',
           'rds:ModifyDBInstance', 'rds:ModifyDBSubnetGroup',
         ],
         Resource: '*',
@@ -225,7 +226,7 @@ export function buildAdminPolicy(): PolicyDocument {
         Effect: 'Allow',
         Action: [
           's3:CreateBucket', 's3:DeleteBucket', 's3:DeleteBucketPolicy', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetBucketPolicy',
-          's3:GetBucketPublicAccessBlock', 's3:GetBucketTagging', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetObject',
+          's3:GetBucketPublicAccessBlock', 's3:GetBucketTagging', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetObject', 's3:GetObjectVersion',
           's3:ListBucket', 's3:ListBucketVersions', 's3:PutBucketPolicy', 's3:PutBucketPublicAccessBlock', 's3:PutBucketTagging',
           's3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutObject',
         ],
@@ -259,5 +260,17 @@ export function buildAdminPolicy(): PolicyDocument {
         Condition: { StringEquals: { 'iam:AWSServiceName': ['elasticache.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'rds.amazonaws.com'] } },
       },
     ],
+  };
+}
+
+/**
+ * The managers' and workers' policies as an admin reviews them before bootstrap: the cluster's
+ * own names are placeholders (`<cluster>`, `<region>`, `<state bucket>`, `<key ARN>`, `<agent bundle key>`).
+ */
+export function documentedNodePolicies(): { manager: PolicyDocument; worker: PolicyDocument } {
+  const input = { cluster: '<cluster>', region: '<region>', bucket: '<state bucket>', keyArn: '<key ARN>' };
+  return {
+    manager: buildNodePolicy(input),
+    worker: buildWorkerPolicy({ ...input, agentBundleKey: '<agent bundle key>' }),
   };
 }

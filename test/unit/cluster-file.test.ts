@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { clusterFileJsonSchema, renderClusterFileReference } from '../../src/config/cluster-file-docs.ts';
 import { loadClusterFile, parseClusterConfig, renderClusterFileTemplate } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
-import { buildAdminPolicy } from '../../src/core/plan-iam.ts';
+import { buildAdminPolicy, documentedNodePolicies } from '../../src/core/plan-iam.ts';
 
 const minimal = {
   name: 'prod',
@@ -136,9 +136,12 @@ test('loadClusterFile: YAML errors, a missing file and schema errors name the fi
   });
 });
 
-test('docs/cluster-file.md, its JSON schema and docs/admin-policy.json are up to date (node scripts/gen-cluster-docs.ts)', () => {
+test('docs/cluster-file.md, its JSON schema and the IAM policies in docs/ are up to date (node scripts/gen-cluster-docs.ts)', () => {
   const docs = new URL('../../docs/', import.meta.url);
   assert.equal(readFileSync(new URL('cluster-file.md', docs), 'utf8'), renderClusterFileReference());
   assert.deepEqual(JSON.parse(readFileSync(new URL('cluster-file.schema.json', docs), 'utf8')), clusterFileJsonSchema());
   assert.deepEqual(JSON.parse(readFileSync(new URL('admin-policy.json', docs), 'utf8')), buildAdminPolicy());
+  const nodes = documentedNodePolicies();
+  assert.deepEqual(JSON.parse(readFileSync(new URL('manager-policy.json', docs), 'utf8')), nodes.manager);
+  assert.deepEqual(JSON.parse(readFileSync(new URL('worker-policy.json', docs), 'utf8')), nodes.worker);
 });

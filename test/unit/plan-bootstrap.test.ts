@@ -373,21 +373,21 @@ test('the node policy allows this bucket, this key, and app databases and caches
       {
         Sid: 'StateBucket',
         Effect: 'Allow',
-        Action: ['s3:GetBucketLocation', 's3:GetBucketVersioning', 's3:ListBucket', 's3:ListBucketVersions'],
+        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
         Resource: 'arn:aws:s3:::futuswarm-prod-123456789012-eu-north-1',
       },
       {
         Sid: 'StateObjects',
         Effect: 'Allow',
-        Action: ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
         Resource: 'arn:aws:s3:::futuswarm-prod-123456789012-eu-north-1/*',
       },
-      { Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: 'arn:aws:kms:eu-north-1:123456789012:key/k1' },
+      { Sid: 'StateKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: 'arn:aws:kms:eu-north-1:123456789012:key/k1' },
       {
         Sid: 'DataServiceEndpoints',
         Effect: 'Allow',
         Action: [
-          'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'elasticache:DescribeCacheClusters', 'elasticache:DescribeCacheSubnetGroups',
+          'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'elasticache:DescribeCacheSubnetGroups',
           'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DescribeDBInstances',
         ],
         Resource: '*',
