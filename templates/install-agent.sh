@@ -21,3 +21,10 @@ chown -R root:root /opt/futuswarm
 chmod -R go-w /opt/futuswarm
 find /opt/futuswarm -type d -exec chmod 0755 {} +
 test -x /opt/futuswarm/bin/futuswarm-agent
+# A Node that cannot run here (another architecture, another C library) stops the boot, loudly.
+if ! version=$(/opt/futuswarm/bin/futuswarm-agent --version 2>&1); then
+  echo "futuswarm: the agent installed in /opt/futuswarm does not start: $version" >&2
+  echo 'futuswarm: its Node.js must be linux-x64 for glibc, version 22 or later (agent.nodeBinary in the cluster file)' >&2
+  exit 1
+fi
+echo "futuswarm: agent $version installed in /opt/futuswarm"

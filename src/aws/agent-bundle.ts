@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ClusterConfig } from '../config/cluster-file.ts';
-import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, isLinuxX64Elf, MIN_NODE_MAJOR, PROBE_FILE, tarArchive } from '../core/agent-bundle.ts';
+import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, ELF_HEAD_BYTES, isLinuxX64Elf, MIN_NODE_MAJOR, nodeBinaryProblem, PROBE_FILE, tarArchive } from '../core/agent-bundle.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ResourceIds } from '../core/plan-bootstrap.ts';
 import { awsFailure } from './aws-errors.ts';
@@ -55,13 +55,14 @@ export function agentBundleSources(config: ClusterConfig, packageRoot: string): 
     nodeVersion: process.versions.node,
     execPath: process.execPath,
   });
-  if (config.agent.nodeBinary !== undefined) {
-    if (!isFile(nodeBinary)) throw new FutuswarmError('config', `agent.nodeBinary: ${nodeBinary} is not a file`);
-    if (!isLinuxX64Elf(readHead(nodeBinary, 20))) {
-      throw new FutuswarmError('config', `agent.nodeBinary: ${nodeBinary} is not a linux-x64 executable`, {
-        hint: `use bin/node from the linux-x64 Node.js ${MIN_NODE_MAJOR}+ tarball of nodejs.org`,
-      });
-    }
+  // Whichever Node it is, the configured one or this CLI's own: it must start on the nodes.
+  if (!isFile(nodeBinary)) throw new FutuswarmError('config', `agent.nodeBinary: ${nodeBinary} is not a file`);
+  const problem = nodeBinaryProblem(readHead(nodeBinary, ELF_HEAD_BYTES));
+  if (problem !== undefined) {
+    const which = config.agent.nodeBinary !== undefined ? 'agent.nodeBinary' : 'the Node.js running this CLI';
+    throw new FutuswarmError('config', `${which}: ${nodeBinary} ${problem}`, {
+      hint: `use bin/node from the linux-x64 Node.js ${MIN_NODE_MAJOR}+ tarball of nodejs.org: set agent.nodeBinary in the cluster file`,
+    });
   }
   const probeBinary = join(packageRoot, 'dist', 'probe', PROBE_FILE);
   if (!isFile(probeBinary) || !isLinuxX64Elf(readHead(probeBinary, 20))) {

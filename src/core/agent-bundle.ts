@@ -92,6 +92,45 @@ export function isLinuxX64Elf(head: Uint8Array): boolean {
   return head.length >= 20 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46 && head[4] === 2 && head[18] === 0x3e && head[19] === 0;
 }
 
+/** The dynamic loader glibc's x86-64 programs name: what Debian, Ubuntu and Amazon Linux have. */
+export const GLIBC_X64_LOADER = '/lib64/ld-linux-x86-64.so.2';
+/** How much of a binary elfInterpreter needs: the program headers and the loader's path. */
+export const ELF_HEAD_BYTES = 64 * 1024;
+
+/**
+ * The dynamic loader a 64-bit little-endian ELF file asks for (PT_INTERP), `null` when it is
+ * static, undefined when `head` is no such file or ends before the answer.
+ */
+export function elfInterpreter(head: Uint8Array): string | null | undefined {
+  if (!isLinuxX64Elf(head) || head[5] !== 1 || head.length < 64) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const phoff = Number(view.getBigUint64(32, true));
+  const phentsize = view.getUint16(54, true);
+  const phnum = view.getUint16(56, true);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 40 > head.length) return undefined;
+    if (view.getUint32(at, true) !== 3) continue; // PT_INTERP
+    const offset = Number(view.getBigUint64(at + 8, true));
+    const size = Number(view.getBigUint64(at + 32, true));
+    if (offset + size > head.length) return undefined;
+    return Buffer.from(head.subarray(offset, offset + size)).toString('latin1').replace(/\0+$/, '');
+  }
+  return null;
+}
+
+/**
+ * Why a binary cannot run on the nodes (Debian-like linux-x64 with glibc), or undefined when it
+ * can: another architecture, or a C library other than glibc (musl, a Nix store path).
+ */
+export function nodeBinaryProblem(head: Uint8Array): string | undefined {
+  if (!isLinuxX64Elf(head)) return 'is not a linux-x64 executable (ELF, x86-64)';
+  const interpreter = elfInterpreter(head);
+  if (interpreter === undefined) return 'is a damaged or unusual ELF file';
+  if (interpreter !== null && interpreter !== GLIBC_X64_LOADER) return `needs the dynamic loader ${interpreter}, which the nodes do not have (they have glibc's, ${GLIBC_X64_LOADER})`;
+  return undefined;
+}
+
 /** Hash of the bundle's files (paths, modes, contents): equal hashes, equal bundles. */
 export function bundleContentHash(files: readonly { path: string; mode: number; content: Uint8Array }[]): string {
   const outer = createHash('sha256');

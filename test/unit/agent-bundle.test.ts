@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { agentBundleSources } from '../../src/aws/agent-bundle.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
-import { AGENT_PACKAGE_JSON, AGENT_PREFIX, agentBundleFiles, agentWrapperScript, bundleContentHash, chooseNodeBinary, isLinuxX64Elf, tarArchive } from '../../src/core/agent-bundle.ts';
+import { AGENT_PACKAGE_JSON, AGENT_PREFIX, agentBundleFiles, agentWrapperScript, bundleContentHash, chooseNodeBinary, elfInterpreter, isLinuxX64Elf, nodeBinaryProblem, tarArchive } from '../../src/core/agent-bundle.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { AGENT_COMMAND } from '../../src/core/plan-cloud-init.ts';
 
@@ -129,4 +129,37 @@ test('the content hash changes with any content, path or mode, and not with orde
   assert.notEqual(bundleContentHash([{ ...a, content: Buffer.from('A') }, b]), hash);
   assert.notEqual(bundleContentHash([{ ...a, mode: 0o755 }, b]), hash);
   assert.notEqual(bundleContentHash([{ ...a, path: 'lib/agent.mjs' }, b]), hash);
+});
+
+/** A minimal 64-bit little-endian x86-64 ELF header with one PT_INTERP program header, or none. */
+function elfWith(interpreter: string | null): Buffer {
+  const header = Buffer.alloc(64);
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(header);
+  header.writeUInt16LE(0x3e, 18);
+  if (interpreter === null) return header;
+  header.writeBigUInt64LE(64n, 32); // e_phoff
+  header.writeUInt16LE(56, 54); // e_phentsize
+  header.writeUInt16LE(1, 56); // e_phnum
+  const ph = Buffer.alloc(56);
+  const path = Buffer.from(`${interpreter}\0`, 'latin1');
+  ph.writeUInt32LE(3, 0); // PT_INTERP
+  ph.writeBigUInt64LE(120n, 8);
+  ph.writeBigUInt64LE(BigInt(path.length), 32);
+  return Buffer.concat([header, ph, path]);
+}
+
+test('a Node for the nodes must be linux-x64 and either static or built for glibc, which the nodes have', () => {
+  assert.equal(elfInterpreter(elfWith('/lib64/ld-linux-x86-64.so.2')), '/lib64/ld-linux-x86-64.so.2');
+  assert.equal(elfInterpreter(elfWith(null)), null);
+  assert.equal(nodeBinaryProblem(elfWith('/lib64/ld-linux-x86-64.so.2')), undefined);
+  assert.equal(nodeBinaryProblem(elfWith(null)), undefined);
+  assert.equal(nodeBinaryProblem(elfWith('/lib/ld-musl-x86_64.so.1')), 'needs the dynamic loader /lib/ld-musl-x86_64.so.1, which the nodes do not have (they have glibc\'s, /lib64/ld-linux-x86-64.so.2)');
+  assert.match(nodeBinaryProblem(elfWith('/nix/store/abc-glibc-2.39/lib/ld-linux-x86-64.so.2')) ?? '', /needs the dynamic loader \/nix\/store/);
+  const arm = elfWith(null);
+  arm.writeUInt16LE(0xb7, 18);
+  assert.equal(nodeBinaryProblem(arm), 'is not a linux-x64 executable (ELF, x86-64)');
+  // Cut before the loader's path: not guessed.
+  assert.equal(nodeBinaryProblem(elfWith('/lib64/ld-linux-x86-64.so.2').subarray(0, 100)), 'is a damaged or unusual ELF file');
+  // The real ones: the Node npm ships for this project, and the health probe.
+  for (const file of [process.execPath, 'dist/probe/futuswarm-probe']) assert.equal(nodeBinaryProblem(readFileSync(file).subarray(0, 65536)), undefined, file);
 });

@@ -256,6 +256,35 @@ esac`);
   assert.doesNotMatch(readFileSync(log, 'utf8'), /--token SWMTKN-manager/);
 });
 
+test('the install script unpacks the bundle and refuses an agent that does not start, loudly', () => {
+  // The script as written, with aws replaced by a recorder and directories of the test's own.
+  const work = mkdtempSync(join(tmpdir(), 'fs-install-'));
+  const bin = join(work, 'bin');
+  const prefix = join(work, 'opt');
+  execFileSync('mkdir', ['-p', bin, join(work, 'bundle', 'bin')]);
+  writeFileSync(join(bin, 'aws'), `#!/bin/sh\ncp ${join(work, 'bundle.tar.gz')} "$4"\n`, { mode: 0o755 });
+  const envFile = join(work, 'node.env');
+  writeFileSync(envFile, shellEnvFile({ FUTUSWARM_REGION: 'eu-north-1', FUTUSWARM_BUCKET: 'b', FUTUSWARM_AGENT_BUNDLE: 'dist/agent.tar.gz' }));
+  const script = join(work, 'install-agent.sh');
+  writeFileSync(script, templates.installAgent.replace('/etc/futuswarm/node.env', envFile).replaceAll('/opt/futuswarm', prefix).replace('/run/futuswarm-agent.tar.gz', join(work, 'dl.tar.gz')));
+  const install = (agent: string) => {
+    writeFileSync(join(work, 'bundle', 'bin', 'futuswarm-agent'), agent, { mode: 0o755 });
+    execFileSync('tar', ['-czf', join(work, 'bundle.tar.gz'), '-C', join(work, 'bundle'), '.']);
+    try {
+      return { code: 0, out: execFileSync('sh', [script], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', stdio: 'pipe' }) };
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      return { code: err.status, out: err.stderr };
+    }
+  };
+  assert.deepEqual(install('#!/bin/sh\necho 1.2.3\n'), { code: 0, out: `futuswarm: agent 1.2.3 installed in ${prefix}\n` });
+  // What a Node for another architecture or C library does when started: exec fails.
+  const bad = install('#!/bin/sh\necho "exec: node: cannot execute binary file: Exec format error" >&2; exit 126\n');
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /^futuswarm: the agent installed in .* does not start: exec: node: cannot execute binary file: Exec format error$/m);
+  assert.match(bad.out, /linux-x64 for glibc, version 22 or later \(agent\.nodeBinary in the cluster file\)/);
+});
+
 test('renderTemplate: indented multi-line values, one-line values inline, missing values are errors', () => {
   assert.equal(renderTemplate('a:\n  b: |\n    {{text}}\nc: {{one}}\n', { text: 'x\ny\n', one: '1' }), 'a:\n  b: |\n    x\n    y\nc: 1\n');
   assert.throws(() => renderTemplate('{{a}} {{b}}', { a: 'x' }), (e: unknown) => e instanceof FutuswarmError && /no value for \{\{b\}\}/.test(e.message));
