@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { _InstanceType, Filter, Instance, IpPermission, LaunchTemplate, SecurityGroup, Tag, TagSpecification } from '@aws-sdk/client-ec2';
+import { isArmInstanceType } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
 import { fromAwsTags, TAG_CLUSTER, TAG_ROLE, toAwsTags } from '../core/plan-names.ts';
@@ -48,9 +49,9 @@ export async function availabilityZones(region: string): Promise<string[]> {
   return (out.AvailabilityZones ?? []).flatMap((z) => (z.ZoneName ? [z.ZoneName] : [])).sort();
 }
 
-/** Graviton instance families (t4g, m7g, c7gn …) need arm64 images. */
+/** Graviton instance families (t4g, m7g, c7gn …) need arm64 images (the cluster file refuses them). */
 export function architectureOf(instanceType: string): 'arm64' | 'x86_64' {
-  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? 'arm64' : 'x86_64';
+  return isArmInstanceType(instanceType) ? 'arm64' : 'x86_64';
 }
 
 /** The newest available image of `owner` whose name matches `name`. */
@@ -467,7 +468,21 @@ export async function deleteSecurityGroup(ctx: Ec2Context, id: string): Promise<
 
 // ───────────────────────────── launch template and instances ─────────────────────────────
 
-function launchTemplateData(spec: ResolvedOf<'launch-template'>, imageId: string) {
+/**
+ * The device name of the image's root volume: the launch template's volume size and encryption
+ * apply only to a mapping with exactly that name (Amazon Linux says /dev/xvda, Debian and Ubuntu
+ * /dev/sda1 or /dev/xvda); another name would add a second, empty volume.
+ */
+async function rootDeviceOf(ctx: Ec2Context, imageId: string): Promise<string> {
+  const { sdk, client } = await ec2(ctx.region);
+  const out = await call('ec2:DescribeImages', `image ${imageId}`, () => client.send(new sdk.DescribeImagesCommand({ ImageIds: [imageId] })));
+  const device = out.Images?.[0]?.RootDeviceName;
+  if (device === undefined) throw new FutuswarmError('not_found', `image ${imageId} does not exist in ${ctx.region} or names no root device`, { hint: 'check nodes.image in the cluster file' });
+  return device;
+}
+
+async function launchTemplateData(ctx: Ec2Context, spec: ResolvedOf<'launch-template'>, imageId: string) {
+  const rootDevice = await rootDeviceOf(ctx, imageId);
   return {
     ImageId: imageId,
     InstanceType: spec.instanceType as _InstanceType,
@@ -476,7 +491,7 @@ function launchTemplateData(spec: ResolvedOf<'launch-template'>, imageId: string
     ...(spec.keyName === null ? {} : { KeyName: spec.keyName }),
     // IMDSv2 only, one hop: containers on the node cannot borrow the node's AWS role.
     MetadataOptions: { HttpTokens: 'required' as const, HttpEndpoint: 'enabled' as const, HttpPutResponseHopLimit: 1 },
-    BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: spec.volumeGb, VolumeType: 'gp3' as const, Encrypted: true, DeleteOnTermination: true } }],
+    BlockDeviceMappings: [{ DeviceName: rootDevice, Ebs: { VolumeSize: spec.volumeGb, VolumeType: 'gp3' as const, Encrypted: true, DeleteOnTermination: true } }],
     TagSpecifications: [{ ResourceType: 'volume' as const, Tags: toAwsTags(spec.tags) }],
   };
 }
@@ -484,6 +499,7 @@ function launchTemplateData(spec: ResolvedOf<'launch-template'>, imageId: string
 export async function createLaunchTemplate(ctx: Ec2Context, spec: ResolvedOf<'launch-template'>): Promise<ResourceIds> {
   if (spec.imageId === null) throw new FutuswarmError('internal', 'no image for the launch template');
   const { sdk, client } = await ec2(ctx.region);
+  const data = await launchTemplateData(ctx, spec, spec.imageId);
   const out = await call(
     'ec2:CreateLaunchTemplate',
     `launch template ${spec.templateName}`,
@@ -491,7 +507,7 @@ export async function createLaunchTemplate(ctx: Ec2Context, spec: ResolvedOf<'la
       client.send(
         new sdk.CreateLaunchTemplateCommand({
           LaunchTemplateName: spec.templateName,
-          LaunchTemplateData: launchTemplateData(spec, spec.imageId!),
+          LaunchTemplateData: data,
           TagSpecifications: tagSpec('launch-template', spec.tags),
         }),
       ),
@@ -505,8 +521,9 @@ export async function createLaunchTemplate(ctx: Ec2Context, spec: ResolvedOf<'la
 /** A new version with the wanted settings becomes the default; running instances keep theirs. */
 export async function updateLaunchTemplate(ctx: Ec2Context, id: string, spec: ResolvedOf<'launch-template'>, currentImage: string): Promise<ResourceIds> {
   const { sdk, client } = await ec2(ctx.region);
+  const data = await launchTemplateData(ctx, spec, spec.imageId ?? currentImage);
   const out = await call('ec2:CreateLaunchTemplateVersion', `launch template ${spec.templateName}`, () =>
-    client.send(new sdk.CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, LaunchTemplateData: launchTemplateData(spec, spec.imageId ?? currentImage) })),
+    client.send(new sdk.CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, LaunchTemplateData: data })),
   );
   const version = out.LaunchTemplateVersion?.VersionNumber;
   await call('ec2:ModifyLaunchTemplate', `launch template ${spec.templateName}`, () =>

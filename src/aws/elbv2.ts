@@ -12,6 +12,10 @@ export interface ElbContext {
   wait?: WaitOptions;
 }
 
+type Elb = Awaited<ReturnType<typeof elbv2>>;
+type ElbSdk = Elb['sdk'];
+type ElbClient = Elb['client'];
+
 /** Modern TLS only (1.2 and 1.3). */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
@@ -61,6 +65,7 @@ export async function observeElb(region: string, cluster: string, names: { loadB
           subnets: (lb.AvailabilityZones ?? []).flatMap((z) => (z.SubnetId ? [z.SubnetId] : [])).sort(),
           securityGroups: [...(lb.SecurityGroups ?? [])].sort(),
           dnsName: lb.DNSName ?? null,
+          dropInvalidHeaders: await dropsInvalidHeaders(client, sdk, lb.LoadBalancerArn, names.loadBalancer),
         },
       });
       const listeners = await call('elasticloadbalancing:DescribeListeners', `load balancer ${names.loadBalancer}`, () =>
@@ -209,10 +214,32 @@ export async function createLoadBalancer(ctx: ElbContext, spec: ResolvedOf<'load
   );
   const lb = out.LoadBalancers?.[0];
   if (lb?.LoadBalancerArn === undefined) throw new FutuswarmError('aws', 'elasticloadbalancing:CreateLoadBalancer returned no ARN');
+  await dropInvalidHeaders(client, sdk, lb.LoadBalancerArn, `load balancer ${spec.loadBalancerName}`);
   return { id: lb.LoadBalancerArn, arn: lb.LoadBalancerArn, ...(lb.DNSName === undefined ? {} : { dnsName: lb.DNSName }) };
 }
 
-export async function updateLoadBalancer(ctx: ElbContext, arn: string, spec: ResolvedOf<'load-balancer'>, current: { subnets?: unknown; securityGroups?: unknown }): Promise<void> {
+/** The ALB attribute that drops headers with characters outside RFC 7230's tokens (request smuggling). */
+const DROP_INVALID_HEADERS = 'routing.http.drop_invalid_header_fields.enabled';
+
+async function dropsInvalidHeaders(client: ElbClient, sdk: ElbSdk, arn: string, name: string): Promise<boolean> {
+  const out = await call('elasticloadbalancing:DescribeLoadBalancerAttributes', `load balancer ${name}`, () =>
+    client.send(new sdk.DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })),
+  );
+  return out.Attributes?.find((a) => a.Key === DROP_INVALID_HEADERS)?.Value === 'true';
+}
+
+async function dropInvalidHeaders(client: ElbClient, sdk: ElbSdk, arn: string, what: string): Promise<void> {
+  await call('elasticloadbalancing:ModifyLoadBalancerAttributes', what, () =>
+    client.send(new sdk.ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: [{ Key: DROP_INVALID_HEADERS, Value: 'true' }] })),
+  );
+}
+
+export async function updateLoadBalancer(
+  ctx: ElbContext,
+  arn: string,
+  spec: ResolvedOf<'load-balancer'>,
+  current: { subnets?: unknown; securityGroups?: unknown; dropInvalidHeaders?: unknown },
+): Promise<void> {
   const { sdk, client } = await elbv2(ctx.region);
   const what = `load balancer ${spec.loadBalancerName}`;
   const subnets = [...(spec.subnets)].sort();
@@ -223,6 +250,7 @@ export async function updateLoadBalancer(ctx: ElbContext, arn: string, spec: Res
   if (JSON.stringify(current.securityGroups) !== JSON.stringify(groups)) {
     await call('elasticloadbalancing:SetSecurityGroups', what, () => client.send(new sdk.SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: groups })));
   }
+  if (current.dropInvalidHeaders !== true) await dropInvalidHeaders(client, sdk, arn, what);
 }
 
 export async function deleteLoadBalancer(ctx: ElbContext, arn: string): Promise<void> {

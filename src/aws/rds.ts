@@ -262,7 +262,10 @@ export async function createSharedDbInstance(ctx: RdsContext, spec: ResolvedOf<'
   });
 }
 
-/** Turn deletion protection off, delete (with a final snapshot unless skipped) and wait until it is gone. */
+/**
+ * Turn deletion protection off, delete (with a final snapshot unless skipped; without one, its
+ * automated backups go too) and wait until it is gone.
+ */
 export async function deleteDbInstance(ctx: RdsContext, instanceId: string, options: { finalSnapshot: boolean }): Promise<{ snapshotId: string | null }> {
   const { sdk, client } = await rds(ctx.region);
   const what = `database ${instanceId}`;
@@ -281,7 +284,9 @@ export async function deleteDbInstance(ctx: RdsContext, instanceId: string, opti
         new sdk.DeleteDBInstanceCommand({
           DBInstanceIdentifier: instanceId,
           ...(snapshotId === null ? { SkipFinalSnapshot: true } : { FinalDBSnapshotIdentifier: snapshotId }),
-          DeleteAutomatedBackups: false,
+          // Deleting the data (no final snapshot, cluster:destroy --delete-data) deletes its
+          // automated backups too; otherwise they stay for their retention period.
+          DeleteAutomatedBackups: snapshotId === null,
         }),
       ),
     );

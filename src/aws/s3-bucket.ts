@@ -19,6 +19,8 @@ export interface S3Context {
 }
 
 const TLS_ONLY_SID = 'DenyInsecureTransport';
+/** The lifecycle rule that expires old object versions (cluster file state.oldVersionDays). */
+const OLD_VERSIONS_RULE = 'futuswarm-old-versions';
 
 export function bucketPolicy(bucket: string, region: string): Record<string, unknown> {
   const arn = `arn:${partitionOf(region)}:s3:::${bucket}`;
@@ -71,12 +73,14 @@ export async function observeBucket(
     const owner = tags[TAG_CLUSTER];
     return [{ kind: 's3-bucket', name: 'bucket', id: bucket, foreign: `bucket ${bucket} already exists and ${owner ? `belongs to cluster ${owner}` : 'is not tagged for this cluster'}`, props: {} }];
   }
-  const [versioning, encryption, access, policy] = await Promise.all([
+  const [versioning, encryption, access, policy, lifecycle] = await Promise.all([
     call('s3:GetBucketVersioning', what, () => client.send(new sdk.GetBucketVersioningCommand({ Bucket: bucket }))),
     optional(() => client.send(new sdk.GetBucketEncryptionCommand({ Bucket: bucket })), ['ServerSideEncryptionConfigurationNotFoundError'], 's3:GetBucketEncryption', what),
     optional(() => client.send(new sdk.GetPublicAccessBlockCommand({ Bucket: bucket })), ['NoSuchPublicAccessBlockConfiguration'], 's3:GetPublicAccessBlock', what),
     optional(() => client.send(new sdk.GetBucketPolicyCommand({ Bucket: bucket })), ['NoSuchBucketPolicy'], 's3:GetBucketPolicy', what),
+    optional(() => client.send(new sdk.GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), ['NoSuchLifecycleConfiguration'], 's3:GetLifecycleConfiguration', what),
   ]);
+  const oldVersions = lifecycle?.Rules?.find((r) => r.ID === OLD_VERSIONS_RULE && r.Status === 'Enabled')?.NoncurrentVersionExpiration?.NoncurrentDays ?? null;
   const rule = encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
   const block = access?.PublicAccessBlockConfiguration;
   const statements = policy?.Policy ? ((JSON.parse(policy.Policy) as { Statement?: { Sid?: string }[] }).Statement ?? []) : [];
@@ -90,6 +94,7 @@ export async function observeBucket(
         encryptionKey: rule?.SSEAlgorithm === 'aws:kms' ? (rule.KMSMasterKeyID ?? null) : null,
         publicAccessBlocked: Boolean(block?.BlockPublicAcls && block.BlockPublicPolicy && block.IgnorePublicAcls && block.RestrictPublicBuckets),
         tlsOnlyPolicy: statements.some((s) => s.Sid === TLS_ONLY_SID),
+        oldVersionDays: oldVersions,
       },
     },
   ];
@@ -165,6 +170,27 @@ export async function configureBucket(ctx: S3Context, spec: ResolvedOf<'s3-bucke
         Bucket,
         ServerSideEncryptionConfiguration: {
           Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: spec.encryptionKey }, BucketKeyEnabled: true }],
+        },
+      }),
+    ),
+  );
+  // Replaced and deleted versions (old secrets, releases overwritten by nothing, lock objects)
+  // would pile up forever; current versions never expire.
+  await call('s3:PutLifecycleConfiguration', what, () =>
+    client.send(
+      new sdk.PutBucketLifecycleConfigurationCommand({
+        Bucket,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: OLD_VERSIONS_RULE,
+              Status: 'Enabled',
+              Filter: { Prefix: '' },
+              NoncurrentVersionExpiration: { NoncurrentDays: spec.oldVersionDays },
+              Expiration: { ExpiredObjectDeleteMarker: true },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            },
+          ],
         },
       }),
     ),

@@ -55,7 +55,19 @@ const awsTagKey = z
 
 const amiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id such as ami-0123456789abcdef0');
 
-const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small');
+/**
+ * Graviton (arm64) instance types: a `g` in the family after its generation (t4g, m7gd, c6gn,
+ * x2gd, g5g), and the first generation, a1. The agent bundle and its Node are linux-x64.
+ */
+export function isArmInstanceType(type: string): boolean {
+  const family = type.split('.')[0] ?? '';
+  return family === 'a1' || /^[a-z]+\d+[a-z]*g/.test(family.split('-')[0] ?? '');
+}
+
+const instanceType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.small')
+  .refine((t) => !isArmInstanceType(t), 'is a Graviton (arm64) type, and nodes run the linux-x64 agent: choose an x86-64 type such as t3.small or m7i.large');
 
 const networkSchema = z.strictObject({
   vpcCidr: ipv4Cidr
@@ -178,6 +190,13 @@ export const clusterFileSchema = z
           .boolean()
           .default(true)
           .describe('A bucket policy refuses every request that does not use TLS. Turn off only for S3-compatible test endpoints that cannot evaluate policy conditions.'),
+        oldVersionDays: z
+          .number()
+          .int()
+          .min(30)
+          .max(3650)
+          .default(400)
+          .describe('Days an object version is kept after a newer one replaced it (or it was deleted); current versions never expire. A rollback needs the secrets version its release ran with, so keep this longer than you would roll back.'),
       })
       .prefault({})
       .describe('Where the cluster keeps its state (app secrets, releases, audit).'),

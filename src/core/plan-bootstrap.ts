@@ -76,7 +76,7 @@ export interface SecurityRuleSpec extends Omit<SecurityRule, 'peer'> {
 export type DesiredResource =
   | (Base & { kind: 'kms-key'; description: string })
   | (Base & { kind: 'kms-alias'; aliasName: string; targetKey: Ref })
-  | (Base & { kind: 's3-bucket'; bucketName: string; region: string; encryptionKey: Ref; requireTls: boolean })
+  | (Base & { kind: 's3-bucket'; bucketName: string; region: string; encryptionKey: Ref; requireTls: boolean; oldVersionDays: number })
   | (Base & { kind: 'certificate'; domainName: string; alternativeNames: string[] })
   | (Base & { kind: 'vpc'; cidr: string })
   | (Base & { kind: 'subnet'; vpc: Ref; cidr: string; availabilityZone: string })
@@ -263,7 +263,7 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
 
   out.push({ kind: 'kms-key', name: 'key', tags: tags('key'), description: `futuswarm cluster ${config.name}: app secrets and cluster state` });
   out.push({ kind: 'kms-alias', name: 'key-alias', tags: {}, aliasName: keyAliasName(config.name), targetKey: ref('key') });
-  out.push({ kind: 's3-bucket', name: 'bucket', tags: tags('bucket'), bucketName, region: config.region, encryptionKey: ref('key', 'arn'), requireTls: config.state.requireTls });
+  out.push({ kind: 's3-bucket', name: 'bucket', tags: tags('bucket'), bucketName, region: config.region, encryptionKey: ref('key', 'arn'), requireTls: config.state.requireTls, oldVersionDays: config.state.oldVersionDays });
   out.push({
     kind: 'agent-bundle',
     name: 'agent-bundle',
@@ -527,7 +527,10 @@ export function comparableFields(resolved: Resolved<DesiredResource>): { replace
     case 'kms-alias':
       return { replace: {}, update: { targetKey: resolved.targetKey } };
     case 's3-bucket':
-      return { replace: {}, update: { versioning: 'Enabled', encryptionKey: resolved.encryptionKey, publicAccessBlocked: true, tlsOnlyPolicy: resolved.requireTls } };
+      return {
+        replace: {},
+        update: { versioning: 'Enabled', encryptionKey: resolved.encryptionKey, publicAccessBlocked: true, tlsOnlyPolicy: resolved.requireTls, oldVersionDays: resolved.oldVersionDays },
+      };
     case 'certificate':
       return { replace: { domainName: resolved.domainName, alternativeNames: sorted(resolved.alternativeNames) }, update: {} };
     case 'vpc':
@@ -586,7 +589,8 @@ export function comparableFields(resolved: Resolved<DesiredResource>): { replace
     case 'load-balancer':
       return {
         replace: { scheme: 'internet-facing' },
-        update: { subnets: sorted(resolved.subnets), securityGroups: sorted(resolved.securityGroups) },
+        // Requests with malformed headers are dropped at the edge (request smuggling).
+        update: { subnets: sorted(resolved.subnets), securityGroups: sorted(resolved.securityGroups), dropInvalidHeaders: true },
       };
     case 'listener':
       return {

@@ -13,6 +13,7 @@ import {
   DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
   DescribeLaunchTemplatesCommand,
+  DescribeImagesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
@@ -27,6 +28,7 @@ import {
 import {
   DeleteListenerCommand,
   DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -35,6 +37,7 @@ import { CreateRoleCommand, DeleteRoleCommand, GetInstanceProfileCommand, GetRol
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
@@ -307,6 +310,12 @@ describe('cluster:bootstrap, status and destroy', () => {
 
     // State bucket: versioned, encrypted with the cluster key, not public.
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status, 'Enabled');
+    // Replaced versions expire after state.oldVersionDays; current ones never do.
+    const lifecycle = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+    assert.deepEqual(
+      lifecycle.map((r) => [r.ID, r.Status, r.NoncurrentVersionExpiration?.NoncurrentDays, r.Expiration?.Days, r.Expiration?.ExpiredObjectDeleteMarker]),
+      [['futuswarm-old-versions', 'Enabled', 400, undefined, true]],
+    );
     const sse = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration!.Rules![0]!.ApplyServerSideEncryptionByDefault!;
     assert.deepEqual([sse.SSEAlgorithm, sse.KMSMasterKeyID], ['aws:kms', key.Arn]);
     assert.deepEqual((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration, {
@@ -333,6 +342,9 @@ describe('cluster:bootstrap, status and destroy', () => {
     const data = (await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: ['$Default'] }))).LaunchTemplateVersions![0]!.LaunchTemplateData!;
     assert.equal(data.MetadataOptions?.HttpTokens, 'required');
     assert.equal(data.BlockDeviceMappings?.[0]?.Ebs?.Encrypted, true);
+    // The size and encryption apply to the image's own root device, whatever the image calls it.
+    const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [data.ImageId!] }))).Images![0]!;
+    assert.equal(data.BlockDeviceMappings?.[0]?.DeviceName, image.RootDeviceName);
     // Started from the template by hand, an instance gets the narrower profile.
     assert.equal(data.IamInstanceProfile?.Arn, workerProfile.Arn);
     assert.match(data.ImageId ?? '', /^ami-/);
@@ -364,6 +376,8 @@ describe('cluster:bootstrap, status and destroy', () => {
 
     // Load balancer: HTTP redirects to HTTPS; HTTPS uses the wildcard certificate and forwards to the managers.
     const alb = (await elb.send(new DescribeLoadBalancersCommand({ Names: [names.loadBalancer] }))).LoadBalancers![0]!;
+    const attributes = (await elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: alb.LoadBalancerArn! }))).Attributes ?? [];
+    assert.equal(attributes.find((a) => a.Key === 'routing.http.drop_invalid_header_fields.enabled')?.Value, 'true', 'malformed headers are dropped at the edge');
     assert.equal(alb.Scheme, 'internet-facing');
     assert.deepEqual(alb.SecurityGroups, [lb.GroupId]);
     const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Listeners!;

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { bootstrapCluster, destroyCluster } from '../../src/aws/bootstrap.ts';
 import { createCache, deleteCache, describeCache } from '../../src/aws/elasticache.ts';
 import { createAppDatabase } from '../../src/aws/postgres-provision.ts';
-import { adminUrl, createDedicatedDatabase, deleteDedicatedDatabase, MASTER_USERNAME, sharedDatabaseAdmin } from '../../src/aws/rds.ts';
+import { adminUrl, createDedicatedDatabase, deleteDbInstance, deleteDedicatedDatabase, MASTER_USERNAME, sharedDatabaseAdmin } from '../../src/aws/rds.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { appDbInstanceId, cacheGroupId, clusterResourceNames } from '../../src/core/plan-names.ts';
@@ -124,6 +124,9 @@ describe('dedicated databases', () => {
     assert.match(snapshotId ?? '', new RegExp(`^${appDbInstanceId(name, 'shop')}-final-\\d{14}$`));
     const snapshots = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId! }))).DBSnapshots!;
     assert.equal(snapshots.length, 1);
+    // Its automated backups stay for their retention period, beside the final snapshot.
+    const automated = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: appDbInstanceId(name, 'shop'), SnapshotType: 'automated' }));
+    assert.ok((automated.DBSnapshots ?? []).length > 0, 'automated backups kept');
     await assert.rejects(deleteDedicatedDatabase(config, 'shop', { wait }), (e: unknown) => e instanceof FutuswarmError && e.code === 'not_found');
   });
 });
@@ -145,5 +148,15 @@ describe('caches', () => {
     await deleteCache(config, 'shop', { wait });
     assert.ok([undefined, 'deleting'].includes((await describeCache(config, 'shop'))?.status), 'deleted or deleting');
     await assert.rejects(createCache(config, { app: 'shop' }, { wait }), (e: unknown) => e instanceof FutuswarmError && e.code === 'conflict');
+  });
+});
+
+describe('deleting the data', () => {
+  test('a database deleted without a final snapshot (cluster:destroy --delete-data) leaves no automated backups either', async () => {
+    const id = clusterResourceNames(name).sharedDbInstance;
+    const automated = () => rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: id, SnapshotType: 'automated' })).then((r) => r.DBSnapshots ?? []);
+    assert.ok((await automated()).length > 0, 'the instance has automated backups to begin with');
+    assert.deepEqual(await deleteDbInstance({ region: REGION, wait }, id, { finalSnapshot: false }), { snapshotId: null });
+    assert.deepEqual(await automated(), []);
   });
 });

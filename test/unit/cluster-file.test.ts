@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { clusterFileJsonSchema, renderClusterFileReference } from '../../src/config/cluster-file-docs.ts';
-import { loadClusterFile, parseClusterConfig, renderClusterFileTemplate } from '../../src/config/cluster-file.ts';
+import { isArmInstanceType, loadClusterFile, parseClusterConfig, renderClusterFileTemplate } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { buildAdminPolicy, documentedNodePolicies } from '../../src/core/plan-iam.ts';
 
@@ -46,7 +46,7 @@ test('a minimal file gets every default', () => {
   });
   assert.deepEqual(c.proxy, { port: 80, healthCheckPath: '/', healthyHttpCodes: '200-499' });
   assert.deepEqual(c.databases, { shared: false, instanceClass: 'db.t4g.micro', engineVersion: '16', storageGb: 20, backupRetentionDays: 7 });
-  assert.deepEqual(c.state, { requireTls: true });
+  assert.deepEqual(c.state, { requireTls: true, oldVersionDays: 400 });
   assert.deepEqual(c.tags, {});
 });
 
@@ -96,6 +96,14 @@ test('the overlay address pool never overlaps the VPC or Docker\'s bridges, and 
   assert.deepEqual(network({ vpcCidr: '10.1.2.0/24' }), ['network.vpcCidr: must have a prefix between /16 and /23 (its subnets are 4 bits longer, and a load balancer needs /27 or larger)']);
   const fine = parseClusterConfig({ ...minimal, network: { sshCidrs: ['203.0.113.0/24'], vpcCidr: '10.1.2.0/23', overlayPool: '100.64.0.0/10' } });
   assert.equal(fine.network.overlayPool, '100.64.0.0/10');
+});
+
+test('nodes are x86-64: a Graviton type for any node is refused, so managers and workers never differ in architecture', () => {
+  for (const t of ['t4g.small', 'm7gd.large', 'c6gn.xlarge', 'x2gd.medium', 'g5g.xlarge', 'a1.medium', 'im4gn.large']) assert.equal(isArmInstanceType(t), true, t);
+  for (const t of ['t3.small', 'm7i.large', 'm7i-flex.large', 'g4dn.xlarge', 'c5n.large', 'r6id.large', 'mac2.metal']) assert.equal(isArmInstanceType(t), false, t);
+  assert.deepEqual(issuesOf(() => parseClusterConfig({ ...minimal, nodes: { instanceType: 't3.small', managerInstanceType: 't4g.small' } })), [
+    'nodes.managerInstanceType: is a Graviton (arm64) type, and nodes run the linux-x64 agent: choose an x86-64 type such as t3.small or m7i.large',
+  ]);
 });
 
 test('unknown settings are errors, not silently ignored', () => {

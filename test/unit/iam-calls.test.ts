@@ -42,6 +42,8 @@ const ACTION_OF: Record<string, string[]> = {
   's3:GetBucketEncryption': ['s3:GetEncryptionConfiguration'],
   's3:PutBucketEncryption': ['s3:PutEncryptionConfiguration'],
   's3:GetPublicAccessBlock': ['s3:GetBucketPublicAccessBlock'],
+  's3:GetBucketLifecycleConfiguration': ['s3:GetLifecycleConfiguration'],
+  's3:PutBucketLifecycleConfiguration': ['s3:PutLifecycleConfiguration'],
   's3:PutPublicAccessBlock': ['s3:PutBucketPublicAccessBlock'],
   's3:DeleteObjects': ['s3:DeleteObject'],
   'sts:GetCallerIdentity': [],
