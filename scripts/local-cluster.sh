@@ -353,6 +353,14 @@ ensure_state() {
   say "$("$AGENT_CMD" state:ensure)"
 }
 
+# The join tokens and this manager's address in the state bucket, put there by the cluster's own
+# join script (templates/swarm-join.sh), so that local nodes join the way instances do.
+ensure_swarm_published() {
+  bash "$ROOT/scripts/local-swarm-join.sh" manager "$SERVICES_ADDR" 9>&- ||
+    die "could not publish the swarm's join tokens (templates/swarm-join.sh)"
+  say "swarm join tokens and manager address $SERVICES_ADDR:2377 in the state bucket"
+}
+
 # The cluster's node key (app:exec on other nodes): made once in the state bucket; its public
 # half goes into the agent config of every node. The local test node (scripts/local-node.sh)
 # lives in a network namespace on NODE_NET.
@@ -632,7 +640,19 @@ urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json", tim
 EOF
 }
 
+# The AWS CLI that cloud-init's scripts use on instances, for running them on local nodes.
+ensure_aws_cli() {
+  [ -x "$VENV/bin/aws" ] && return
+  if [ ! -x "$VENV/bin/python" ]; then
+    mkdir -p "$CACHE"
+    /usr/bin/python3 -m venv "$VENV"
+  fi
+  say "installing the AWS CLI into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check awscli
+}
+
 ensure_moto() {
+  ensure_aws_cli
   if listening "$MOTO_PORT"; then
     say "moto already listening on 127.0.0.1:$MOTO_PORT"
     return
@@ -647,6 +667,7 @@ ensure_moto() {
     say "installing moto into $VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5.1.5'
   fi
+
   say "starting moto on 127.0.0.1:$MOTO_PORT"
   MOTO_ACM_VALIDATION_WAIT=0 setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
     >"$MOTO_LOG" 2>&1 </dev/null 9>&- &
@@ -810,6 +831,7 @@ cmd_up() {
   ensure_state
   ensure_node_key
   ensure_services_bridge
+  ensure_swarm_published
   ensure_postgres
   ensure_redis
   ensure_aws_cluster

@@ -80,9 +80,9 @@ ensure_dockerd() {
 
 ensure_joined() {
   [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" = true ] || die "this machine is not a swarm manager: run scripts/local-cluster.sh up first"
-  if [ "$(node_docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
-    node_docker swarm join --token "$(docker swarm join-token -q worker)" --advertise-addr "$NODE_ADDR" "$HOST_ADDR:2377" >/dev/null
-  fi
+  # As an instance does: the cluster's join script, with the tokens and managers from the bucket.
+  bash "$ROOT/scripts/local-swarm-join.sh" worker "$NODE_ADDR" "unix://$SOCK" || die "$NAME could not join the swarm"
+  [ "$(node_docker info --format '{{.Swarm.LocalNodeState}}')" = active ] || die "$NAME is not in the swarm after the join script"
   local id i
   id=$(node_docker info --format '{{.Swarm.NodeID}}')
   for i in $(seq 100); do [ "$(docker node inspect "$id" --format '{{.Status.State}}' 2>/dev/null)" = ready ] && break; sleep 0.2; done

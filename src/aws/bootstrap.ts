@@ -43,7 +43,7 @@ import {
   type StatusRow,
   statusRows,
 } from '../core/plan-bootstrap.ts';
-import { STATE_OBJECT_KEY, stateBucketName, SWARM_JOIN_OBJECT_KEYS } from '../core/plan-names.ts';
+import { STATE_OBJECT_KEY, stateBucketName, SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from '../core/plan-names.ts';
 import * as acm from './acm.ts';
 import * as ec2 from './ec2.ts';
 import { deleteCacheSubnetGroup } from './elasticache.ts';
@@ -400,6 +400,7 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
     case 'state-object':
       await s3.deleteObject(ctx.region, bucket, step.id);
       for (const key of Object.values(SWARM_JOIN_OBJECT_KEYS)) await s3.deleteObject(ctx.region, bucket, key);
+      await s3.deleteObjectsUnder(ctx.region, bucket, SWARM_MANAGERS_PREFIX);
       return null;
     case 'agent-bundle':
     case 'node-key':

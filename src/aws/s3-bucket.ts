@@ -292,3 +292,12 @@ export async function deleteObject(region: string, bucket: string, key: string):
   const { sdk, client } = await s3Admin(region);
   await optional(() => client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: key })), ['NoSuchKey', 'NoSuchBucket'], 's3:DeleteObject', `s3://${bucket}/${key}`);
 }
+
+/** Delete every current object under `prefix` (their history stays, as deleteObject leaves it). */
+export async function deleteObjectsUnder(region: string, bucket: string, prefix: string): Promise<number> {
+  const { sdk, client } = await s3Admin(region);
+  const out = await call('s3:ListBucket', `s3://${bucket}/${prefix}`, () => client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix })));
+  const keys = (out.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+  for (const key of keys) await deleteObject(region, bucket, key);
+  return keys.length;
+}

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import { FutuswarmError } from './errors.ts';
 import { parseSshPublicKey } from './ssh-public-key.ts';
-import { keyAliasName, SWARM_JOIN_OBJECT_KEYS } from './plan-names.ts';
+import { keyAliasName, SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from './plan-names.ts';
 
 /** Where cloud-init installs the agent; sshd runs it for every futuswarm login. */
 export const AGENT_COMMAND = '/opt/futuswarm/bin/futuswarm-agent';
@@ -140,8 +140,9 @@ export function renderCloudInit(
     // Overlay subnets from a range that cannot collide with the VPC (cluster file network.overlayPool).
     FUTUSWARM_OVERLAY_POOL: config.network.overlayPool,
     FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS[node.kind],
-    // The first manager writes the workers' token too.
-    ...(node.swarmInit ? { FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker } : {}),
+    // Every manager keeps the workers' token current too.
+    ...(node.kind === 'manager' ? { FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker } : {}),
+    FUTUSWARM_MANAGERS_PREFIX: SWARM_MANAGERS_PREFIX,
     FUTUSWARM_AGENT_BUNDLE: config.agent.bundleKey,
   });
   // Every node runs the agent: managers serve people, every node serves node-serve to managers.

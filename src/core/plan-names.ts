@@ -19,6 +19,8 @@ export const STATE_OBJECT_KEY = 'cluster/state.json';
  * may read only theirs, so a worker taken over cannot join again as a manager.
  */
 export const SWARM_JOIN_OBJECT_KEYS = { manager: 'cluster/swarm/join-manager.json', worker: 'cluster/swarm/join-worker.json' } as const;
+/** One empty object per manager in the swarm, named `<address>:2377`: where joining nodes knock. */
+export const SWARM_MANAGERS_PREFIX = 'cluster/swarm/managers/';
 export const SHARED_DB_SECRET_KEY = 'cluster/secrets/shared-db.json';
 /**
  * The cluster's node key (managers → other nodes, for app:exec), KMS-sealed. The agent's

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -22,7 +22,7 @@ import {
   type CloudInitTemplates,
 } from '../../src/core/plan-cloud-init.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';
-import { SWARM_JOIN_OBJECT_KEYS } from '../../src/core/plan-names.ts';
+import { SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from '../../src/core/plan-names.ts';
 import { loadCloudInitTemplates } from '../../src/aws/bootstrap.ts';
 
 const templates: CloudInitTemplates = loadCloudInitTemplates();
@@ -78,6 +78,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
     FUTUSWARM_NODE_KIND: 'manager',
     FUTUSWARM_SWARM_INIT: 'true',
     FUTUSWARM_OVERLAY_POOL: '10.128.0.0/12',
+    FUTUSWARM_MANAGERS_PREFIX: 'cluster/swarm/managers/',
     FUTUSWARM_JOIN_KEY: 'cluster/swarm/join-manager.json',
     FUTUSWARM_WORKER_JOIN_KEY: 'cluster/swarm/join-worker.json',
     FUTUSWARM_AGENT_BUNDLE: 'dist/futuswarm-agent-linux-x64.tar.gz',
@@ -216,44 +217,92 @@ test('the node key goes into user data rendered before it existed, quoted, exact
   assert.throws(() => withNodeKey(`${pending}# ${NODE_KEY_PENDING}\n`, nodeKey, 'worker-1'), internal);
 });
 
-test('the join script: the first manager stores one encrypted object per node kind, and each node joins with its own token', () => {
-  // The script runs as written, with docker, aws and curl replaced by recorders and a directory
-  // standing in for the bucket (jq is real: the local cluster installs it).
+test('the join script: one swarm per cluster, every manager address tried, tokens never on a command line', () => {
+  // The script as written, with docker, aws and curl replaced by recorders, a directory standing
+  // in for the bucket and one for each node's engine state (jq is real: the local cluster installs it).
   const work = mkdtempSync(join(tmpdir(), 'fs-join-'));
   const bin = join(work, 'bin');
   const bucket = join(work, 'bucket');
   const log = join(work, 'calls.log');
   execFileSync('mkdir', ['-p', bin, bucket]);
   const fake = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
+  // $NODE_STATE holds "active" once this node's engine is in a swarm.
   fake('docker', `case "$1 $2" in
-  "info "*) echo ' Swarm: inactive' ;;
+  "info "*) if [ -f "$NODE_STATE" ]; then echo ' Swarm: active'; else echo ' Swarm: inactive'; fi ;;
+  "swarm init") echo active > "$NODE_STATE" ;;
   "swarm join-token") echo "SWMTKN-$4" ;;
 esac`);
-  fake('aws', `src=$3; dst=$4
-case "$src" in
-  s3://*) key=\${src#s3://*/}; [ -f "${bucket}/$key" ] || exit 1; cp "${bucket}/$key" "$dst" ;;
-  *) key=\${dst#s3://*/}; mkdir -p "$(dirname "${bucket}/$key")"; cp "$src" "${bucket}/$key" ;;
+  // s3 cp (both ways) and s3 ls of a prefix, newest last-modified first in the listing's own order.
+  fake('aws', `case "$2" in
+  cp) src=$3; dst=$4
+      case "$src" in
+        s3://*) key=\${src#s3://*/}; [ -f "${bucket}/$key" ] || exit 1; cp "${bucket}/$key" "$dst"; echo "mode $(stat -c %a "$dst")" >> ${log} ;;
+        *) key=\${dst#s3://*/}; mkdir -p "$(dirname "${bucket}/$key")"; cp "$src" "${bucket}/$key"; n=$(ls ${bucket} -R | wc -l); touch -d "2026-01-01 00:00:$((n % 60))" "${bucket}/$key" ;;
+      esac ;;
+  ls) prefix=\${3#s3://*/}; [ -d "${bucket}/$prefix" ] || exit 1
+      for f in $(ls -tr "${bucket}/$prefix"); do echo "$(date -r "${bucket}/$prefix/$f" '+%Y-%m-%d %H:%M:%S')          0 $f"; done ;;
 esac`);
-  fake('curl', 'case "$*" in *api/token*) echo tok ;; *) echo 10.42.0.5 ;; esac');
-  const run = (env: Record<string, string>) => {
-    const envFile = join(work, 'node.env');
-    writeFileSync(envFile, shellEnvFile({ FUTUSWARM_REGION: 'eu-north-1', FUTUSWARM_BUCKET: 'b', FUTUSWARM_KMS_KEY: 'alias/futuswarm-prod', ...env }));
+  // Docker's API: a join succeeds through a manager listed in $REACHABLE.
+  fake('curl', `for a; do case "$a" in @*) body=\${a#@} ;; esac; done
+echo "body-mode $(stat -c %a "$body")" >> ${log}
+jq -c . "$body" >> ${log}
+remote=$(jq -r '.RemoteAddrs[0]' "$body")
+case " $REACHABLE " in
+  *" $remote "*) echo active > "$NODE_STATE"; printf '\\n200' ;;
+  *) printf '{"message":"timeout joining %s"}\\n503' "$remote" ;;
+esac`);
+  const run = (node: string, env: Record<string, string>, extra: Record<string, string> = {}) => {
+    const envFile = join(work, `${node}.env`);
+    writeFileSync(envFile, shellEnvFile({
+      FUTUSWARM_REGION: 'eu-north-1', FUTUSWARM_BUCKET: 'b', FUTUSWARM_KMS_KEY: 'alias/futuswarm-prod', FUTUSWARM_OVERLAY_POOL: '10.128.0.0/12',
+      FUTUSWARM_MANAGERS_PREFIX: SWARM_MANAGERS_PREFIX, FUTUSWARM_JOIN_RETRY_SECONDS: '0', ...env,
+    }));
+    execFileSync('mkdir', ['-p', join(work, node)]);
     const script = join(work, 'swarm-join.sh');
-    writeFileSync(script, templates.swarmJoin.replace('/etc/futuswarm/node.env', envFile));
-    execFileSync('sh', [script], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    writeFileSync(script, templates.swarmJoin);
+    const r = spawnSync('sh', [script], {
+      env: { PATH: `${bin}:${process.env.PATH}`, FUTUSWARM_NODE_ENV: envFile, FUTUSWARM_RUN_DIR: join(work, node), NODE_STATE: join(work, node, 'engine'), REACHABLE: '', ...extra },
+      encoding: 'utf8',
+    });
+    return { code: r.status, err: r.stderr };
   };
-
-  run({ FUTUSWARM_NODE_KIND: 'manager', FUTUSWARM_SWARM_INIT: 'true', FUTUSWARM_OVERLAY_POOL: '10.128.0.0/12', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.manager, FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
+  const manager = { FUTUSWARM_NODE_KIND: 'manager', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.manager, FUTUSWARM_WORKER_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker };
   const stored = (key: string) => JSON.parse(readFileSync(join(bucket, key), 'utf8')) as unknown;
-  assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.manager), { managerAddr: '10.42.0.5:2377', token: 'SWMTKN-manager' });
-  assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.worker), { managerAddr: '10.42.0.5:2377', token: 'SWMTKN-worker' });
-  const calls = readFileSync(log, 'utf8');
-  assert.match(calls, /^docker swarm init --advertise-addr 10\.42\.0\.5 --default-addr-pool 10\.128\.0\.0\/12 --default-addr-pool-mask-length 24$/m);
-  assert.equal(calls.match(/^aws s3 cp \S+ s3:\/\/b\/cluster\/swarm\/join-(worker|manager)\.json --sse aws:kms --sse-kms-key-id alias\/futuswarm-prod --only-show-errors$/gm)?.length, 2);
 
-  run({ FUTUSWARM_NODE_KIND: 'worker', FUTUSWARM_SWARM_INIT: 'false', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker });
-  assert.match(readFileSync(log, 'utf8'), /^docker swarm join --advertise-addr 10\.42\.0\.5 --token SWMTKN-worker 10\.42\.0\.5:2377$/m);
-  assert.doesNotMatch(readFileSync(log, 'utf8'), /--token SWMTKN-manager/);
+  // The first manager finds no swarm anywhere: it makes one and stores tokens and its address.
+  assert.deepEqual(run('m1', { ...manager, FUTUSWARM_SWARM_INIT: 'true', FUTUSWARM_ADVERTISE_ADDR: '10.42.0.5' }), { code: 0, err: 'futuswarm-swarm-join: created the swarm\n' });
+  assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.manager), { token: 'SWMTKN-manager' });
+  assert.deepEqual(stored(SWARM_JOIN_OBJECT_KEYS.worker), { token: 'SWMTKN-worker' });
+  assert.match(readFileSync(log, 'utf8'), /^docker swarm init --advertise-addr 10\.42\.0\.5 --default-addr-pool 10\.128\.0\.0\/12 --default-addr-pool-mask-length 24$/m);
+  assert.match(readFileSync(log, 'utf8'), /^aws s3 cp \S+ s3:\/\/b\/cluster\/swarm\/managers\/10\.42\.0\.5:2377 --sse aws:kms --sse-kms-key-id alias\/futuswarm-prod --only-show-errors$/m);
+
+  // A second manager joins through the first and adds its own address.
+  assert.equal(run('m2', { ...manager, FUTUSWARM_SWARM_INIT: 'false', FUTUSWARM_ADVERTISE_ADDR: '10.42.0.6' }, { REACHABLE: '10.42.0.5:2377' }).code, 0);
+  // The first manager is gone (its address stays listed): a worker tries the newest first, then the next.
+  writeFileSync(log, '');
+  const worker = run('w1', { FUTUSWARM_NODE_KIND: 'worker', FUTUSWARM_SWARM_INIT: 'false', FUTUSWARM_JOIN_KEY: SWARM_JOIN_OBJECT_KEYS.worker, FUTUSWARM_ADVERTISE_ADDR: '10.42.0.9' }, { REACHABLE: '10.42.0.6:2377' });
+  assert.equal(worker.code, 0, worker.err);
+  const requests = readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { RemoteAddrs: string[]; JoinToken: string; AdvertiseAddr: string });
+  assert.deepEqual(requests.map((r) => [r.RemoteAddrs, r.AdvertiseAddr, r.JoinToken]), [[['10.42.0.6:2377'], '10.42.0.9', 'SWMTKN-worker']]);
+
+  // A replaced first manager, with no manager answering: it never makes a second swarm; it
+  // keeps trying and gives up only after FUTUSWARM_JOIN_TIMEOUT, saying what to do.
+  writeFileSync(log, '');
+  const lonely = run('m1b', { ...manager, FUTUSWARM_SWARM_INIT: 'true', FUTUSWARM_ADVERTISE_ADDR: '10.42.0.7', FUTUSWARM_JOIN_TIMEOUT: '0' });
+  assert.equal(lonely.code, 1);
+  assert.match(lonely.err, /could not join through 10\.42\.0\.6:2377: \{"message":"timeout joining 10\.42\.0\.6:2377"\}/);
+  assert.match(lonely.err, /could not join the swarm within 0 s; run \/usr\/local\/sbin\/futuswarm-swarm-join again once a manager answers/);
+  assert.doesNotMatch(readFileSync(log, 'utf8'), /swarm init/);
+
+  // Tokens travel in files only: never on a command line, and every file is 0600 from the start.
+  const calls = readFileSync(log, 'utf8').split('\n').filter((l) => /^(docker|aws|curl) /.test(l));
+  assert.ok(calls.length > 0);
+  for (const c of calls) assert.doesNotMatch(c, /SWMTKN/, c);
+  const modes = [...readFileSync(log, 'utf8').matchAll(/^(?:body-)?mode (\d+)$/gm)].map((m) => m[1]);
+  assert.ok(modes.length >= 2);
+  assert.deepEqual([...new Set(modes)], ['600']);
+  // The node's files are gone afterwards.
+  assert.deepEqual(readdirSync(join(work, 'w1')).filter((f) => f !== 'engine'), []);
 });
 
 test('the install script unpacks the bundle and refuses an agent that does not start, loudly', () => {
