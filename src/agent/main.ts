@@ -11,6 +11,7 @@ const USAGE = `usage:
   futuswarm-agent node-serve                                    (sshd forced command for the cluster's node key)
   futuswarm-agent state:ensure                                  (create the state bucket and KMS key if missing)
   futuswarm-agent node-key:ensure                               (create the cluster's node key if missing; print its public half)
+  futuswarm-agent proxy:ensure                                  (deploy the proxy if missing or changed, as admin proxy:deploy; at a manager's first boot)
   futuswarm-agent node:register --addr <ip> [--hostname <name>] [--host-key <file.pub>]...
                                                                 (publish this node's SSH host keys for managers)
   futuswarm-agent --version`;
@@ -83,6 +84,24 @@ async function main(argv: string[]): Promise<number> {
       const key = await state.ensureNodeKey(() => generateEd25519KeyPair(`futuswarm-node@${config.cluster}`));
       process.stderr.write(`node key of ${config.cluster} ${key.created ? 'created' : 'exists'}\n`);
       process.stdout.write(`${key.publicKey}\n`);
+      return 0;
+    }
+    case 'proxy:ensure': {
+      // One bootstrap leaves a serving proxy: every manager runs this at first boot (cloud-init),
+      // the same deploy as `futuswarm admin proxy:deploy`, as root on the manager itself.
+      if (rest.length !== 0) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const { loadAgentConfig } = await import('./config.ts');
+      const { opContext } = await import('./serve.ts');
+      const { deployProxy } = await import('./ops/admin-proxy-deploy.ts');
+      const config = await loadAgentConfig();
+      const ctx = opContext('futuswarm-agent', config, (event) => {
+        if (event.type === 'progress') process.stderr.write(`${event.message}\n`);
+      }, new AbortController().signal);
+      const result = await deployProxy(ctx, {});
+      process.stdout.write(`${result.service} ${result.changed ? 'deployed' : 'unchanged'}: ${result.image}, HTTP on port ${result.httpPort}, ${result.tasks} task(s)\n`);
       return 0;
     }
     case 'node:register': {

@@ -20,6 +20,21 @@ export interface ServeIo {
   write(line: string): void;
 }
 
+/** What a handler gets: Docker and the state bucket are connected on first use. */
+export function opContext(user: string, config: AgentConfig, emit: (event: Event) => void, signal: AbortSignal): OpContext {
+  let engine: Promise<DockerEngine> | undefined;
+  let store: Promise<AppState> | undefined;
+  return {
+    user,
+    config,
+    emit,
+    progress: (step, message) => emit({ type: 'progress', step, message }),
+    docker: () => (engine ??= import('../docker/engine.ts').then((m) => m.DockerEngine.connect())),
+    state: () => (store ??= openState(config)),
+    signal,
+  };
+}
+
 /** Returns the process exit code: 0 when the op produced a result. */
 export async function serve(user: string, loadConfig: () => Promise<AgentConfig>, io: ServeIo): Promise<number> {
   const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
@@ -35,17 +50,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       throw new FutuswarmError('unavailable', 'this node is a worker; futuswarm commands are served by the managers', { hint: 'point your context at a manager' });
     }
     const handler = (await OP_HANDLERS[request.op]()).default;
-    let engine: Promise<DockerEngine> | undefined;
-    let store: Promise<AppState> | undefined;
-    const ctx: OpContext = {
-      user,
-      config,
-      emit,
-      progress: (step, message) => emit({ type: 'progress', step, message }),
-      docker: () => (engine ??= import('../docker/engine.ts').then((m) => m.DockerEngine.connect())),
-      state: () => (store ??= openState(config)),
-      signal: abort.signal,
-    };
+    const ctx = opContext(user, config, emit, abort.signal);
     const app = typeof (args as { app?: unknown }).app === 'string' ? (args as { app: string }).app : undefined;
     const audited = handler.mutating || handler.audit === true;
     const started = Date.now();

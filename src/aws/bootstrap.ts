@@ -50,6 +50,7 @@ import { deleteCacheSubnetGroup } from './elasticache.ts';
 import * as elb from './elbv2.ts';
 import * as iam from './iam.ts';
 import * as kms from './kms-key.ts';
+import { ldapBindPasswordMissing } from './ldap-password.ts';
 import { ensureNodeKey } from './node-key.ts';
 import { observeCluster } from './observe.ts';
 import * as rds from './rds.ts';
@@ -338,6 +339,8 @@ export interface ClusterStatus {
   certificate: { status: string; validationRecords: acm.ValidationRecord[] } | null;
   /** Databases and caches made for apps (db:create / cache:create). */
   appResources: ObservedCluster['appResources'];
+  /** What the cluster needs that bootstrap cannot make by itself, each with the command that does. */
+  missing: { what: string; fix: string }[];
 }
 
 export async function clusterStatus(config: ClusterConfig, options: ProgressOptions = {}): Promise<ClusterStatus> {
@@ -345,18 +348,24 @@ export async function clusterStatus(config: ClusterConfig, options: ProgressOpti
   const rows = statusRows(plan);
   const find = (name: string) => plan.observed.resources.find((r) => r.name === name && r.foreign === undefined);
   const cert = find('certificate');
+  const missing: ClusterStatus['missing'] = [];
+  // Without it no manager can look people up in LDAP: nobody but the users file logs in.
+  if (find('bucket') !== undefined && (await ldapBindPasswordMissing(config))) {
+    missing.push({ what: `the LDAP bind password of ${config.access.ldap?.bindDn}`, fix: 'futuswarm admin cluster:ldap-password -f <cluster file>' });
+  }
   return {
     cluster: plan.cluster,
     region: plan.region,
     accountId: plan.accountId,
     rows,
-    ok: rows.every((r) => r.status === 'ok'),
+    ok: rows.every((r) => r.status === 'ok') && missing.length === 0,
     loadBalancerDnsName: find('lb')?.dnsName ?? null,
     nodes: plan.observed.resources
       .filter((r) => r.kind === 'instance')
       .map((r) => ({ name: r.name, id: r.id, state: r.state ?? 'unknown', privateIp: (r.props.privateIp as string | null) ?? null, publicIp: (r.props.publicIp as string | null) ?? null })),
     certificate: cert === undefined ? null : { status: cert.state ?? 'unknown', validationRecords: (cert.props.validationRecords as acm.ValidationRecord[]) ?? [] },
     appResources: plan.observed.appResources,
+    missing,
   };
 }
 
@@ -373,6 +382,7 @@ export function formatStatus(status: ClusterStatus): string {
     for (const r of status.certificate.validationRecords) lines.push(`certificate ${status.certificate.status}: create DNS record ${r.name} ${r.type} ${r.value}`);
   }
   for (const a of status.appResources) lines.push(`app ${a.kind} of ${a.app}: ${a.id}`);
+  for (const m of status.missing) lines.push(`missing: ${m.what} (${m.fix})`);
   lines.push(status.ok ? 'everything matches the file' : 'differences found: run futuswarm admin cluster:bootstrap to fix what it can');
   return lines.join('\n');
 }

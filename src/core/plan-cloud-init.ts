@@ -155,7 +155,10 @@ export function renderCloudInit(
     agentYaml: stringify(buildAgentConfig(config, { bucket, role: node.kind, nodePublicKey: input.nodePublicKey })),
     sshdConfig: renderTemplate(templates.sshdConfig, { agentCommand: AGENT_COMMAND }, 'templates/sshd_config.futuswarm'),
   };
-  if (node.kind === 'manager') vars.usersYaml = stringify({ users: config.access.users ?? {} });
+  if (node.kind === 'manager') {
+    vars.usersYaml = stringify({ users: config.access.users ?? {} });
+    vars.agentCommand = AGENT_COMMAND;
+  }
   const template = node.kind === 'manager' ? templates.manager : templates.worker;
   const text = renderTemplate(template, vars, `templates/cloud-init-${node.kind}.yaml`);
   checkUserDataSize(text, node.name);

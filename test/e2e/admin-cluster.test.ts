@@ -205,6 +205,10 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const boot = await cli('admin', 'cluster:bootstrap', '-f', withLdap);
     assert.equal(boot.code, 0, boot.stderr);
     assert.match(boot.stdout, new RegExp(`^next: store the LDAP bind password of cn=agent,dc=example,dc=com: futuswarm admin cluster:ldap-password -f ${withLdap}$`, 'm'));
+    // cluster:status says what is still missing, and does not call the cluster complete.
+    const incomplete = await cli('admin', 'cluster:status', '-f', withLdap);
+    assert.match(incomplete.stdout, /^missing: the LDAP bind password of cn=agent,dc=example,dc=com \(futuswarm admin cluster:ldap-password -f <cluster file>\)$/m);
+    assert.doesNotMatch(incomplete.stdout, /everything matches the file/);
 
     const first = `pw-${uniqueName('first')}`;
     const stored = await cli('admin', 'cluster:ldap-password', '-f', withLdap, { input: `${first}\n` });
@@ -248,6 +252,19 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const again = await cli('admin', 'cluster:bootstrap', '-f', withLdap);
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stdout, /LDAP bind password/);
+    assert.doesNotMatch((await cli('admin', 'cluster:status', '-f', withLdap)).stdout, /^missing:/m);
+
+    // One command: bootstrap takes the password from standard input and stores it after building.
+    const third = `pw-${uniqueName('third')}`;
+    const oneCommand = await cli('admin', 'cluster:bootstrap', '-f', withLdap, '--ldap-password-stdin', { input: `${third}\n` });
+    assert.equal(oneCommand.code, 0, oneCommand.stderr);
+    assert.ok(!`${oneCommand.stdout}${oneCommand.stderr}`.includes(third), 'the password was printed');
+    assert.equal(await agentView.readLdapBindPassword(), third);
+    // An empty standard input is refused before anything changes.
+    const empty = await cli('admin', 'cluster:bootstrap', '-f', withLdap, '--ldap-password-stdin', { input: '' });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /^error: no password given: standard input was empty; nothing was changed$/m);
+    assert.equal(await agentView.readLdapBindPassword(), third);
   });
 
   it('cluster:destroy needs the cluster\'s name, then removes everything but the data', async () => {

@@ -118,4 +118,14 @@ describe('routing through the proxy', () => {
     assert.match(r.stdout, /on 1 manager\(s\)$/m);
     assert.doesNotMatch(r.stderr, /failed/, 'old failures are not reported as news');
   });
+
+  it('a new manager deploys the proxy itself at first boot (futuswarm-agent proxy:ensure), and finds it unchanged later', async () => {
+    const agent = '/opt/futuswarm/bin/futuswarm-agent';
+    execFileSync('docker', ['service', 'rm', 'futuswarm-proxy']);
+    await waitFor(() => proxyContainer() === '', 30_000);
+    const created = execFileSync(agent, ['proxy:ensure'], { encoding: 'utf8' });
+    assert.match(created, /^futuswarm-proxy deployed: \S+, HTTP on port \d+, 1 task\(s\)$/m);
+    await waitForProxy(`${TWO}.${DOMAIN}`, (res) => titleOf(res.body) === 'hello v2', 10_000);
+    assert.match(execFileSync(agent, ['proxy:ensure'], { encoding: 'utf8' }), /^futuswarm-proxy unchanged: /m);
+  });
 });

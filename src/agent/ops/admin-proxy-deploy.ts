@@ -27,47 +27,50 @@ export default defineOp({
   op: 'admin.proxy.deploy',
   access: 'admin',
   mutating: true,
-  async handle(ctx, args): Promise<ProxyDeployResult> {
-    const docker = await ctx.docker();
-    const proxy = ctx.config.proxy;
-    const spec = buildProxyServiceSpec(proxy, ctx.config.network);
-    const hash = spec.Labels[PROXY_LABEL.specHash] ?? '';
-
-    if ((await docker.ensureOverlayNetwork(ctx.config.network)) === 'created') {
-      ctx.progress('network', `created overlay network ${ctx.config.network}`);
-    }
-    const existing = await docker.findService(PROXY_SERVICE);
-    if (existing && existing.labels[PROXY_LABEL.proxy] !== 'true') {
-      throw new FutuswarmError('conflict', `a service named ${PROXY_SERVICE} exists on the swarm but futuswarm does not manage it`, {
-        hint: `remove it (docker service rm ${PROXY_SERVICE}) and run futuswarm admin proxy:deploy again`,
-      });
-    }
-    const unchanged = existing !== undefined && existing.labels[PROXY_LABEL.specHash] === hash && !ROLLBACK_STATES.has(existing.updateState ?? '');
-    const startedAt = Date.now();
-    let serviceId: string;
-    if (existing && unchanged) {
-      ctx.progress('unchanged', `${PROXY_SERVICE} already runs ${proxy.image} with this configuration; checking it answers`);
-      serviceId = existing.id;
-    } else if (existing) {
-      ctx.progress('update', `updating ${PROXY_SERVICE} to ${proxy.image} (HTTP on port ${proxy.httpPort}), one manager at a time`);
-      await docker.updateService(existing.id, existing.version, spec);
-      serviceId = existing.id;
-    } else {
-      ctx.progress('create', `creating ${PROXY_SERVICE} (${proxy.image}) on every manager, HTTP on port ${proxy.httpPort}`);
-      serviceId = await docker.createService(spec);
-    }
-
-    try {
-      const tasks = await waitUntilServing(ctx, docker, serviceId, hash, startedAt, (args.timeoutSeconds ?? 120) * 1000);
-      ctx.progress('done', `${PROXY_SERVICE} answers on ${tasks} manager(s)`);
-      return { service: PROXY_SERVICE, changed: !unchanged, image: proxy.image, httpPort: proxy.httpPort, httpsPort: proxy.httpsPort, tasks };
-    } catch (e) {
-      // A proxy that never ran leaves nothing behind; an update is rolled back by Swarm.
-      if (!existing) await docker.removeService(serviceId).catch(() => undefined);
-      throw e;
-    }
-  },
+  handle: (ctx, args) => deployProxy(ctx, args),
 });
+
+/** Create or update the proxy service and wait until it serves (also `futuswarm-agent proxy:ensure`). */
+export async function deployProxy(ctx: OpContext, args: { timeoutSeconds?: number | undefined }): Promise<ProxyDeployResult> {
+  const docker = await ctx.docker();
+  const proxy = ctx.config.proxy;
+  const spec = buildProxyServiceSpec(proxy, ctx.config.network);
+  const hash = spec.Labels[PROXY_LABEL.specHash] ?? '';
+
+  if ((await docker.ensureOverlayNetwork(ctx.config.network)) === 'created') {
+    ctx.progress('network', `created overlay network ${ctx.config.network}`);
+  }
+  const existing = await docker.findService(PROXY_SERVICE);
+  if (existing && existing.labels[PROXY_LABEL.proxy] !== 'true') {
+    throw new FutuswarmError('conflict', `a service named ${PROXY_SERVICE} exists on the swarm but futuswarm does not manage it`, {
+      hint: `remove it (docker service rm ${PROXY_SERVICE}) and run futuswarm admin proxy:deploy again`,
+    });
+  }
+  const unchanged = existing !== undefined && existing.labels[PROXY_LABEL.specHash] === hash && !ROLLBACK_STATES.has(existing.updateState ?? '');
+  const startedAt = Date.now();
+  let serviceId: string;
+  if (existing && unchanged) {
+    ctx.progress('unchanged', `${PROXY_SERVICE} already runs ${proxy.image} with this configuration; checking it answers`);
+    serviceId = existing.id;
+  } else if (existing) {
+    ctx.progress('update', `updating ${PROXY_SERVICE} to ${proxy.image} (HTTP on port ${proxy.httpPort}), one manager at a time`);
+    await docker.updateService(existing.id, existing.version, spec);
+    serviceId = existing.id;
+  } else {
+    ctx.progress('create', `creating ${PROXY_SERVICE} (${proxy.image}) on every manager, HTTP on port ${proxy.httpPort}`);
+    serviceId = await docker.createService(spec);
+  }
+
+  try {
+    const tasks = await waitUntilServing(ctx, docker, serviceId, hash, startedAt, (args.timeoutSeconds ?? 120) * 1000);
+    ctx.progress('done', `${PROXY_SERVICE} answers on ${tasks} manager(s)`);
+    return { service: PROXY_SERVICE, changed: !unchanged, image: proxy.image, httpPort: proxy.httpPort, httpsPort: proxy.httpsPort, tasks };
+  } catch (e) {
+    // A proxy that never ran leaves nothing behind; an update is rolled back by Swarm.
+    if (!existing) await docker.removeService(serviceId).catch(() => undefined);
+    throw e;
+  }
+}
 
 async function waitUntilServing(ctx: OpContext, docker: DockerEngine, serviceId: string, hash: string, startedAt: number, timeoutMs: number): Promise<number> {
   const seen = new Map<string, string>();

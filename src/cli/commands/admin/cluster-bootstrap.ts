@@ -1,11 +1,13 @@
 import type { CommandModule } from '../../command.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
+import { readBindPassword } from './bind-password.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-f, --file <file>', 'the cluster file (futuswarm admin cluster:init writes one)')
     .option('--plan', 'only show what would be created or changed; touch nothing')
     .option('--all', 'list unchanged resources in the plan too')
+    .option('--ldap-password-stdin', 'read the LDAP bind password (access.ldap.bindDn) from standard input and store it sealed in the state bucket, as cluster:ldap-password does')
     .addHelpText(
       'after',
       [
@@ -18,6 +20,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         'Examples:',
         '  futuswarm admin cluster:bootstrap -f prod.yaml --plan',
         '  futuswarm admin cluster:bootstrap -f prod.yaml',
+        '  futuswarm admin cluster:bootstrap -f prod.yaml --ldap-password-stdin < ldap-bind-password.txt',
         '',
       ].join('\n'),
     )
@@ -30,6 +33,8 @@ export const register: CommandModule['register'] = (cmd, action) => {
         ]);
         const file = String(opts.file);
         const config = await loadClusterFile(file);
+        // Read and checked before anything changes: bad input leaves the account as it was.
+        const ldapPassword = opts.ldapPasswordStdin ? await readBindPassword(config, file, `cluster:bootstrap -f ${file} --ldap-password-stdin`) : undefined;
         const onProgress = (message: string) => ctx.io.progress(message);
         const plan = await bootstrap.planClusterBootstrap(config, { onProgress });
         const summary = planSummary(plan);
@@ -47,7 +52,11 @@ export const register: CommandModule['register'] = (cmd, action) => {
         }
         if (ctx.io.mode === 'human') ctx.io.raw(`${planText}\n`);
         const result = await bootstrap.applyBootstrap(plan, { onProgress });
-        const { ldapBindPasswordMissing } = await import('../../../aws/ldap-password.ts');
+        const { ldapBindPasswordMissing, storeLdapBindPassword } = await import('../../../aws/ldap-password.ts');
+        if (ldapPassword !== undefined) {
+          onProgress(`sealing the LDAP bind password of ${ldapPassword.bindDn} with ${config.name}'s key`);
+          await storeLdapBindPassword(config, ldapPassword.bindDn, ldapPassword.password);
+        }
         const ldapNext = (await ldapBindPasswordMissing(config))
           ? `next: store the LDAP bind password of ${config.access.ldap?.bindDn}: futuswarm admin cluster:ldap-password -f ${file}`
           : undefined;

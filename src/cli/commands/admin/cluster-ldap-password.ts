@@ -1,7 +1,5 @@
 import type { CommandModule } from '../../command.ts';
-import { FutuswarmError, parseWith } from '../../../core/errors.ts';
-import { bindPasswordFromInput, ldapBindPassword } from '../../../core/ldap-bind-password.ts';
-import { readSecretLine } from '../../prompt.ts';
+import { readBindPassword } from './bind-password.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -23,20 +21,13 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const [{ loadClusterFile }, { bindDnFor, storeLdapBindPassword }] = await Promise.all([
+        const [{ loadClusterFile }, { storeLdapBindPassword }] = await Promise.all([
           import('../../../config/cluster-file.ts'),
           import('../../../aws/ldap-password.ts'),
         ]);
         const file = String(opts.file);
         const config = await loadClusterFile(file);
-        const bindDn = bindDnFor(config, file);
-        const input = await readSecretLine(`LDAP bind password for ${bindDn}: `);
-        if (input === undefined) {
-          throw new FutuswarmError('invalid_input', 'no password given: standard input was empty', {
-            hint: `pipe it in (futuswarm admin cluster:ldap-password -f ${file} < password-file) or run this at a terminal`,
-          });
-        }
-        const password = parseWith(ldapBindPassword, bindPasswordFromInput(input), 'the LDAP bind password');
+        const { bindDn, password } = await readBindPassword(config, file, `cluster:ldap-password -f ${file}`);
         ctx.io.progress(`sealing the password with ${config.name}'s key and storing it in the state bucket`);
         const stored = await storeLdapBindPassword(config, bindDn, password);
         ctx.io.result(stored, () =>
