@@ -46,7 +46,7 @@ import {
 import { STATE_OBJECT_KEY, stateBucketName, SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from '../core/plan-names.ts';
 import * as acm from './acm.ts';
 import * as ec2 from './ec2.ts';
-import { deleteCacheSubnetGroup } from './elasticache.ts';
+import { deleteCacheSubnetGroup, observeElastiCache } from './elasticache.ts';
 import * as elb from './elbv2.ts';
 import * as iam from './iam.ts';
 import * as kms from './kms-key.ts';
@@ -55,7 +55,7 @@ import { ensureNodeKey } from './node-key.ts';
 import { observeCluster } from './observe.ts';
 import * as rds from './rds.ts';
 import * as s3 from './s3-bucket.ts';
-import type { WaitOptions } from './wait.ts';
+import { waitFor, type WaitOptions } from './wait.ts';
 import { agentBundleHash, agentBundleSources, uploadAgentBundle } from './agent-bundle.ts';
 
 export { observeCluster };
@@ -381,7 +381,7 @@ export function formatStatus(status: ClusterStatus): string {
   if (status.certificate && status.certificate.status !== 'ISSUED') {
     for (const r of status.certificate.validationRecords) lines.push(`certificate ${status.certificate.status}: create DNS record ${r.name} ${r.type} ${r.value}`);
   }
-  for (const a of status.appResources) lines.push(`app ${a.kind} of ${a.app}: ${a.id}`);
+  for (const a of status.appResources) lines.push(`app ${a.kind} of ${a.app}: ${a.id}${a.deleting ? ' (being deleted)' : ''}`);
   for (const m of status.missing) lines.push(`missing: ${m.what} (${m.fix})`);
   lines.push(status.ok ? 'everything matches the file' : 'differences found: run futuswarm admin cluster:bootstrap to fix what it can');
   return lines.join('\n');
@@ -440,7 +440,7 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
       await rds.deleteDbSubnetGroup(ctx, step.id);
       return null;
     case 'cache-subnet-group':
-      await deleteCacheSubnetGroup(ctx.region, step.id);
+      await deleteCacheSubnetGroup(ctx.region, step.id, ctx.wait);
       return null;
     case 'instance-profile':
       await iam.deleteInstanceProfile(ctx, step.id, props.roles ?? []);
@@ -494,12 +494,21 @@ export async function destroyCluster(config: ClusterConfig, options: DestroyOpti
   const deleteData = options.deleteData ?? false;
   onProgress(`looking up cluster ${config.name} in ${config.region}`);
   const observed = await observeCluster(config, { resolveImage: false });
-  if (observed.appResources.length > 0) {
-    const list = observed.appResources.map((a) => `${a.kind} ${a.id} (app ${a.app})`).join(', ');
-    throw new FutuswarmError('conflict', `cluster ${config.name} still has app databases or caches: ${list}`, {
+  const describe = (list: ObservedCluster['appResources']) => list.map((a) => `${a.kind} ${a.id} (app ${a.app})`).join(', ');
+  const live = observed.appResources.filter((a) => !a.deleting);
+  if (live.length > 0) {
+    throw new FutuswarmError('conflict', `cluster ${config.name} still has app databases or caches: ${describe(live)}`, {
       hint: 'remove them first with futuswarm db:destroy / cache:destroy (they hold app data)',
       details: { appResources: observed.appResources },
     });
+  }
+  // Ones on their way out still hold the cluster's subnets: nothing is deleted before they are gone.
+  if (observed.appResources.length > 0) {
+    onProgress(`waiting for ${describe(observed.appResources)} to finish deleting`);
+    await waitFor(`${describe(observed.appResources)} to finish deleting`, async () => {
+      const [dbs, caches] = await Promise.all([rds.observeRds(config.region, config.name), observeElastiCache(config.region, config.name)]);
+      return [...dbs.apps, ...caches.apps].length === 0 ? true : undefined;
+    }, { ...options.wait, hint: `nothing of cluster ${config.name} was deleted yet; run the same command again once they are gone (futuswarm admin cluster:status lists them)` });
   }
   const bucket = stateBucketName(config, observed.accountId);
   const steps = planDestroy(observed, { deleteData });

@@ -11,7 +11,7 @@ import { fromAwsTags, TAG_CLUSTER, TAG_ROLE, toAwsTags } from '../core/plan-name
 import { ruleKey, type RulePeer } from '../core/plan-network.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';
 import { ec2 } from './clients.ts';
-import { waitFor, type WaitOptions } from './wait.ts';
+import { deleteWhenReleased, waitFor, type WaitOptions } from './wait.ts';
 
 export interface Ec2Context {
   region: string;
@@ -650,20 +650,7 @@ export async function terminateInstance(ctx: Ec2Context, id: string): Promise<vo
 
 /** Deletes that fail while something still uses the resource are retried until it lets go. */
 async function retryWhileInUse(ctx: Ec2Context, what: string, fn: () => Promise<unknown>, action: string, gone: string[], hint?: string): Promise<void> {
-  await waitFor(
-    `${what} to be released`,
-    async () => {
-      try {
-        await fn();
-        return true;
-      } catch (e) {
-        if (isAwsError(e, ...gone)) return true;
-        if (isAwsError(e, 'DependencyViolation')) return undefined;
-        throw awsFailure(e, action, what);
-      }
-    },
-    { ...ctx.wait, timeoutMs: ctx.wait?.timeoutMs ?? 10 * 60_000, ...(hint === undefined ? {} : { hint }) },
-  );
+  await deleteWhenReleased(what, fn, { action, gone, inUse: ['DependencyViolation'] }, { ...ctx.wait, timeoutMs: ctx.wait?.timeoutMs ?? 10 * 60_000, ...(hint === undefined ? {} : { hint }) });
 }
 
 /** The network of an existing cluster, for resources created after bootstrap (app databases, caches). */

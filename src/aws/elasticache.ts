@@ -15,7 +15,7 @@ import { awsFailure, call, isAwsError } from './aws-errors.ts';
 import { elasticache } from './clients.ts';
 import { findClusterNetwork } from './ec2.ts';
 import { deleteObject, readJsonObject, writeJsonObject } from './s3-bucket.ts';
-import { waitFor, type WaitOptions } from './wait.ts';
+import { deleteWhenReleased, waitFor, type WaitOptions } from './wait.ts';
 
 export interface CacheOptions {
   onProgress?: (message: string) => void;
@@ -209,21 +209,21 @@ export async function observeElastiCache(region: string, cluster: string): Promi
       client.send(new sdk.DescribeReplicationGroupsCommand({ ...(Marker === undefined ? {} : { Marker }) })),
     );
     for (const g of page.ReplicationGroups ?? []) {
-      if (!g.ReplicationGroupId?.startsWith(prefix) || g.Status === 'deleting') continue;
+      if (!g.ReplicationGroupId?.startsWith(prefix)) continue;
       const tags = await groupTags(region, g.ARN);
-      if (tags[TAG_CLUSTER] === cluster) apps.push({ kind: 'cache', app: tags[TAG_APP] ?? '(shared)', id: g.ReplicationGroupId });
+      if (tags[TAG_CLUSTER] === cluster) apps.push({ kind: 'cache', app: tags[TAG_APP] ?? '(shared)', id: g.ReplicationGroupId, deleting: g.Status === 'deleting' });
     }
     Marker = page.Marker;
   } while (Marker !== undefined);
   return { resources, apps };
 }
 
-export async function deleteCacheSubnetGroup(region: string, name: string): Promise<void> {
+/** Delete the cluster's cache subnet group, waiting while a cache being deleted still uses it. */
+export async function deleteCacheSubnetGroup(region: string, name: string, wait: WaitOptions = {}): Promise<void> {
   const { sdk, client } = await elasticache(region);
-  try {
-    await client.send(new sdk.DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: name }));
-  } catch (e) {
-    if (isAwsError(e, 'CacheSubnetGroupNotFoundFault', 'CacheSubnetGroupNotFound')) return;
-    throw awsFailure(e, 'elasticache:DeleteCacheSubnetGroup', `cache subnet group ${name}`);
-  }
+  await deleteWhenReleased(`cache subnet group ${name}`, () => client.send(new sdk.DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: name })), {
+    action: 'elasticache:DeleteCacheSubnetGroup',
+    gone: ['CacheSubnetGroupNotFoundFault', 'CacheSubnetGroupNotFound'],
+    inUse: ['CacheSubnetGroupInUse', 'CacheSubnetGroupInUseFault'],
+  }, wait);
 }

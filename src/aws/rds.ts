@@ -15,7 +15,7 @@ import { awsFailure, call, isAwsError } from './aws-errors.ts';
 import { rds } from './clients.ts';
 import { findClusterNetwork } from './ec2.ts';
 import { readJsonObject, writeJsonObject } from './s3-bucket.ts';
-import { waitFor, type WaitOptions } from './wait.ts';
+import { deleteWhenReleased, waitFor, type WaitOptions } from './wait.ts';
 
 export interface RdsContext {
   region: string;
@@ -119,7 +119,8 @@ export async function observeRds(region: string, cluster: string): Promise<{ res
     for (const db of page.DBInstances ?? []) {
       const tags = fromAwsTags(db.TagList);
       const id = db.DBInstanceIdentifier ?? '';
-      if (db.DBInstanceStatus === 'deleting') continue;
+      const deleting = db.DBInstanceStatus === 'deleting';
+      if (id === names.sharedDbInstance && deleting) continue;
       if (id === names.sharedDbInstance) {
         const base = { kind: 'db-instance' as const, name: 'db-shared', id, ...(db.DBInstanceArn === undefined ? {} : { arn: db.DBInstanceArn }), state: db.DBInstanceStatus ?? 'unknown' };
         resources.push(
@@ -139,7 +140,7 @@ export async function observeRds(region: string, cluster: string): Promise<{ res
               },
         );
       } else if (tags[TAG_CLUSTER] === cluster && tags[TAG_APP] !== undefined) {
-        apps.push({ kind: 'db-instance', app: tags[TAG_APP], id });
+        apps.push({ kind: 'db-instance', app: tags[TAG_APP], id, deleting });
       }
     }
     Marker = page.Marker;
@@ -172,15 +173,10 @@ export async function updateDbSubnetGroup(ctx: RdsContext, spec: ResolvedOf<'db-
 
 export async function deleteDbSubnetGroup(ctx: RdsContext, name: string): Promise<void> {
   const { sdk, client } = await rds(ctx.region);
-  await waitFor(`DB subnet group ${name} to be released`, async () => {
-    try {
-      await client.send(new sdk.DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name }));
-      return true;
-    } catch (e) {
-      if (isAwsError(e, 'DBSubnetGroupNotFoundFault', 'DBSubnetGroupNotFound')) return true;
-      if (isAwsError(e, 'InvalidDBSubnetGroupStateFault', 'InvalidDBSubnetGroupState')) return undefined;
-      throw awsFailure(e, 'rds:DeleteDBSubnetGroup', `DB subnet group ${name}`);
-    }
+  await deleteWhenReleased(`DB subnet group ${name}`, () => client.send(new sdk.DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name })), {
+    action: 'rds:DeleteDBSubnetGroup',
+    gone: ['DBSubnetGroupNotFoundFault', 'DBSubnetGroupNotFound'],
+    inUse: ['InvalidDBSubnetGroupStateFault', 'InvalidDBSubnetGroupState'],
   }, ctx.wait);
 }
 

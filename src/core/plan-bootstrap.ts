@@ -176,7 +176,8 @@ export interface ObservedCluster {
   imageId?: string;
   resources: ObservedResource[];
   /** App databases and caches of this cluster (db:create / cache:create); destroy refuses while any exist. */
-  appResources: { kind: 'db-instance' | 'cache'; app: string; id: string }[];
+  /** `deleting`: on its way out (db:destroy / cache:destroy ran), but still holding its subnets. */
+  appResources: { kind: 'db-instance' | 'cache'; app: string; id: string; deleting: boolean }[];
 }
 
 export type PlanAction = 'create' | 'update' | 'keep';

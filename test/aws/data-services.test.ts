@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import pg from 'pg';
-import { bootstrapCluster, destroyCluster } from '../../src/aws/bootstrap.ts';
+import { bootstrapCluster, clusterStatus, destroyCluster, formatStatus } from '../../src/aws/bootstrap.ts';
 import { createCache, deleteCache, describeCache } from '../../src/aws/elasticache.ts';
 import { createAppDatabase } from '../../src/aws/postgres-provision.ts';
 import { adminUrl, createDedicatedDatabase, deleteDbInstance, deleteDedicatedDatabase, MASTER_USERNAME, sharedDatabaseAdmin } from '../../src/aws/rds.ts';
@@ -148,6 +148,20 @@ describe('caches', () => {
     await deleteCache(config, 'shop', { wait });
     assert.ok([undefined, 'deleting'].includes((await describeCache(config, 'shop'))?.status), 'deleted or deleting');
     await assert.rejects(createCache(config, { app: 'shop' }, { wait }), (e: unknown) => e instanceof FutuswarmError && e.code === 'conflict');
+  });
+
+  test('cluster:destroy waits for a cache still being deleted, which holds the subnets, and deletes nothing meanwhile', async () => {
+    // moto keeps a deleted replication group `deleting`: the wait runs out, as it would on a stuck one.
+    assert.equal((await describeCache(config, 'shop'))?.status, 'deleting');
+    const status = await clusterStatus(config);
+    assert.ok(formatStatus(status).includes(`app cache of shop: ${cacheGroupId(name, 'shop')} (being deleted)`));
+    const progress: string[] = [];
+    await assert.rejects(
+      destroyCluster(config, { confirm: name, wait: { intervalMs: 50, timeoutMs: 300 }, onProgress: (m) => progress.push(m) }),
+      (e: unknown) => e instanceof FutuswarmError && e.code === 'unavailable' && e.message === `gave up waiting for cache ${cacheGroupId(name, 'shop')} (app shop) to finish deleting` && /nothing of cluster .* was deleted yet/.test(e.hint ?? ''),
+    );
+    assert.ok(progress.includes(`waiting for cache ${cacheGroupId(name, 'shop')} (app shop) to finish deleting`), progress.join('\n'));
+    assert.ok((await clusterStatus(config)).rows.every((r) => r.status === 'ok'), 'nothing was deleted');
   });
 });
 
