@@ -182,7 +182,7 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
   const c = { region: ctx.region, wait: ctx.wait };
   switch (spec.kind) {
     case 'kms-key':
-      return create ? kms.createKey(c, spec) : kms.enableKeyRotation(c, id);
+      return create ? kms.createKey(c, spec) : kms.updateKey(c, id, spec, props);
     case 'kms-alias':
       return create ? kms.createAlias(c, spec) : kms.updateAlias(c, spec);
     case 's3-bucket':

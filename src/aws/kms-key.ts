@@ -33,13 +33,16 @@ async function observeKey(region: string, keyId: string): Promise<ObservedResour
   const rotation = await callOrUndefined('kms:GetKeyRotationStatus', `key ${keyId}`, ['AccessDeniedException'], () =>
     client.send(new sdk.GetKeyRotationStatusCommand({ KeyId: meta.KeyId })),
   );
+  const policy = await callOrUndefined('kms:GetKeyPolicy', `key ${keyId}`, ['AccessDeniedException'], () =>
+    client.send(new sdk.GetKeyPolicyCommand({ KeyId: meta.KeyId, PolicyName: 'default' })),
+  );
   return {
     kind: 'kms-key',
     name: 'key',
     id: meta.KeyId,
     ...(meta.Arn === undefined ? {} : { arn: meta.Arn }),
     ...(meta.KeyState === undefined ? {} : { state: meta.KeyState }),
-    props: { rotation: rotation?.KeyRotationEnabled ?? false },
+    props: { rotation: rotation?.KeyRotationEnabled ?? false, policy: policy?.Policy ? (JSON.parse(policy.Policy) as unknown) : null },
   };
 }
 
@@ -88,6 +91,7 @@ export async function createKey(ctx: KmsContext, spec: ResolvedOf<'kms-key'>): P
     client.send(
       new sdk.CreateKeyCommand({
         Description: spec.description,
+        Policy: JSON.stringify(spec.policy),
         KeySpec: 'SYMMETRIC_DEFAULT',
         KeyUsage: 'ENCRYPT_DECRYPT',
         Tags: Object.entries(spec.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
@@ -98,6 +102,15 @@ export async function createKey(ctx: KmsContext, spec: ResolvedOf<'kms-key'>): P
   if (meta?.KeyId === undefined) throw new FutuswarmError('aws', 'kms:CreateKey returned no key');
   await enableKeyRotation(ctx, meta.KeyId);
   return { id: meta.KeyId, ...(meta.Arn === undefined ? {} : { arn: meta.Arn }) };
+}
+
+/** Bring an existing key in line: its own policy (replacing the account default) and rotation. */
+export async function updateKey(ctx: KmsContext, keyId: string, spec: ResolvedOf<'kms-key'>, current: { rotation?: unknown; policy?: unknown }): Promise<void> {
+  if (JSON.stringify(current.policy) !== JSON.stringify(spec.policy)) {
+    const { sdk, client } = await kmsAdmin(ctx.region);
+    await call('kms:PutKeyPolicy', `key ${keyId}`, () => client.send(new sdk.PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(spec.policy) })));
+  }
+  if (current.rotation !== true) await enableKeyRotation(ctx, keyId);
 }
 
 export async function enableKeyRotation(ctx: KmsContext, keyId: string): Promise<void> {

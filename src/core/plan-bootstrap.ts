@@ -8,7 +8,7 @@ import type { ClusterConfig } from '../config/cluster-file.ts';
 import type { BundleFile } from './agent-bundle.ts';
 import { FutuswarmError } from './errors.ts';
 import { NODE_KEY_PENDING, renderCloudInit, type CloudInitTemplates, type NodeIdentity } from './plan-cloud-init.ts';
-import { buildNodePolicy, buildNodeTrustPolicy, buildWorkerPolicy, type PolicyDocument } from './plan-iam.ts';
+import { buildKeyPolicy, buildNodePolicy, buildNodeTrustPolicy, buildWorkerPolicy, type PolicyDocument } from './plan-iam.ts';
 import { clusterResourceNames, keyAliasName, NODE_KEY_OBJECT_KEY, resourceTags, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName, TAG_NODE_KIND } from './plan-names.ts';
 import { buildSecurityGroupRules, ruleKey, SUBNET_NEW_BITS, subnetCidr, type SecurityRule } from './plan-network.ts';
 
@@ -74,7 +74,7 @@ export interface SecurityRuleSpec extends Omit<SecurityRule, 'peer'> {
 }
 
 export type DesiredResource =
-  | (Base & { kind: 'kms-key'; description: string })
+  | (Base & { kind: 'kms-key'; description: string; policy: PolicyDocument })
   | (Base & { kind: 'kms-alias'; aliasName: string; targetKey: Ref })
   | (Base & { kind: 's3-bucket'; bucketName: string; region: string; encryptionKey: Ref; requireTls: boolean; oldVersionDays: number })
   | (Base & { kind: 'certificate'; domainName: string; alternativeNames: string[] })
@@ -262,7 +262,13 @@ export function buildDesiredCluster(config: ClusterConfig, facts: BootstrapFacts
   const certificateArn = config.tls.certificateArn;
   const out: DesiredResource[] = [];
 
-  out.push({ kind: 'kms-key', name: 'key', tags: tags('key'), description: `futuswarm cluster ${config.name}: app secrets and cluster state` });
+  out.push({
+    kind: 'kms-key',
+    name: 'key',
+    tags: tags('key'),
+    description: `futuswarm cluster ${config.name}: app secrets and cluster state`,
+    policy: buildKeyPolicy({ accountId: facts.accountId, region: config.region, cluster: config.name }),
+  });
   out.push({ kind: 'kms-alias', name: 'key-alias', tags: {}, aliasName: keyAliasName(config.name), targetKey: ref('key') });
   out.push({ kind: 's3-bucket', name: 'bucket', tags: tags('bucket'), bucketName, region: config.region, encryptionKey: ref('key', 'arn'), requireTls: config.state.requireTls, oldVersionDays: config.state.oldVersionDays });
   out.push({
@@ -524,7 +530,7 @@ export function comparableFields(resolved: Resolved<DesiredResource>): { replace
     sorted(rules.map((r) => ruleKey(r)));
   switch (resolved.kind) {
     case 'kms-key':
-      return { replace: {}, update: { rotation: true } };
+      return { replace: {}, update: { rotation: true, policy: resolved.policy } };
     case 'kms-alias':
       return { replace: {}, update: { targetKey: resolved.targetKey } };
     case 's3-bucket':

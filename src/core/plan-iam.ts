@@ -218,7 +218,8 @@ export function buildAdminPolicy(): PolicyDocument {
         Effect: 'Allow',
         Action: [
           'kms:CreateAlias', 'kms:CreateKey', 'kms:Decrypt', 'kms:DeleteAlias', 'kms:DescribeKey', 'kms:EnableKeyRotation', 'kms:GenerateDataKey',
-          'kms:GetKeyRotationStatus', 'kms:ListKeys', 'kms:ListResourceTags', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UpdateAlias',
+          'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListKeys', 'kms:ListResourceTags', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion',
+          'kms:TagResource', 'kms:UpdateAlias',
         ],
         Resource: '*',
       },
@@ -273,5 +274,48 @@ export function documentedNodePolicies(): { manager: PolicyDocument; worker: Pol
   return {
     manager: buildNodePolicy(input),
     worker: buildWorkerPolicy({ ...input, agentBundleKey: '<agent bundle key>' }),
+  };
+}
+
+/**
+ * The cluster key's own policy, written out instead of the account default (which lets any IAM
+ * policy grant anything on it). The account administers the key; its IAM principals may use it
+ * to make and open data keys only for this cluster (every envelope's context names the
+ * cluster) or through S3 (the state bucket's SSE-KMS objects), and never for raw Encrypt or
+ * ReEncrypt. Who of the account gets those uses is still up to IAM (the node roles, the admin).
+ */
+export function buildKeyPolicy(input: { accountId: string; region: string; cluster: string }): PolicyDocument {
+  const account = { AWS: `arn:${partitionOf(input.region)}:iam::${input.accountId}:root` };
+  const use = ['kms:Decrypt', 'kms:GenerateDataKey'];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AccountAdministersTheKey',
+        Effect: 'Allow',
+        Principal: account,
+        Action: [
+          'kms:CancelKeyDeletion', 'kms:Create*', 'kms:Delete*', 'kms:Describe*', 'kms:Disable*', 'kms:Enable*', 'kms:Get*', 'kms:List*',
+          'kms:Put*', 'kms:Revoke*', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UntagResource', 'kms:Update*',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'DataKeysOfThisCluster',
+        Effect: 'Allow',
+        Principal: account,
+        Action: use,
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:cluster': input.cluster } },
+      },
+      {
+        Sid: 'StateBucketObjects',
+        Effect: 'Allow',
+        Principal: account,
+        Action: use,
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': `s3.${input.region}.${endpointSuffixOf(input.region)}` } },
+      },
+    ],
   };
 }

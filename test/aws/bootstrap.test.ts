@@ -34,7 +34,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateRoleCommand, DeleteRoleCommand, GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -57,7 +57,7 @@ import { s3ObjectStore } from '../../src/aws/state-store.ts';
 import { parseClusterConfig, type ClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { formatPlan } from '../../src/core/plan-bootstrap.ts';
-import { buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
+import { buildKeyPolicy, buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
 import { clusterResourceNames, stateBucketName } from '../../src/core/plan-names.ts';
 import { MOTO_ENDPOINT, uniqueName, useMoto } from '../helpers/moto.ts';
 
@@ -289,6 +289,9 @@ describe('cluster:bootstrap, status and destroy', () => {
 
     // IAM: the generated least-privilege policy, on a role only EC2 can assume.
     const key = (await kms.send(new DescribeKeyCommand({ KeyId: names.keyAlias }))).KeyMetadata!;
+    // The key carries its own policy, not the account default.
+    const keyPolicy = (await kms.send(new GetKeyPolicyCommand({ KeyId: key.KeyId!, PolicyName: 'default' }))).Policy!;
+    assert.deepEqual(JSON.parse(keyPolicy), buildKeyPolicy({ accountId: key.AWSAccountId!, region: REGION, cluster: config.name }));
     const policy = await iam.send(new GetRolePolicyCommand({ RoleName: names.nodeRole, PolicyName: names.nodeRolePolicy }));
     assert.deepEqual(JSON.parse(decodeURIComponent(policy.PolicyDocument!)), buildNodePolicy({ cluster: config.name, region: REGION, bucket, keyArn: key.Arn! }));
     const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.nodeProfile }));

@@ -17,7 +17,7 @@ import {
   type ResourceIds,
   statusRows,
 } from '../../src/core/plan-bootstrap.ts';
-import { buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
+import { buildKeyPolicy, buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
 import { stateKeys } from '../../src/agent/app-state.ts';
 import { NODE_KEY_PENDING } from '../../src/core/plan-cloud-init.ts';
 import { boundedName, cacheGroupId, clusterResourceNames, NODE_KEY_OBJECT_KEY, stateBucketName } from '../../src/core/plan-names.ts';
@@ -364,6 +364,21 @@ test('firewall: only the load balancer is open to the Internet, and only on 80 a
   ]);
   assert.deepEqual(rules['sg-lb'].egress.map((x) => [x.fromPort, x.peer]), [[80, { group: 'sg-nodes' }]]);
   assert.deepEqual(rules['sg-db'].ingress.map((x) => [x.fromPort, x.peer]), [[5432, { group: 'sg-nodes' }]]);
+});
+
+test('the cluster key has its own policy: the account administers it, and data keys are only for this cluster or through S3', () => {
+  const policy = buildKeyPolicy({ accountId: ACCOUNT, region: 'eu-north-1', cluster: 'prod' });
+  const byId = Object.fromEntries(policy.Statement.map((st) => [st.Sid, st]));
+  for (const st of policy.Statement) assert.deepEqual(st.Principal, { AWS: `arn:aws:iam::${ACCOUNT}:root` });
+  const admin = byId.AccountAdministersTheKey!.Action;
+  // Administration, including what bootstrap and destroy do; no use of the key for data.
+  for (const a of ['kms:Put*', 'kms:Enable*', 'kms:ScheduleKeyDeletion', 'kms:TagResource']) assert.ok(admin.includes(a), a);
+  assert.deepEqual(admin.filter((a) => /Decrypt|Encrypt|GenerateDataKey|kms:\*$/.test(a)), []);
+  assert.deepEqual(byId.DataKeysOfThisCluster!.Condition, { StringEquals: { 'kms:EncryptionContext:cluster': 'prod' } });
+  assert.deepEqual(byId.StateBucketObjects!.Condition, { StringEquals: { 'kms:ViaService': 's3.eu-north-1.amazonaws.com' } });
+  assert.deepEqual([...byId.DataKeysOfThisCluster!.Action, ...byId.StateBucketObjects!.Action], ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:GenerateDataKey']);
+  const desired = buildDesiredCluster(config(), facts).find((d) => d.kind === 'kms-key');
+  assert.deepEqual(desired?.kind === 'kms-key' && desired.policy, policy);
 });
 
 test('the node policy allows this bucket, this key, and app databases and caches tagged for this cluster, nothing else', () => {
