@@ -59,10 +59,14 @@ export class AppRecords {
     await this.#store.put(appRecordKey(app), JSON.stringify(value), { ifMatch: etag, contentType: 'application/json' });
   }
 
-  /** Every app record, in name order. */
-  async list(): Promise<AppRecord[]> {
-    const keys = await this.#store.list(APP_RECORDS_PREFIX);
-    const records = await Promise.all(keys.map((k) => this.get(k.key.slice(APP_RECORDS_PREFIX.length)).catch(() => undefined)));
+  /** The names of every app with a record, in name order: one listing, no reads. */
+  async names(): Promise<string[]> {
+    return (await this.#store.list(APP_RECORDS_PREFIX)).map((k) => k.key.slice(APP_RECORDS_PREFIX.length));
+  }
+
+  /** The records of `apps` (default: every one), in name order. */
+  async list(apps?: readonly string[]): Promise<AppRecord[]> {
+    const records = await Promise.all((apps ?? (await this.names())).map((app) => this.get(app).catch(() => undefined)));
     return records.flatMap((r) => (r ? [r.record] : []));
   }
 

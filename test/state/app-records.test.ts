@@ -33,6 +33,8 @@ describe('AppRecords on S3 (moto)', () => {
   it('lists every record in name order with one listing, and updates only the version it read', async () => {
     await records.create('blog', 'carol');
     assert.deepEqual((await records.list()).map((r) => r.app), ['blog', 'shop']);
+    assert.deepEqual(await records.names(), ['blog', 'shop']);
+    assert.deepEqual((await records.list(['shop'])).map((r) => r.app), ['shop']);
     const read = await records.get('blog');
     assert.ok(read);
     await records.update('blog', read.etag, { ...read.record, domains: ['blog.example.com'] });

@@ -39,9 +39,10 @@ export default defineOp({
         };
       }),
     );
+    // Records are read only for apps without a service: one listing for the usual case.
     const deployed = new Set(apps.map((a) => a.app));
-    for (const record of await (await ctx.state()).apps.list()) {
-      if (deployed.has(record.app)) continue;
+    const records = (await ctx.state()).apps;
+    for (const record of await records.list((await records.names()).filter((app) => !deployed.has(app)))) {
       apps.push({ app: record.app, release: 0, image: '', running: 0, desired: 0, url: appUrl(record.app, cluster), updatedAt: record.createdAt, deployed: false });
     }
     return { apps: apps.sort((a, b) => a.app.localeCompare(b.app)) };
