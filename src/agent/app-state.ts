@@ -25,11 +25,11 @@ import {
   type KeyService,
 } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
-import { ldapBindPassword } from '../core/ldap-bind-password.ts';
 import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
 import { appName, describeLockHolder, userName } from '../core/names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import { AppRecords } from '../state/app-records.ts';
+import { ClusterSecrets } from '../state/cluster-secrets.ts';
 import {
   applySecretsChange,
   decodeSecrets,
@@ -75,14 +75,7 @@ const nodeRecordSchema = z.strictObject({
   registeredAt: isoTime,
 });
 export type NodeRecord = z.output<typeof nodeRecordSchema>;
-const nodeKeyMetaSchema = z.looseObject({ publicKey: z.string().min(1) });
-
-export interface NodeKey {
-  /** OpenSSH private key file contents. */
-  privateKey: string;
-  /** `type base64 comment`, the line nodes accept. */
-  publicKey: string;
-}
+export type { NodeKey } from '../state/cluster-secrets.ts';
 
 // ───────────────────────────── types ─────────────────────────────
 
@@ -339,6 +332,8 @@ export class AppState {
   readonly cluster: string;
   /** Apps made with app:create, before or without a deploy (src/state/app-records.ts). */
   readonly apps: AppRecords;
+  /** The node key and the LDAP bind password (src/state/cluster-secrets.ts). */
+  readonly clusterSecrets: ClusterSecrets;
   readonly #store: ObjectStore;
   readonly #keys: KeyService;
   readonly #now: () => Date;
@@ -350,6 +345,7 @@ export class AppState {
     this.#keys = options.keys;
     this.#now = options.now ?? (() => new Date());
     this.apps = new AppRecords(options.store, this.#now);
+    this.clusterSecrets = new ClusterSecrets({ store: options.store, keys: options.keys, cluster: options.cluster, now: this.#now });
   }
 
   #app(app: string): string {
@@ -917,86 +913,6 @@ export class AppState {
       await renewing;
       await this.releaseLock(app, handle.token).catch(() => undefined);
     }
-  }
-
-  // ─────────────── node channel ───────────────
-
-  /**
-   * The cluster's node key: created once (If-None-Match, so concurrent first managers agree on
-   * one), sealed under the context {cluster, purpose: node-key}. `generate` makes a new pair
-   * only when there is none yet.
-   */
-  async ensureNodeKey(generate: () => Promise<NodeKey>): Promise<{ publicKey: string; created: boolean }> {
-    const existing = await this.#store.get(stateKeys.nodeKey);
-    if (existing) {
-      const meta = parseWith(nodeKeyMetaSchema, parseEnvelope(existing.body, 'node key').meta, 'node key: meta', { code: 'protocol' });
-      return { publicKey: meta.publicKey, created: false };
-    }
-    const pair = await generate();
-    const envelope = await sealWith(this.#keys, this.#nodeKeyContext(), pair.privateKey, { publicKey: pair.publicKey, time: this.#now().toISOString() });
-    try {
-      await this.#put(stateKeys.nodeKey, envelope, { ifNoneMatch: '*' });
-      return { publicKey: pair.publicKey, created: true };
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      return this.ensureNodeKey(generate); // another manager made it first: use theirs
-    }
-  }
-
-  /** The node key's private half (OpenSSH PEM) and public line. */
-  async readNodeKey(): Promise<NodeKey> {
-    const object = await this.#store.get(stateKeys.nodeKey);
-    if (!object) {
-      throw new FutuswarmError('unavailable', 'this cluster has no node key, so managers cannot reach other nodes', {
-        hint: 'an admin runs `futuswarm-agent node-key:ensure` on a manager (cluster:bootstrap does it)',
-      });
-    }
-    const envelope = parseEnvelope(object.body, 'node key');
-    const meta = parseWith(nodeKeyMetaSchema, envelope.meta, 'node key: meta', { code: 'protocol' });
-    const plaintext = await openWith(this.#keys, this.#nodeKeyContext(), envelope, 'node key');
-    try {
-      return { privateKey: plaintext.toString('utf8'), publicKey: meta.publicKey };
-    } finally {
-      plaintext.fill(0);
-    }
-  }
-
-  #nodeKeyContext(): KeyContext {
-    return { cluster: this.cluster, purpose: 'node-key' };
-  }
-
-  // ─────────────── LDAP bind password ───────────────
-
-  /**
-   * Store the password the agents bind to LDAP with, sealed under the context
-   * {cluster, purpose: ldap-bind-password}. Replaces the one stored before.
-   */
-  async storeLdapBindPassword(password: string, by: string): Promise<{ replaced: boolean }> {
-    const checked = parseWith(ldapBindPassword, password, 'LDAP bind password');
-    const existing = await this.#store.get(stateKeys.ldapBindPassword);
-    const envelope = await sealWith(this.#keys, this.#ldapBindContext(), checked, { by, time: this.#now().toISOString() });
-    await this.#put(stateKeys.ldapBindPassword, envelope, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' });
-    return { replaced: existing !== undefined };
-  }
-
-  /** The stored LDAP bind password; 'unavailable' (naming the command that stores it) when there is none. */
-  async readLdapBindPassword(): Promise<string> {
-    const object = await this.#store.get(stateKeys.ldapBindPassword);
-    if (!object) {
-      throw new FutuswarmError('unavailable', 'no LDAP bind password is stored for this cluster, so the agent cannot bind to LDAP', {
-        hint: 'an admin stores it: futuswarm admin cluster:ldap-password -f <cluster file> (reads it from standard input)',
-      });
-    }
-    const plaintext = await openWith(this.#keys, this.#ldapBindContext(), parseEnvelope(object.body, 'LDAP bind password'), 'LDAP bind password');
-    try {
-      return parseWith(ldapBindPassword, plaintext.toString('utf8'), 'LDAP bind password', { code: 'protocol' });
-    } finally {
-      plaintext.fill(0);
-    }
-  }
-
-  #ldapBindContext(): KeyContext {
-    return { cluster: this.cluster, purpose: 'ldap-bind-password' };
   }
 
   /** Record a node's SSH host keys under its address (each node at boot: `futuswarm-agent node:register`). */

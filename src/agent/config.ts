@@ -5,7 +5,7 @@ import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName } from '../core/names.ts';
 import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public-key.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
-import { identityConfigShape } from './ldap-config.ts';
+import { identityConfigShape } from '../config/ldap-config.ts';
 import { proxyConfigSchema } from './proxy-config.ts';
 import { cachesConfigSchema, databasesConfigSchema } from './data-services-config.ts';
 

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { isFutuswarmError } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 import { sshKeyFingerprint } from '../core/ssh-public-key.ts';
-import type { KeyCacheConfig } from './ldap-config.ts';
+import type { KeyCacheConfig } from '../config/ldap-config.ts';
 
 export interface KeyOwner {
   uid: string;

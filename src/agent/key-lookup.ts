@@ -14,8 +14,8 @@ import { authorizedKeysFromPattern, checkSshPublicKey, sshKeyBase64, sshKeyType 
 import { findUser, findUserByKey, type DirectoryOptions } from '../ldap/directory.ts';
 import type { AgentConfig } from './config.ts';
 import { lookupThroughCache, type KeyCacheOptions } from './key-cache.ts';
-import type { KeyCacheConfig, LdapConfig } from './ldap-config.ts';
-import { findUserByKey as findUserByKeyInFile, loadUsersFile } from './users-file.ts';
+import type { KeyCacheConfig, LdapConfig } from '../config/ldap-config.ts';
+import { findUserByKey as findUserByKeyInFile, loadUsersFile } from '../config/users-file.ts';
 
 /** The parts of the agent config that identity needs. */
 export interface KeyLookupConfig {
@@ -43,7 +43,7 @@ function directoryOptions(config: KeyLookupConfig): DirectoryOptions {
       if (!password) {
         password = import('./open-state.ts')
           .then(({ openState }) => openState({ cluster, state }))
-          .then((s) => s.readLdapBindPassword())
+          .then((s) => s.clusterSecrets.readLdapBindPassword())
           .catch((e: unknown) => {
             passwords.delete(config);
             if (isFutuswarmError(e) && e.code === 'unavailable') throw e;

@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       const { generateEd25519KeyPair } = await import('../ssh/keygen.ts');
       const config = await loadAgentConfig();
       const state = await openState(config);
-      const key = await state.ensureNodeKey(() => generateEd25519KeyPair(`futuswarm-node@${config.cluster}`));
+      const key = await state.clusterSecrets.ensureNodeKey(() => generateEd25519KeyPair(`futuswarm-node@${config.cluster}`));
       process.stderr.write(`node key of ${config.cluster} ${key.created ? 'created' : 'exists'}\n`);
       process.stdout.write(`${key.publicKey}\n`);
       return 0;

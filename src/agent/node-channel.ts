@@ -128,7 +128,7 @@ export async function execOnNode(
       if (!session.heardFromNode && !io.gone.aborted) session = undefined;
     }
     if (!session) {
-      const key = await state.readNodeKey();
+      const key = await state.clusterSecrets.readNodeKey();
       const identityFile = join(dir, 'node_key');
       await writeFile(identityFile, key.privateKey, { mode: 0o600 });
       if (control) await writeFile(control.hostsFile, knownHosts, { mode: 0o600 });

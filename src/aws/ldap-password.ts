@@ -1,6 +1,6 @@
 /**
  * `admin cluster:ldap-password`: the admin stores the password the managers' agents bind to
- * LDAP with. It is sealed by the agent's own repository (AppState.storeLdapBindPassword) with
+ * LDAP with. It is sealed by the code the agent reads it with (src/state/cluster-secrets.ts) with
  * the cluster key, so managers open it exactly as it was written, and it never touches a
  * manager's disk.
  */
@@ -39,16 +39,16 @@ export function bindDnFor(config: ClusterConfig, file: string): string {
 }
 
 export async function storeLdapBindPassword(config: ClusterConfig, bindDn: string, password: string): Promise<StoredBindPassword> {
-  const [{ AppState, stateKeys }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
-    import('../agent/app-state.ts'),
+  const [{ ClusterSecrets }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
+    import('../state/cluster-secrets.ts'),
     import('./state-store.ts'),
     import('./kms.ts'),
   ]);
   const { bucket, keyAlias, caller } = await clusterLocation(config);
   await requireBucket(config, bucket);
-  const state = new AppState({ cluster: config.name, store: s3ObjectStore(bucket, { region: config.region }), keys: kmsKeyService(keyAlias, { region: config.region }) });
-  const { replaced } = await state.storeLdapBindPassword(password, caller);
-  return { cluster: config.name, bindDn, bucket, key: stateKeys.ldapBindPassword, encryptionKey: keyAlias, replaced };
+  const secrets = new ClusterSecrets({ cluster: config.name, store: s3ObjectStore(bucket, { region: config.region }), keys: kmsKeyService(keyAlias, { region: config.region }) });
+  const { replaced } = await secrets.storeLdapBindPassword(password, caller);
+  return { cluster: config.name, bindDn, bucket, key: LDAP_BIND_PASSWORD_OBJECT_KEY, encryptionKey: keyAlias, replaced };
 }
 
 /** Whether the managers will look for a stored password that is not there yet (bootstrap says so). */

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName, userName } from '../core/names.ts';
-import { ldapConfigSchema } from '../agent/ldap-config.ts';
-import { usersFileSchema } from '../agent/users-file.ts';
+import { ldapConfigSchema } from './ldap-config.ts';
+import { usersFileSchema } from './users-file.ts';
 
 /** Cluster names end up in AWS names with length limits (ALB, target group, bucket): keep them short. */
 export const clusterName = z

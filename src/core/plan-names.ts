@@ -23,8 +23,8 @@ export const SWARM_JOIN_OBJECT_KEYS = { manager: 'cluster/swarm/join-manager.jso
 export const SWARM_MANAGERS_PREFIX = 'cluster/swarm/managers/';
 export const SHARED_DB_SECRET_KEY = 'cluster/secrets/shared-db.json';
 /**
- * The cluster's node key (managers → other nodes, for app:exec), KMS-sealed. The agent's
- * AppState reads and writes it (stateKeys.nodeKey in src/agent/app-state.ts).
+ * The cluster's node key (managers → other nodes, for app:exec), KMS-sealed. The agent reads it
+ * and bootstrap writes it with src/state/cluster-secrets.ts.
  */
 export const NODE_KEY_OBJECT_KEY = 'cluster/node-key';
 /** The LDAP bind password, KMS-sealed (stateKeys.ldapBindPassword; admin cluster:ldap-password). */

@@ -12,7 +12,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { AndFilter, Client, EqualityFilter, FilterParser, OrFilter, PresenceFilter, type Entry, type Filter } from 'ldapts';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
 import { checkSshPublicKey, parseSshPublicKey, sameSshKey, type SshPublicKey } from '../core/ssh-public-key.ts';
-import type { LdapConfig } from '../agent/ldap-config.ts';
+import type { LdapConfig } from '../config/ldap-config.ts';
 
 export interface DirectoryPerson {
   uid: string;

@@ -364,7 +364,7 @@ describe('cluster:bootstrap, status and destroy', () => {
 
     // The node key: sealed in the bucket, readable by the agent's own code with the key alias
     // its config names; its public half in the agent config of every node, managers and workers.
-    const nodeKey = await agentState(config).readNodeKey();
+    const nodeKey = await agentState(config).clusterSecrets.readNodeKey();
     assert.match(nodeKey.publicKey, new RegExp(`^ssh-ed25519 [A-Za-z0-9+/]+=* futuswarm-node@${config.name}$`));
     assert.match(nodeKey.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
     assert.equal(publicHalfOf(nodeKey.privateKey), nodeKey.publicKey.split(' ').slice(0, 2).join(' '));
@@ -416,7 +416,7 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.equal(result.plan.steps.find((s) => s.name === 'node-key')!.action, 'keep');
     const keyAfter = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cluster/node-key' }));
     assert.equal(keyAfter.VersionId, keyBefore.VersionId);
-    assert.equal(result.ids['node-key']!.publicKey, (await agentState(config).readNodeKey()).publicKey);
+    assert.equal(result.ids['node-key']!.publicKey, (await agentState(config).clusterSecrets.readNodeKey()).publicKey);
     assert.deepEqual([result.created, result.updated], [[], []]);
     assert.ok(progress.includes('no changes: the cluster matches the file'));
     assert.deepEqual(await census(config), EVERYTHING);
@@ -445,7 +445,7 @@ describe('cluster:bootstrap, status and destroy', () => {
     assert.deepEqual(await census(config), EVERYTHING);
     // A node launched by a later run gets the key that exists, read back from the bucket.
     const { agent } = await userDataOf(result.ids['worker-1']!.id);
-    assert.equal(agent.nodeChannel?.publicKey, (await agentState(config).readNodeKey()).publicKey);
+    assert.equal(agent.nodeChannel?.publicKey, (await agentState(config).clusterSecrets.readNodeKey()).publicKey);
   });
 
   test('a firewall rule added by hand shows as drift and the next bootstrap removes it', async () => {

@@ -237,7 +237,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     ]);
     const store = s3ObjectStore(result.bucket);
     const agentView = new AppState({ store, keys: kmsKeyService(result.encryptionKey), cluster: name });
-    assert.equal(await agentView.readLdapBindPassword(), second);
+    assert.equal(await agentView.clusterSecrets.readLdapBindPassword(), second);
     assert.ok(!(await store.get(result.key))!.body.toString('latin1').includes(second));
 
     // At a terminal: a prompt, the typed password is not echoed, and it is what gets stored.
@@ -247,7 +247,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     assert.match(atTerminal.output, /LDAP bind password for cn=agent,dc=example,dc=com: \r?\n/);
     assert.match(atTerminal.output, /replaced the LDAP bind password/);
     assert.ok(!atTerminal.output.includes(typed), `the typed password was echoed: ${atTerminal.output}`);
-    assert.equal(await agentView.readLdapBindPassword(), typed);
+    assert.equal(await agentView.clusterSecrets.readLdapBindPassword(), typed);
 
     const again = await cli('admin', 'cluster:bootstrap', '-f', withLdap);
     assert.equal(again.code, 0, again.stderr);
@@ -259,12 +259,12 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     const oneCommand = await cli('admin', 'cluster:bootstrap', '-f', withLdap, '--ldap-password-stdin', { input: `${third}\n` });
     assert.equal(oneCommand.code, 0, oneCommand.stderr);
     assert.ok(!`${oneCommand.stdout}${oneCommand.stderr}`.includes(third), 'the password was printed');
-    assert.equal(await agentView.readLdapBindPassword(), third);
+    assert.equal(await agentView.clusterSecrets.readLdapBindPassword(), third);
     // An empty standard input is refused before anything changes.
     const empty = await cli('admin', 'cluster:bootstrap', '-f', withLdap, '--ldap-password-stdin', { input: '' });
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /^error: no password given: standard input was empty; nothing was changed$/m);
-    assert.equal(await agentView.readLdapBindPassword(), third);
+    assert.equal(await agentView.clusterSecrets.readLdapBindPassword(), third);
   });
 
   it('cluster:destroy needs the cluster\'s name, then removes everything but the data', async () => {

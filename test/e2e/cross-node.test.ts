@@ -159,7 +159,7 @@ describe('app:exec on another node (node channel)', () => {
 
   it('lets the node key in only for node-serve, only from the managers, and on a worker nobody else', async () => {
     const { state } = agentState();
-    const key = await state.readNodeKey();
+    const key = await state.clusterSecrets.readNodeKey();
     const nodeKeyFile = join(keyDir, 'node_key');
     writeFileSync(nodeKeyFile, key.privateKey, { mode: 0o600 });
 

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
-import { ldapConfigSchema, type LdapConfig } from '../../src/agent/ldap-config.ts';
+import { ldapConfigSchema, type LdapConfig } from '../../src/config/ldap-config.ts';
 
 export const LDAP_PORT = Number(process.env.FUTUSWARM_LDAP_PORT ?? 3890);
 export const LDAP_URL = `ldap://127.0.0.1:${LDAP_PORT}`;

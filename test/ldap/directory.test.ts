@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { findUser, findUserByKey } from '../../src/ldap/directory.ts';
-import type { LdapConfig } from '../../src/agent/ldap-config.ts';
+import type { LdapConfig } from '../../src/config/ldap-config.ts';
 import {
   ADMINS_GROUP,
   addGroup,

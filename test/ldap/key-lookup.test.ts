@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cacheFilePath } from '../../src/agent/key-cache.ts';
 import { isLdapAdmin, lookupKeyOwner, lookupUserGroups, renderAuthorizedKeyLine, type KeyLookupConfig } from '../../src/agent/key-lookup.ts';
-import type { LdapConfig } from '../../src/agent/ldap-config.ts';
+import type { LdapConfig } from '../../src/config/ldap-config.ts';
 import { AppState } from '../../src/agent/app-state.ts';
 import { ensureKeyAlias, kmsKeyService } from '../../src/aws/kms.ts';
 import { ensureStateBucket, s3ObjectStore } from '../../src/aws/state-store.ts';
@@ -198,7 +198,7 @@ describe('the bind password from the state bucket (moto)', () => {
   });
 
   it('a wrong one stored: the bind is refused, and the hint says to store the current one', async () => {
-    await state.storeLdapBindPassword('not-the-password', 'test');
+    await state.clusterSecrets.storeLdapBindPassword('not-the-password', 'test');
     await assert.rejects(lookupUserGroups(fromState(), 'carol'), (e: Error & { code?: string; hint?: string }) => {
       assert.equal(e.code, 'unavailable');
       assert.match(e.message, /invalid credentials/);
@@ -208,7 +208,7 @@ describe('the bind password from the state bucket (moto)', () => {
   });
 
   it('the right one stored: people are found by key and by name', async () => {
-    await state.storeLdapBindPassword(readFileSync(BIND_PASSWORD_FILE, 'utf8').trim(), 'test');
+    await state.clusterSecrets.storeLdapBindPassword(readFileSync(BIND_PASSWORD_FILE, 'utf8').trim(), 'test');
     const alice = rigUserKey('alice');
     const c = fromState();
     assert.deepEqual(await lookupKeyOwner(c, alice.type, alice.base64), { user: 'alice', groups: ['developers'] });

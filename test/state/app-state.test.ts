@@ -461,14 +461,14 @@ describe('AppState on S3 + KMS (moto)', () => {
         generated++;
         return generateEd25519KeyPair(`futuswarm-node@${cluster}`);
       };
-      const results = await Promise.all([fresh.ensureNodeKey(generate), fresh.ensureNodeKey(generate), fresh.ensureNodeKey(generate)]);
+      const results = await Promise.all([fresh.clusterSecrets.ensureNodeKey(generate), fresh.clusterSecrets.ensureNodeKey(generate), fresh.clusterSecrets.ensureNodeKey(generate)]);
       assert.equal(results.filter((r) => r.created).length, 1);
       assert.equal(new Set(results.map((r) => r.publicKey)).size, 1, 'everyone got the one stored key');
       assert.ok(generated >= 1);
-      const again = await fresh.ensureNodeKey(() => Promise.reject(new Error('must not generate')));
+      const again = await fresh.clusterSecrets.ensureNodeKey(() => Promise.reject(new Error('must not generate')));
       assert.deepEqual(again, { publicKey: results[0]!.publicKey, created: false });
 
-      const key = await fresh.readNodeKey();
+      const key = await fresh.clusterSecrets.readNodeKey();
       assert.equal(key.publicKey, results[0]!.publicKey);
       assert.match(key.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
       const stored = (await store.get(stateKeys.nodeKey))!.body.toString('utf8');
@@ -476,7 +476,7 @@ describe('AppState on S3 + KMS (moto)', () => {
 
       // Sealed to this cluster: the same object under another cluster's name does not open.
       const other = new AppState({ store, keys, cluster: `${cluster}-other` });
-      await assert.rejects(other.readNodeKey());
+      await assert.rejects(other.clusterSecrets.readNodeKey());
     });
 
     it('records nodes host keys by address and replaces them when a node registers again', async () => {
@@ -497,27 +497,27 @@ describe('AppState on S3 + KMS (moto)', () => {
   describe('LDAP bind password', () => {
     it('is missing until stored, then opens only for this cluster; storing again replaces it', async () => {
       const fresh = new AppState({ store, keys, cluster: uniqueName('c-ldap') });
-      await assert.rejects(fresh.readLdapBindPassword(), isCode('unavailable', /no LDAP bind password is stored/));
+      await assert.rejects(fresh.clusterSecrets.readLdapBindPassword(), isCode('unavailable', /no LDAP bind password is stored/));
       const first = secretValue('ldap-bind');
-      assert.deepEqual(await fresh.storeLdapBindPassword(first, 'arn:aws:iam::123456789012:user/admin'), { replaced: false });
-      assert.equal(await fresh.readLdapBindPassword(), first);
+      assert.deepEqual(await fresh.clusterSecrets.storeLdapBindPassword(first, 'arn:aws:iam::123456789012:user/admin'), { replaced: false });
+      assert.equal(await fresh.clusterSecrets.readLdapBindPassword(), first);
       const second = secretValue('ldap-bind');
-      assert.deepEqual(await fresh.storeLdapBindPassword(second, 'arn:aws:iam::123456789012:user/admin'), { replaced: true });
-      assert.equal(await fresh.readLdapBindPassword(), second);
+      assert.deepEqual(await fresh.clusterSecrets.storeLdapBindPassword(second, 'arn:aws:iam::123456789012:user/admin'), { replaced: true });
+      assert.equal(await fresh.clusterSecrets.readLdapBindPassword(), second);
 
       // Bad input is refused before anything is written, and the message never holds the value.
       for (const bad of ['', `two\nlines-${second}`, 'x'.repeat(1025)]) {
-        await assert.rejects(fresh.storeLdapBindPassword(bad, 'admin'), (e: Error) => {
+        await assert.rejects(fresh.clusterSecrets.storeLdapBindPassword(bad, 'admin'), (e: Error) => {
           assert.ok(isCode('invalid_input', /^LDAP bind password: /)(e));
           assert.ok(bad === '' || !e.message.includes(bad.slice(0, 12)), e.message);
           return true;
         });
       }
-      assert.equal(await fresh.readLdapBindPassword(), second);
+      assert.equal(await fresh.clusterSecrets.readLdapBindPassword(), second);
 
       // Sealed under {cluster, purpose}: another cluster's agent cannot open this object.
       const other = new AppState({ store, keys, cluster: `${fresh.cluster}-other` });
-      await assert.rejects(other.readLdapBindPassword());
+      await assert.rejects(other.clusterSecrets.readLdapBindPassword());
     });
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { cacheFilePath, lookupThroughCache, type KeyOwner } from '../../src/agent/key-cache.ts';
-import type { KeyCacheConfig } from '../../src/agent/ldap-config.ts';
+import type { KeyCacheConfig } from '../../src/config/ldap-config.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
-import { identityConfigShape, keyCacheConfigSchema, ldapConfigSchema } from '../../src/agent/ldap-config.ts';
+import { identityConfigShape, keyCacheConfigSchema, ldapConfigSchema } from '../../src/config/ldap-config.ts';
 
 const minimal = { url: 'ldaps://ldap.example.com', baseDn: 'ou=people,dc=example,dc=com' };
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { agentConfigSchema } from '../../src/agent/config.ts';
-import { usersFileSchema } from '../../src/agent/users-file.ts';
+import { usersFileSchema } from '../../src/config/users-file.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { AGENT_PREFIX } from '../../src/core/agent-bundle.ts';
