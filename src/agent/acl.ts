@@ -90,14 +90,19 @@ function noOwnersError(app: string, user: string): FutuswarmError {
   return new FutuswarmError('forbidden', `forbidden: ${app} has no owners (ask an admin: futuswarm app:owners add -n ${app} ${user})`);
 }
 
+/** Whether the state bucket knows the app: its record (app:create) or stored settings (a deploy). */
+export async function appStored(ctx: OpContext, app: string): Promise<boolean> {
+  const state = await ctx.state();
+  const [record, settings] = await Promise.all([state.apps.get(app), state.getSettings(app)]);
+  return record !== undefined || settings !== undefined;
+}
+
 /**
  * Whether an app of this name exists apart from its owners: its record (app:create), stored
  * settings (every deploy stores them) or a service futuswarm manages.
  */
 export async function appExists(ctx: OpContext, app: string): Promise<boolean> {
-  const state = await ctx.state();
-  const [record, settings] = await Promise.all([state.apps.get(app), state.getSettings(app)]);
-  if (record !== undefined || settings !== undefined) return true;
+  if (await appStored(ctx, app)) return true;
   const service = await (await ctx.docker()).findService(app);
   return service !== undefined && service.labels[LABEL.app] === app;
 }

@@ -10,6 +10,7 @@ import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } f
 import type { SecretsSnapshot } from './app-state.ts';
 import { clusterInfo } from './config.ts';
 import type { OpContext } from './op.ts';
+import { appStored } from './acl.ts';
 import { followRollout } from './rollout.ts';
 
 export interface DesiredState {
@@ -123,7 +124,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
         : `the update of ${d.app} is stopped`
       : `removed the new service ${d.app}`;
     throw new FutuswarmError('deploy_failed', `release ${release} of ${d.app} (${d.imageRef}) did not become healthy: ${outcome.reason}; ${what}`, {
-      hint: failureHint(d.app, settings, outcome.reason),
+      hint: failureHint(d.app, settings, outcome.healthCheckFailed),
       details: { tasks: outcome.taskErrors },
     });
   }
@@ -156,8 +157,8 @@ async function saveSettings(ctx: OpContext, d: DesiredState, settings: AppSettin
 }
 
 /** The next step after a failed release: for a failed HTTP health check, what the app must do. */
-export function failureHint(app: string, settings: AppSettings, reason: string): string {
-  if (settings.health?.path && reason.startsWith('the health check')) {
+function failureHint(app: string, settings: AppSettings, healthCheckFailed: boolean): string {
+  if (settings.health?.path && healthCheckFailed) {
     return `the app must answer 2xx or 3xx to GET ${settings.health.path} on port ${settings.port} inside its task, listening on all interfaces (0.0.0.0); ` +
       `see its log lines above (futuswarm app:logs -n ${app}), or deploy with the right --health-path or --port`;
   }
@@ -179,9 +180,7 @@ export async function loadApp(ctx: OpContext, app: string) {
 
 /** Secrets, databases and caches belong to an app that exists: created, or deployed at least once. */
 export async function requireApp(ctx: OpContext, app: string): Promise<void> {
-  const state = await ctx.state();
-  const [record, settings] = await Promise.all([state.apps.get(app), state.getSettings(app)]);
-  if (record !== undefined || settings !== undefined) return;
+  if (await appStored(ctx, app)) return;
   throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
     hint: `create it first (futuswarm app:create -n ${app}), or check the name with futuswarm app:list`,
   });

@@ -16,7 +16,7 @@ export interface RolloutRequest {
 
 export type RolloutOutcome =
   | { status: 'converged'; running: number }
-  | { status: 'failed'; reason: string; rolledBack: boolean; taskErrors: string[] };
+  | { status: 'failed'; reason: string; rolledBack: boolean; taskErrors: string[]; healthCheckFailed: boolean };
 
 const POLL_MS = 250;
 const LOG_LINES = 20;
@@ -58,6 +58,7 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
         reason: explainFailure(verdict.failedTasks, r.healthCheck, probes) ?? rollbackReason ?? verdict.reason,
         rolledBack: verdict.rolledBack,
         taskErrors: describeFailedTasks(verdict.failedTasks, r.healthCheck, probes),
+        healthCheckFailed: probes.length > 0 || verdict.failedTasks.some(failedHealthCheck),
       };
     }
     if (Date.now() > deadline) {
@@ -68,6 +69,7 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
         reason: `not converged after ${r.timeoutSeconds}s (${verdict.running}/${verdict.desired} tasks running)`,
         rolledBack: false,
         taskErrors: describeFailedTasks(failed, r.healthCheck, probes),
+        healthCheckFailed: probes.length > 0 || failed.some(failedHealthCheck),
       };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
