@@ -21,6 +21,8 @@
 #   FUTUSWARM_SERVICES_ADDR where tasks reach PostgreSQL and Redis: this machine's address on
 #                        the bridge futuswarm0, which every node reaches (default 10.231.0.1)
 #   TRAEFIK_VERSION      Traefik to build and run (default v3.6.12; see scripts/build-traefik.sh)
+#   REGISTRY_VERSION     CNCF Distribution to build and run (default v3.1.2; scripts/build-registry.sh)
+#   FUTUSWARM_REGISTRY_PORT  loopback port of the cluster registry on every node (default 5000)
 #
 # Must run as root. Needs no terminal: CI runs it on fresh Debian 12 machines.
 # `down` leaves dockerd and the swarm running; they are shared with everything else here.
@@ -36,6 +38,11 @@ CLIENT_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local
 PROXY_PORT=${FUTUSWARM_PROXY_PORT:-8080}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 PROXY_IMAGE=localhost/traefik:$TRAEFIK_VERSION
+REGISTRY_VERSION=${REGISTRY_VERSION:-v3.1.2}
+REGISTRY_IMAGE=localhost/registry:$REGISTRY_VERSION
+REGISTRY_PORT=${FUTUSWARM_REGISTRY_PORT:-5000}
+REGISTRY_SERVICE=futuswarm-registry
+REGISTRY_LABEL=futuswarm.registry
 PG_PORT=${FUTUSWARM_PG_PORT:-5433}
 REDIS_PORT=${FUTUSWARM_REDIS_PORT:-6380}
 SERVICES_ADDR=${FUTUSWARM_SERVICES_ADDR:-10.231.0.1}
@@ -283,6 +290,13 @@ proxy:
   image: $PROXY_IMAGE
   httpPort: $PROXY_PORT
   refreshSeconds: 1
+# The cluster registry on every node's 127.0.0.1, its layers in the state bucket on moto.
+registry:
+  image: $REGISTRY_IMAGE
+  port: $REGISTRY_PORT
+  storage:
+    endpoint: http://127.0.0.1:$MOTO_PORT
+    credentials: agent-env
 # People and their keys from the LDAP rig (scripts/ldap-rig.sh: alice, bob, carol the admin).
 ldap:
   url: ldap://127.0.0.1:$LDAP_PORT
@@ -729,32 +743,67 @@ ensure_images() {
   if [ ${#BUILT[@]} -eq 0 ]; then say "sample images present"; else say "built ${BUILT[*]}"; fi
 }
 
+# An image made offline from one static binary, with CA certificates for TLS outwards:
+# import_binary_image IMAGE BINARY PATH-IN-IMAGE [docker import --change …]...
+import_binary_image() {
+  local image=$1 binary=$2 target=$3 dir
+  shift 3
+  dir=$(mktemp -d)
+  mkdir -p "$dir$(dirname "$target")" "$dir/etc/ssl/certs" "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  cp "$binary" "$dir$target"
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"; fi
+  tar -C "$dir" --numeric-owner --owner=0 --group=0 -cf - . | docker import "$@" - "$image" >/dev/null
+  rm -rf "$dir"
+  say "imported $image"
+}
+
 # Traefik from the Go module proxy (cached after the first, long build), as an image made offline.
 ensure_proxy_image() {
   if docker image inspect "$PROXY_IMAGE" >/dev/null 2>&1; then
     say "proxy image $PROXY_IMAGE present"
     return
   fi
-  local binary dir
+  local binary
   say "building Traefik $TRAEFIK_VERSION (cached in $CACHE; the first build takes a while)"
   binary=$(TRAEFIK_VERSION=$TRAEFIK_VERSION FUTUSWARM_CACHE=$CACHE bash "$ROOT/scripts/build-traefik.sh") ||
     die "building Traefik failed"
-  dir=$(mktemp -d)
-  mkdir -p "$dir/usr/local/bin" "$dir/etc/ssl/certs" "$dir/tmp"
-  chmod 1777 "$dir/tmp"
-  cp "$binary" "$dir/usr/local/bin/traefik"
-  # For the ACME client and anything else that speaks TLS outwards.
-  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"; fi
   # Like the official image: flags as arguments, and `traefik healthcheck` on PATH.
-  tar -C "$dir" --numeric-owner --owner=0 --group=0 -cf - . |
-    docker import \
-      --change 'ENTRYPOINT ["/usr/local/bin/traefik"]' \
-      --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
-      --change 'EXPOSE 80 443' \
-      --change "LABEL org.opencontainers.image.title=traefik org.opencontainers.image.version=$TRAEFIK_VERSION" \
-      - "$PROXY_IMAGE" >/dev/null
-  rm -rf "$dir"
-  say "imported $PROXY_IMAGE"
+  import_binary_image "$PROXY_IMAGE" "$binary" /usr/local/bin/traefik \
+    --change 'ENTRYPOINT ["/usr/local/bin/traefik"]' \
+    --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    --change 'EXPOSE 80 443' \
+    --change "LABEL org.opencontainers.image.title=traefik org.opencontainers.image.version=$TRAEFIK_VERSION"
+}
+
+# CNCF Distribution from the Go module proxy (cached), as an image made offline; like the
+# official image, /bin/registry serves the configuration it is given.
+ensure_registry_image() {
+  if docker image inspect "$REGISTRY_IMAGE" >/dev/null 2>&1; then
+    say "registry image $REGISTRY_IMAGE present"
+    return
+  fi
+  local binary
+  say "building the registry $REGISTRY_VERSION (cached in $CACHE)"
+  binary=$(REGISTRY_VERSION=$REGISTRY_VERSION FUTUSWARM_CACHE=$CACHE bash "$ROOT/scripts/build-registry.sh") ||
+    die "building the registry failed"
+  import_binary_image "$REGISTRY_IMAGE" "$binary" /bin/registry \
+    --change 'ENTRYPOINT ["/bin/registry"]' \
+    --change 'CMD ["serve", "/etc/distribution/config.yml"]' \
+    --change 'EXPOSE 5000' \
+    --change "LABEL org.opencontainers.image.title=distribution org.opencontainers.image.version=$REGISTRY_VERSION"
+}
+
+# The docker CLI's BuildKit plugin (buildx), built once from the Go module proxy: `docker build`
+# here then behaves as on a developer's machine with Docker 23 or newer.
+ensure_buildx() {
+  if docker buildx version >/dev/null 2>&1; then
+    say "docker buildx present"
+    return
+  fi
+  say "building docker buildx (cached in $CACHE; the first build takes a few minutes)"
+  FUTUSWARM_CACHE=$CACHE bash "$ROOT/scripts/build-buildx.sh" >/dev/null || die "building docker buildx failed"
+  say "installed docker buildx"
 }
 
 cli() { "$NODE" "$CLI" "$@"; }
@@ -785,6 +834,19 @@ ensure_proxy() {
   printf '%s\n' "$out" | tail -n 1 | while read -r line; do say "$line"; done
 }
 
+# The cluster registry, deployed the way an admin does it.
+ensure_registry() {
+  if listening "$REGISTRY_PORT" && ! docker service inspect "$REGISTRY_SERVICE" >/dev/null 2>&1; then
+    die "127.0.0.1:$REGISTRY_PORT is taken by another program (set FUTUSWARM_REGISTRY_PORT)"
+  fi
+  local out
+  if ! out=$(cli --context local --no-color admin registry:deploy 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "admin registry:deploy failed"
+  fi
+  printf '%s\n' "$out" | tail -n 1 | while read -r line; do say "$line"; done
+}
+
 summary() {
   local images
   images=$(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')
@@ -799,6 +861,7 @@ local cluster ready
   aws (moto)   http://127.0.0.1:$MOTO_PORT, region eu-north-1
   ldap         ldap://127.0.0.1:$LDAP_PORT: alice, bob, carol (admin), keys in ${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/ldap-users/<uid>/id_ed25519
   images       $images
+  registry     $REGISTRY_IMAGE on 127.0.0.1:$REGISTRY_PORT of every node (push with futuswarm app:push / app:deploy --build)
   proxy        $PROXY_IMAGE on http://127.0.0.1:$PROXY_PORT (curl -H 'Host: <app>.apps.local.test' http://127.0.0.1:$PROXY_PORT/)
   cluster file $CLUSTER_FILE, bootstrapped in moto (admin cluster:status -f … with AWS_ENDPOINT_URL set)
   databases    PostgreSQL on 127.0.0.1:$PG_PORT as the shared RDS instance, for tasks $SERVICES_ADDR:$PG_PORT (superuser password in $PG_PASSWORD)
@@ -838,8 +901,11 @@ cmd_up() {
   ensure_ldap_bind_password
   ensure_images
   ensure_proxy_image
+  ensure_registry_image
+  ensure_buildx
   ensure_context
   ensure_proxy
+  ensure_registry
   summary
 }
 
@@ -873,6 +939,10 @@ cmd_down() {
     if [ -n "$(docker service ls -q --filter "label=$PROXY_LABEL")" ]; then
       say "removing the proxy ($PROXY_SERVICE)"
       docker service rm "$PROXY_SERVICE" >/dev/null
+    fi
+    if [ -n "$(docker service ls -q --filter "label=$REGISTRY_LABEL")" ]; then
+      say "removing the registry ($REGISTRY_SERVICE); its images stay in the state bucket"
+      docker service rm "$REGISTRY_SERVICE" >/dev/null
     fi
   fi
   say "dockerd and the swarm keep running"

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { healthPath } from './core/app-settings.ts';
 import { ERROR_CODES } from './core/errors.ts';
-import { appName, domainName, imageRepository, imageTag, userName } from './core/names.ts';
+import { appName, domainName, imageDigest, imageRepository, imageTag, userName } from './core/names.ts';
 
 const secretKey = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: A-Z, 0-9 and _, not starting with a digit').max(256);
 
@@ -30,7 +30,9 @@ export const OP_ARGS = {
   'app.deploy': z.strictObject({
     app: appName,
     image: imageRepository,
-    tag: imageTag,
+    /** Exactly one of tag and digest; a digest pins what every node runs. */
+    tag: imageTag.optional(),
+    digest: imageDigest.optional(),
     port: z.number().int().min(1).max(65535).optional(),
     replicas: z.number().int().min(0).max(100).optional(),
     limits: resources.optional(),
@@ -39,6 +41,9 @@ export const OP_ARGS = {
     health: healthArgs.optional(),
     internal: z.boolean().optional(),
     dryRun: z.boolean().optional(),
+  }).refine((a) => (a.tag === undefined) !== (a.digest === undefined), {
+    message: 'give exactly one of a tag and a digest',
+    path: ['tag'],
   }),
   'app.create': z.strictObject({ app: appName }),
   'app.list': z.strictObject({}),
@@ -129,6 +134,24 @@ export const OP_ARGS = {
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
   'admin.proxy.status': z.strictObject({}),
+  'admin.registry.deploy': z.strictObject({
+    /** Seconds to wait for the registry to answer on every node. */
+    timeoutSeconds: z.number().int().min(5).max(3600).optional(),
+  }),
+  /** Before a push: may the caller push into the app (deploy access), and where does it go. */
+  'app.push.start': z.strictObject({ app: appName }),
+  /**
+   * One TCP connection of a push: after the progress step `relay`, the channel carries raw
+   * HTTP between the caller's Docker and the registry, limited to the app's repository.
+   */
+  'app.push.relay': z.strictObject({ app: appName }),
+  'app.images': z.strictObject({ app: appName }),
+  /** Delete manifests that neither the newest `keep` pushes nor the newest `keep` releases use. */
+  'app.images.prune': z.strictObject({
+    app: appName,
+    keep: z.number().int().min(1).max(1000).optional(),
+    dryRun: z.boolean().optional(),
+  }),
   whoami: z.strictObject({}),
   'app.owners': z.strictObject({ app: appName }),
   'app.owners.add': z.strictObject({ app: appName, user: userName }),
@@ -248,3 +271,5 @@ export type NodeRequest = z.output<typeof nodeRequestSchema>;
 
 /** The progress step after which an attached op reads client messages. */
 export const ATTACHED_STEP = 'attached';
+/** The progress step after which app.push.relay's channel carries raw bytes both ways. */
+export const RELAY_STEP = 'relay';

@@ -30,6 +30,8 @@ import { appName, describeLockHolder, userName } from '../core/names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import { AppRecords } from '../state/app-records.ts';
 import { ClusterSecrets } from '../state/cluster-secrets.ts';
+import { ImageRecords } from '../state/images.ts';
+import { RegistryCredentialStore } from '../state/registry-credentials.ts';
 import {
   applySecretsChange,
   decodeSecrets,
@@ -334,6 +336,10 @@ export class AppState {
   readonly apps: AppRecords;
   /** The node key and the LDAP bind password (src/state/cluster-secrets.ts). */
   readonly clusterSecrets: ClusterSecrets;
+  /** What was pushed into each app's repository (src/state/images.ts). */
+  readonly images: ImageRecords;
+  /** The cluster registry's own account (src/state/registry-credentials.ts). */
+  readonly registryCredentials: RegistryCredentialStore;
   readonly #store: ObjectStore;
   readonly #keys: KeyService;
   readonly #now: () => Date;
@@ -346,6 +352,8 @@ export class AppState {
     this.#now = options.now ?? (() => new Date());
     this.apps = new AppRecords(options.store, this.#now);
     this.clusterSecrets = new ClusterSecrets({ store: options.store, keys: options.keys, cluster: options.cluster, now: this.#now });
+    this.images = new ImageRecords(options.store, this.#now);
+    this.registryCredentials = new RegistryCredentialStore({ store: options.store, keys: options.keys, cluster: options.cluster });
   }
 
   #app(app: string): string {

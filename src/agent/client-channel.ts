@@ -23,6 +23,8 @@ export interface ClientChannel {
   watch(): AbortSignal;
   /** The client messages after the request line, until the input ends. */
   messages(): AsyncGenerator<ClientMessage>;
+  /** The bytes after the request line, unparsed; the caller's output is process stdout. */
+  raw(): Readable;
 }
 
 class StdioChannel implements ClientChannel {
@@ -37,39 +39,69 @@ class StdioChannel implements ClientChannel {
   #ended = false;
   #wake: (() => void) | undefined;
   #gone: AbortController | undefined;
+  /** Set by raw(): where the bytes after the request line go instead of #queue. */
+  #raw: Readable | undefined;
+  /** Bytes after the request line, kept until it is known whether they are messages or raw. */
+  #early: Buffer[] = [];
+  /** messages() has begun: the input is messages, so #early is not kept. */
+  #reading = false;
 
   constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
     this.#input = input;
     this.#output = output;
     this.request = new Readable({ read: () => undefined });
-    input.on('data', (chunk: Buffer | string) => this.#onData(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk)));
+    input.on('data', (chunk: Buffer | string) => this.#onData(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
     input.on('end', () => this.#onEnd());
     input.on('error', () => this.#onEnd());
   }
 
-  #onData(text: string): void {
+  #onData(chunk: Buffer): void {
     if (!this.#requestDone) {
-      const newline = text.indexOf('\n');
+      const newline = chunk.indexOf(0x0a);
       if (newline < 0) {
         // serve() enforces the size limit of the request line as it reads.
-        this.request.push(text);
+        this.request.push(chunk.toString('utf8'));
         return;
       }
-      this.request.push(text.slice(0, newline + 1));
+      this.request.push(chunk.subarray(0, newline + 1).toString('utf8'));
       this.request.push(null);
       this.#requestDone = true;
-      text = text.slice(newline + 1);
+      chunk = chunk.subarray(newline + 1);
+      if (chunk.length === 0) return;
     }
-    const lines = (this.#partial + text).split('\n');
+    if (this.#raw) {
+      if (!this.#raw.push(chunk)) this.#input.pause();
+      return;
+    }
+    if (!this.#reading) this.#early.push(chunk);
+    const lines = (this.#partial + this.#decoder.write(chunk)).split('\n');
     this.#partial = lines.pop() ?? '';
     for (const line of lines) if (line.trim() !== '') this.#queue.push(line);
     if (this.#queue.length >= MAX_QUEUED) this.#input.pause();
     this.#wake?.();
   }
 
+  /**
+   * The bytes after the request line, unparsed (app.push.relay): from now on nothing reads
+   * them as messages. Bytes that arrived before the call come first.
+   */
+  raw(): Readable {
+    if (this.#raw) return this.#raw;
+    const raw = new Readable({ read: () => this.#input.resume() });
+    for (const chunk of this.#early) raw.push(chunk);
+    this.#early = [];
+    this.#queue.length = 0;
+    this.#partial = '';
+    if (this.#ended) raw.push(null);
+    this.#raw = raw;
+    this.#input.resume();
+    return raw;
+  }
+
   #onEnd(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#raw?.push(null);
     if (!this.#requestDone) {
       this.request.push(null);
       this.#requestDone = true;
@@ -95,6 +127,8 @@ class StdioChannel implements ClientChannel {
   }
 
   async *messages(): AsyncGenerator<ClientMessage> {
+    this.#reading = true;
+    this.#early = [];
     for (;;) {
       const line = this.#queue.shift();
       if (line !== undefined) {
@@ -123,6 +157,9 @@ class DetachedChannel implements ClientChannel {
     return new AbortController().signal;
   }
   async *messages(): AsyncGenerator<ClientMessage> {}
+  raw(): Readable {
+    return Readable.from([]);
+  }
 }
 
 let current: ClientChannel = new DetachedChannel();

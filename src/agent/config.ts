@@ -7,6 +7,7 @@ import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public
 import type { ClusterInfo } from '../core/service-spec.ts';
 import { identityConfigShape } from '../config/ldap-config.ts';
 import { proxyConfigSchema } from './proxy-config.ts';
+import { registryConfigSchema } from './registry-config.ts';
 import { cachesConfigSchema, databasesConfigSchema } from './data-services-config.ts';
 
 export const DEFAULT_AGENT_CONFIG_PATH = '/etc/futuswarm/agent.yaml';
@@ -61,6 +62,8 @@ export const agentConfigSchema = z.strictObject({
     .prefault({}),
   /** Traefik on the managers (`admin proxy:deploy`). */
   proxy: proxyConfigSchema.prefault({}),
+  /** The cluster's image registry on every node (`admin registry:deploy`). */
+  registry: registryConfigSchema.prefault({}),
   /** RDS PostgreSQL and ElastiCache Redis for apps (`db:*`, `cache:*`). */
   databases: databasesConfigSchema.prefault({}),
   caches: cachesConfigSchema.prefault({}),

@@ -12,6 +12,7 @@ const USAGE = `usage:
   futuswarm-agent state:ensure                                  (create the state bucket and KMS key if missing)
   futuswarm-agent node-key:ensure                               (create the cluster's node key if missing; print its public half)
   futuswarm-agent proxy:ensure                                  (deploy the proxy if missing or changed, as admin proxy:deploy; at a manager's first boot)
+  futuswarm-agent registry:ensure                               (deploy the cluster registry if missing or changed, as admin registry:deploy)
   futuswarm-agent node:register --addr <ip> [--hostname <name>] [--host-key <file.pub>]...
                                                                 (publish this node's SSH host keys for managers)
   futuswarm-agent --version`;
@@ -86,22 +87,29 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${key.publicKey}\n`);
       return 0;
     }
-    case 'proxy:ensure': {
-      // One bootstrap leaves a serving proxy: every manager runs this at first boot (cloud-init),
-      // the same deploy as `futuswarm admin proxy:deploy`, as root on the manager itself.
+    case 'proxy:ensure':
+    case 'registry:ensure': {
+      // One bootstrap leaves a serving proxy and registry: the first manager runs these at boot
+      // (cloud-init), the same deploys as `futuswarm admin proxy:deploy` / `registry:deploy`.
       if (rest.length !== 0) {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }
       const { loadAgentConfig } = await import('./config.ts');
       const { opContext } = await import('./serve.ts');
-      const { deployProxy } = await import('./ops/admin-proxy-deploy.ts');
       const config = await loadAgentConfig();
       const ctx = opContext('futuswarm-agent', config, (event) => {
         if (event.type === 'progress') process.stderr.write(`${event.message}\n`);
       }, new AbortController().signal);
-      const result = await deployProxy(ctx, {});
-      process.stdout.write(`${result.service} ${result.changed ? 'deployed' : 'unchanged'}: ${result.image}, HTTP on port ${result.httpPort}, ${result.tasks} task(s)\n`);
+      if (command === 'proxy:ensure') {
+        const { deployProxy } = await import('./ops/admin-proxy-deploy.ts');
+        const result = await deployProxy(ctx, {});
+        process.stdout.write(`${result.service} ${result.changed ? 'deployed' : 'unchanged'}: ${result.image}, HTTP on port ${result.httpPort}, ${result.tasks} task(s)\n`);
+      } else {
+        const { deployRegistry } = await import('./ops/admin-registry-deploy.ts');
+        const result = await deployRegistry(ctx, {});
+        process.stdout.write(`${result.service} ${result.changed ? 'deployed' : 'unchanged'}: ${result.image} on ${result.address} of ${result.tasks} node(s), storage ${result.storage}\n`);
+      }
       return 0;
     }
     case 'node:register': {

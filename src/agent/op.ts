@@ -44,3 +44,6 @@ export interface OpHandler<O extends Op> {
 export function defineOp<O extends Op>(handler: OpHandler<O>): OpHandler<O> {
   return handler;
 }
+
+/** What an op returns when it spoke raw bytes to its caller: serve() adds no result line. */
+export const RELAYED: unique symbol = Symbol('relayed');

@@ -12,6 +12,7 @@ import { clusterInfo } from './config.ts';
 import type { OpContext } from './op.ts';
 import { appStored } from './acl.ts';
 import { followRollout } from './rollout.ts';
+import { checkOwnRepository, pullAuthFor } from './registry.ts';
 
 export interface DesiredState {
   app: string;
@@ -60,6 +61,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   const cluster = clusterInfo(ctx.config);
   const existing = await docker.findService(d.app);
   checkManaged(d.app, existing?.labels);
+  checkOwnRepository(ctx.config, d.app, d.imageRef);
   const settings = appSettingsSchema.parse(d.settings);
   const timing = { monitorSeconds: ctx.config.deploy.monitorSeconds, stopGraceSeconds: ctx.config.deploy.stopGraceSeconds };
   const env = d.secrets.values;
@@ -90,6 +92,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   }
 
   const imageId = await docker.imageId(d.imageRef);
+  const auth = await pullAuthFor(ctx, d.imageRef);
   if (templateChanged && !settings.health) await warnWithoutHealthCheck(ctx, d.app, d.imageRef, settings.port);
   if ((await docker.ensureOverlayNetwork(cluster.network)) === 'created') ctx.progress('network', `created overlay network ${cluster.network}`);
   const startedAt = Date.now();
@@ -99,11 +102,11 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
     ctx.progress('update', rolling
       ? `rolling ${d.app} from release ${currentRelease} to ${release} (${d.imageRef}), one task at a time`
       : `updating ${d.app}: ${settings.replicas} replica(s)`);
-    await docker.updateService(existing.id, existing.version, spec);
+    await docker.updateService(existing.id, existing.version, spec, auth);
     serviceId = existing.id;
   } else {
     ctx.progress('create', `creating ${d.app} release ${release} (${d.imageRef}) with ${settings.replicas} replica(s)`);
-    serviceId = await docker.createService(spec);
+    serviceId = await docker.createService(spec, auth);
   }
 
   const outcome = await followRollout(ctx, docker, {

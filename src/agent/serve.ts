@@ -8,7 +8,7 @@ import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.t
 import type { AgentConfig } from './config.ts';
 import { openState } from './open-state.ts';
 import type { DockerEngine } from '../docker/engine.ts';
-import type { OpContext, OpHandler } from './op.ts';
+import { RELAYED, type OpContext, type OpHandler } from './op.ts';
 import { authorize, releaseClaim } from './acl.ts';
 import { OP_HANDLERS } from './ops/index.ts';
 import { SECRET_ARG_NAMES, type AppState } from './app-state.ts';
@@ -75,6 +75,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       throw e;
     }
     if (audited) await audit(ctx, request.op, app, args, started, undefined);
+    if (data === RELAYED) return 0;
     emit({ type: 'result', data: data ?? null });
     return 0;
   } catch (e) {

@@ -9,6 +9,7 @@ import { FutuswarmError, formatIssues } from '../core/errors.ts';
 import { OP_ARGS, type ClientMessage, type Event, type Op } from '../protocol.ts';
 import type { Io } from './io.ts';
 import type { ContextStore } from './contexts.ts';
+import type { Relay } from '../ssh/agent-relay.ts';
 
 export interface GlobalOptions {
   context?: string;
@@ -31,6 +32,8 @@ export interface CommandContext {
     flags?: Partial<Record<string, string>>,
     options?: AgentCallExtras,
   ): Promise<unknown>;
+  /** A raw byte channel to the agent for `op` (app.push.relay), once the agent accepted it. */
+  relay(op: Op, args: Record<string, unknown>): Promise<Relay>;
 }
 
 export interface AgentCallExtras {

@@ -85,6 +85,11 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
     io,
     globals,
     contexts,
+    async relay(op, args) {
+      const { context } = await contexts.resolve(globals.context);
+      const { openRelay } = await import('../ssh/agent-relay.ts');
+      return openRelay(context, op, args, { controlDir: join(cacheDir(), 'ssh') });
+    },
     async agent(op, args, flags, options = {}) {
       const { validateArgs } = await import('./command.ts');
       const valid = validateArgs(op, args, flags);

@@ -13,6 +13,8 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'app:create', summary: 'create an app before its first deploy, to attach a database, cache and secrets first', load: () => import('./commands/app-create.ts') },
   { name: 'app:deploy', summary: 'deploy an image as an app (creates it, or rolls it to a new release)', load: () => import('./commands/app-deploy.ts') },
+  { name: 'app:push', summary: 'push a local image into an app\'s repository of the cluster registry; deploys nothing', load: () => import('./commands/app-push.ts') },
+  { name: 'app:images', summary: 'list what was pushed for an app (digest, tags, size, who, when, releases), or prune it', load: () => import('./commands/app-images.ts') },
   { name: 'app:list', summary: 'list the apps on the cluster', load: () => import('./commands/app-list.ts') },
   { name: 'app:inspect', summary: 'show an app: image, replicas, tasks, domain, labels', load: () => import('./commands/app-inspect.ts') },
   { name: 'app:remove', summary: 'remove an app', load: () => import('./commands/app-remove.ts') },
@@ -36,5 +38,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'cache:destroy', summary: 'delete an app\'s cache', load: () => import('./commands/cache-destroy.ts') },
   { name: 'whoami', summary: 'who the cluster thinks you are: your groups, admin or not', load: () => import('./commands/whoami.ts') },
   { name: 'context', summary: 'manage the clusters this CLI talks to (add, use, list, remove)', load: () => import('./commands/context.ts') },
-  { name: 'admin', summary: 'run the cluster itself: AWS (cluster:init, cluster:bootstrap, cluster:status, cluster:ldap-password, cluster:destroy), the proxy (proxy:deploy, proxy:status), the audit trail (audit)', load: () => import('./commands/admin.ts') },
+  { name: 'admin', summary: 'run the cluster itself: AWS (cluster:init, cluster:bootstrap, cluster:status, cluster:ldap-password, cluster:destroy), the proxy (proxy:deploy, proxy:status), the image registry (registry:deploy), the audit trail (audit)', load: () => import('./commands/admin.ts') },
 ];

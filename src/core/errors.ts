@@ -27,7 +27,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** Codes that mean "something is wrong with what you asked": short message, no stack. */
 const USER_CODES: ReadonlySet<ErrorCode> = new Set([
   'invalid_input', 'not_found', 'conflict', 'forbidden', 'locked', 'deploy_failed', 'unchanged',
-  'ssh_auth', 'ssh_unreachable', 'config', 'unavailable', 'interrupted',
+  'ssh_auth', 'ssh_unreachable', 'config', 'unavailable', 'interrupted', 'docker',
 ]);
 
 export interface ErrorOptions {

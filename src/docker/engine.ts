@@ -5,13 +5,23 @@
 import type Dockerode from 'dockerode';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
+import type { RegistryServiceSpec } from '../core/registry-spec.ts';
 import type { ProxyServiceSpec } from '../core/proxy-spec.ts';
 import type { JobSpec } from '../core/job-spec.ts';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, LineSplitter, type LogLine } from './log-frames.ts';
 
-/** The service specs futuswarm builds: apps, one-off jobs and the proxy. */
-export type AnyServiceSpec = ServiceSpec | JobSpec | ProxyServiceSpec;
+/** A registry login as the Engine API takes it (X-Registry-Auth). Never logged. */
+type ServiceUpdate = Dockerode.ServiceSpec & { version: number };
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+/** The service specs futuswarm builds: apps, one-off jobs, the proxy and the registry. */
+export type AnyServiceSpec = ServiceSpec | JobSpec | ProxyServiceSpec | RegistryServiceSpec;
 
 export interface ImageInfo {
   /** The local image ID (sha256:…). */
@@ -152,13 +162,54 @@ export class DockerEngine {
     return list.map(toServiceInfo);
   }
 
-  async createService(spec: AnyServiceSpec): Promise<string> {
-    const created = await call(() => this.docker.createService(spec as unknown as Dockerode.CreateServiceOptions));
+  /**
+   * `auth` is the registry login every node pulls the image with (the API's X-Registry-Auth);
+   * Swarm keeps it with the task, so a task rescheduled tomorrow pulls with it too.
+   */
+  async createService(spec: AnyServiceSpec, auth?: RegistryAuth): Promise<string> {
+    const created = await call(() =>
+      auth
+        ? this.docker.createService(auth as unknown as object, spec as unknown as Dockerode.CreateServiceOptions)
+        : this.docker.createService(spec as unknown as Dockerode.CreateServiceOptions),
+    );
     return (created as unknown as { id?: string; ID?: string }).id ?? (created as unknown as { ID: string }).ID;
   }
 
-  async updateService(id: string, version: number, spec: AnyServiceSpec): Promise<void> {
-    await call(() => this.docker.getService(id).update({ ...spec, version } as unknown as Dockerode.ServiceSpec & { version: number }));
+  async updateService(id: string, version: number, spec: AnyServiceSpec, auth?: RegistryAuth): Promise<void> {
+    const options = { ...spec, version } as unknown as ServiceUpdate;
+    const service = this.docker.getService(id) as unknown as { update(auth: object | ServiceUpdate, opts?: ServiceUpdate): Promise<unknown> };
+    await call(() => (auth ? service.update(auth, options) : service.update(options)));
+  }
+
+  /** Create a Swarm secret (immutable); `exists` when one of that name is there already. */
+  async ensureSecret(name: string, data: string, labels: Record<string, string>): Promise<{ id: string; created: boolean }> {
+    const found = (await this.listSecrets(labels)).find((x) => x.name === name);
+    if (found) return { id: found.id, created: false };
+    try {
+      const created = (await this.docker.createSecret({ Name: name, Labels: labels, Data: Buffer.from(data, 'utf8').toString('base64') })) as unknown as { id?: string; ID?: string };
+      return { id: created.id ?? created.ID ?? '', created: true };
+    } catch (e) {
+      if (statusOf(e) !== 409) throw translate(e);
+      const again = (await this.listSecrets(labels)).find((x) => x.name === name);
+      if (!again) throw translate(e);
+      return { id: again.id, created: false };
+    }
+  }
+
+  async listSecrets(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const list = (await call(() => this.docker.listSecrets({ filters }))) as { ID?: string; Spec?: { Name?: string } }[];
+    return list.map((x) => ({ id: x.ID ?? '', name: x.Spec?.Name ?? '' }));
+  }
+
+  /** Remove a secret; false when a service still uses it (or it is gone). */
+  async removeSecret(id: string): Promise<boolean> {
+    try {
+      await this.docker.getSecret(id).remove();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async removeService(id: string): Promise<void> {

@@ -4,15 +4,11 @@
  */
 import { FutuswarmError } from '../../core/errors.ts';
 import { buildProxyServiceSpec, PROXY_LABEL, PROXY_SERVICE } from '../../core/proxy-spec.ts';
-import type { DockerEngine, TaskInfo } from '../../docker/engine.ts';
+import type { DockerEngine } from '../../docker/engine.ts';
+import { ROLLBACK_STATES, waitForGlobalService } from '../global-service.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { locateProxy } from '../proxy-status.ts';
 
-const POLL_MS = 500;
-const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
-const ROLLBACK_STATES = new Set(['rollback_started', 'rollback_paused', 'rollback_completed', 'paused']);
-/** A new proxy is given up on after this many failed tasks of its spec. */
-const MAX_FAILED_TASKS = 3;
 
 export interface ProxyDeployResult {
   service: string;
@@ -72,49 +68,23 @@ export async function deployProxy(ctx: OpContext, args: { timeoutSeconds?: numbe
   }
 }
 
-async function waitUntilServing(ctx: OpContext, docker: DockerEngine, serviceId: string, hash: string, startedAt: number, timeoutMs: number): Promise<number> {
-  const seen = new Map<string, string>();
-  const deadline = startedAt + timeoutMs;
-  let lastProblem = 'no task has started yet';
-  for (;;) {
-    const [service, tasks] = await Promise.all([docker.findServiceById(serviceId), docker.listTasks(serviceId)]);
-    const ours = tasks.filter((t) => t.labels[PROXY_LABEL.specHash] === hash);
-    for (const t of ours) {
-      // History from before this run is not news.
-      if (seen.get(t.id) === t.state || (t.desiredState !== 'running' && t.since < startedAt - 1000)) continue;
-      seen.set(t.id, t.state);
-      ctx.progress('task', `task ${t.id.slice(0, 12)} on node ${t.nodeId?.slice(0, 12) ?? '?'} ${t.state}${t.error ? `: ${t.error}` : ''}`);
-    }
-    const updateIsOurs = service?.updateStartedAt !== undefined && Date.parse(service.updateStartedAt) >= startedAt - 1000;
-    if (updateIsOurs && ROLLBACK_STATES.has(service?.updateState ?? '')) {
-      throw failed(`Swarm stopped the update (${service?.updateState}): ${service?.updateMessage ?? ''}`, ours);
-    }
-    // Failures from before this run (a restarted daemon, an old crash) do not count against it.
-    const failedTasks = ours.filter((t) => FAILED_STATES.has(t.state) && t.since >= startedAt - 1000);
-    if (failedTasks.length >= MAX_FAILED_TASKS) throw failed(`${failedTasks.length} proxy tasks failed`, failedTasks);
-
-    const wanted = tasks.filter((t) => t.desiredState === 'running');
-    const stale = wanted.filter((t) => t.labels[PROXY_LABEL.specHash] !== hash);
-    const starting = wanted.filter((t) => t.state !== 'running');
-    const updating = updateIsOurs && service?.updateState === 'updating';
-    if (wanted.length > 0 && stale.length === 0 && starting.length === 0 && !updating) {
+function waitUntilServing(ctx: OpContext, docker: DockerEngine, serviceId: string, hash: string, startedAt: number, timeoutMs: number): Promise<number> {
+  return waitForGlobalService(ctx, docker, {
+    serviceId,
+    hash,
+    startedAt,
+    timeoutMs,
+    async ready() {
       const { localTask, api } = await locateProxy(docker);
-      if (localTask?.labels[PROXY_LABEL.specHash] !== hash) lastProblem = 'the new proxy task on this manager is not running yet';
-      else if (!api) lastProblem = 'the proxy task on this manager has no address on docker_gwbridge';
-      else if (!(await api.ping())) lastProblem = `the proxy does not answer ${api.base}/ping`;
-      else return wanted.length;
-    } else {
-      lastProblem = `${wanted.length - starting.length - stale.length}/${wanted.length} task(s) of the new configuration running`;
-    }
-    if (Date.now() > deadline) throw failed(`not serving after ${Math.round(timeoutMs / 1000)}s: ${lastProblem}`, ours);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-function failed(reason: string, tasks: readonly TaskInfo[]): FutuswarmError {
-  const errors = tasks.filter((t) => t.error).map((t) => `task ${t.id.slice(0, 12)} ${t.state}: ${t.error}`);
-  return new FutuswarmError('deploy_failed', `the proxy did not become ready: ${reason}`, {
-    hint: 'check proxy.image in the agent config and that every manager can pull it; futuswarm admin proxy:status shows the tasks',
-    details: { tasks: errors.slice(-10) },
+      if (localTask?.labels[PROXY_LABEL.specHash] !== hash) return 'the new proxy task on this manager is not running yet';
+      if (!api) return 'the proxy task on this manager has no address on docker_gwbridge';
+      if (!(await api.ping())) return `the proxy does not answer ${api.base}/ping`;
+      return undefined;
+    },
+    failed: (reason, tasks) =>
+      new FutuswarmError('deploy_failed', `the proxy did not become ready: ${reason}`, {
+        hint: 'check proxy.image in the agent config and that every manager can pull it; futuswarm admin proxy:status shows the tasks',
+        details: { tasks },
+      }),
   });
 }

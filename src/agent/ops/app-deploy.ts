@@ -3,18 +3,21 @@ import { appSettingsSchema, type AppSettings } from '../../core/app-settings.ts'
 import { FutuswarmError } from '../../core/errors.ts';
 import { defineOp } from '../op.ts';
 import { loadApp, rollOut } from '../release.ts';
+import { checkOwnRepository } from '../registry.ts';
 
 export default defineOp({
   op: 'app.deploy',
   access: 'deploy',
   mutating: true,
   async handle(ctx, args) {
+    const imageRef = args.digest ? `${args.image}@${args.digest}` : `${args.image}:${args.tag ?? 'latest'}`;
+    checkOwnRepository(ctx.config, args.app, imageRef);
     const current = await loadApp(ctx, args.app);
     const previous = current.settings;
     const port = args.port ?? previous?.port;
     if (port === undefined) {
       throw new FutuswarmError('invalid_input', `${args.app} is a new app: say which port it listens on`, {
-        hint: `futuswarm app:deploy -n ${args.app} -i ${args.image} -t ${args.tag} --port 8080`,
+        hint: `futuswarm app:deploy -n ${args.app} -i ${imageRef} --port 8080`,
       });
     }
     const health = args.health ? { ...previous?.health, ...args.health } : previous?.health;
@@ -30,7 +33,7 @@ export default defineOp({
     return rollOut(ctx, {
       app: args.app,
       image: args.image,
-      imageRef: `${args.image}:${args.tag}`,
+      imageRef,
       tag: args.tag,
       settings,
       storedSettings: previous,

@@ -5,6 +5,7 @@
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
+import { deleteRepository } from './app-images.ts';
 import { defineOp } from '../op.ts';
 import { appNotFound } from './app-inspect.ts';
 
@@ -37,6 +38,11 @@ export default defineOp({
     if (args.purge) {
       const domains = stored ? appSettingsSchema.safeParse(stored.settings).data?.domains ?? [] : [];
       for (const host of new Set([...domains, ...(record?.record.domains ?? [])])) await state.releaseDomain(args.app, host);
+      const images = await deleteRepository(ctx, args.app).catch((e: Error) => {
+        ctx.progress('images', `warning: the images of ${args.app} stay in the registry: ${e.message}`);
+        return 0;
+      });
+      if (images > 0) ctx.progress('images', `deleted ${images} image(s) of ${args.app} from the cluster registry`);
       const { deleted } = await state.purgeApp(args.app);
       await state.apps.purge(args.app);
       // purgeApp deleted every version under the app, the owners included; this makes it explicit.

@@ -14,7 +14,9 @@ import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import type { Release, SecretsSnapshot } from '../app-state.ts';
-import { defineOp } from '../op.ts';
+import { RegistryClient } from '../../registry/client.ts';
+import { clusterRegistry, clusterRepository } from '../registry.ts';
+import { defineOp, type OpContext } from '../op.ts';
 import { loadApp, rollOut } from '../release.ts';
 
 export default defineOp({
@@ -31,7 +33,7 @@ export default defineOp({
     if (!release) {
       throw new FutuswarmError('not_found', `${args.app} has no release ${target}`, { hint: `futuswarm app:releases -n ${args.app} lists them` });
     }
-    const imageRef = await pinnedImage(docker, args.app, release);
+    const imageRef = await pinnedImage(ctx, docker, args.app, release);
     const secrets: SecretsSnapshot = release.secretsVersion
       ? await state.readSecrets(args.app, { versionId: release.secretsVersion })
       : { values: {}, versionId: undefined, etag: undefined, meta: undefined };
@@ -92,7 +94,7 @@ export function previousRelease(app: string, live: number | undefined, releases:
  * every node; a local image ID (an image that was never pushed) is used through its tag only
  * while that tag still names the very same image.
  */
-async function pinnedImage(docker: DockerEngine, app: string, release: Release): Promise<string> {
+async function pinnedImage(ctx: OpContext, docker: DockerEngine, app: string, release: Release): Promise<string> {
   const named = release.tag ? `${release.image}:${release.tag}` : release.image;
   const recorded = release.imageDigest ?? release.imageId;
   if (!recorded) {
@@ -101,6 +103,12 @@ async function pinnedImage(docker: DockerEngine, app: string, release: Release):
     });
   }
   const byDigest = `${release.image}@${recorded}`;
+  // The cluster registry keeps what releases ran (app:images --prune spares them).
+  const repository = clusterRepository(ctx.config, release.image);
+  if (repository !== undefined && release.imageDigest) {
+    const credentials = await (await ctx.state()).registryCredentials.read();
+    if (await new RegistryClient(`http://${clusterRegistry(ctx.config)}`, credentials).hasManifest(repository, release.imageDigest)) return byDigest;
+  }
   if (await docker.inspectImage(byDigest)) return byDigest;
   const local = await docker.inspectImage(recorded);
   if (local) {

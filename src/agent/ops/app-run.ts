@@ -12,6 +12,7 @@ import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine, TaskInfo } from '../../docker/engine.ts';
 import { clientChannel } from '../client-channel.ts';
 import { clusterInfo } from '../config.ts';
+import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { loadApp } from '../release.ts';
 import { readSettingsLabel } from '../settings.ts';
@@ -42,7 +43,7 @@ export default defineOp({
     );
     ctx.progress('run', `running ${JSON.stringify(args.command)} in ${spec.Name} (${image})`);
     const started = Date.now();
-    const id = await docker.createService(spec);
+    const id = await docker.createService(spec, await pullAuthFor(ctx, image));
     const stop = new AbortController();
     const signal = AbortSignal.any([gone, ctx.signal, stop.signal, AbortSignal.timeout((args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000)]);
     const seen = new Set<string>();

@@ -18,6 +18,7 @@ export const ADMIN_COMMANDS: readonly SubcommandEntry[] = [
   { name: 'cluster:destroy', summary: 'remove what cluster:bootstrap made (keeps the state bucket unless --delete-data)', load: () => import('./admin/cluster-destroy.ts') },
   { name: 'proxy:deploy', summary: 'run the proxy (Traefik) on every manager, or update it to the agent config', load: () => import('./admin/proxy-deploy.ts') },
   { name: 'proxy:status', summary: 'show the proxy: its tasks, and every route with its servers\' health', load: () => import('./admin/proxy-status.ts') },
+  { name: 'registry:deploy', summary: 'run the cluster\'s image registry on every node, or update it to the agent config', load: () => import('./admin/registry-deploy.ts') },
   { name: 'audit', summary: 'who did what, when, with which result (never a secret value)', load: () => import('./admin/audit.ts') },
 ];
 

@@ -1,18 +1,26 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag, numberFlag } from '../command.ts';
-import { splitImageReference } from '../../core/names.ts';
+import { appName, splitImageReference } from '../../core/names.ts';
+import { FutuswarmError, parseWith } from '../../core/errors.ts';
+import type { CommandContext } from '../command.ts';
+import { buildImage, pushImage } from '../local-images.ts';
 import { renderDeployResult, rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
 
 export const FLAGS = {
-  app: '--name', image: '--image', tag: '--tag', port: '--port', replicas: '--replicas', limits: '--cpus/--memory',
+  app: '--name', image: '--image', tag: '--tag', digest: '--image', port: '--port', replicas: '--replicas', limits: '--cpus/--memory',
   timeoutSeconds: '--timeout', health: '--health-*', internal: '--internal',
 };
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name: a DNS label, becomes <app>.<cluster domain>')
-    .requiredOption('-i, --image <image>', 'image repository, e.g. acme/shop (a tag here is used when -t is not given)')
+    .option('-i, --image <image>', 'image, e.g. acme/shop:1.4 or acme/shop@sha256:… (a tag here is used when -t is not given)')
     .option('-t, --tag <tag>', 'image tag to deploy (default: the tag in --image, else latest)')
+    .option('--build [dir]', 'build DIR (default .) with your local Docker, push it into the app\'s repository and deploy it by digest')
+    .option('--dockerfile <file>', 'with --build: the Dockerfile, relative to DIR (default Dockerfile)')
+    .option('--build-arg <KEY=value>', 'with --build: a build argument (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--target <stage>', 'with --build: the stage of a multi-stage Dockerfile to build')
+    .option('--push', 'push --image from your local Docker into the app\'s repository first, then deploy it by digest')
     .option('-p, --port <port>', 'port the app listens on (required for a new app)', intFlag('--port'))
     .option('-r, --replicas <n>', 'number of tasks (default: unchanged, or 1)', intFlag('--replicas'))
     .option('--cpus <n>', 'CPU limit per task, e.g. 0.5', numberFlag('--cpus'))
@@ -24,10 +32,11 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--timeout <duration>', 'give up waiting for the release after this long (e.g. 5m)', durationFlag('--timeout'))
     .option('--lock-wait <duration>', 'wait this long for another change of the app to finish', durationFlag('--lock-wait'))
     .option('--dry-run', 'show what would change and change nothing')
-    .addHelpText('after', '\nExamples:\n  futuswarm app:deploy -n shop -i acme/shop -t 1.4 --port 8080\n  futuswarm app:deploy -n shop -i acme/shop -t 1.5 --health-path /healthz --dry-run\n')
+    .addHelpText('after', '\nExamples:\n  futuswarm app:deploy -n shop --build . --port 8080\n  futuswarm app:deploy -n shop -i shop:1.4 --push\n  futuswarm app:deploy -n shop -i acme/shop -t 1.5 --health-path /healthz --dry-run\n')
     .action(
       action(async (ctx, opts) => {
-        const ref = splitImageReference(String(opts.image));
+        const app = parseWith(appName, opts.name, '--name');
+        const image = await imageToDeploy(ctx, app, opts);
         const limits = opts.cpus !== undefined || opts.memory !== undefined
           ? { ...(opts.cpus !== undefined ? { cpus: opts.cpus as number } : {}), ...(opts.memory !== undefined ? { memoryMb: opts.memory as number } : {}) }
           : undefined;
@@ -41,9 +50,8 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const result = (await ctx.agent(
           'app.deploy',
           {
-            app: String(opts.name),
-            image: ref.repository,
-            tag: (opts.tag as string | undefined) ?? ref.tag ?? 'latest',
+            app,
+            ...image,
             ...(opts.port !== undefined ? { port: opts.port as number } : {}),
             ...(opts.replicas !== undefined ? { replicas: opts.replicas as number } : {}),
             ...(limits ? { limits } : {}),
@@ -59,3 +67,49 @@ export const register: CommandModule['register'] = (cmd, action) => {
       }),
     );
 };
+
+/**
+ * What to deploy: an image by reference, or one built and pushed (--build) or pushed (--push)
+ * from the local Docker first, then deployed by digest. A failed build or push throws before
+ * anything is deployed.
+ */
+async function imageToDeploy(ctx: CommandContext, app: string, opts: Record<string, unknown>): Promise<{ image: string; tag?: string; digest?: string }> {
+  const given = typeof opts.image === 'string' ? opts.image : undefined;
+  const tag = typeof opts.tag === 'string' ? opts.tag : undefined;
+  const buildOnly = ['dockerfile', 'buildArg', 'target'].filter((k) => opts[k] !== undefined);
+  if (opts.build !== undefined) {
+    if (given !== undefined) throw new FutuswarmError('invalid_input', '--build and --image exclude each other: --build deploys what it builds');
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const name = `futuswarm/${app}:${tag ?? `build-${stamp}`}`;
+    const buildArgs = (opts.buildArg as string[] | undefined) ?? [];
+    for (const arg of buildArgs) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/s.test(arg)) throw new FutuswarmError('invalid_input', `--build-arg: must be KEY=value or KEY, got "${arg}"`);
+    }
+    const built = await buildImage(ctx, {
+      dir: typeof opts.build === 'string' ? opts.build : '.',
+      dockerfile: opts.dockerfile as string | undefined,
+      buildArgs,
+      target: opts.target as string | undefined,
+      name,
+    });
+    const pushed = await pushImage(ctx, app, built, tag ?? name.split(':')[1]);
+    return { image: pushed.repository, digest: pushed.digest };
+  }
+  if (buildOnly.length > 0) throw new FutuswarmError('invalid_input', `--${buildOnly[0] === 'buildArg' ? 'build-arg' : buildOnly[0]} needs --build`);
+  if (given === undefined) {
+    throw new FutuswarmError('invalid_input', 'say what to deploy: --image REF, or --build DIR', { hint: `futuswarm app:deploy -n ${app} --build .` });
+  }
+  if (opts.push) {
+    const pushed = await pushImage(ctx, app, given, tag);
+    return { image: pushed.repository, digest: pushed.digest };
+  }
+  if (/:[^/]*@/.test(given)) {
+    throw new FutuswarmError('invalid_input', `--image: give a tag or a digest, not both (${given})`, { hint: 'a digest alone pins the image: repo@sha256:…' });
+  }
+  const ref = splitImageReference(given);
+  if (ref.digest !== undefined) {
+    if (tag !== undefined) throw new FutuswarmError('invalid_input', '--tag: --image already names a digest');
+    return { image: ref.repository, digest: ref.digest };
+  }
+  return { image: ref.repository, tag: tag ?? ref.tag ?? 'latest' };
+}

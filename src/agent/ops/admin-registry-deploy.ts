@@ -1,0 +1,115 @@
+/**
+ * admin.registry.deploy: run the cluster registry on every node (create or update the service),
+ * then wait until every instance runs the new configuration and the one on this manager
+ * accepts the agent's login. Also `futuswarm-agent registry:ensure` at a manager's first boot.
+ */
+import { FutuswarmError } from '../../core/errors.ts';
+import {
+  buildRegistryDocument,
+  buildRegistryServiceSpec,
+  REGISTRY_LABEL,
+  REGISTRY_SERVICE,
+  registrySecretName,
+} from '../../core/registry-spec.ts';
+import { RegistryClient } from '../../registry/client.ts';
+import { ROLLBACK_STATES, waitForGlobalService } from '../global-service.ts';
+import { defineOp, type OpContext } from '../op.ts';
+import { clusterRegistry, generateRegistryCredentials, registryStorage } from '../registry.ts';
+
+export interface RegistryDeployResult {
+  service: string;
+  changed: boolean;
+  image: string;
+  /** Where nodes reach it: 127.0.0.1:<port> on each of them. */
+  address: string;
+  storage: string;
+  tasks: number;
+}
+
+export default defineOp({
+  op: 'admin.registry.deploy',
+  access: 'admin',
+  mutating: true,
+  handle: (ctx, args) => deployRegistry(ctx, args),
+});
+
+const OWNED = { [REGISTRY_LABEL.registry]: 'true' };
+
+export async function deployRegistry(ctx: OpContext, args: { timeoutSeconds?: number | undefined }): Promise<RegistryDeployResult> {
+  const [docker, state] = await Promise.all([ctx.docker(), ctx.state()]);
+  const { registry } = ctx.config;
+  const storage = registryStorage(ctx.config);
+  const { credentials, created } = await state.registryCredentials.ensure(generateRegistryCredentials);
+  if (created) ctx.progress('credentials', 'made the registry\'s login, sealed in the state bucket');
+
+  const configText = `${JSON.stringify(buildRegistryDocument({ port: registry.port, storage, httpSecret: credentials.httpSecret }), null, 2)}\n`;
+  const htpasswdText = `${credentials.htpasswd}\n`;
+  const configName = registrySecretName('config', configText);
+  const htpasswdName = registrySecretName('htpasswd', htpasswdText);
+  const [configSecret, htpasswdSecret] = await Promise.all([
+    docker.ensureSecret(configName, configText, OWNED),
+    docker.ensureSecret(htpasswdName, htpasswdText, OWNED),
+  ]);
+  const spec = buildRegistryServiceSpec(registry.image, {
+    config: { id: configSecret.id, name: configName },
+    htpasswd: { id: htpasswdSecret.id, name: htpasswdName },
+  });
+  const hash = spec.Labels[REGISTRY_LABEL.specHash] ?? '';
+
+  const existing = await docker.findService(REGISTRY_SERVICE);
+  if (existing && existing.labels[REGISTRY_LABEL.registry] !== 'true') {
+    throw new FutuswarmError('conflict', `a service named ${REGISTRY_SERVICE} exists on the swarm but futuswarm does not manage it`, {
+      hint: `remove it (docker service rm ${REGISTRY_SERVICE}) and run futuswarm admin registry:deploy again`,
+    });
+  }
+  const where = `s3://${storage.bucket}/${storage.prefix}`;
+  const unchanged = existing !== undefined && existing.labels[REGISTRY_LABEL.specHash] === hash && !ROLLBACK_STATES.has(existing.updateState ?? '');
+  const startedAt = Date.now();
+  let serviceId: string;
+  if (existing && unchanged) {
+    ctx.progress('unchanged', `${REGISTRY_SERVICE} already runs ${registry.image} with this configuration; checking it answers`);
+    serviceId = existing.id;
+  } else if (existing) {
+    ctx.progress('update', `updating ${REGISTRY_SERVICE} to ${registry.image}, one node at a time`);
+    await docker.updateService(existing.id, existing.version, spec);
+    serviceId = existing.id;
+  } else {
+    ctx.progress('create', `creating ${REGISTRY_SERVICE} (${registry.image}) on every node, on 127.0.0.1:${registry.port}, storage ${where}`);
+    serviceId = await docker.createService(spec);
+  }
+
+  const client = new RegistryClient(`http://${clusterRegistry(ctx.config)}`, credentials, { timeoutMs: 3000 });
+  try {
+    const tasks = await waitForGlobalService(ctx, docker, {
+      serviceId,
+      hash,
+      startedAt,
+      timeoutMs: (args.timeoutSeconds ?? 120) * 1000,
+      async ready() {
+        const answer = await client.check().catch((e: Error) => ({ status: e.message }));
+        if (answer.status === 'ok') return undefined;
+        return answer.status === 'unauthorized' ? `the registry on this node refuses the agent's login` : answer.status;
+      },
+      failed: (reason, taskErrors) =>
+        new FutuswarmError('deploy_failed', `the registry did not become ready: ${reason}`, {
+          hint: `check registry.image in the agent config, that every node can pull it, and that nodes can reach ${where}; docker service ps ${REGISTRY_SERVICE} shows the tasks`,
+          details: { tasks: taskErrors },
+        }),
+    });
+    await removeOldSecrets(ctx, [configName, htpasswdName]);
+    ctx.progress('done', `${REGISTRY_SERVICE} answers on 127.0.0.1:${registry.port} of ${tasks} node(s)`);
+    return { service: REGISTRY_SERVICE, changed: !unchanged, image: registry.image, address: clusterRegistry(ctx.config), storage: where, tasks };
+  } catch (e) {
+    // A registry that never ran leaves nothing behind; an update is rolled back by Swarm.
+    if (!existing) await docker.removeService(serviceId).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Secrets of earlier configurations; Docker refuses to remove one a task still uses. */
+async function removeOldSecrets(ctx: OpContext, current: readonly string[]): Promise<void> {
+  const docker = await ctx.docker();
+  for (const secret of await docker.listSecrets(OWNED)) {
+    if (!current.includes(secret.name)) await docker.removeSecret(secret.id);
+  }
+}

@@ -1,0 +1,58 @@
+import type { CommandModule } from '../command.ts';
+import { intFlag } from '../command.ts';
+import { examples } from '../help-text.ts';
+import { renderTable } from '../table.ts';
+
+interface ImagesResult {
+  app: string;
+  repository: string;
+  images: { digest: string; tags: string[]; size: number; pushedBy: string; pushedAt: string; releases: number[] }[];
+}
+
+interface PruneResult {
+  app: string;
+  deleted: string[];
+  wouldDelete: string[];
+  kept: number;
+  dryRun: boolean;
+}
+
+export const register: CommandModule['register'] = (cmd, action) => {
+  cmd
+    .requiredOption('-n, --name <app>', 'app name')
+    .option('--prune', 'delete images that neither the newest --keep pushes nor the newest --keep releases use')
+    .option('--keep <n>', 'with --prune: how many to keep (default: the cluster\'s registry.keepImages, 20)', intFlag('--keep'))
+    .option('--dry-run', 'with --prune: show what would be deleted')
+    .addHelpText('after', examples('futuswarm app:images -n shop', 'futuswarm app:images -n shop --prune --keep 5 --dry-run'))
+    .action(
+      action(async (ctx, opts) => {
+        const app = String(opts.name);
+        if (opts.prune) {
+          const r = (await ctx.agent(
+            'app.images.prune',
+            { app, ...(opts.keep !== undefined ? { keep: opts.keep as number } : {}), ...(opts.dryRun ? { dryRun: true } : {}) },
+            { app: '--name', keep: '--keep' },
+          )) as PruneResult;
+          ctx.io.result(r, () =>
+            r.dryRun
+              ? `would delete ${r.wouldDelete.length} image(s) of ${r.app}, keep ${r.kept}${r.wouldDelete.map((d) => `\n  ${d}`).join('')}`
+              : `deleted ${r.deleted.length} image(s) of ${r.app}, kept ${r.kept}`,
+          );
+          return;
+        }
+        const r = (await ctx.agent('app.images', { app }, { app: '--name' })) as ImagesResult;
+        ctx.io.result(r, () =>
+          r.images.length === 0
+            ? `nothing was pushed into ${r.repository} yet (futuswarm app:push -n ${r.app} -i <image>, or app:deploy --build)`
+            : `${r.repository}\n${renderTable(
+                ['DIGEST', 'TAGS', 'SIZE', 'PUSHED BY', 'WHEN', 'RELEASES'],
+                r.images.map((i) => [i.digest.slice(0, 19), i.tags.join(',') || '-', megabytes(i.size), i.pushedBy, i.pushedAt, i.releases.join(',') || '-']),
+              )}`,
+        );
+      }),
+    );
+};
+
+function megabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
+}

@@ -1,0 +1,81 @@
+/**
+ * A raw byte channel to the agent over SSH (app:push): the request line goes out, the agent
+ * authorizes it and answers with the progress step `relay`, and from then on the channel
+ * carries whatever the two ends speak (HTTP between the caller's Docker and the registry).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { FutuswarmError } from '../core/errors.ts';
+import { eventSchema, PROTOCOL_VERSION, RELAY_STEP, type Op } from '../protocol.ts';
+import { translateSshFailure } from './agent-client.ts';
+import { buildSshArgs, type SshTarget } from './ssh-args.ts';
+
+export interface Relay {
+  /** Bytes to the agent. */
+  input: NodeJS.WritableStream;
+  /** Bytes from the agent, starting right after its `relay` line. */
+  output: NodeJS.ReadableStream;
+  /** Leftover bytes that arrived together with the `relay` line. */
+  head: Buffer;
+  child: ChildProcessWithoutNullStreams;
+}
+
+const MAX_LINE = 64 * 1024;
+
+export function openRelay(target: SshTarget, op: Op, args: Record<string, unknown>, options: { controlDir: string; sshBinary?: string }): Promise<Relay> {
+  mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
+  const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
+  const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => undefined);
+  child.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args })}\n`);
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (stderr.length < 16 * 1024) stderr += chunk;
+  });
+
+  return new Promise<Relay>((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    let settled = false;
+    const fail = (e: FutuswarmError) => {
+      if (settled) return;
+      settled = true;
+      child.stdout.off('data', onData);
+      child.kill('SIGTERM');
+      reject(e);
+    };
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const newline = buffered.indexOf(0x0a);
+        if (newline < 0) {
+          if (buffered.length > MAX_LINE) fail(new FutuswarmError('protocol', 'the agent sent no relay answer'));
+          return;
+        }
+        const line = buffered.subarray(0, newline).toString('utf8');
+        buffered = buffered.subarray(newline + 1);
+        let event;
+        try {
+          event = eventSchema.parse(JSON.parse(line));
+        } catch {
+          fail(new FutuswarmError('protocol', `the agent answered something unexpected: ${line.slice(0, 200)}`));
+          return;
+        }
+        if (event.type === 'error') {
+          fail(new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details }));
+          return;
+        }
+        if (event.type === 'progress' && event.step === RELAY_STEP) {
+          settled = true;
+          child.stdout.off('data', onData);
+          child.stdout.pause();
+          resolve({ input: child.stdin, output: child.stdout, head: buffered, child });
+          return;
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('error', (e) => fail(new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client' })));
+    child.on('close', (code) => fail(translateSshFailure(code, stderr, target)));
+  });
+}
