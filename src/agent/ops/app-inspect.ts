@@ -32,7 +32,8 @@ export default defineOp({
     return {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
-      image: service.image.split('@')[0] ?? service.image,
+      // As deployed (a digest pins it); Swarm appends the digest it resolved a tag to.
+      image: service.labels[LABEL.image] ?? service.image.split('@')[0] ?? service.image,
       replicas: { running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
       settings,
       url: appUrl(args.app, cluster),
