@@ -48,7 +48,7 @@ REDIS_PORT=${FUTUSWARM_REDIS_PORT:-6380}
 SERVICES_ADDR=${FUTUSWARM_SERVICES_ADDR:-10.231.0.1}
 SERVICES_BRIDGE=futuswarm0
 
-PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq)
+PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq socat)
 ACCOUNT=futuswarm
 ACCOUNT_HOME=/var/lib/futuswarm
 PREFIX=/opt/futuswarm
@@ -61,6 +61,7 @@ SSHD_PID=/run/futuswarm-sshd.pid
 SSHD_LOG=/var/log/futuswarm-sshd.log
 DOCKERD_LOG=/var/log/futuswarm-dockerd.log
 MOTO_PID=/run/futuswarm-moto.pid
+MOTO_FORWARD_PID=/run/futuswarm-moto-forward.pid
 MOTO_LOG=/var/log/futuswarm-moto.log
 VENV=$CACHE/venv
 LOCK=/run/lock/futuswarm-local-cluster.lock
@@ -295,7 +296,8 @@ registry:
   image: $REGISTRY_IMAGE
   port: $REGISTRY_PORT
   storage:
-    endpoint: http://127.0.0.1:$MOTO_PORT
+    # Where every node's own network reaches moto (see ensure_moto_forward).
+    endpoint: http://$SERVICES_ADDR:$MOTO_PORT
     credentials: agent-env
 # People and their keys from the LDAP rig (scripts/ldap-rig.sh: alice, bob, carol the admin).
 ldap:
@@ -423,6 +425,21 @@ ensure_services_bridge() {
   ip -4 addr show dev "$SERVICES_BRIDGE" | grep -qF " $SERVICES_ADDR/" || ip addr add "$SERVICES_ADDR/24" dev "$SERVICES_BRIDGE"
   ip link set "$SERVICES_BRIDGE" up
   say "bridge $SERVICES_BRIDGE: data services for tasks on $SERVICES_ADDR"
+}
+
+# moto on the bridge address too, for what runs in every node's own network: the registry
+# instances keep their layers in the state bucket, and a node in a namespace cannot reach
+# this machine's 127.0.0.1. A plain TCP forwarder; moto itself stays on loopback.
+ensure_moto_forward() {
+  if pid_is "$MOTO_FORWARD_PID" socat && (exec 3<>"/dev/tcp/$SERVICES_ADDR/$MOTO_PORT") 2>/dev/null; then
+    say "moto also on $SERVICES_ADDR:$MOTO_PORT"
+    return
+  fi
+  setsid socat "TCP-LISTEN:$MOTO_PORT,bind=$SERVICES_ADDR,fork,reuseaddr" "TCP:127.0.0.1:$MOTO_PORT" </dev/null >/dev/null 2>&1 9>&- &
+  echo $! >"$MOTO_FORWARD_PID"
+  local i
+  for i in $(seq 50); do (exec 3<>"/dev/tcp/$SERVICES_ADDR/$MOTO_PORT") 2>/dev/null && break; sleep 0.1; done
+  say "moto also on $SERVICES_ADDR:$MOTO_PORT (forwarded)"
 }
 
 # A private PostgreSQL as the `postgres` OS user, playing the cluster's shared RDS instance.
@@ -894,6 +911,7 @@ cmd_up() {
   ensure_state
   ensure_node_key
   ensure_services_bridge
+  ensure_moto_forward
   ensure_swarm_published
   ensure_postgres
   ensure_redis
@@ -915,6 +933,7 @@ cmd_down() {
   exec 9>"$LOCK"
   flock 9
   stop_pidfile "$SSHD_PID" "$SSHD_CONFIG" sshd
+  stop_pidfile "$MOTO_FORWARD_PID" socat "moto's forwarder"
   stop_pidfile "$MOTO_PID" moto_server moto
   rm -f "$AWS_STAMP"
   stop_pidfile "$REDIS_DIR/redis.pid" redis-server Redis

@@ -34,7 +34,9 @@ ACCOUNT=futuswarm
 DOCKERD_LOG=/var/log/fsnode1-dockerd.log
 SSHD_LOG=/var/log/fsnode1-sshd.log
 SSHD_PID=$RUN/sshd.pid
-IMAGES=(localhost/hello:1 localhost/hello:2 localhost/hello:3)
+# The cluster registry's image is the node's own, as on AWS where every node pulls it from its
+# public registry; app images come only from the cluster registry.
+IMAGES=(localhost/hello:1 localhost/hello:2 localhost/hello:3 "localhost/registry:${REGISTRY_VERSION:-v3.1.2}")
 
 say() { printf '› %s\n' "$*"; }
 die() { printf 'local-node: %s\n' "$*" >&2; exit 1; }
@@ -75,7 +77,7 @@ ensure_dockerd() {
   local missing=()
   for image in "${IMAGES[@]}"; do node_docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image"); done
   if [ ${#missing[@]} -gt 0 ]; then docker save "${missing[@]}" | node_docker load -q >/dev/null; fi
-  say "dockerd of $NAME running with ${#IMAGES[@]} sample images"
+  say "dockerd of $NAME running with ${#IMAGES[@]} images: ${IMAGES[*]}"
 }
 
 ensure_joined() {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { healthPath } from './core/app-settings.ts';
 import { ERROR_CODES } from './core/errors.ts';
-import { appName, domainName, imageDigest, imageRepository, imageTag, userName } from './core/names.ts';
+import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 
 const secretKey = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: A-Z, 0-9 and _, not starting with a digit').max(256);
 
@@ -138,6 +138,14 @@ export const OP_ARGS = {
     /** Seconds to wait for the registry to answer on every node. */
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
+  /** A login for an external private registry; the password travels only in the request body. */
+  'admin.registry.add': z.strictObject({
+    host: registryHostName,
+    username: z.string().min(1).max(256).regex(/^[^\s:]+$/, 'must not contain spaces or ":"'),
+    password: z.string().min(1).max(4096),
+  }),
+  'admin.registry.list': z.strictObject({}),
+  'admin.registry.remove': z.strictObject({ host: registryHostName }),
   /** Before a push: may the caller push into the app (deploy access), and where does it go. */
   'app.push.start': z.strictObject({ app: appName }),
   /**

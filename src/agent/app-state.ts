@@ -32,6 +32,7 @@ import { AppRecords } from '../state/app-records.ts';
 import { ClusterSecrets } from '../state/cluster-secrets.ts';
 import { ImageRecords } from '../state/images.ts';
 import { RegistryCredentialStore } from '../state/registry-credentials.ts';
+import { RegistryLogins } from '../state/registry-logins.ts';
 import {
   applySecretsChange,
   decodeSecrets,
@@ -340,6 +341,8 @@ export class AppState {
   readonly images: ImageRecords;
   /** The cluster registry's own account (src/state/registry-credentials.ts). */
   readonly registryCredentials: RegistryCredentialStore;
+  /** Logins for external private registries (src/state/registry-logins.ts). */
+  readonly registryLogins: RegistryLogins;
   readonly #store: ObjectStore;
   readonly #keys: KeyService;
   readonly #now: () => Date;
@@ -354,6 +357,7 @@ export class AppState {
     this.clusterSecrets = new ClusterSecrets({ store: options.store, keys: options.keys, cluster: options.cluster, now: this.#now });
     this.images = new ImageRecords(options.store, this.#now);
     this.registryCredentials = new RegistryCredentialStore({ store: options.store, keys: options.keys, cluster: options.cluster });
+    this.registryLogins = new RegistryLogins({ store: options.store, keys: options.keys, cluster: options.cluster, now: this.#now });
   }
 
   #app(app: string): string {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FutuswarmError } from '../core/errors.ts';
-import { splitImageReference } from '../core/names.ts';
+import { registryOfRepository, splitImageReference } from '../core/names.ts';
 import { clusterRegistryHost, REGISTRY_USER, type RegistryStorage } from '../core/registry-spec.ts';
 import type { RegistryAuth } from '../docker/engine.ts';
 import type { RegistryCredentials } from '../state/registry-credentials.ts';
@@ -82,5 +82,8 @@ export async function pullAuthFor(ctx: OpContext, imageRef: string): Promise<Reg
     const credentials = await (await ctx.state()).registryCredentials.read();
     return { username: credentials.username, password: credentials.password, serveraddress: clusterRegistry(ctx.config) };
   }
-  return undefined;
+  const host = registryOfRepository(repository);
+  if (host === undefined) return undefined;
+  const login = await (await ctx.state()).registryLogins.get(host);
+  return login ? { username: login.username, password: login.password, serveraddress: host } : undefined;
 }

@@ -26,6 +26,21 @@ const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const registryHost = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`;
 const repositoryRe = new RegExp(`^(?:${registryHost}/)?${pathComponent}(?:/${pathComponent})*$`);
 
+/** A registry's host name with an optional port, as image references name it (no scheme, no path). */
+export const registryHostName = z
+  .string()
+  .max(255)
+  .transform((h) => h.toLowerCase())
+  .pipe(z.string().regex(new RegExp(`^${registryHost}$`), 'must be a registry host such as registry.example.com or registry.example.com:5000'));
+
+/** The registry host of an image repository, or undefined for Docker Hub (`acme/shop`, `shop`). */
+export function registryOfRepository(repository: string): string | undefined {
+  const slash = repository.indexOf('/');
+  if (slash < 0) return undefined;
+  const first = repository.slice(0, slash);
+  return first.includes('.') || first.includes(':') || first === 'localhost' ? first.toLowerCase() : undefined;
+}
+
 /** An image repository such as `acme/shop` or `registry.example.com:5000/acme/shop` (no tag). */
 export const imageRepository = z
   .string()
