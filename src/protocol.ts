@@ -146,13 +146,12 @@ export const OP_ARGS = {
   }),
   'admin.registry.list': z.strictObject({}),
   'admin.registry.remove': z.strictObject({ host: registryHostName }),
-  /** Before a push: may the caller push into the app (deploy access), and where does it go. */
-  'app.push.start': z.strictObject({ app: appName }),
   /**
-   * One TCP connection of a push: after the progress step `relay`, the channel carries raw
-   * HTTP between the caller's Docker and the registry, limited to the app's repository.
+   * A push into the app's repository of the cluster registry: authorized like a deploy, then
+   * answered with a `relay` event, after which the channel carries the caller's Docker
+   * connections as frames (src/relay-mux.ts) until the caller ends it.
    */
-  'app.push.relay': z.strictObject({ app: appName }),
+  'app.push': z.strictObject({ app: appName }),
   'app.images': z.strictObject({ app: appName }),
   /** Delete manifests that neither the newest `keep` pushes nor the newest `keep` releases use. */
   'app.images.prune': z.strictObject({
@@ -229,6 +228,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   /** Raw bytes of an attached process (app:exec), base64: terminals are not line-based. */
   z.strictObject({ type: z.literal('output'), stream: z.enum(['stdout', 'stderr']), data: z.base64() }),
   z.strictObject({ type: z.literal('result'), data: z.unknown() }),
+  /** app.push: from here on the channel carries frames; where the pushed image will live. */
+  z.strictObject({ type: z.literal('relay'), registry: z.string(), repository: z.string() }),
   z.strictObject({
     type: z.literal('error'),
     code: z.enum(ERROR_CODES),
@@ -279,5 +280,4 @@ export type NodeRequest = z.output<typeof nodeRequestSchema>;
 
 /** The progress step after which an attached op reads client messages. */
 export const ATTACHED_STEP = 'attached';
-/** The progress step after which app.push.relay's channel carries raw bytes both ways. */
-export const RELAY_STEP = 'relay';
+

@@ -1,12 +1,13 @@
 /**
- * The agent's half of `app:push`: one caller's TCP connection, carried over SSH, spoken to as
- * HTTP. Each request is checked against the app's repository (src/core/push-scope.ts), given
+ * The agent's half of `app:push`: the caller's Docker connections, carried over one SSH channel
+ * (src/relay-mux.ts), each spoken to as HTTP. Each request is checked against the app's repository (src/core/push-scope.ts), given
  * the registry's login (which never leaves the manager), and passed to the registry on this
  * node's loopback; answers stream back unchanged. A manifest the registry accepts is recorded
  * with who pushed it before the caller hears that it was accepted.
  */
 import http from 'node:http';
-import { Duplex, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { StreamMux } from '../relay-mux.ts';
 import { decideRegistryRequest, manifestSize } from '../core/push-scope.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'authorization']);
@@ -29,13 +30,15 @@ export interface RelayOptions {
   onManifest(push: ManifestPush): Promise<void>;
 }
 
-/** Serve HTTP on the caller's bytes until the caller closes the connection. */
+/**
+ * Serve HTTP on every stream the caller opens in the multiplexed channel (src/relay-mux.ts),
+ * until the caller ends the channel.
+ */
 export function relayRegistry(o: RelayOptions): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 0 }, (req, res) => {
     void handle(o, agent, req, res);
   });
-  const socket = Duplex.from({ readable: o.input, writable: o.output });
   return new Promise((resolve) => {
     let done = false;
     const finish = () => {
@@ -45,11 +48,10 @@ export function relayRegistry(o: RelayOptions): Promise<void> {
       server.close();
       resolve();
     };
-    socket.on('close', finish);
-    socket.on('end', () => setImmediate(() => socket.end()));
-    socket.on('finish', finish);
-    socket.on('error', finish);
-    server.emit('connection', socket);
+    new StreamMux(o.input, o.output, (stream) => server.emit('connection', stream));
+    o.input.on('end', finish);
+    o.input.on('close', finish);
+    o.input.on('error', finish);
   });
 }
 

@@ -88,7 +88,7 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
     async relay(op, args) {
       const { context } = await contexts.resolve(globals.context);
       const { openRelay } = await import('../ssh/agent-relay.ts');
-      return openRelay(context, op, args, { controlDir: join(cacheDir(), 'ssh') });
+      return openRelay(context, op, args, { controlDir: join(cacheDir(), 'ssh'), onProgress: (message) => io.progress(message) });
     },
     async agent(op, args, flags, options = {}) {
       const { validateArgs } = await import('./command.ts');

@@ -1,12 +1,12 @@
 /**
  * A raw byte channel to the agent over SSH (app:push): the request line goes out, the agent
- * authorizes it and answers with the progress step `relay`, and from then on the channel
- * carries whatever the two ends speak (HTTP between the caller's Docker and the registry).
+ * authorizes it and answers with a `relay` event, and from then on the channel carries
+ * whatever the two ends speak (frames of src/relay-mux.ts). Progress before that is passed on.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { FutuswarmError } from '../core/errors.ts';
-import { eventSchema, PROTOCOL_VERSION, RELAY_STEP, type Op } from '../protocol.ts';
+import { eventSchema, PROTOCOL_VERSION, type Op } from '../protocol.ts';
 import { translateSshFailure } from './agent-client.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 
@@ -18,11 +18,19 @@ export interface Relay {
   /** Leftover bytes that arrived together with the `relay` line. */
   head: Buffer;
   child: ChildProcessWithoutNullStreams;
+  /** What the agent said in its `relay` event. */
+  registry: string;
+  repository: string;
 }
 
 const MAX_LINE = 64 * 1024;
 
-export function openRelay(target: SshTarget, op: Op, args: Record<string, unknown>, options: { controlDir: string; sshBinary?: string }): Promise<Relay> {
+export function openRelay(
+  target: SshTarget,
+  op: Op,
+  args: Record<string, unknown>,
+  options: { controlDir: string; sshBinary?: string; onProgress?(message: string): void },
+): Promise<Relay> {
   mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
   const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -65,13 +73,14 @@ export function openRelay(target: SshTarget, op: Op, args: Record<string, unknow
           fail(new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details }));
           return;
         }
-        if (event.type === 'progress' && event.step === RELAY_STEP) {
+        if (event.type === 'relay') {
           settled = true;
           child.stdout.off('data', onData);
           child.stdout.pause();
-          resolve({ input: child.stdin, output: child.stdout, head: buffered, child });
+          resolve({ input: child.stdin, output: child.stdout, head: buffered, child, registry: event.registry, repository: event.repository });
           return;
         }
+        if (event.type === 'progress') options.onProgress?.(event.message);
       }
     };
     child.stdout.on('data', onData);

@@ -27,6 +27,8 @@ export function buildSshArgs(target: SshTarget, options: SshArgsOptions): string
     '-o', 'ServerAliveInterval=15',
     '-o', 'ServerAliveCountMax=3',
     '-o', 'ConnectTimeout=10',
+    // AES-GCM first: with the AES instructions every current CPU has, pushes cost less CPU.
+    '-o', 'Ciphers=^aes128-gcm@openssh.com',
     '-p', String(target.port),
     '-l', target.user,
   ];

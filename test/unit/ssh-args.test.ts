@@ -8,7 +8,7 @@ describe('buildSshArgs', () => {
   it('multiplexes, keeps host-key checking on and never asks for a password', () => {
     assert.deepEqual(buildSshArgs({ host: 'manager-1', port: 22, user: 'futuswarm' }, { controlDir: '/c', controlPersistSeconds: 60 }), [
       '-T', '-o', 'BatchMode=yes', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/c/%C', '-o', 'ControlPersist=60',
-      '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3', '-o', 'ConnectTimeout=10',
+      '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3', '-o', 'ConnectTimeout=10', '-o', 'Ciphers=^aes128-gcm@openssh.com',
       '-p', '22', '-l', 'futuswarm', '--', 'manager-1', 'futuswarm-agent',
     ]);
   });
