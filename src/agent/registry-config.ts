@@ -1,5 +1,6 @@
 /** The `registry:` section of the agent config: the cluster's own image registry (`admin registry:deploy`). */
 import { z } from 'zod';
+import { REGISTRY_STORAGE_PREFIX } from '../core/registry-spec.ts';
 
 export const DEFAULT_REGISTRY_IMAGE = 'registry:3';
 
@@ -14,7 +15,8 @@ export const registryConfigSchema = z.strictObject({
   /** Where layers live: a prefix of the state bucket, shared by the registry on every node. */
   storage: z
     .strictObject({
-      prefix: z.string().regex(/^[a-z0-9][a-z0-9/-]{0,62}$/, 'must be an S3 key prefix such as registry').default('registry'),
+      /** Node roles may read this prefix and the bucket's lifecycle rule for it is set by bootstrap: change both with it. */
+      prefix: z.string().regex(/^[a-z0-9][a-z0-9/-]{0,62}$/, 'must be an S3 key prefix such as registry').default(REGISTRY_STORAGE_PREFIX),
       /** An S3-compatible endpoint instead of AWS's (a test double). */
       endpoint: z.url({ protocol: /^https?$/ }).optional(),
       /**

@@ -5,6 +5,7 @@
  * (App state goes through the conditional-write store in state-store.ts.)
  */
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
+import { REGISTRY_STORAGE_PREFIX } from '../core/registry-spec.ts';
 import { BUNDLE_HASH_METADATA } from '../core/agent-bundle.ts';
 import { parseEnvelope } from '../core/envelope.ts';
 import { FutuswarmError } from '../core/errors.ts';
@@ -19,6 +20,8 @@ export interface S3Context {
 }
 
 const TLS_ONLY_SID = 'DenyInsecureTransport';
+/** The lifecycle rule that expires the registry's old versions within a day. */
+const REGISTRY_VERSIONS_RULE = 'futuswarm-registry-versions';
 /** The lifecycle rule that expires old object versions (cluster file state.oldVersionDays). */
 const OLD_VERSIONS_RULE = 'futuswarm-old-versions';
 
@@ -189,6 +192,15 @@ export async function configureBucket(ctx: S3Context, spec: ResolvedOf<'s3-bucke
               NoncurrentVersionExpiration: { NoncurrentDays: spec.oldVersionDays },
               Expiration: { ExpiredObjectDeleteMarker: true },
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            },
+            {
+              // The registry rewrites upload state as layers arrive and deletes what it prunes:
+              // its replaced versions are worth nothing after a day.
+              ID: REGISTRY_VERSIONS_RULE,
+              Status: 'Enabled',
+              Filter: { Prefix: `${REGISTRY_STORAGE_PREFIX}/` },
+              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
             },
           ],
         },

@@ -1,4 +1,5 @@
 /** The IAM policies of a cluster's nodes, as data. */
+import { REGISTRY_STORAGE_PREFIX } from './registry-spec.ts';
 import { endpointSuffixOf, partitionOf, SWARM_JOIN_OBJECT_KEYS } from './plan-names.ts';
 
 export interface PolicyStatement {
@@ -32,6 +33,15 @@ export function buildNodeTrustPolicy(): PolicyDocument {
  * Nothing else: no other bucket, no other key, no network, instance or IAM changes.
  * Workers get buildWorkerPolicy instead.
  */
+/**
+ * S3 calls that CNCF Distribution makes with a manager's role, beyond the object reads and writes
+ * the agent needs too: it stores large layers as multipart uploads.
+ */
+export const REGISTRY_MULTIPART_ACTIONS = {
+  bucket: ['s3:ListBucketMultipartUploads'],
+  objects: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+} as const;
+
 export function buildNodePolicy(input: { cluster: string; region: string; bucket: string; keyArn: string }): PolicyDocument {
   const p = partitionOf(input.region);
   const bucketArn = `arn:${p}:s3:::${input.bucket}`;
@@ -42,8 +52,14 @@ export function buildNodePolicy(input: { cluster: string; region: string; bucket
       {
         Sid: 'StateBucket',
         Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+        Action: ['s3:ListBucket', 's3:ListBucketVersions', ...REGISTRY_MULTIPART_ACTIONS.bucket],
         Resource: bucketArn,
+      },
+      {
+        Sid: 'RegistryUploads',
+        Effect: 'Allow',
+        Action: [...REGISTRY_MULTIPART_ACTIONS.objects],
+        Resource: `${bucketArn}/${REGISTRY_STORAGE_PREFIX}/*`,
       },
       {
         // DeleteObjectVersion: app:remove --purge destroys every version of the app's objects.
@@ -146,6 +162,14 @@ export function buildWorkerPolicy(input: { region: string; bucket: string; keyAr
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:PutObject'],
         Resource: `${bucketArn}/nodes/*`,
+      },
+      {
+        // The cluster registry's instance on this node serves pulls from the shared layers;
+        // pushes go through a manager's agent, so a worker only reads them.
+        Sid: 'RegistryLayers',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: `${bucketArn}/${REGISTRY_STORAGE_PREFIX}/*`,
       },
       {
         Sid: 'StateKeyThroughS3',

@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './service-spec.ts';
 
 export const REGISTRY_SERVICE = 'futuswarm-registry';
+/** Where the registry keeps its layers in the state bucket, unless the agent config says otherwise. */
+export const REGISTRY_STORAGE_PREFIX = 'registry';
 /** The one account of the registry; only agents hold its password. */
 export const REGISTRY_USER = 'futuswarm';
 export const REGISTRY_REALM = 'futuswarm';

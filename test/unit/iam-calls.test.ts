@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
-import { buildAdminPolicy, buildNodePolicy, type PolicyDocument } from '../../src/core/plan-iam.ts';
+import { buildAdminPolicy, buildNodePolicy, REGISTRY_MULTIPART_ACTIONS, type PolicyDocument } from '../../src/core/plan-iam.ts';
 import { REPO } from '../helpers/cli.ts';
 
 /** IAM prefix → the SDK package whose commands it authorises. */
@@ -201,8 +201,8 @@ test('the manager role allows every call the agent can make', () => {
   assert.deepEqual(missing, []);
 });
 
-test('the manager role allows nothing the agent never calls', () => {
-  const needed = withAlongside(agentCalls.keys());
+test('the manager role allows nothing the agent (or the cluster registry it runs) never calls', () => {
+  const needed = new Set([...withAlongside(agentCalls.keys()), ...REGISTRY_MULTIPART_ACTIONS.bucket, ...REGISTRY_MULTIPART_ACTIONS.objects]);
   assert.deepEqual([...allowed(manager)].filter((a) => !needed.has(a)).sort(), []);
 });
 

@@ -388,8 +388,14 @@ test('the node policy allows this bucket, this key, and app databases and caches
       {
         Sid: 'StateBucket',
         Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
+        Action: ['s3:ListBucket', 's3:ListBucketVersions', 's3:ListBucketMultipartUploads'],
         Resource: 'arn:aws:s3:::futuswarm-prod-123456789012-eu-north-1',
+      },
+      {
+        Sid: 'RegistryUploads',
+        Effect: 'Allow',
+        Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Resource: 'arn:aws:s3:::futuswarm-prod-123456789012-eu-north-1/registry/*',
       },
       {
         Sid: 'StateObjects',

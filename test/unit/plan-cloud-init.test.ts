@@ -112,9 +112,10 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.ok(runcmd.includes('usermod -p * futuswarm'));
   assert.ok(runcmd.indexOf('/usr/local/sbin/futuswarm-install-agent') < runcmd.indexOf('sh -c sshd -t && systemctl reload ssh'));
   // Host keys are published before the node joins the swarm, so they are there before any task.
-  assert.deepEqual(runcmd.slice(-3, -1), ['/usr/local/sbin/futuswarm-node-register', '/usr/local/sbin/futuswarm-swarm-join']);
-  // Once in the swarm, the manager that makes it deploys the proxy: one bootstrap serves.
-  assert.equal(runcmd.at(-1), `sh -c . /etc/futuswarm/node.env; [ "$FUTUSWARM_SWARM_INIT" = true ] || exit 0; ${AGENT_COMMAND} proxy:ensure || echo "futuswarm: the proxy is not deployed; run: futuswarm admin proxy:deploy" >&2`);
+  assert.deepEqual(runcmd.slice(-4, -2), ['/usr/local/sbin/futuswarm-node-register', '/usr/local/sbin/futuswarm-swarm-join']);
+  // Once in the swarm, the manager that makes it deploys the proxy and the registry: one bootstrap serves.
+  assert.equal(runcmd.at(-2), `sh -c . /etc/futuswarm/node.env; [ "$FUTUSWARM_SWARM_INIT" = true ] || exit 0; ${AGENT_COMMAND} proxy:ensure || echo "futuswarm: the proxy is not deployed; run: futuswarm admin proxy:deploy" >&2`);
+  assert.equal(runcmd.at(-1), `sh -c . /etc/futuswarm/node.env; [ "$FUTUSWARM_SWARM_INIT" = true ] || exit 0; ${AGENT_COMMAND} registry:ensure || echo "futuswarm: the registry is not deployed; run: futuswarm admin registry:deploy" >&2`);
   const register = files.get('/usr/local/sbin/futuswarm-node-register')!;
   assert.match(register, new RegExp(`runuser -u futuswarm -- ${AGENT_COMMAND} node:register --addr "\\$addr"`));
   assert.match(register, /meta-data\/local-ipv4/);
