@@ -313,11 +313,11 @@ describe('cluster:bootstrap, status and destroy', () => {
 
     // State bucket: versioned, encrypted with the cluster key, not public.
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status, 'Enabled');
-    // Replaced versions expire after state.oldVersionDays; current ones never do.
+    // Replaced versions expire after state.oldVersionDays, the registry's after a day; current ones never do.
     const lifecycle = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
     assert.deepEqual(
-      lifecycle.map((r) => [r.ID, r.Status, r.NoncurrentVersionExpiration?.NoncurrentDays, r.Expiration?.Days, r.Expiration?.ExpiredObjectDeleteMarker]),
-      [['futuswarm-old-versions', 'Enabled', 400, undefined, true]],
+      lifecycle.map((r) => [r.ID, r.Status, r.Filter?.Prefix, r.NoncurrentVersionExpiration?.NoncurrentDays, r.Expiration?.Days, r.Expiration?.ExpiredObjectDeleteMarker]),
+      [['futuswarm-old-versions', 'Enabled', '', 400, undefined, true], ['futuswarm-registry-versions', 'Enabled', 'registry/', 1, undefined, undefined]],
     );
     const sse = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration!.Rules![0]!.ApplyServerSideEncryptionByDefault!;
     assert.deepEqual([sse.SSEAlgorithm, sse.KMSMasterKeyID], ['aws:kms', key.Arn]);
