@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Turns this machine into a one-node futuswarm cluster: Docker in swarm mode, the agent
 # installed as on a real manager, a private sshd on loopback for the shared `futuswarm`
-# account, moto as the AWS endpoint, a few sample images made offline, and the proxy
-# (Traefik built from source, as an imported image) deployed through the CLI.
+# account, moto as the AWS endpoint, a few sample images made offline, and the proxy and the
+# image registry (Traefik and Distribution built from source, as imported images) deployed
+# through the CLI.
+#
+# Long because it installs and starts every real part the tests talk to, each as an idempotent
+# ensure_* step; what can be TypeScript and tested as data belongs in TypeScript instead.
 #
 #   bash scripts/local-cluster.sh up       install / start what is missing (idempotent)
-#   bash scripts/local-cluster.sh down     stop our sshd and moto, remove futuswarm app services and the proxy
+#   bash scripts/local-cluster.sh down     stop our sshd and moto, remove futuswarm app services, the proxy and the registry
 #   bash scripts/local-cluster.sh status   show what runs
 #
 # Environment:

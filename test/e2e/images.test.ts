@@ -167,6 +167,7 @@ describe('images: build, push, cluster registry', () => {
       [['app:deploy', '-n', APP, '-i', `localhost/hello:1@sha256:${'a'.repeat(64)}`], /give a tag or a digest, not both/],
       [['app:deploy', '-n', APP, '--build', '.', '-i', 'x'], /--build and --image exclude each other/],
       [['app:deploy', '-n', APP, '--dockerfile', 'x'], /--dockerfile needs --build/],
+      [['app:deploy', '-n', APP, '--build', '.', '--dry-run'], /--dry-run changes nothing, but --build would push an image/],
       [['app:push', '-n', APP, '-i', `no-such-image-${run}:1`], /there is no image no-such-image-.* in your local Docker/],
       [['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--build-arg', '1BAD=x'], /--build-arg needs --build/],
     ];

@@ -77,6 +77,11 @@ async function imageToDeploy(ctx: CommandContext, app: string, opts: Record<stri
   const given = typeof opts.image === 'string' ? opts.image : undefined;
   const tag = typeof opts.tag === 'string' ? opts.tag : undefined;
   const buildOnly = ['dockerfile', 'buildArg', 'target'].filter((k) => opts[k] !== undefined);
+  if (opts.dryRun && (opts.build !== undefined || opts.push)) {
+    throw new FutuswarmError('invalid_input', `--dry-run changes nothing, but --${opts.build !== undefined ? 'build' : 'push'} would push an image`, {
+      hint: `push first (futuswarm app:push -n ${app} -i <image>), then dry-run its digest: futuswarm app:deploy -n ${app} -i <reference it printed> --dry-run`,
+    });
+  }
   if (opts.build !== undefined) {
     if (given !== undefined) throw new FutuswarmError('invalid_input', '--build and --image exclude each other: --build deploys what it builds');
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
