@@ -1,6 +1,7 @@
 /**
- * `npm run demo`: after `cluster:up`, deploy the sample app to the local cluster with the real
- * CLI, show its status and its URL, and fetch it through the proxy when one runs.
+ * `npm run demo`: after `cluster:up`, build examples/hello with the local Docker and deploy it
+ * to the local cluster with the real CLI (`app:deploy --build`), show its status, its image in
+ * the cluster registry and its URL, and fetch it through the proxy when one runs.
  */
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
@@ -17,9 +18,10 @@ function step(title: string, args: string[]): void {
   }
 }
 
-step('deploy', ['app:deploy', '-n', 'hello', '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2', '--health-path', '/healthz']);
+step('deploy', ['app:deploy', '-n', 'hello', '--build', 'examples/hello', '--port', '8000', '--replicas', '2', '--health-path', '/healthz']);
 step('list', ['app:list']);
 step('inspect', ['app:inspect', '-n', 'hello']);
+step('images', ['app:images', '-n', 'hello']);
 
 const proxyPort = Number(process.env.FUTUSWARM_PROXY_PORT ?? 8080);
 const body = await new Promise<string | undefined>((resolve) => {

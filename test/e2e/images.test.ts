@@ -159,6 +159,18 @@ describe('images: build, push, cluster registry', () => {
     assert.match(borrowed.stderr, new RegExp(`error: ${BOB_APP} may run only images of its own repository ${REGISTRY}/${BOB_APP}, not ${ALICE_APP}`));
   });
 
+  it('the registry is the admins\': bob may not deploy it nor store logins; deploying it again changes nothing', async () => {
+    const deploy = await bob.run(['admin', 'registry:deploy']);
+    assert.equal(deploy.code, 1, deploy.stderr);
+    assert.match(deploy.stderr, /forbidden: admin\.registry\.deploy is for admins and bob is not one/);
+    const add = await bob.run(['admin', 'registry:add', '127.0.0.1:5999', '-u', 'x', '--password-stdin'], { input: 'y\n' });
+    assert.equal(add.code, 1, add.stderr);
+    assert.match(add.stderr, /forbidden: admin\.registry\.add is for admins and bob is not one/);
+    const again = await admin.json<{ changed: boolean; address: string; tasks: number }>(['admin', 'registry:deploy']);
+    assert.deepEqual([again.changed, again.address], [false, REGISTRY]);
+    assert.ok(again.tasks >= 1);
+  });
+
   it('bad input is refused with exit 2 and changes nothing', async () => {
     const missing = join(tmpdir(), `no-such-dir-${run}`);
     const cases: [string[], RegExp][] = [
