@@ -842,31 +842,22 @@ ensure_context() {
     while read -r line; do say "$line"; done
 }
 
-# The proxy, deployed the way an admin does it; an unchanged config only checks that it answers.
-ensure_proxy() {
-  if listening "$PROXY_PORT" && ! docker service inspect "$PROXY_SERVICE" >/dev/null 2>&1; then
-    die "127.0.0.1:$PROXY_PORT is taken by another program (set FUTUSWARM_PROXY_PORT)"
+# A cluster service deployed the way an admin does it, through the CLI; an unchanged config only
+# checks that it answers. deploy_component COMMAND SERVICE PORT PORT-VARIABLE
+deploy_component() {
+  local command=$1 service=$2 port=$3 variable=$4 out
+  if listening "$port" && ! docker service inspect "$service" >/dev/null 2>&1; then
+    die "127.0.0.1:$port is taken by another program (set $variable)"
   fi
-  local out
-  if ! out=$(cli --context local --no-color admin proxy:deploy 2>&1); then
+  if ! out=$(cli --context local --no-color admin "$command" 2>&1); then
     printf '%s\n' "$out" >&2
-    die "admin proxy:deploy failed"
+    die "admin $command failed"
   fi
   printf '%s\n' "$out" | tail -n 1 | while read -r line; do say "$line"; done
 }
 
-# The cluster registry, deployed the way an admin does it.
-ensure_registry() {
-  if listening "$REGISTRY_PORT" && ! docker service inspect "$REGISTRY_SERVICE" >/dev/null 2>&1; then
-    die "127.0.0.1:$REGISTRY_PORT is taken by another program (set FUTUSWARM_REGISTRY_PORT)"
-  fi
-  local out
-  if ! out=$(cli --context local --no-color admin registry:deploy 2>&1); then
-    printf '%s\n' "$out" >&2
-    die "admin registry:deploy failed"
-  fi
-  printf '%s\n' "$out" | tail -n 1 | while read -r line; do say "$line"; done
-}
+ensure_proxy() { deploy_component proxy:deploy "$PROXY_SERVICE" "$PROXY_PORT" FUTUSWARM_PROXY_PORT; }
+ensure_registry() { deploy_component registry:deploy "$REGISTRY_SERVICE" "$REGISTRY_PORT" FUTUSWARM_REGISTRY_PORT; }
 
 summary() {
   local images

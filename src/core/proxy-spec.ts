@@ -62,13 +62,30 @@ export interface ProxyServiceSpec {
   };
 }
 
-interface ProxyUpdateConfig {
+type ProxyUpdateConfig = NodeByNodeUpdate;
+
+/**
+ * How a service with one task per node (the proxy, the registry) is updated: one node at a
+ * time, the old task stopped first (it holds a port of the node), nothing failing allowed.
+ */
+export interface NodeByNodeUpdate {
   Parallelism: number;
   Delay: number;
   FailureAction: 'pause' | 'rollback';
   Monitor: number;
   MaxFailureRatio: number;
   Order: 'stop-first';
+}
+
+export function nodeByNodeUpdate(failureAction: NodeByNodeUpdate['FailureAction'], o: { delaySeconds: number; monitorSeconds: number }): NodeByNodeUpdate {
+  return {
+    Parallelism: 1,
+    Delay: seconds(o.delaySeconds),
+    FailureAction: failureAction,
+    Monitor: seconds(o.monitorSeconds),
+    MaxFailureRatio: 0,
+    Order: 'stop-first',
+  };
 }
 
 const seconds = (s: number): number => Math.round(s * 1_000_000_000);
@@ -135,14 +152,7 @@ export function buildProxyServiceSpec(settings: ProxySettings, network: string):
   if (settings.acme) mounts.push({ Type: 'volume', Source: PROXY_ACME_VOLUME, Target: '/acme', ReadOnly: false });
 
   // Host ports cannot be held by two tasks on one node: the old proxy task stops first.
-  const update = (failureAction: ProxyUpdateConfig['FailureAction']): ProxyUpdateConfig => ({
-    Parallelism: 1,
-    Delay: seconds(5),
-    FailureAction: failureAction,
-    Monitor: seconds(15),
-    MaxFailureRatio: 0,
-    Order: 'stop-first',
-  });
+  const update = (failureAction: ProxyUpdateConfig['FailureAction']) => nodeByNodeUpdate(failureAction, { delaySeconds: 5, monitorSeconds: 15 });
 
   const spec: ProxyServiceSpec = {
     Name: PROXY_SERVICE,

@@ -8,6 +8,7 @@
  * beyond loopback; htpasswd auth guards even that.
  */
 import { createHash } from 'node:crypto';
+import { nodeByNodeUpdate, type NodeByNodeUpdate } from './proxy-spec.ts';
 import { canonicalJson } from './service-spec.ts';
 
 export const REGISTRY_SERVICE = 'futuswarm-registry';
@@ -110,14 +111,7 @@ export interface RegistryServiceSpec {
   RollbackConfig: RegistryUpdateConfig;
 }
 
-interface RegistryUpdateConfig {
-  Parallelism: number;
-  Delay: number;
-  FailureAction: 'pause' | 'rollback';
-  Monitor: number;
-  MaxFailureRatio: number;
-  Order: 'stop-first';
-}
+type RegistryUpdateConfig = NodeByNodeUpdate;
 
 const seconds = (s: number): number => Math.round(s * 1_000_000_000);
 
@@ -128,14 +122,7 @@ const seconds = (s: number): number => Math.round(s * 1_000_000_000);
 export function buildRegistryServiceSpec(image: string, secrets: { config: SecretRef; htpasswd: SecretRef }): RegistryServiceSpec {
   const file = (name: string) => ({ Name: name, UID: '0', GID: '0', Mode: 0o400 });
   // Two instances cannot hold one node's port: the old one stops first (pulls retry meanwhile).
-  const update = (failureAction: RegistryUpdateConfig['FailureAction']): RegistryUpdateConfig => ({
-    Parallelism: 1,
-    Delay: seconds(2),
-    FailureAction: failureAction,
-    Monitor: seconds(5),
-    MaxFailureRatio: 0,
-    Order: 'stop-first',
-  });
+  const update = (failureAction: RegistryUpdateConfig['FailureAction']) => nodeByNodeUpdate(failureAction, { delaySeconds: 2, monitorSeconds: 5 });
   const spec: RegistryServiceSpec = {
     Name: REGISTRY_SERVICE,
     Labels: { [REGISTRY_LABEL.registry]: 'true' },
