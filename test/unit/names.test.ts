@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appName, commandOfOp, describeLockHolder, domainName, imageRepository, imageTag, splitImageReference } from '../../src/core/names.ts';
+import { appName, commandOfOp, describeLockHolder, domainName, imageRepository, imageTag, registryHostName, registryOfRepository, splitImageReference } from '../../src/core/names.ts';
 
 describe('app names', () => {
   for (const good of ['a', 'shop', 'shop-2', '9lives', 'x'.repeat(40)]) {
@@ -48,5 +48,23 @@ describe('ops in the words of the commands', () => {
     assert.equal(describeLockHolder({ op: 'app.lock', message: 'db migration' }), 'app:lock: "db migration"');
     assert.equal(describeLockHolder({ op: 'app.lock', message: null }), 'app:lock');
     assert.equal(describeLockHolder({ op: 'app.rollback' }), 'a running app:rollback');
+  });
+});
+
+describe('registry hosts', () => {
+  it('finds the registry an image reference names, as Docker reads it', () => {
+    assert.equal(registryOfRepository('registry.example.com/acme/shop'), 'registry.example.com');
+    assert.equal(registryOfRepository('127.0.0.1:5000/shop'), '127.0.0.1:5000');
+    assert.equal(registryOfRepository('localhost/hello'), 'localhost');
+    assert.equal(registryOfRepository('Registry.Example.com:443/x'), 'registry.example.com:443');
+    // Docker Hub: a first component without a dot, a colon or "localhost" is a namespace.
+    assert.equal(registryOfRepository('acme/shop'), undefined);
+    assert.equal(registryOfRepository('shop'), undefined);
+  });
+  it('takes host[:port] only, lowercased', () => {
+    assert.equal(registryHostName.parse('Registry.Example.com:5000'), 'registry.example.com:5000');
+    for (const bad of ['https://registry.example.com', 'registry.example.com/path', 'not a host', 'host:port', '']) {
+      assert.equal(registryHostName.safeParse(bad).success, false, bad);
+    }
   });
 });
