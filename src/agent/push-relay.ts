@@ -10,7 +10,8 @@ import type { Readable, Writable } from 'node:stream';
 import { StreamMux } from '../relay-mux.ts';
 import { decideRegistryRequest, manifestSize } from '../core/push-scope.ts';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'authorization']);
+/** Headers not passed on: hop-by-hop ones, and the caller's Authorization (the relay sets its own). */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'authorization']);
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export interface ManifestPush {
@@ -67,7 +68,7 @@ async function handle(o: RelayOptions, agent: http.Agent, req: http.IncomingMess
   }
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+    if (!NOT_FORWARDED.has(name) && value !== undefined) headers[name] = value;
   }
   headers.authorization = o.authorization;
   const upstream = http.request({ host: o.registry.host, port: o.registry.port, method, path: decision.path, headers, agent });
@@ -110,7 +111,7 @@ async function handle(o: RelayOptions, agent: http.Agent, req: http.IncomingMess
     }
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+      if (!NOT_FORWARDED.has(name) && value !== undefined) out[name] = value;
     }
     res.writeHead(status, answer.statusMessage, out);
     answer.pipe(res);

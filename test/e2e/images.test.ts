@@ -181,7 +181,8 @@ describe('images: build, push, cluster registry', () => {
       [['app:deploy', '-n', APP, '--dockerfile', 'x'], /--dockerfile needs --build/],
       [['app:deploy', '-n', APP, '--build', '.', '--dry-run'], /--dry-run changes nothing, but --build would push an image/],
       [['app:push', '-n', APP, '-i', `no-such-image-${run}:1`], /there is no image no-such-image-.* in your local Docker/],
-      [['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--build-arg', '1BAD=x'], /--build-arg needs --build/],
+      [['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--build-arg', 'X=1'], /--build-arg needs --build/],
+      [['app:deploy', '-n', APP, '--build', dir('x'), '--build-arg', '1BAD=x'], /--build-arg: must be KEY=value or KEY, got "1BAD=x"/],
     ];
     const release = (await admin.json<{ release: number }>(['app:inspect', '-n', APP])).release;
     for (const [args, message] of cases) {
