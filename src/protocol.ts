@@ -138,6 +138,12 @@ export const OP_ARGS = {
     /** Seconds to wait for the registry to answer on every node. */
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
+  /** Delete the registry's layers that no manifest names; read-only meanwhile, unless a dry run. */
+  'admin.registry.gc': z.strictObject({
+    dryRun: z.boolean().optional(),
+    /** Seconds the collection itself may take. */
+    timeoutSeconds: z.number().int().min(5).max(86_400).optional(),
+  }),
   /** A login for an external private registry; the password travels only in the request body. */
   'admin.registry.add': z.strictObject({
     host: registryHostName,

@@ -32,6 +32,7 @@ import { AppRecords } from '../state/app-records.ts';
 import { ClusterSecrets } from '../state/cluster-secrets.ts';
 import { ImageRecords } from '../state/images.ts';
 import { RegistryCredentialStore } from '../state/registry-credentials.ts';
+import { RegistryBlobs } from '../state/registry-blobs.ts';
 import { RegistryLogins } from '../state/registry-logins.ts';
 import {
   applySecretsChange,
@@ -343,6 +344,8 @@ export class AppState {
   readonly registryCredentials: RegistryCredentialStore;
   /** Logins for external private registries (src/state/registry-logins.ts). */
   readonly registryLogins: RegistryLogins;
+  /** The cluster registry's layers in the bucket (src/state/registry-blobs.ts). */
+  readonly registryBlobs: RegistryBlobs;
   readonly #store: ObjectStore;
   readonly #keys: KeyService;
   readonly #now: () => Date;
@@ -358,6 +361,7 @@ export class AppState {
     this.images = new ImageRecords(options.store, this.#now);
     this.registryCredentials = new RegistryCredentialStore({ store: options.store, keys: options.keys, cluster: options.cluster });
     this.registryLogins = new RegistryLogins({ store: options.store, keys: options.keys, cluster: options.cluster, now: this.#now });
+    this.registryBlobs = new RegistryBlobs(options.store);
   }
 
   #app(app: string): string {

@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${result.service} ${result.changed ? 'deployed' : 'unchanged'}: ${result.image}, HTTP on port ${result.httpPort}, ${result.tasks} task(s)\n`);
       } else {
         const { deployRegistry } = await import('./ops/admin-registry-deploy.ts');
-        const result = await deployRegistry(ctx, {});
+        const { result } = await deployRegistry(ctx, {});
         process.stdout.write(`${result.service} ${result.changed ? 'deployed' : 'unchanged'}: ${result.image} on ${result.address} of ${result.tasks} node(s), storage ${result.storage}\n`);
       }
       return 0;

@@ -17,8 +17,10 @@ export async function readSecretLine(prompt: string, stdin: NodeJS.ReadStream = 
     const text = await readAllStdin(stdin);
     return text === '' ? undefined : text;
   }
-  stderr.write(prompt);
+  // Echo goes off before the prompt appears: what is typed (or pasted) the moment the prompt
+  // shows must not reach the terminal in clear.
   stdin.setRawMode(true);
+  stderr.write(prompt);
   stdin.resume();
   try {
     return await new Promise<string | undefined>((resolve, reject) => {

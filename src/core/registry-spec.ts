@@ -23,6 +23,8 @@ export const REGISTRY_HTPASSWD_TARGET = 'futuswarm-registry.htpasswd';
 
 export const REGISTRY_LABEL = {
   registry: 'futuswarm.registry',
+  /** On the service while it is read-only for garbage collection: since when (ISO time). */
+  readOnlySince: 'futuswarm.registry.read-only-since',
   specHash: 'futuswarm.spec-hash',
 } as const;
 
@@ -42,6 +44,8 @@ export interface RegistryDocumentInput {
   storage: RegistryStorage;
   /** Shared by every instance: upload state signed on one node verifies on another. */
   httpSecret: string;
+  /** Refuse every write (pushes, deletes) while garbage is collected; pulls go on. */
+  readOnly?: boolean;
 }
 
 /** Distribution's configuration (JSON is YAML, which it reads). */
@@ -72,7 +76,10 @@ export function buildRegistryDocument(input: RegistryDocumentInput): Record<stri
       // Nodes pull through their own instance, never from S3 directly.
       redirect: { disable: true },
       cache: { blobdescriptor: 'inmemory' },
-      maintenance: { uploadpurging: { enabled: true, age: '168h', interval: '24h', dryrun: false } },
+      maintenance: {
+        uploadpurging: { enabled: true, age: '168h', interval: '24h', dryrun: false },
+        ...(input.readOnly ? { readonly: { enabled: true } } : {}),
+      },
     },
     http: {
       addr: `127.0.0.1:${input.port}`,
@@ -91,6 +98,17 @@ export interface SecretRef {
   name: string;
 }
 
+/** A Docker secret mounted as a root-only file under /run/secrets. */
+export interface SecretMount {
+  SecretID: string;
+  SecretName: string;
+  File: { Name: string; UID: string; GID: string; Mode: number };
+}
+
+export function secretMount(secret: SecretRef, target: string): SecretMount {
+  return { SecretID: secret.id, SecretName: secret.name, File: { Name: target, UID: '0', GID: '0', Mode: 0o400 } };
+}
+
 export interface RegistryServiceSpec {
   Name: string;
   Labels: Record<string, string>;
@@ -100,7 +118,7 @@ export interface RegistryServiceSpec {
       Command: string[];
       Env: string[];
       Labels: Record<string, string>;
-      Secrets: { SecretID: string; SecretName: string; File: { Name: string; UID: string; GID: string; Mode: number } }[];
+      Secrets: SecretMount[];
       StopGracePeriod: number;
     };
     RestartPolicy: { Condition: 'any'; Delay: number; MaxAttempts: number; Window: number };
@@ -119,13 +137,16 @@ const seconds = (s: number): number => Math.round(s * 1_000_000_000);
  * One task per node on the host network. The secrets' names carry a hash of their contents
  * (Docker secrets cannot change), so a new configuration is a new secret and a rolling update.
  */
-export function buildRegistryServiceSpec(image: string, secrets: { config: SecretRef; htpasswd: SecretRef }): RegistryServiceSpec {
-  const file = (name: string) => ({ Name: name, UID: '0', GID: '0', Mode: 0o400 });
+export function buildRegistryServiceSpec(
+  image: string,
+  secrets: { config: SecretRef; htpasswd: SecretRef },
+  options: { readOnlySince?: string | undefined } = {},
+): RegistryServiceSpec {
   // Two instances cannot hold one node's port: the old one stops first (pulls retry meanwhile).
   const update = (failureAction: RegistryUpdateConfig['FailureAction']) => nodeByNodeUpdate(failureAction, { delaySeconds: 2, monitorSeconds: 5 });
   const spec: RegistryServiceSpec = {
     Name: REGISTRY_SERVICE,
-    Labels: { [REGISTRY_LABEL.registry]: 'true' },
+    Labels: { [REGISTRY_LABEL.registry]: 'true', ...(options.readOnlySince ? { [REGISTRY_LABEL.readOnlySince]: options.readOnlySince } : {}) },
     TaskTemplate: {
       ContainerSpec: {
         Image: image,
@@ -133,10 +154,7 @@ export function buildRegistryServiceSpec(image: string, secrets: { config: Secre
         // Distribution exports traces to localhost:4318 unless told not to.
         Env: ['OTEL_TRACES_EXPORTER=none'],
         Labels: { [REGISTRY_LABEL.registry]: 'true' },
-        Secrets: [
-          { SecretID: secrets.config.id, SecretName: secrets.config.name, File: file(REGISTRY_CONFIG_TARGET) },
-          { SecretID: secrets.htpasswd.id, SecretName: secrets.htpasswd.name, File: file(REGISTRY_HTPASSWD_TARGET) },
-        ],
+        Secrets: [secretMount(secrets.config, REGISTRY_CONFIG_TARGET), secretMount(secrets.htpasswd, REGISTRY_HTPASSWD_TARGET)],
         StopGracePeriod: seconds(15),
       },
       RestartPolicy: { Condition: 'any', Delay: seconds(2), MaxAttempts: 0, Window: 0 },

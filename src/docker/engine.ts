@@ -9,6 +9,7 @@
 import type Dockerode from 'dockerode';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
+import type { RegistryGcJobSpec } from '../core/registry-gc.ts';
 import type { RegistryServiceSpec } from '../core/registry-spec.ts';
 import type { ProxyServiceSpec } from '../core/proxy-spec.ts';
 import type { JobSpec } from '../core/job-spec.ts';
@@ -24,8 +25,8 @@ export interface RegistryAuth {
   serveraddress: string;
 }
 
-/** The service specs futuswarm builds: apps, one-off jobs, the proxy and the registry. */
-export type AnyServiceSpec = ServiceSpec | JobSpec | ProxyServiceSpec | RegistryServiceSpec;
+/** The service specs futuswarm builds: apps, one-off jobs, the proxy and the registry (and its clean-up job). */
+export type AnyServiceSpec = ServiceSpec | JobSpec | ProxyServiceSpec | RegistryServiceSpec | RegistryGcJobSpec;
 
 export interface ImageInfo {
   /** The local image ID (sha256:…). */

@@ -4,7 +4,7 @@
  * repository of the cluster registry (Distribution on moto's S3), and deployed by digest. The
  * node then loses every local copy and pulls it again. Also: a failing build deploys nothing,
  * an unchanged push uploads nothing, bob cannot push into alice's app nor run its images,
- * rollback runs the recorded digest after the tag moved, prune, and bad input.
+ * rollback runs the recorded digest after the tag moved, prune and garbage collection, and bad input.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -147,6 +147,46 @@ describe('images: build, push, cluster registry', () => {
     assert.equal((await admin.json<Images>(['app:images', '-n', APP])).images.length, 2);
   });
 
+  it('admin registry:gc frees the pruned layers, keeps what releases run, and takes no push meanwhile', async () => {
+    interface Gc { dryRun: boolean; blobsMarked: number; blobsDeleted: number; bytesDeleted: number; blobsLeft: number; bytesLeft: number }
+    const readOnlySince = () => docker(['service', 'inspect', '--format', '{{index .Spec.Labels "futuswarm.registry.read-only-since"}}', 'futuswarm-registry']);
+    const dry = await admin.json<Gc>(['admin', 'registry:gc', '--dry-run']);
+    // The pruned image's manifest, config and its own layer at least; its base layers are shared.
+    assert.ok(dry.blobsDeleted >= 3, JSON.stringify(dry));
+    assert.ok(dry.bytesDeleted > 0 && dry.blobsLeft > 0, JSON.stringify(dry));
+    assert.equal(readOnlySince(), '', 'a dry run leaves the registry writable');
+    assert.equal((await admin.json<Gc>(['admin', 'registry:gc', '--dry-run'])).blobsDeleted, dry.blobsDeleted, 'and deletes nothing');
+
+    const collecting = admin.run(['admin', 'registry:gc', '--json']);
+    for (let i = 0; i < 200 && readOnlySince() === ''; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(readOnlySince(), /^\d{4}-\d\d-\d\dT/, 'the registry went read-only');
+    const pushed = await admin.run(['app:push', '-n', APP, '-i', `futuswarm/${APP}:unused`, '-t', 'during-gc']);
+    assert.equal(pushed.code, 1, pushed.stderr);
+    assert.match(pushed.stderr, /error: the cluster registry is read-only while an admin collects its garbage \(since .*\); nothing was pushed\nhint: try again in a minute/);
+    const twice = await admin.run(['admin', 'registry:gc']);
+    assert.equal(twice.code, 1, twice.stderr);
+    assert.match(twice.stderr, /error: the registry has been read-only since .*: another garbage collection is running/);
+
+    const done = await collecting;
+    ok(done, 'registry:gc');
+    const gc = JSON.parse(done.stdout) as Gc;
+    assert.deepEqual([gc.dryRun, gc.blobsDeleted, gc.bytesDeleted, gc.blobsLeft, gc.bytesLeft], [false, dry.blobsDeleted, dry.bytesDeleted, dry.blobsLeft, dry.bytesLeft]);
+    assert.equal(readOnlySince(), '', 'writable again');
+    assert.equal((await admin.json<Gc>(['admin', 'registry:gc', '--dry-run'])).blobsDeleted, 0, 'nothing left to collect');
+    assert.ok(!(await admin.json<Images>(['app:images', '-n', APP])).images.some((i) => i.tags.includes('during-gc')), 'the refused push left no record');
+
+    // What the app runs was kept: a node without a local copy pulls it again.
+    const image = (await admin.json<{ image: string }>(['app:inspect', '-n', APP])).image;
+    ok(await admin.run(['app:scale', '-n', APP, '0']), 'scale to 0');
+    await waitForStoppedTasks(APP);
+    for (const c of docker(['ps', '-aq', '--filter', `label=com.docker.swarm.service.name=${APP}`]).split('\n').filter(Boolean)) docker(['rm', '-f', c]);
+    execFileSync('docker', ['image', 'rm', '-f', docker(['image', 'inspect', '--format', '{{.Id}}', image])], { stdio: 'ignore' });
+    ok(await admin.run(['app:scale', '-n', APP, '1']), 'scale to 1 after gc');
+    assert.equal(await marker(APP, `first-${run}`), `first-${run}`);
+    // Pushes work again, into the storage garbage collection just swept.
+    ok(await admin.run(['app:push', '-n', APP, '-i', `futuswarm/${APP}:unused`, '-t', 'after-gc']), 'push after gc');
+  });
+
   it('bob cannot push into alice\'s app, nor run its images in his', async () => {
     ok(await alice.run(['app:deploy', '-n', ALICE_APP, '--build', dir(`alice-${run}`), '--port', '8000']), 'alice deploys');
     const aliceImage = (await alice.json<{ image: string }>(['app:inspect', '-n', ALICE_APP])).image;
@@ -163,6 +203,9 @@ describe('images: build, push, cluster registry', () => {
     const deploy = await bob.run(['admin', 'registry:deploy']);
     assert.equal(deploy.code, 1, deploy.stderr);
     assert.match(deploy.stderr, /forbidden: admin\.registry\.deploy is for admins and bob is not one/);
+    const gc = await bob.run(['admin', 'registry:gc', '--dry-run']);
+    assert.equal(gc.code, 1, gc.stderr);
+    assert.match(gc.stderr, /forbidden: admin\.registry\.gc is for admins and bob is not one/);
     const add = await bob.run(['admin', 'registry:add', '127.0.0.1:5999', '-u', 'x', '--password-stdin'], { input: 'y\n' });
     assert.equal(add.code, 1, add.stderr);
     assert.match(add.stderr, /forbidden: admin\.registry\.add is for admins and bob is not one/);

@@ -10,6 +10,7 @@ import {
   REGISTRY_LABEL,
   REGISTRY_SERVICE,
   registrySecretName,
+  type SecretRef,
 } from '../../core/registry-spec.ts';
 import { RegistryClient } from '../../registry/client.ts';
 import { ROLLBACK_STATES, waitForGlobalService } from '../global-service.ts';
@@ -30,30 +31,27 @@ export default defineOp({
   op: 'admin.registry.deploy',
   access: 'admin',
   mutating: true,
-  handle: (ctx, args) => deployRegistry(ctx, args),
+  // Always writable: this is also how an admin ends a read-only spell that a garbage
+  // collection left behind.
+  handle: async (ctx, args) => (await deployRegistry(ctx, args)).result,
 });
+
+export interface RegistryDeployOptions {
+  timeoutSeconds?: number | undefined;
+  /** Deploy it read-only (for garbage collection), marked as such since this ISO time. */
+  readOnlySince?: string | undefined;
+}
 
 const OWNED = { [REGISTRY_LABEL.registry]: 'true' };
 
-export async function deployRegistry(ctx: OpContext, args: { timeoutSeconds?: number | undefined }): Promise<RegistryDeployResult> {
-  const [docker, state] = await Promise.all([ctx.docker(), ctx.state()]);
+/** Also answers with the configuration's secret, which a garbage-collection job mounts too. */
+export async function deployRegistry(ctx: OpContext, args: RegistryDeployOptions): Promise<{ result: RegistryDeployResult; config: SecretRef }> {
+  const docker = await ctx.docker();
   const { registry } = ctx.config;
   const storage = registryStorage(ctx.config);
-  const { credentials, created } = await state.registryCredentials.ensure(generateRegistryCredentials);
-  if (created) ctx.progress('credentials', 'made the registry\'s login, sealed in the state bucket');
-
-  const configText = `${JSON.stringify(buildRegistryDocument({ port: registry.port, storage, httpSecret: credentials.httpSecret }), null, 2)}\n`;
-  const htpasswdText = `${credentials.htpasswd}\n`;
-  const configName = registrySecretName('config', configText);
-  const htpasswdName = registrySecretName('htpasswd', htpasswdText);
-  const [configSecret, htpasswdSecret] = await Promise.all([
-    docker.ensureSecret(configName, configText, OWNED),
-    docker.ensureSecret(htpasswdName, htpasswdText, OWNED),
-  ]);
-  const spec = buildRegistryServiceSpec(registry.image, {
-    config: { id: configSecret.id, name: configName },
-    htpasswd: { id: htpasswdSecret.id, name: htpasswdName },
-  });
+  const secrets = await registrySecrets(ctx, args.readOnlySince !== undefined);
+  const { config } = secrets;
+  const spec = buildRegistryServiceSpec(registry.image, secrets, { readOnlySince: args.readOnlySince });
   const hash = spec.Labels[REGISTRY_LABEL.specHash] ?? '';
 
   const existing = await docker.findService(REGISTRY_SERVICE);
@@ -63,6 +61,7 @@ export async function deployRegistry(ctx: OpContext, args: { timeoutSeconds?: nu
     });
   }
   const where = `s3://${storage.bucket}/${storage.prefix}`;
+  const mode = args.readOnlySince ? ' (read-only)' : '';
   const unchanged = existing !== undefined && existing.labels[REGISTRY_LABEL.specHash] === hash && !ROLLBACK_STATES.has(existing.updateState ?? '');
   const startedAt = Date.now();
   let serviceId: string;
@@ -70,7 +69,7 @@ export async function deployRegistry(ctx: OpContext, args: { timeoutSeconds?: nu
     ctx.progress('unchanged', `${REGISTRY_SERVICE} already runs ${registry.image} with this configuration; checking it answers`);
     serviceId = existing.id;
   } else if (existing) {
-    ctx.progress('update', `updating ${REGISTRY_SERVICE} to ${registry.image}, one node at a time`);
+    ctx.progress('update', `updating ${REGISTRY_SERVICE} to ${registry.image}${mode}, one node at a time`);
     await docker.updateService(existing.id, existing.version, spec);
     serviceId = existing.id;
   } else {
@@ -78,6 +77,7 @@ export async function deployRegistry(ctx: OpContext, args: { timeoutSeconds?: nu
     serviceId = await docker.createService(spec);
   }
 
+  const credentials = await (await ctx.state()).registryCredentials.read();
   const client = new RegistryClient(`http://${clusterRegistry(ctx.config)}`, credentials, { timeoutMs: 3000 });
   try {
     const tasks = await waitForGlobalService(ctx, docker, {
@@ -96,14 +96,31 @@ export async function deployRegistry(ctx: OpContext, args: { timeoutSeconds?: nu
           details: { tasks: taskErrors },
         }),
     });
-    await removeOldSecrets(ctx, [configName, htpasswdName]);
-    ctx.progress('done', `${REGISTRY_SERVICE} answers on 127.0.0.1:${registry.port} of ${tasks} node(s)`);
-    return { service: REGISTRY_SERVICE, changed: !unchanged, image: registry.image, address: clusterRegistry(ctx.config), storage: where, tasks };
+    await removeOldSecrets(ctx, [secrets.config.name, secrets.htpasswd.name]);
+    ctx.progress('done', `${REGISTRY_SERVICE}${mode} answers on 127.0.0.1:${registry.port} of ${tasks} node(s)`);
+    return {
+      result: { service: REGISTRY_SERVICE, changed: !unchanged, image: registry.image, address: clusterRegistry(ctx.config), storage: where, tasks },
+      config,
+    };
   } catch (e) {
     // A registry that never ran leaves nothing behind; an update is rolled back by Swarm.
     if (!existing) await docker.removeService(serviceId).catch(() => undefined);
     throw e;
   }
+}
+
+/** The registry's configuration and password file as Docker secrets, made when absent. */
+export async function registrySecrets(ctx: OpContext, readOnly: boolean): Promise<{ config: SecretRef; htpasswd: SecretRef }> {
+  const [docker, state] = await Promise.all([ctx.docker(), ctx.state()]);
+  const { credentials, created } = await state.registryCredentials.ensure(generateRegistryCredentials);
+  if (created) ctx.progress('credentials', 'made the registry\'s login, sealed in the state bucket');
+  const document = buildRegistryDocument({ port: ctx.config.registry.port, storage: registryStorage(ctx.config), httpSecret: credentials.httpSecret, readOnly });
+  const configText = `${JSON.stringify(document, null, 2)}\n`;
+  const htpasswdText = `${credentials.htpasswd}\n`;
+  const configName = registrySecretName('config', configText);
+  const htpasswdName = registrySecretName('htpasswd', htpasswdText);
+  const [config, htpasswd] = await Promise.all([docker.ensureSecret(configName, configText, OWNED), docker.ensureSecret(htpasswdName, htpasswdText, OWNED)]);
+  return { config: { id: config.id, name: configName }, htpasswd: { id: htpasswd.id, name: htpasswdName } };
 }
 
 /** Secrets of earlier configurations; Docker refuses to remove one a task still uses. */

@@ -4,6 +4,8 @@
  * byte; then the channel carries the caller's Docker connections to the registry
  * (src/agent/push-relay.ts) until the caller ends it.
  */
+import { FutuswarmError } from '../../core/errors.ts';
+import { REGISTRY_LABEL, REGISTRY_SERVICE } from '../../core/registry-spec.ts';
 import { clientChannel } from '../client-channel.ts';
 import { defineOp, RELAYED } from '../op.ts';
 import { relayRegistry } from '../push-relay.ts';
@@ -18,8 +20,16 @@ export default defineOp({
   async handle(ctx, args) {
     const state = await ctx.state();
     // Fails with the next step when the cluster has no registry yet.
-    const [credentials, record, images] = await Promise.all([state.registryCredentials.read(), state.apps.get(args.app), state.images.list(args.app)]);
-    if (!record && images.length === 0 && !(await (await ctx.docker()).findService(args.app))) {
+    const docker = await ctx.docker();
+    const [credentials, record, images, registry] = await Promise.all([
+      state.registryCredentials.read(),
+      state.apps.get(args.app),
+      state.images.list(args.app),
+      docker.findService(REGISTRY_SERVICE),
+    ]);
+    const readOnlySince = registry?.labels[REGISTRY_LABEL.readOnlySince];
+    if (readOnlySince !== undefined) throw registryReadOnly(readOnlySince);
+    if (!record && images.length === 0 && !(await docker.findService(args.app))) {
       // A push may be an app's first act: give it a record, as app:create would.
       await state.apps.create(args.app, ctx.user);
     }
@@ -43,3 +53,10 @@ export default defineOp({
     return RELAYED;
   },
 });
+
+/** Refused before a byte is uploaded: the registry takes no writes while garbage is collected. */
+export function registryReadOnly(since: string): FutuswarmError {
+  return new FutuswarmError('conflict', `the cluster registry is read-only while an admin collects its garbage (since ${since}); nothing was pushed`, {
+    hint: 'try again in a minute; if no futuswarm admin registry:gc is running, an admin makes it writable again with: futuswarm admin registry:deploy',
+  });
+}

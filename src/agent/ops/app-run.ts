@@ -9,8 +9,9 @@ import { FutuswarmError } from '../../core/errors.ts';
 import { buildJobSpec } from '../../core/job-spec.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
-import type { DockerEngine, TaskInfo } from '../../docker/engine.ts';
+import type { DockerEngine } from '../../docker/engine.ts';
 import { clientChannel } from '../client-channel.ts';
+import { waitForJob } from '../job.ts';
 import { clusterInfo } from '../config.ts';
 import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
@@ -19,9 +20,6 @@ import { readSettingsLabel } from '../settings.ts';
 import { appNotFound } from './app-inspect.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 3600;
-const POLL_MS = 250;
-/** Task states after which the job's one task will not run again. */
-const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 
 export default defineOp({
   op: 'app.run',
@@ -49,7 +47,7 @@ export default defineOp({
     const seen = new Set<string>();
     try {
       const streaming = relayLogs(ctx, docker, id, seen, { follow: true }, signal);
-      const task = await waitUntilDone(docker, id, signal);
+      const task = await waitForJob(docker, id, signal);
       // Lines still in flight when the task ended: give them a moment, then read what is stored.
       await sleep(300);
       stop.abort();
@@ -80,15 +78,6 @@ export default defineOp({
     }
   },
 });
-
-async function waitUntilDone(docker: DockerEngine, id: string, signal: AbortSignal): Promise<TaskInfo | undefined> {
-  while (!signal.aborted) {
-    const done = (await docker.listTasks(id)).find((t) => DONE.has(t.state));
-    if (done) return done;
-    await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
-  }
-  return undefined;
-}
 
 /** Send the job's lines as `log` events, each once (a line is known by its time and text). */
 async function relayLogs(ctx: OpContext, docker: DockerEngine, id: string, seen: Set<string>, o: { follow: boolean }, signal?: AbortSignal): Promise<void> {

@@ -29,6 +29,7 @@ export const OP_HANDLERS: Record<Op, Loader> = {
   'admin.proxy.deploy': () => import('./admin-proxy-deploy.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.proxy.status': () => import('./admin-proxy-status.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.deploy': () => import('./admin-registry-deploy.ts') as Promise<{ default: OpHandler<Op> }>,
+  'admin.registry.gc': () => import('./admin-registry-gc.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.add': () => import('./admin-registry-logins.ts').then((m) => ({ default: m.registryAdd as OpHandler<Op> })),
   'admin.registry.list': () => import('./admin-registry-logins.ts').then((m) => ({ default: m.registryList as OpHandler<Op> })),
   'admin.registry.remove': () => import('./admin-registry-logins.ts').then((m) => ({ default: m.registryRemove as OpHandler<Op> })),

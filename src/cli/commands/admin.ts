@@ -19,6 +19,7 @@ export const ADMIN_COMMANDS: readonly SubcommandEntry[] = [
   { name: 'proxy:deploy', summary: 'run the proxy (Traefik) on every manager, or update it to the agent config', load: () => import('./admin/proxy-deploy.ts') },
   { name: 'proxy:status', summary: 'show the proxy: its tasks, and every route with its servers\' health', load: () => import('./admin/proxy-status.ts') },
   { name: 'registry:deploy', summary: 'run the cluster\'s image registry on every node, or update it to the agent config', load: () => import('./admin/registry-deploy.ts') },
+  { name: 'registry:gc', summary: 'delete the registry\'s layers that no image names any more (read-only meanwhile)', load: () => import('./admin/registry-gc.ts') },
   { name: 'registry:add', summary: 'store the login for an external private registry (tried first, sealed in the state bucket)', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerAdd })) },
   { name: 'registry:list', summary: 'list the external registries with stored logins (never a password)', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerList })) },
   { name: 'registry:remove', summary: 'forget the login for an external registry', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerRemove })) },

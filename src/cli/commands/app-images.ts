@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { intFlag } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { renderTable } from '../table.ts';
+import { formatBytes, renderTable } from '../table.ts';
 
 interface ImagesResult {
   app: string;
@@ -36,7 +36,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
           ctx.io.result(r, () =>
             r.dryRun
               ? `would delete ${r.wouldDelete.length} image(s) of ${r.app}, keep ${r.kept}${r.wouldDelete.map((d) => `\n  ${d}`).join('')}`
-              : `deleted ${r.deleted.length} image(s) of ${r.app}, kept ${r.kept}`,
+              : `deleted ${r.deleted.length} image(s) of ${r.app}, kept ${r.kept}${
+                  r.deleted.length > 0 ? '\ntheir layers stay in storage until an admin runs: futuswarm admin registry:gc' : ''
+                }`,
           );
           return;
         }
@@ -46,13 +48,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
             ? `nothing was pushed into ${r.repository} yet (futuswarm app:push -n ${r.app} -i <image>, or app:deploy --build)`
             : `${r.repository}\n${renderTable(
                 ['DIGEST', 'TAGS', 'SIZE', 'PUSHED BY', 'WHEN', 'RELEASES'],
-                r.images.map((i) => [i.digest.slice(0, 19), i.tags.join(',') || '-', megabytes(i.size), i.pushedBy, i.pushedAt, i.releases.join(',') || '-']),
+                r.images.map((i) => [i.digest.slice(0, 19), i.tags.join(',') || '-', formatBytes(i.size), i.pushedBy, i.pushedAt, i.releases.join(',') || '-']),
               )}`,
         );
       }),
     );
 };
-
-function megabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
-}
