@@ -93,7 +93,7 @@ function noOwnersError(app: string, user: string): FutuswarmError {
 /** Whether the state bucket knows the app: its record (app:create) or stored settings (a deploy). */
 export async function appStored(ctx: OpContext, app: string): Promise<boolean> {
   const state = await ctx.state();
-  const [record, settings] = await Promise.all([state.apps.get(app), state.getSettings(app)]);
+  const [record, settings] = await Promise.all([state.apps.get(app), state.settings.get(app)]);
   return record !== undefined || settings !== undefined;
 }
 
@@ -128,10 +128,10 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
   const app = request.app;
   if (app === undefined) throw new FutuswarmError('internal', `${request.op} needs ${request.access} access but names no app`);
   const state = await ctx.state();
-  let owners = (await state.getOwners(app))?.owners;
+  let owners = (await state.owners.get(app))?.owners;
   if (owners === undefined && (await appExists(ctx, app))) {
     // A claim always comes before the app exists: one made since the first look shows now.
-    owners = (await state.getOwners(app))?.owners;
+    owners = (await state.owners.get(app))?.owners;
     if (owners === undefined) {
       // An app from before owners existed, or whose owners were removed by hand.
       if (await isAdmin(config, user)) return granted('admin');
@@ -144,7 +144,7 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
       throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, { hint: 'futuswarm app:list shows the apps' });
     }
     if (!request.claim) return granted('anyone');
-    const claim = await state.claimOwnership(app, user);
+    const claim = await state.owners.claim(app, user);
     if (claim.created) return granted('new-owner', true);
     owners = claim.owners.owners;
   }
@@ -159,8 +159,8 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
  */
 export async function releaseClaim(ctx: OpContext, app: string): Promise<void> {
   const state = await ctx.state();
-  const owners = await state.getOwners(app);
+  const owners = await state.owners.get(app);
   if (!owners || owners.owners.length !== 1 || owners.owners[0] !== ctx.user || owners.createdBy !== ctx.user) return;
   if (await appExists(ctx, app)) return;
-  await state.deleteOwners(app);
+  await state.owners.delete(app);
 }

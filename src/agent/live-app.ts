@@ -7,7 +7,7 @@ import { FutuswarmError } from '../core/errors.ts';
 import { splitImageReference } from '../core/names.ts';
 import { LABEL } from '../core/service-spec.ts';
 import type { ServiceInfo } from '../docker/engine.ts';
-import type { SecretsSnapshot } from './app-state.ts';
+import type { SecretsSnapshot } from '../state/secrets.ts';
 import type { OpContext } from './op.ts';
 import { appNotFound } from './ops/app-inspect.ts';
 import { loadApp, type DesiredState } from './release.ts';
@@ -46,7 +46,7 @@ export async function loadLiveApp(ctx: OpContext, app: string): Promise<LiveApp>
       hint: `deploy it once with futuswarm app:deploy -n ${app} -i ${ref.repository} -t ${ref.tag ?? 'TAG'} --port PORT`,
     });
   }
-  const record = release > 0 ? await (await ctx.state()).getRelease(app, release).catch(() => undefined) : undefined;
+  const record = release > 0 ? await (await ctx.state()).releases.get(app, release).catch(() => undefined) : undefined;
   // The environment as it runs, not as the secrets are now: changing one thing changes only that.
   const secrets: SecretsSnapshot = { values: envOfSpec(service.spec), versionId: record?.secretsVersion ?? undefined, etag: undefined, meta: undefined };
   return {

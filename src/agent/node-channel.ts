@@ -94,7 +94,7 @@ export async function execOnNode(
     });
   }
   if (isIP(target.addr) === 0) throw new FutuswarmError('unavailable', `Swarm reports no usable address for node ${target.hostname}: "${target.addr}"`);
-  const node = await state.getNode(target.addr);
+  const node = await state.nodes.get(target.addr);
   if (!node) {
     throw new FutuswarmError('unavailable', `node ${where} has not published its SSH host key, so this manager cannot check whom it would talk to`, {
       hint: `on that node, run: futuswarm-agent node:register --addr ${target.addr}`,

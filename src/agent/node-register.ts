@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { FutuswarmError } from '../core/errors.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
-import type { NodeRecord } from './app-state.ts';
+import type { NodeRecord } from '../state/nodes.ts';
 
 export interface NodeRegisterArgs {
   addr: string;
@@ -54,5 +54,5 @@ export async function registerThisNode(args: NodeRegisterArgs): Promise<NodeReco
   const { loadAgentConfig } = await import('./config.ts');
   const { openState } = await import('./open-state.ts');
   const state = await openState(await loadAgentConfig());
-  return state.registerNode({ addr: args.addr, hostname: args.hostname, hostKeys });
+  return state.nodes.register({ addr: args.addr, hostname: args.hostname, hostKeys });
 }

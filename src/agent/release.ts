@@ -7,7 +7,7 @@ import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import { diffSpecs, type SpecChange } from '../core/spec-diff.ts';
 import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
-import type { SecretsSnapshot } from './app-state.ts';
+import type { SecretsSnapshot } from '../state/secrets.ts';
 import { clusterInfo } from './config.ts';
 import type { OpContext } from './op.ts';
 import { appStored } from './acl.ts';
@@ -77,7 +77,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   let spec = build(currentRelease);
   const templateChanged = !existing || d.restart === true || existing.labels[LABEL.templateHash] !== spec.Labels[LABEL.templateHash];
   const unchanged = existing && !templateChanged && existing.labels[LABEL.specHash] === spec.Labels[LABEL.specHash] && existing.updateState !== 'paused';
-  const release = templateChanged ? Math.max(await state.nextRelease(d.app), currentRelease + 1) : currentRelease;
+  const release = templateChanged ? Math.max(await state.releases.next(d.app), currentRelease + 1) : currentRelease;
   if (release !== currentRelease) spec = build(release);
 
   if (d.dryRun) {
@@ -133,7 +133,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   }
 
   if (templateChanged) {
-    await state.putRelease(d.app, {
+    await state.releases.put(d.app, {
       n: release,
       image: d.image,
       ...(d.tag !== undefined ? { tag: d.tag } : {}),
@@ -156,7 +156,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
 async function saveSettings(ctx: OpContext, d: DesiredState, settings: AppSettings): Promise<void> {
   if (d.storedSettings && canonicalJson(d.storedSettings) === canonicalJson(settings)) return;
   const state = await ctx.state();
-  await state.putSettings(d.app, settings as unknown as Record<string, unknown>, d.settingsEtag);
+  await state.settings.put(d.app, settings as unknown as Record<string, unknown>, d.settingsEtag);
 }
 
 /** The next step after a failed release: for a failed HTTP health check, what the app must do. */
@@ -172,8 +172,8 @@ function failureHint(app: string, settings: AppSettings, healthCheckFailed: bool
 export async function loadApp(ctx: OpContext, app: string) {
   const state = await ctx.state();
   const [stored, secrets, service, record] = await Promise.all([
-    state.getSettings(app, appSettingsSchema as never) as Promise<{ settings: AppSettings; etag: string } | undefined>,
-    state.readSecrets(app),
+    state.settings.get(app, appSettingsSchema as never) as Promise<{ settings: AppSettings; etag: string } | undefined>,
+    state.secrets.read(app),
     ctx.docker().then((docker) => docker.findService(app)),
     state.apps.get(app),
   ]);

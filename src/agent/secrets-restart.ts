@@ -5,7 +5,7 @@
  */
 import { splitImageReference } from '../core/names.ts';
 import { LABEL } from '../core/service-spec.ts';
-import type { SecretsUpdate } from './app-state.ts';
+import type { SecretsUpdate } from '../state/secrets.ts';
 import type { OpContext } from './op.ts';
 import { loadApp, rollOut } from './release.ts';
 

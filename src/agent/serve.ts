@@ -11,7 +11,8 @@ import type { DockerEngine } from '../docker/engine.ts';
 import { RELAYED, type OpContext, type OpHandler } from './op.ts';
 import { authorize, releaseClaim } from './acl.ts';
 import { OP_HANDLERS } from './ops/index.ts';
-import { SECRET_ARG_NAMES, type AppState } from './app-state.ts';
+import type { AppState } from './app-state.ts';
+import { SECRET_ARG_NAMES } from '../state/audit.ts';
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -104,13 +105,13 @@ async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown,
     ttlSeconds: ctx.config.locks.ttlSeconds,
     ...(lockWaitSeconds ? { waitSeconds: lockWaitSeconds } : {}),
   };
-  // withLock renews the lock while the op runs, so a rollout longer than the TTL keeps it.
-  return state.withLock(
+  // locks.hold renews the lock while the op runs, so a rollout longer than the TTL keeps it.
+  return state.locks.hold(
     app,
     request,
     async (lock) => {
       // A dropped connection must not leave the lock behind until it expires.
-      const onHangup = () => void state.releaseLock(app, lock.token).catch(() => false).finally(() => process.exit(129));
+      const onHangup = () => void state.locks.release(app, lock.token).catch(() => false).finally(() => process.exit(129));
       process.once('SIGHUP', onHangup);
       process.once('SIGTERM', onHangup);
       try {
@@ -127,7 +128,7 @@ async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown,
 async function audit(ctx: OpContext, op: string, app: string | undefined, args: unknown, started: number, error: unknown): Promise<void> {
   try {
     const state = await ctx.state();
-    await state.appendAudit({
+    await state.audit.append({
       user: ctx.user,
       op,
       ...(app ? { app } : {}),

@@ -192,7 +192,7 @@ describe('app:exec on another node (node channel)', () => {
 
   it('refuses a node whose host key is unknown or different, naming the fix', async () => {
     const { state, store } = agentState();
-    const registered = await state.getNode(NODE_ADDR);
+    const registered = await state.nodes.get(NODE_ADDR);
     assert.ok(registered);
     try {
       await store.delete(`nodes/${NODE_ADDR}`);
@@ -203,12 +203,12 @@ describe('app:exec on another node (node channel)', () => {
 
       // Someone else's host key under the node's address: ssh refuses to talk to it.
       const impostor = execFileSync('sh', ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${keyDir}/impostor && cat ${keyDir}/impostor.pub`], { encoding: 'utf8' });
-      await state.registerNode({ addr: NODE_ADDR, hostname: NODE_NAME, hostKeys: [impostor.split(' ').slice(0, 2).join(' ')] });
+      await state.nodes.register({ addr: NODE_ADDR, hostname: NODE_NAME, hostKeys: [impostor.split(' ').slice(0, 2).join(' ')] });
       const wrong = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'true']);
       assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /could not reach the agent on node futuswarm-node1 \(10\.231\.0\.2\): .*(host key|Host key verification failed)/i);
     } finally {
-      await state.registerNode({ addr: registered.addr, hostname: registered.hostname, hostKeys: registered.hostKeys });
+      await state.nodes.register({ addr: registered.addr, hostname: registered.hostname, hostKeys: registered.hostKeys });
     }
     const back = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'true']);
     assert.equal(back.code, 0, back.stderr);

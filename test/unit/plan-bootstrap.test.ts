@@ -18,7 +18,7 @@ import {
   statusRows,
 } from '../../src/core/plan-bootstrap.ts';
 import { buildKeyPolicy, buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
-import { stateKeys } from '../../src/agent/app-state.ts';
+import { stateKeys } from '../../src/state/keys.ts';
 import { NODE_KEY_PENDING } from '../../src/core/plan-cloud-init.ts';
 import { boundedName, cacheGroupId, clusterResourceNames, NODE_KEY_OBJECT_KEY, stateBucketName } from '../../src/core/plan-names.ts';
 import { buildSecurityGroupRules, subnetCidr } from '../../src/core/plan-network.ts';

@@ -14,7 +14,7 @@ export default defineOp({
         ? new Date(Date.now() - args.sinceSeconds * 1000)
         : undefined;
     const limit = args.limit ?? DEFAULT_LIMIT;
-    const records = await (await ctx.state()).listAudit({
+    const records = await (await ctx.state()).audit.list({
       ...(args.app !== undefined ? { app: args.app } : {}),
       ...(args.user !== undefined ? { user: args.user } : {}),
       ...(args.op !== undefined ? { op: args.op } : {}),

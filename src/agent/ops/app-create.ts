@@ -17,14 +17,14 @@ export default defineOp({
     const state = await ctx.state();
     const [record, settings, service] = await Promise.all([
       state.apps.get(args.app),
-      state.getSettings(args.app),
+      state.settings.get(args.app),
       ctx.docker().then((d) => d.findService(args.app)),
     ]);
     checkManaged(args.app, service?.labels);
     if (record !== undefined || settings !== undefined || service !== undefined) throw exists(args.app, record?.record);
     const created = await state.apps.create(args.app, ctx.user);
     if (!created.created) throw exists(args.app, created.record);
-    const owners = (await state.getOwners(args.app))?.owners ?? [ctx.user];
+    const owners = (await state.owners.get(args.app))?.owners ?? [ctx.user];
     ctx.progress('created', `created ${args.app}; it runs nothing until its first deploy`);
     return {
       app: args.app,

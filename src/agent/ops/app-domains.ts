@@ -35,12 +35,12 @@ export default defineOp({
       }
     }
     const state = await ctx.state();
-    for (const host of add) await state.claimDomain(args.app, host, ctx.user);
+    for (const host of add) await state.domains.claim(args.app, host, ctx.user);
     const domains = [...new Set([...before.filter((d) => !remove.includes(d)), ...add])].sort();
     if (!current.settings) {
       const record = current.record!;
       await state.apps.update(args.app, record.etag, { ...record.record, domains });
-      for (const host of remove) await state.releaseDomain(args.app, host);
+      for (const host of remove) await state.domains.release(args.app, host);
       ctx.progress('domains', `${args.app} will answer to ${appHosts(args.app, { domains }, cluster).join(', ')} once deployed`);
       return { app: args.app, domains, hosts: appHosts(args.app, { domains }, cluster), changed: true };
     }
@@ -59,9 +59,9 @@ export default defineOp({
         secrets: current.secrets,
       });
     } else {
-      await state.putSettings(args.app, settings as unknown as Record<string, unknown>, current.settingsEtag);
+      await state.settings.put(args.app, settings as unknown as Record<string, unknown>, current.settingsEtag);
     }
-    for (const host of remove) await state.releaseDomain(args.app, host);
+    for (const host of remove) await state.domains.release(args.app, host);
     ctx.progress('domains', `${args.app} answers to ${appHosts(args.app, settings, cluster).join(', ')}`);
     return { app: args.app, domains, hosts: appHosts(args.app, settings, cluster), changed: true };
   },

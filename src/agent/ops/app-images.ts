@@ -33,7 +33,7 @@ export const imagesPrune = defineOp({
 
 async function describe(ctx: OpContext, app: string): Promise<{ images: ImageEntry[]; releaseDigests: string[] }> {
   const state = await ctx.state();
-  const [records, releases] = await Promise.all([state.images.list(app), state.listReleases(app)]);
+  const [records, releases] = await Promise.all([state.images.list(app), state.releases.list(app)]);
   const ours = releases.filter((r) => clusterRepository(ctx.config, r.image) === app && r.imageDigest);
   const images = records.map((record) => ({
     ...record,

@@ -26,7 +26,7 @@ export default defineOp({
     const [tasks, nodes] = await Promise.all([docker.listTasks(service.id), docker.listNodes()]);
     const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
     const cluster = clusterInfo(ctx.config);
-    const stored = await (await ctx.state()).getSettings(args.app);
+    const stored = await (await ctx.state()).settings.get(args.app);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
     const routes = await routesFor(docker, args.app, { tasks });
     return {

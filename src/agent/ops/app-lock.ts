@@ -6,7 +6,7 @@
  */
 import { FutuswarmError } from '../../core/errors.ts';
 import { describeLockHolder } from '../../core/names.ts';
-import type { LockInfo } from '../app-state.ts';
+import type { LockInfo } from '../../state/locks.ts';
 import { defineOp } from '../op.ts';
 import { requireApp } from '../release.ts';
 
@@ -30,7 +30,7 @@ export const lockApp = defineOp({
   lock: false,
   async handle(ctx, args) {
     const state = await ctx.state();
-    const handle = await state.acquireLock(args.app, {
+    const handle = await state.locks.acquire(args.app, {
       user: ctx.user,
       op: 'app.lock',
       ...(args.message ? { message: args.message } : {}),
@@ -47,7 +47,7 @@ export const lockStatus = defineOp({
   access: 'read',
   mutating: false,
   async handle(ctx, args) {
-    const lock = await (await ctx.state()).lockStatus(args.app);
+    const lock = await (await ctx.state()).locks.status(args.app);
     if (!lock) await requireApp(ctx, args.app);
     return { app: args.app, locked: lock !== undefined && !lock.expired, lock: lock ? view(lock) : null };
   },
@@ -60,7 +60,7 @@ export const unlockApp = defineOp({
   lock: false,
   async handle(ctx, args) {
     const state = await ctx.state();
-    const lock = await state.lockStatus(args.app);
+    const lock = await state.locks.status(args.app);
     if (!lock) {
       await requireApp(ctx, args.app);
       return { app: args.app, released: false, lock: null };
@@ -72,7 +72,7 @@ export const unlockApp = defineOp({
         details: { lock: view(lock) },
       });
     }
-    const removed = await state.breakLock(args.app);
+    const removed = await state.locks.break(args.app);
     return { app: args.app, released: removed !== undefined, lock: removed ? view(removed) : null };
   },
 });

@@ -39,7 +39,7 @@ export const ownersList = defineOp({
   access: 'read',
   mutating: false,
   async handle(ctx, args) {
-    const owners = await (await ctx.state()).getOwners(args.app);
+    const owners = await (await ctx.state()).owners.get(args.app);
     if (!owners) await requireApp(ctx, args.app);
     return result(args.app, owners);
   },
@@ -54,13 +54,13 @@ export const ownersAdd = defineOp({
   async handle(ctx, args) {
     await requireKnownPerson(ctx, args.user);
     const state = await ctx.state();
-    const before = await state.getOwners(args.app);
+    const before = await state.owners.get(args.app);
     if (!before) {
       // Only an admin gets here (authorize): the app predates owners or lost them.
-      const claim = await state.claimOwnership(args.app, args.user);
+      const claim = await state.owners.claim(args.app, args.user);
       if (claim.created) return result(args.app, claim.owners, true);
     }
-    const after = await state.addOwner(args.app, ctx.user, args.user);
+    const after = await state.owners.add(args.app, ctx.user, args.user);
     return result(args.app, after, !(before?.owners.includes(args.user) ?? false));
   },
 });
@@ -71,7 +71,7 @@ export const ownersRemove = defineOp({
   mutating: true,
   lock: false,
   async handle(ctx, args) {
-    const after = await (await ctx.state()).removeOwner(args.app, ctx.user, args.user);
+    const after = await (await ctx.state()).owners.remove(args.app, ctx.user, args.user);
     return result(args.app, after, true);
   },
 });

@@ -9,7 +9,7 @@ export default defineOp({
   mutating: false,
   async handle(ctx, args) {
     const [releases, service] = await Promise.all([
-      (await ctx.state()).listReleases(args.app, args.limit ? { limit: args.limit } : {}),
+      (await ctx.state()).releases.list(args.app, args.limit ? { limit: args.limit } : {}),
       (await ctx.docker()).findService(args.app),
     ]);
     if (releases.length === 0 && !service) await requireApp(ctx, args.app);

@@ -18,10 +18,10 @@ export default defineOp({
     const state = await ctx.state();
     const service = await docker.findService(args.app);
     const managed = service !== undefined && service.labels[LABEL.app] === args.app;
-    const [stored, record] = await Promise.all([state.getSettings(args.app), state.apps.get(args.app)]);
-    if (!managed && !stored && !record && (await state.getOwners(args.app))) {
+    const [stored, record] = await Promise.all([state.settings.get(args.app), state.apps.get(args.app)]);
+    if (!managed && !stored && !record && (await state.owners.get(args.app))) {
       // Owners of a name that never came to exist: free the name.
-      await state.deleteOwners(args.app);
+      await state.owners.delete(args.app);
       ctx.progress('owners', `${args.app} was never deployed; removed its owners`);
       return { app: args.app, removed: false, purged: false, ownersRemoved: true };
     }
@@ -37,7 +37,7 @@ export default defineOp({
     }
     if (args.purge) {
       const domains = stored ? appSettingsSchema.safeParse(stored.settings).data?.domains ?? [] : [];
-      for (const host of new Set([...domains, ...(record?.record.domains ?? [])])) await state.releaseDomain(args.app, host);
+      for (const host of new Set([...domains, ...(record?.record.domains ?? [])])) await state.domains.release(args.app, host);
       const images = await deleteRepository(ctx, args.app).catch((e: Error) => {
         ctx.progress('images', `warning: the images of ${args.app} stay in the registry: ${e.message}`);
         return 0;
@@ -46,7 +46,7 @@ export default defineOp({
       const { deleted } = await state.purgeApp(args.app);
       await state.apps.purge(args.app);
       // purgeApp deleted every version under the app, the owners included; this makes it explicit.
-      await state.deleteOwners(args.app);
+      await state.owners.delete(args.app);
       ctx.progress('purge', `deleted ${deleted} stored object version(s) of ${args.app}, its owners included`);
     } else {
       // Secrets and releases stay, so the owners stay with them: nobody else may claim the name

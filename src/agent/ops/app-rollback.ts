@@ -13,7 +13,8 @@ import { canonicalJson } from '../../core/envelope.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
-import type { Release, SecretsSnapshot } from '../app-state.ts';
+import type { Release } from '../../state/releases.ts';
+import type { SecretsSnapshot } from '../../state/secrets.ts';
 import { RegistryClient } from '../../registry/client.ts';
 import { clusterRegistry, clusterRepository } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
@@ -28,14 +29,14 @@ export default defineOp({
     const docker = await ctx.docker();
     const current = await loadApp(ctx, args.app);
     const live = current.service ? Number(current.service.labels[LABEL.release] ?? 0) : undefined;
-    const target = args.to ?? previousRelease(args.app, live, await state.listReleases(args.app));
-    const release = await state.getRelease(args.app, target);
+    const target = args.to ?? previousRelease(args.app, live, await state.releases.list(args.app));
+    const release = await state.releases.get(args.app, target);
     if (!release) {
       throw new FutuswarmError('not_found', `${args.app} has no release ${target}`, { hint: `futuswarm app:releases -n ${args.app} lists them` });
     }
     const imageRef = await pinnedImage(ctx, docker, args.app, release);
     const secrets: SecretsSnapshot = release.secretsVersion
-      ? await state.readSecrets(args.app, { versionId: release.secretsVersion })
+      ? await state.secrets.read(args.app, { versionId: release.secretsVersion })
       : { values: {}, versionId: undefined, etag: undefined, meta: undefined };
     const recorded = appSettingsSchema.safeParse(release.settings);
     if (!recorded.success) {
@@ -66,8 +67,8 @@ export default defineOp({
     if (canonicalJson(current.secrets.values) !== canonicalJson(secrets.values)) {
       const note = `rollback of ${args.app} to release ${target}`;
       const update = release.secretsVersion
-        ? await state.restoreSecrets(args.app, ctx.user, release.secretsVersion, { note })
-        : await state.updateSecrets(args.app, ctx.user, (values) => ({ unset: Object.keys(values) }), { note, retries: 0 });
+        ? await state.secrets.restore(args.app, ctx.user, release.secretsVersion, { note })
+        : await state.secrets.update(args.app, ctx.user, (values) => ({ unset: Object.keys(values) }), { note, retries: 0 });
       restored = update.versionId ?? null;
       ctx.progress('secrets', `restored the secrets of release ${target} as the current version${restored ? ` (${restored})` : ''}`);
     }

@@ -15,7 +15,7 @@ export const secretsSet = defineOp({
   async handle(ctx, args) {
     await requireApp(ctx, args.app);
     const state = await ctx.state();
-    const update = await state.updateSecrets(args.app, ctx.user, () => ({ set: args.values }), {
+    const update = await state.secrets.update(args.app, ctx.user, () => ({ set: args.values }), {
       rerun: `futuswarm app:secrets set -n ${args.app} ${Object.keys(args.values).map((k) => `${k}=…`).join(' ')}`,
     });
     return restartWithSecrets(ctx, args.app, update, args.restart);
@@ -29,7 +29,7 @@ export const secretsUnset = defineOp({
   async handle(ctx, args) {
     await requireApp(ctx, args.app);
     const state = await ctx.state();
-    const update = await state.updateSecrets(args.app, ctx.user, () => ({ unset: args.keys }), {
+    const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: args.keys }), {
       rerun: `futuswarm app:secrets unset -n ${args.app} ${args.keys.join(' ')}`,
     });
     return restartWithSecrets(ctx, args.app, update, args.restart);
@@ -41,7 +41,7 @@ export const secretsList = defineOp({
   access: 'app',
   mutating: false,
   async handle(ctx, args) {
-    const snapshot = await (await ctx.state()).readSecrets(args.app);
+    const snapshot = await (await ctx.state()).secrets.read(args.app);
     if (snapshot.versionId === undefined) await requireApp(ctx, args.app);
     return {
       app: args.app,
@@ -60,7 +60,7 @@ export const secretsGet = defineOp({
   /** Who read which secret is worth knowing; the value never enters the record. */
   audit: true,
   async handle(ctx, args) {
-    const snapshot = await (await ctx.state()).readSecrets(args.app);
+    const snapshot = await (await ctx.state()).secrets.read(args.app);
     const value = snapshot.values[args.key];
     if (snapshot.versionId === undefined) await requireApp(ctx, args.app);
     if (value === undefined) {
@@ -75,7 +75,7 @@ export const secretsHistory = defineOp({
   access: 'app',
   mutating: false,
   async handle(ctx, args) {
-    const versions = await (await ctx.state()).secretsHistory(args.app, args.limit ? { limit: args.limit } : {});
+    const versions = await (await ctx.state()).secrets.history(args.app, args.limit ? { limit: args.limit } : {});
     if (versions.length === 0) await requireApp(ctx, args.app);
     return { app: args.app, versions };
   },

@@ -45,7 +45,7 @@ export const cacheCreate = defineOp({
   async handle(ctx, args) {
     await requireApp(ctx, args.app);
     const state = await ctx.state();
-    const current = (await state.readSecrets(args.app)).values[REDIS_URL];
+    const current = (await state.secrets.read(args.app)).values[REDIS_URL];
     const scope = dataServicesScope(ctx.config);
     const id = cacheGroupId(scope.name, args.app);
     const { createCache, describeCache } = await import('../../aws/elasticache.ts');
@@ -78,7 +78,7 @@ export const cacheCreate = defineOp({
     ctx.progress('cache', `logging in to ${endpoint.host}:${endpoint.port} with the AUTH token`);
     await checkAuth(endpoint, token);
     const url = redisUrl(endpoint, token);
-    const update = await state.updateSecrets(args.app, ctx.user, () => ({ set: { [REDIS_URL]: url } }), {
+    const update = await state.secrets.update(args.app, ctx.user, () => ({ set: { [REDIS_URL]: url } }), {
       note: 'cache:create',
       rerun: `futuswarm cache:create -n ${args.app}`,
     });
@@ -106,7 +106,7 @@ export const cacheInfo = defineOp({
   async handle(ctx, args) {
     const scope = dataServicesScope(ctx.config);
     const { describeCache } = await import('../../aws/elasticache.ts');
-    const [cache, secrets] = await Promise.all([describeCache(scope, args.app), (await ctx.state()).readSecrets(args.app)]);
+    const [cache, secrets] = await Promise.all([describeCache(scope, args.app), (await ctx.state()).secrets.read(args.app)]);
     const url = secrets.values[REDIS_URL];
     if (cache === undefined && url === undefined) {
       throw new FutuswarmError('not_found', `${args.app} has no cache`, { hint: `create one: futuswarm cache:create -n ${args.app}` });
@@ -136,7 +136,7 @@ export const cacheDestroy = defineOp({
     requireConfirmation('cache', args.app, args.confirm, 'cache:destroy');
     const state = await ctx.state();
     const scope = dataServicesScope(ctx.config);
-    const url = (await state.readSecrets(args.app)).values[REDIS_URL];
+    const url = (await state.secrets.read(args.app)).values[REDIS_URL];
     const { deleteCache, describeCache } = await import('../../aws/elasticache.ts');
     const id = cacheGroupId(scope.name, args.app);
     const exists = (await describeCache(scope, args.app)) !== undefined;
@@ -152,7 +152,7 @@ export const cacheDestroy = defineOp({
     }
     let restart: Awaited<ReturnType<typeof restartWithSecrets>> | undefined;
     if (url !== undefined) {
-      const update = await state.updateSecrets(args.app, ctx.user, () => ({ unset: [REDIS_URL] }), {
+      const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: [REDIS_URL] }), {
         note: 'cache:destroy',
         rerun: `futuswarm app:secrets unset -n ${args.app} ${REDIS_URL}`,
       });

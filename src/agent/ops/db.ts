@@ -55,7 +55,7 @@ export const dbCreate = defineOp({
     const { appDatabaseNames, createAppDatabase } = await import('../../aws/postgres-provision.ts');
     const names = appDatabaseNames(args.app);
     // A DATABASE_URL someone set by hand points somewhere else: never overwrite it silently.
-    const current = (await state.readSecrets(args.app)).values[DATABASE_URL];
+    const current = (await state.secrets.read(args.app)).values[DATABASE_URL];
     const currentInfo = current === undefined ? undefined : connectionInfo(current, 5432);
     if (current !== undefined && currentInfo?.user !== names.role) {
       throw new FutuswarmError('conflict', `${args.app} already has a ${DATABASE_URL} that futuswarm did not make`, {
@@ -89,7 +89,7 @@ export const dbCreate = defineOp({
     ctx.progress('database', `creating database ${names.database} and role ${names.role}${kind === 'shared' ? ' on the shared instance' : ` on ${instanceId}`}`);
     const created = await createAppDatabase({ adminUrl, app: args.app });
     const url = appDatabaseUrl(created.databaseUrl, ctx.config);
-    const update = await state.updateSecrets(args.app, ctx.user, () => ({ set: { [DATABASE_URL]: url } }), {
+    const update = await state.secrets.update(args.app, ctx.user, () => ({ set: { [DATABASE_URL]: url } }), {
       note: `db:create (${kind})`,
       rerun: `futuswarm db:create -n ${args.app}${args.dedicated ? ' --dedicated' : ''}`,
     });
@@ -117,7 +117,7 @@ export const dbInfo = defineOp({
   access: 'app',
   mutating: false,
   async handle(ctx, args) {
-    const url = (await (await ctx.state()).readSecrets(args.app)).values[DATABASE_URL];
+    const url = (await (await ctx.state()).secrets.read(args.app)).values[DATABASE_URL];
     const { kind, instance } = await existingKind(ctx.config, args.app);
     if (url === undefined && kind !== 'dedicated') {
       throw new FutuswarmError('not_found', `${args.app} has no database`, { hint: `create one: futuswarm db:create -n ${args.app}` });
@@ -146,7 +146,7 @@ export const dbDestroy = defineOp({
   async handle(ctx, args) {
     requireConfirmation('database', args.app, args.confirm, 'db:destroy');
     const state = await ctx.state();
-    const url = (await state.readSecrets(args.app)).values[DATABASE_URL];
+    const url = (await state.secrets.read(args.app)).values[DATABASE_URL];
     const { kind } = await existingKind(ctx.config, args.app);
     let snapshot: string | null = null;
     const { appDatabaseNames, dropAppDatabase } = await import('../../aws/postgres-provision.ts');
@@ -164,7 +164,7 @@ export const dbDestroy = defineOp({
     const mine = url !== undefined && connectionInfo(url, 5432)?.user === names.role;
     let restart: Awaited<ReturnType<typeof restartWithSecrets>> | undefined;
     if (mine) {
-      const update = await state.updateSecrets(args.app, ctx.user, () => ({ unset: [DATABASE_URL] }), {
+      const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: [DATABASE_URL] }), {
         note: 'db:destroy',
         rerun: `futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL}`,
       });

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../../agent/app-state.ts';
+import type { AuditRecord } from '../../../state/audit.ts';
 import type { CommandModule } from '../../command.ts';
 import { intFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';

@@ -1,0 +1,105 @@
+/**
+ * An app's releases: `apps/<app>/releases/<n>`, each written once (If-None-Match), so two
+ * deploys never get one number. A release records the image (by digest), the secrets version
+ * and the settings it ran with: what a rollback redeploys.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { canonicalJson } from '../core/envelope.ts';
+import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { userName } from '../core/names.ts';
+import { checkApp, isConflict, isoTime, jsonObject, mapLimit, parseJson, putJson, StateConcern } from './json.ts';
+import { stateKeys } from './keys.ts';
+
+export const releaseSchema = z.looseObject({
+  n: z.number().int().min(1),
+  /** Repository as deployed, e.g. acme/shop. */
+  image: z.string().min(1),
+  tag: z.string().optional(),
+  /** Repo digest as resolved on the manager (sha256:…). */
+  imageDigest: z.string().optional(),
+  /** Local image id, for images that have no repo digest. */
+  imageId: z.string().optional(),
+  /** S3 version of apps/<app>/secrets that the release runs with; null when it has none. */
+  secretsVersion: z.string().nullable(),
+  settingsHash: z.string(),
+  settings: jsonObject,
+  user: userName,
+  time: isoTime,
+  note: z.string().max(500).optional(),
+  rollbackOf: z.number().int().min(1).optional(),
+});
+export type Release = z.output<typeof releaseSchema>;
+const releaseInputSchema = releaseSchema.omit({ n: true }).partial({ time: true, settingsHash: true });
+/** What a deploy hands to recordRelease; n, time and settingsHash are filled in. */
+export type ReleaseInput = z.input<typeof releaseInputSchema>;
+
+/** A stable hash of an app's settings, recorded in releases. */
+export function hashSettings(settings: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(settings)).digest('hex')}`;
+}
+
+export class Releases extends StateConcern {
+  async #releaseNumbers(app: string): Promise<number[]> {
+    const prefix = stateKeys.releases(app);
+    return (await this.store.list(prefix))
+      .map((o) => o.key.slice(prefix.length))
+      .filter((rest) => /^[1-9][0-9]*$/.test(rest))
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  /** The number the next release of the app gets (1 for the first). */
+  async next(app: string): Promise<number> {
+    checkApp(app);
+    const numbers = await this.#releaseNumbers(app);
+    return (numbers.at(-1) ?? 0) + 1;
+  }
+
+  /** Store release `release.n`; fails with `conflict` if that number is taken. */
+  async put(app: string, release: Release): Promise<Release> {
+    checkApp(app);
+    const record = parseWith(releaseSchema, release, `release of ${app}`, { code: 'internal' });
+    try {
+      await putJson(this.store, stateKeys.release(app, record.n), record, { ifNoneMatch: '*' });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      throw new FutuswarmError('conflict', `release ${record.n} of ${app} was recorded by another deploy first`, {
+        hint: `see futuswarm app:releases -n ${app}, then re-run the deploy`,
+        cause: e,
+      });
+    }
+    return record;
+  }
+
+  /** Number, time and settings hash filled in, then put. */
+  async record(app: string, input: ReleaseInput): Promise<Release> {
+    const n = await this.next(app);
+    return this.put(app, {
+      ...input,
+      n,
+      time: input.time ?? this.now().toISOString(),
+      settingsHash: input.settingsHash ?? hashSettings(input.settings),
+    });
+  }
+
+  async get(app: string, n: number): Promise<Release | undefined> {
+    checkApp(app);
+    if (!Number.isInteger(n) || n < 1) throw new FutuswarmError('invalid_input', `release: ${n} is not a release number`);
+    const object = await this.store.get(stateKeys.release(app, n));
+    if (!object) return undefined;
+    return parseWith(releaseSchema, parseJson(object, `release ${n} of ${app}`), `release ${n} of ${app}`, { code: 'protocol' });
+  }
+
+  /** Newest first. */
+  async list(app: string, options: { limit?: number } = {}): Promise<Release[]> {
+    checkApp(app);
+    const numbers = (await this.#releaseNumbers(app)).reverse().slice(0, options.limit ?? Infinity);
+    const releases = await mapLimit(numbers, 8, (n) => this.get(app, n));
+    return releases.filter((r): r is Release => r !== undefined);
+  }
+
+  async latest(app: string): Promise<Release | undefined> {
+    return (await this.list(app, { limit: 1 }))[0];
+  }
+}
