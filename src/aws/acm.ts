@@ -1,7 +1,7 @@
 /** ACM adapter: the wildcard certificate of the cluster domain, validated by DNS. */
 import type { CertificateDetail } from '@aws-sdk/client-acm';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { TAG_CLUSTER } from '../core/plan-names.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';
 import { acm } from './clients.ts';

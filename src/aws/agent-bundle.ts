@@ -11,7 +11,7 @@ import { gzip } from 'node:zlib';
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, ELF_HEAD_BYTES, isLinuxX64Elf, MIN_NODE_MAJOR, nodeBinaryProblem, PROBE_FILE, tarArchive } from '../core/agent-bundle.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ResourceIds } from '../core/plan-resources.ts';
 import { awsFailure } from './aws-errors.ts';
 import { s3Admin } from './clients.ts';
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { _InstanceType, Filter, Instance, IpPermission, LaunchTemplate, SecurityGroup, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 import { isArmInstanceType } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { fromAwsTags, TAG_CLUSTER, TAG_ROLE, toAwsTags } from '../core/plan-names.ts';
 import { ruleKey, type RulePeer } from '../core/plan-network.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { ReplicationGroup } from '@aws-sdk/client-elasticache';
 import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ObservedCluster, ObservedResource } from '../core/plan-bootstrap.ts';
+import type { ObservedCluster, ObservedResource } from '../core/plan-resources.ts';
 import { appCacheSecretKey, cacheGroupId, clusterResourceNames, resourceTags, TAG_APP, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
 import { clusterLocation } from './account.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';

@@ -1,7 +1,7 @@
 /** ELBv2 adapter: the application load balancer, its listeners and the managers' target group. */
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { fromAwsTags, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';
 import { elbv2 } from './clients.ts';

@@ -1,6 +1,6 @@
 /** IAM adapter: the nodes' roles (managers', workers'), their inline policies and instance profiles. */
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { fromAwsTags, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
 import { awsFailure, call, callOrUndefined, isAwsError } from './aws-errors.ts';
 import { iam } from './clients.ts';

@@ -3,7 +3,7 @@
  * (Data keys and decryption for app secrets are in kms.ts.)
  */
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { TAG_CLUSTER, TAG_ROLE } from '../core/plan-names.ts';
 import { awsFailure, call, callOrUndefined, isAwsError } from './aws-errors.ts';
 import { kmsAdmin } from './clients.ts';

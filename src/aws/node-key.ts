@@ -6,7 +6,7 @@
  * this machine while it is sealed (ssh-keygen in a private temporary directory) and in the
  * state bucket.
  */
-import type { ResolvedOf, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ResourceIds } from '../core/plan-resources.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import { NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
 

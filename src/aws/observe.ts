@@ -4,7 +4,7 @@
  * snapshot for the pure planner.
  */
 import type { ClusterConfig } from '../config/cluster-file.ts';
-import type { ObservedCluster, ObservedResource } from '../core/plan-bootstrap.ts';
+import type { ObservedCluster, ObservedResource } from '../core/plan-resources.ts';
 import { clusterResourceNames, NODE_KEY_OBJECT_KEY, SHARED_DB_SECRET_KEY, STATE_OBJECT_KEY, stateBucketName } from '../core/plan-names.ts';
 import { observeCertificates } from './acm.ts';
 import { callerAccountId } from './account.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedCluster, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedCluster, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { appDbInstanceId, appDbSecretKey, clusterResourceNames, fromAwsTags, resourceTags, SHARED_DB_SECRET_KEY, TAG_APP, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
 import { clusterLocation } from './account.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';

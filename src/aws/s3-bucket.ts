@@ -9,7 +9,7 @@ import { REGISTRY_STORAGE_PREFIX } from '../core/registry-spec.ts';
 import { BUNDLE_HASH_METADATA } from '../core/agent-bundle.ts';
 import { parseEnvelope } from '../core/envelope.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-bootstrap.ts';
+import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { fromAwsTags, partitionOf, TAG_CLUSTER, toAwsTags } from '../core/plan-names.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import { awsFailure, call, httpStatus, isAwsError } from './aws-errors.ts';

@@ -6,7 +6,7 @@
  * The calls are read from the source: each `new sdk.XCommand(` in a top-level function of
  * src/aws/, the service told by which SDK exports that command (or, when several do, by the
  * client helper the function uses). From the functions that the agent's code (or the CLI's, for
- * admins) names, calls are followed through src/aws/ by name.
+ * admins, and src/admin) names, calls are followed through src/aws/ by name.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -159,7 +159,7 @@ const agentCalls = reachable(
     'src/agent/main.ts': ['ensureKeyAlias', 'ensureStateBucket'],
   }),
 );
-const adminCalls = reachable(rootsFrom(['src/cli/', 'src/config/']));
+const adminCalls = reachable(rootsFrom(['src/cli/', 'src/config/', 'src/admin/']));
 
 /**
  * Actions AWS checks besides the call's own: tags given on create, a final snapshot on delete,

@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseClusterConfig, type ClusterFileInput } from '../../src/config/cluster-file.ts';
 import { agentBundleFiles } from '../../src/core/agent-bundle.ts';
-import {
-  buildDesiredCluster,
-  comparableFields,
-  dependenciesOf,
-  type DesiredResource,
-  formatPlan,
-  type ObservedCluster,
-  type ObservedResource,
-  planBootstrap,
-  planDestroy,
-  ref,
-  resolveRefs,
-  type ResourceIds,
-  statusRows,
-} from '../../src/core/plan-bootstrap.ts';
+import { type DesiredResource, type ObservedCluster, type ObservedResource, ref, resolveRefs, type ResourceIds } from '../../src/core/plan-resources.ts';
+import { buildDesiredCluster, dependenciesOf } from '../../src/core/plan-desired.ts';
+import { comparableFields, formatPlan, planBootstrap, statusRows } from '../../src/core/plan-bootstrap.ts';
+import { planDestroy } from '../../src/core/plan-destroy.ts';
 import { buildKeyPolicy, buildNodePolicy, buildWorkerPolicy } from '../../src/core/plan-iam.ts';
 import { stateKeys } from '../../src/state/keys.ts';
 import { NODE_KEY_PENDING } from '../../src/core/plan-cloud-init.ts';

@@ -23,7 +23,7 @@ import {
 } from '../../src/core/plan-cloud-init.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';
 import { SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from '../../src/core/plan-names.ts';
-import { loadCloudInitTemplates } from '../../src/aws/bootstrap.ts';
+import { loadCloudInitTemplates } from '../../src/admin/bootstrap.ts';
 
 const templates: CloudInitTemplates = loadCloudInitTemplates();
 const nodeKey = newSshKey('futuswarm-node@prod').line;

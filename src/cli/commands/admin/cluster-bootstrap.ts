@@ -28,7 +28,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
       action(async (ctx, opts) => {
         const [{ loadClusterFile }, bootstrap, { formatPlan, planSummary }] = await Promise.all([
           import('../../../config/cluster-file.ts'),
-          import('../../../aws/bootstrap.ts'),
+          import('../../../admin/bootstrap.ts'),
           import('../../../core/plan-bootstrap.ts'),
         ]);
         const file = String(opts.file);

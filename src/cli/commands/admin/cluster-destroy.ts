@@ -12,7 +12,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const [{ loadClusterFile }, { destroyCluster, formatDestroy }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../aws/bootstrap.ts')]);
+        const [{ loadClusterFile }, { destroyCluster, formatDestroy }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../admin/destroy.ts')]);
         const file = String(opts.file);
         const config = await loadClusterFile(file);
         const confirm = checkConfirmation(`cluster ${config.name}`, config.name, opts.confirm, `futuswarm admin cluster:destroy -f ${file} --confirm ${config.name}`);

@@ -8,7 +8,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm admin cluster:status -f prod.yaml', 'futuswarm admin cluster:status -f prod.yaml --json'))
     .action(
       action(async (ctx, opts) => {
-        const [{ loadClusterFile }, { clusterStatus, formatStatus }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../aws/bootstrap.ts')]);
+        const [{ loadClusterFile }, { clusterStatus, formatStatus }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../admin/bootstrap.ts')]);
         const config = await loadClusterFile(String(opts.file));
         const status = await clusterStatus(config, { onProgress: (m) => ctx.io.progress(m) });
         ctx.io.result(status, () => formatStatus(status));
