@@ -1,6 +1,7 @@
 /** What every agent op handler gets, and how handlers are declared. */
 import type { Event } from '../protocol.ts';
 import type { Op, OpArgs } from '../protocol.ts';
+import type { OpResult } from '../results/index.ts';
 import type { AgentConfig } from './config.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { AppState } from './app-state.ts';
@@ -38,7 +39,8 @@ export interface OpHandler<O extends Op> {
   audit?: boolean;
   /** Whether serve() holds the app's deploy lock around the handler (default: mutating). */
   lock?: boolean;
-  handle(ctx: OpContext, args: OpArgs<O>): Promise<unknown>;
+  /** What it answers is the op's result schema (src/results/). */
+  handle(ctx: OpContext, args: OpArgs<O>): Promise<OpResult<O>>;
 }
 
 export function defineOp<O extends Op>(handler: OpHandler<O>): OpHandler<O> {

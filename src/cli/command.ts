@@ -3,10 +3,11 @@
  * flags and help to the commander Command and wrapping its handler with `action`. The handler
  * gets a CommandContext (I/O, contexts, the agent) instead of reaching for globals.
  */
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import type { z } from 'zod';
 import { FutuswarmError, formatIssues } from '../core/errors.ts';
 import { OP_ARGS, type ClientMessage, type Event, type Op } from '../protocol.ts';
+import type { OpResult } from '../results/index.ts';
 import type { Io } from './io.ts';
 import type { ContextStore } from './contexts.ts';
 import type { Relay } from '../ssh/agent-relay.ts';
@@ -31,7 +32,7 @@ export interface CommandContext {
     args: z.input<(typeof OP_ARGS)[O]>,
     flags?: Partial<Record<string, string>>,
     options?: AgentCallExtras,
-  ): Promise<unknown>;
+  ): Promise<OpResult<O>>;
   /** A raw byte channel to the agent for `op` (app.push.relay), once the agent accepted it. */
   relay(op: Op, args: Record<string, unknown>): Promise<Relay>;
 }
@@ -48,9 +49,13 @@ export interface AgentCallExtras {
   interrupt?: { message: string; hint?: string };
 }
 
-/** A handler's return value is the exit code (default 0). */
-export type Handler = (ctx: CommandContext, opts: Record<string, unknown>, operands: string[]) => Promise<number | void>;
-export type ActionWrapper = (handler: Handler) => (...commanderArgs: unknown[]) => Promise<void>;
+/**
+ * A handler's return value is the exit code (default 0). `opts` is typed by the options the
+ * command declares (commander's extra typings); `operands` are the positional arguments as given.
+ */
+export type Handler<Opts> = (ctx: CommandContext, opts: Opts, operands: string[]) => Promise<number | void>;
+/** Wraps a handler for `.action()`; the options' type comes from the command it is given to. */
+export type ActionWrapper = <Opts>(handler: Handler<Opts>) => (...commanderArgs: [...unknown[], Opts, unknown]) => Promise<void>;
 
 export interface CommandModule {
   register(cmd: Command, action: ActionWrapper): void;

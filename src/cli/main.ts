@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
 import { VERSION } from '../version.ts';
-import type { ActionWrapper, CommandContext, GlobalOptions } from './command.ts';
+import type { Command as TypedCommand } from '@commander-js/extra-typings';
+import type { ActionWrapper, CommandContext, GlobalOptions, Handler } from './command.ts';
+import type { OpResult } from '../results/index.ts';
 import type { ContextStore } from './contexts.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
 import { COMMANDS } from './registry.ts';
@@ -96,7 +98,7 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       const { name, context } = await contexts.resolve(globals.context);
       io.debug(`context ${name}: ${context.user}@${context.host}:${context.port}`);
       const { callAgent } = await import('../ssh/agent-client.ts');
-      return callAgent(context, op, valid as Record<string, unknown>, {
+      const result = await callAgent(context, op, valid as Record<string, unknown>, {
         ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}),
         ...(options.keepOpen ? { keepOpen: true } : {}),
         ...(options.onChannel ? { onChannel: options.onChannel } : {}),
@@ -109,6 +111,12 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
             else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
           }),
       });
+      // Tests check every answer against its schema; a user gets it as it came.
+      if (process.env.FUTUSWARM_CHECK_RESULTS === '1') {
+        const { checkResult } = await import('../results/index.ts');
+        return checkResult(op, result);
+      }
+      return result as OpResult<typeof op>;
     },
   };
 }
@@ -140,14 +148,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.exitOverride();
   let exitCode = 0;
 
-  const action: ActionWrapper = (handler) =>
+  const action: ActionWrapper = <Opts>(handler: Handler<Opts>) =>
     async function (this: Command, ...commanderArgs: unknown[]) {
       const cmd = commanderArgs[commanderArgs.length - 1] as Command;
       const globals = globalsOf(cmd);
       const io = makeIo(globals);
       try {
         // A subcommand sees its parent's options too (`app:domains -n shop add …`).
-        const code = await handler(await makeContext(io, globals), cmd.optsWithGlobals(), cmd.args);
+        const code = await handler(await makeContext(io, globals), cmd.optsWithGlobals<Opts & Record<string, unknown>>(), cmd.args);
         exitCode = code ?? 0;
       } catch (e) {
         io.error(isFutuswarmError(e) ? e : (e as Error));
@@ -157,7 +165,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (entry) {
     const cmd = program.command(entry.name).description(entry.summary);
-    (await entry.load()).register(cmd, action);
+    // The same Command at run time; its extra typings give each command typed options.
+    (await entry.load()).register(cmd as unknown as TypedCommand, action);
   } else {
     for (const c of COMMANDS) program.command(c.name).description(c.summary);
   }

@@ -2,6 +2,7 @@
  * `futuswarm admin <subcommand>`: running the cluster itself. Each subcommand is its own
  * module, registered here and loaded only when it runs.
  */
+import type { Command } from '@commander-js/extra-typings';
 import type { CommandModule } from '../command.ts';
 
 interface SubcommandEntry {
@@ -31,6 +32,6 @@ export const register: CommandModule['register'] = (cmd, action) => {
   // Flags and handler are added just before the chosen subcommand parses its arguments.
   cmd.hook('preSubcommand', async (_admin, sub) => {
     const entry = ADMIN_COMMANDS.find((e) => e.name === sub.name());
-    if (entry) (await entry.load()).register(sub, action);
+    if (entry) (await entry.load()).register(sub as Command, action);
   });
 };

@@ -1,5 +1,5 @@
 /** `admin registry:add`, `registry:list`, `registry:remove`: logins for external private registries. */
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import type { ActionWrapper } from '../../command.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { examples } from '../../help-text.ts';
