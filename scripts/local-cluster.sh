@@ -16,8 +16,6 @@
 #   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
 #   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
 #   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
-#   FUTUSWARM_AGENT_DIR  built agent to install: agent.js and chunks/ (default <repo>/dist/agent;
-#                        the health probe always comes from <repo>/dist/probe)
 #   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
 #   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
 #   FUTUSWARM_PG_PORT    port of the PostgreSQL standing in for the shared RDS instance (default 5433)
@@ -37,7 +35,6 @@ HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 SSH_PORT=${FUTUSWARM_SSH_PORT:-2222}
 MOTO_PORT=${FUTUSWARM_MOTO_PORT:-5055}
 CACHE=${FUTUSWARM_CACHE:-$HOME/.cache/futuswarm}
-AGENT_DIR=${FUTUSWARM_AGENT_DIR:-$ROOT/dist/agent}
 CLIENT_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local
 PROXY_PORT=${FUTUSWARM_PROXY_PORT:-8080}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
@@ -169,7 +166,7 @@ stop_pidfile() { # stop_pidfile FILE WORD NAME
 
 preflight() {
   [ "$(id -u)" = 0 ] || die "must run as root"
-  [ -f "$AGENT_DIR/agent.js" ] || die "$AGENT_DIR/agent.js not found: run 'npm run build' first"
+  [ -f "$ROOT/dist/agent/agent.js" ] || die "$ROOT/dist/agent/agent.js not found: run 'npm run build' first"
   [ -x "$ROOT/node_modules/node/bin/node" ] ||
     die "$ROOT/node_modules/node/bin/node not found: run 'npm ci' first (the agent needs Node 24)"
   [ -f "$ROOT/templates/sshd_config.futuswarm" ] || die "templates/sshd_config.futuswarm missing"
@@ -235,106 +232,62 @@ ensure_account() {
   [[ " $(id -nG "$ACCOUNT") " == *" docker "* ]] || usermod -aG docker "$ACCOUNT"
 }
 
+# The agent bundle's files, as `cluster:bootstrap` packs them for a real node
+# (scripts/local-install.ts, src/core/agent-bundle.ts).
 install_agent() {
-  local changed=()
-  install -d -m 755 -o root -g root "$PREFIX" "$PREFIX/bin" "$PREFIX/lib"
-  copy_file "$ROOT/node_modules/node/bin/node" "$PREFIX/bin/node" 755 && changed+=(node)
-  # Chunks first, then the entry point that names them; chunks no build names any more go last.
-  install -d -m 755 -o root -g root "$PREFIX/lib/chunks"
-  local chunk name fresh=0
-  for chunk in "$AGENT_DIR"/chunks/*.js; do
-    copy_file "$chunk" "$PREFIX/lib/chunks/$(basename "$chunk")" 644 && fresh=$((fresh + 1))
-  done
-  [ "$fresh" = 0 ] || changed+=("$fresh chunk(s)")
-  copy_file "$AGENT_DIR/agent.js" "$PREFIX/lib/agent.js" 644 && changed+=(agent.js)
-  for chunk in "$PREFIX"/lib/chunks/*.js; do
-    name=$(basename "$chunk")
-    [ -f "$AGENT_DIR/chunks/$name" ] || rm -f "$chunk"
-  done
-  # The health probe every task with an HTTP health path gets mounted (bundle: probe/).
-  install -d -m 755 -o root -g root "$PREFIX/probe"
-  copy_file "$ROOT/dist/probe/futuswarm-probe" "$PREFIX/probe/futuswarm-probe" 755 && changed+=(futuswarm-probe)
-  # The bundle is ESM; tell Node so instead of letting it guess.
-  printf '{ "type": "module" }\n' | write_file "$PREFIX/lib/package.json" 644 root:root &&
-    changed+=(package.json)
-  write_file "$AGENT_CMD" 755 root:root <<EOF && changed+=(futuswarm-agent)
-#!/bin/sh
-set -a; [ -r $ETC/agent.env ] && . $ETC/agent.env; set +a
-# Compiled code is cached across runs: every SSH request starts the agent afresh.
-[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache
-exec $PREFIX/bin/node $PREFIX/lib/agent.js "\$@"
-EOF
+  local out
+  install -d -m 755 -o root -g root "$PREFIX"
+  out=$("$NODE" "$ROOT/scripts/local-install.ts" agent "$PREFIX" "$CLUSTER_FILE" 2>&1 9>&-) || die "could not install the agent: $out"
+  say "$out"
   install -d -m 755 /var/cache/futuswarm
   install -d -m 700 -o "$ACCOUNT" -g "$ACCOUNT" /var/cache/futuswarm/node-compile-cache
-  if [ ${#changed[@]} -eq 0 ]; then
-    say "agent up to date in $PREFIX"
-  else
-    say "installed ${changed[*]} in $PREFIX"
-  fi
+}
+
+# agent.yaml as cloud-init writes it on a real manager (buildAgentConfig), with what is local
+# laid over it: moto, the LDAP rig, PostgreSQL and Redis on the bridge, short test timings.
+# (jq comments: moto plays RDS and ElastiCache but its endpoints do not resolve, so the agent
+# and the apps reach PostgreSQL and Redis on the bridge, which tasks reach; a short key-cache
+# TTL lets tests see a key removed from LDAP stop working within seconds.)
+local_settings() {
+  local pub=''
+  [ -s "$ETC/node-key.pub" ] && pub=$(cat "$ETC/node-key.pub")
+  jq -n \
+    --arg bucket futuswarm-local-state --arg pub "$pub" --arg agent "$AGENT_CMD" --arg etc "$ETC" \
+    --arg proxyImage "$PROXY_IMAGE" --argjson proxyPort "$PROXY_PORT" \
+    --arg registryImage "$REGISTRY_IMAGE" --argjson registryPort "$REGISTRY_PORT" \
+    --arg moto "http://$SERVICES_ADDR:$MOTO_PORT" --arg ldap "ldap://127.0.0.1:$LDAP_PORT" --arg suffix "$LDAP_SUFFIX" \
+    --arg nodeNet "$NODE_NET.0/24" --argjson sshPort "$SSH_PORT" --arg keyCache "$KEY_CACHE" --arg keysLog "$KEYS_LOG" \
+    --arg services "$SERVICES_ADDR" --argjson pgPort "$PG_PORT" --argjson redisPort "$REDIS_PORT" --arg redisPassword "$REDIS_PASSWORD" '
+  {
+    bucket: $bucket,
+    overrides: {
+      scheme: "http",
+      agentCommand: $agent,
+      usersFile: ($etc + "/users.yaml"),
+      deploy: { monitorSeconds: 3, stopGraceSeconds: 5 },
+      proxy: { image: $proxyImage, httpPort: $proxyPort, refreshSeconds: 1, trustedProxies: null },
+      registry: { image: $registryImage, port: $registryPort, storage: { endpoint: $moto, credentials: "agent-env" } },
+      ldap: {
+        url: $ldap, bindDn: ("cn=futuswarm-agent," + $suffix), baseDn: ("ou=people," + $suffix),
+        groupBaseDn: ("ou=groups," + $suffix), adminGroup: "futuswarm-admins", connectTimeoutMs: 1000, timeoutMs: 2000
+      },
+      keyCache: { dir: $keyCache, ttlSeconds: 2, maxStaleSeconds: 86400, logFile: $keysLog },
+      databases: {
+        tls: "disable", caFile: null,
+        sharedEndpointOverride: { host: $services, port: $pgPort },
+        dedicatedEndpointOverride: { host: $services, port: $pgPort }
+      },
+      caches: { endpointOverride: { host: $services, port: $redisPort, tls: false, adminPasswordFile: $redisPassword } }
+    }
+  }
+  | if $pub == "" then . else .nodePublicKey = $pub | .overrides.nodeChannel = { from: [$nodeNet], port: $sshPort } end'
 }
 
 write_agent_config() {
-  local changed=()
+  local changed=() config
   install -d -m 750 -o root -g "$ACCOUNT" "$ETC"
-  write_file "$ETC/agent.yaml" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.yaml)
-cluster: local
-domain: apps.local.test
-scheme: http
-network: futuswarm-proxy
-agentCommand: $AGENT_CMD
-usersFile: $ETC/users.yaml
-# The person this script makes (users.yaml) runs the cluster, as on a real one.
-admins: [admin]
-state:
-  bucket: futuswarm-local-state
-  kmsKeyId: alias/futuswarm-local
-deploy:
-  monitorSeconds: 3
-  stopGraceSeconds: 5
-proxy:
-  image: $PROXY_IMAGE
-  httpPort: $PROXY_PORT
-  refreshSeconds: 1
-# The cluster registry on every node's 127.0.0.1, its layers in the state bucket on moto.
-registry:
-  image: $REGISTRY_IMAGE
-  port: $REGISTRY_PORT
-  storage:
-    # Where every node's own network reaches moto (see ensure_moto_forward).
-    endpoint: http://$SERVICES_ADDR:$MOTO_PORT
-    credentials: agent-env
-# People and their keys from the LDAP rig (scripts/ldap-rig.sh: alice, bob, carol the admin).
-ldap:
-  url: ldap://127.0.0.1:$LDAP_PORT
-  # No bindPasswordFile: the password comes from the state bucket (admin cluster:ldap-password).
-  bindDn: cn=futuswarm-agent,$LDAP_SUFFIX
-  baseDn: ou=people,$LDAP_SUFFIX
-  groupBaseDn: ou=groups,$LDAP_SUFFIX
-  adminGroup: futuswarm-admins
-  connectTimeoutMs: 1000
-  timeoutMs: 2000
-$(node_channel_config)
-# A short TTL so tests see a key removed from LDAP stop working within seconds.
-keyCache:
-  dir: $KEY_CACHE
-  ttlSeconds: 2
-  maxStaleSeconds: 86400
-  logFile: $KEYS_LOG
-# The shared database and the caches: moto stands in for the RDS and ElastiCache APIs, but its
-# endpoints do not resolve, so the agent and the apps reach a local PostgreSQL and Redis
-# instead, at this machine's address on the bridge $SERVICES_BRIDGE (tasks reach it; not 127.0.0.1).
-databases:
-  shared: true
-  tls: disable
-  sharedEndpointOverride: { host: $SERVICES_ADDR, port: $PG_PORT }
-  dedicatedEndpointOverride: { host: $SERVICES_ADDR, port: $PG_PORT }
-caches:
-  endpointOverride:
-    host: $SERVICES_ADDR
-    port: $REDIS_PORT
-    tls: false
-    adminPasswordFile: $REDIS_PASSWORD
-EOF
+  config=$("$NODE" "$ROOT/scripts/local-install.ts" config "$CLUSTER_FILE" "$(local_settings)" 2>&1 9>&-) || die "could not write the agent config: $config"
+  printf '%s\n' "$config" | write_file "$ETC/agent.yaml" 640 "root:$ACCOUNT" && changed+=(agent.yaml)
   write_file "$ETC/agent.env" 640 "root:$ACCOUNT" <<EOF && changed+=(agent.env)
 AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 AWS_REGION=eu-north-1
@@ -390,17 +343,6 @@ ensure_node_key() {
   pub=$("$AGENT_CMD" node-key:ensure) || die "could not create the node key"
   printf '%s\n' "$pub" | write_file "$ETC/node-key.pub" 644 root:root && say "node key stored in the state bucket"
   write_agent_config
-}
-
-node_channel_config() {
-  [ -s "$ETC/node-key.pub" ] || return 0
-  cat <<EOF
-# Managers reach tasks on other nodes through the node's agent (docs/decisions.md).
-nodeChannel:
-  publicKey: "$(cat "$ETC/node-key.pub")"
-  from: [$NODE_NET.0/24]
-  port: $SSH_PORT
-EOF
 }
 
 random_hex() { od -An -vtx1 -N "$1" /dev/urandom | tr -d ' \n'; }
@@ -538,8 +480,9 @@ EOF
 # The cluster's AWS side, made the way an admin makes it (admin cluster:bootstrap, here against
 # moto), and the PostgreSQL role that bootstrap's shared instance would have. Skipped while
 # moto, PostgreSQL and the cluster file are the same as at the last run.
-ensure_aws_cluster() {
-  local stamp out
+# The local cluster's cluster file: what cluster:bootstrap builds in moto, and what the agent
+# config is built from.
+write_cluster_file() {
   install -d -m 700 "$CLIENT_DIR"
   write_file "$CLUSTER_FILE" 644 "$(id -un):$(id -gn)" <<EOF || true
 # The local cluster's cluster file (scripts/local-cluster.sh): its AWS side lives in moto.
@@ -556,6 +499,10 @@ access:
   users: { admin: { keys: [] } }
   ldap: { url: "ldap://127.0.0.1:$LDAP_PORT", bindDn: "cn=futuswarm-agent,$LDAP_SUFFIX", baseDn: "ou=people,$LDAP_SUFFIX" }
 EOF
+}
+
+ensure_aws_cluster() {
+  local stamp out
   stamp="$(listener_id "$MOTO_PORT") $(listener_id "$PG_PORT") $(sha256sum <"$CLUSTER_FILE" | cut -c1-16)"
   if [ -f "$AWS_STAMP" ] && [ "$(cat "$AWS_STAMP")" = "$stamp" ]; then
     say "cluster local bootstrapped in moto; shared database role in place"
@@ -609,25 +556,11 @@ users:
 EOF
 }
 
+# The cluster's own Match block (templates/sshd_config.futuswarm) behind a private listener.
 sshd_config_text() {
-  cat <<EOF
-# Private sshd of the local futuswarm cluster (scripts/local-cluster.sh). Do not edit.
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $SSHD_HOST_KEY
-PidFile $SSHD_PID
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile none
-AllowUsers $ACCOUNT
-UsePAM no
-MaxStartups 100:30:200
-MaxSessions 50
-
-EOF
-  # The template's Match block, without its explanatory header.
-  sed -n '/^Match /,$p' "$ROOT/templates/sshd_config.futuswarm" | sed "s#{{agentCommand}}#$AGENT_CMD#g"
+  "$NODE" "$ROOT/scripts/local-install.ts" sshd "$(jq -n --argjson port "$SSH_PORT" --arg key "$SSHD_HOST_KEY" --arg pid "$SSHD_PID" \
+    --arg agent "$AGENT_CMD" --arg account "$ACCOUNT" \
+    '{port: $port, listen: "127.0.0.1", hostKey: $key, pidFile: $pid, agentCommand: $agent, account: $account, owner: "scripts/local-cluster.sh"}')" 9>&-
 }
 
 ensure_sshd() {
@@ -898,6 +831,7 @@ cmd_up() {
   ensure_account
   ensure_ldap
   ensure_key_cache
+  write_cluster_file
   install_agent
   write_agent_config
   ensure_client_key

@@ -14,6 +14,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 SSH_PORT=${FUTUSWARM_SSH_PORT:-2222}
 NS=fsnode1
 NAME=futuswarm-node1
@@ -34,6 +35,8 @@ ACCOUNT=futuswarm
 DOCKERD_LOG=/var/log/fsnode1-dockerd.log
 SSHD_LOG=/var/log/fsnode1-sshd.log
 SSHD_PID=$RUN/sshd.pid
+NODE=$ROOT/node_modules/node/bin/node
+CLUSTER_FILE=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local/cluster.yaml
 # The cluster registry's image is the node's own, as on AWS where every node pulls it from its
 # public registry; app images come only from the cluster registry.
 IMAGES=(localhost/hello:1 localhost/hello:2 localhost/hello:3 "localhost/registry:${REGISTRY_VERSION:-v3.1.2}")
@@ -103,30 +106,23 @@ exec $PREFIX/bin/futuswarm-agent "\$@"
 EOF
   chmod 755 "$NODE_AGENT.tmp" && mv "$NODE_AGENT.tmp" "$NODE_AGENT"
   install -d -m 750 -o root -g "$ACCOUNT" "$NODE_ETC"
-  { sed "s#^agentCommand: .*#agentCommand: $NODE_AGENT#" "$ETC/agent.yaml"; echo 'role: worker'; } >"$NODE_ETC/agent.yaml.tmp"
+  # A worker's agent.yaml as cloud-init writes it on AWS (buildAgentConfig), with the local
+  # wrapper, plain HTTP and the node channel on this bridge laid over it.
+  local settings
+  settings=$(jq -n --arg pub "$(cat "$ETC/node-key.pub")" --arg agent "$NODE_AGENT" --arg net "$NET.0/24" --argjson port "$SSH_PORT" \
+    '{bucket: "futuswarm-local-state", role: "worker", nodePublicKey: $pub,
+      overrides: {scheme: "http", agentCommand: $agent, nodeChannel: {from: [$net], port: $port}}}')
+  "$NODE" "$ROOT/scripts/local-install.ts" config "$CLUSTER_FILE" "$settings" >"$NODE_ETC/agent.yaml.tmp" 9>&- ||
+    die "could not write the node's agent config: $(cat "$NODE_ETC/agent.yaml.tmp")"
   chown "root:$ACCOUNT" "$NODE_ETC/agent.yaml.tmp" && chmod 640 "$NODE_ETC/agent.yaml.tmp" && mv "$NODE_ETC/agent.yaml.tmp" "$NODE_ETC/agent.yaml"
 }
 
 ensure_sshd() {
   [ -f "$NODE_ETC/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$NAME" -f "$NODE_ETC/ssh_host_ed25519_key" </dev/null
-  {
-    cat <<EOF
-# sshd of the local test node (scripts/local-node.sh). Do not edit.
-Port $SSH_PORT
-ListenAddress $NODE_ADDR
-HostKey $NODE_ETC/ssh_host_ed25519_key
-PidFile $SSHD_PID
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile none
-AllowUsers $ACCOUNT
-UsePAM no
-MaxSessions 50
-
-EOF
-    sed -n '/^Match /,$p' "$ROOT/templates/sshd_config.futuswarm" | sed "s#{{agentCommand}}#$NODE_AGENT#g"
-  } >"$NODE_ETC/sshd_config"
+  "$NODE" "$ROOT/scripts/local-install.ts" sshd "$(jq -n --argjson port "$SSH_PORT" --arg listen "$NODE_ADDR" --arg key "$NODE_ETC/ssh_host_ed25519_key" \
+    --arg pid "$SSHD_PID" --arg agent "$NODE_AGENT" --arg account "$ACCOUNT" \
+    '{port: $port, listen: $listen, hostKey: $key, pidFile: $pid, agentCommand: $agent, account: $account, owner: "scripts/local-node.sh"}')" \
+    >"$NODE_ETC/sshd_config" 9>&- || die "could not write the node's sshd config"
   /usr/sbin/sshd -t -f "$NODE_ETC/sshd_config" || die "generated sshd config is invalid"
   if alive "$SSHD_PID"; then
     kill -HUP "$(cat "$SSHD_PID")"
