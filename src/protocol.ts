@@ -11,6 +11,9 @@ const secretKey = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment
 
 export const PROTOCOL_VERSION = 1;
 
+/** What an op returns when it spoke raw bytes to its caller (app.push): serve() adds no result line. */
+export const RELAYED: unique symbol = Symbol('relayed');
+
 const resources = z.strictObject({
   cpus: z.number().positive().max(256).optional(),
   memoryMb: z.number().int().positive().max(1024 * 1024).optional(),

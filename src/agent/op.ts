@@ -47,5 +47,4 @@ export function defineOp<O extends Op>(handler: OpHandler<O>): OpHandler<O> {
   return handler;
 }
 
-/** What an op returns when it spoke raw bytes to its caller: serve() adds no result line. */
-export const RELAYED: unique symbol = Symbol('relayed');
+export { RELAYED } from '../protocol.ts';

@@ -5,8 +5,9 @@
  */
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import { diffSpecs, type SpecChange } from '../core/spec-diff.ts';
+import { diffSpecs } from '../core/spec-diff.ts';
 import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
+import type { RolloutResult } from '../results/app.ts';
 import type { SecretsSnapshot } from '../state/secrets.ts';
 import { clusterInfo } from './config.ts';
 import type { OpContext } from './op.ts';
@@ -32,19 +33,6 @@ export interface DesiredState {
   rollbackOf?: number;
   dryRun?: boolean;
   timeoutSeconds?: number;
-}
-
-export interface RolloutResult {
-  app: string;
-  changed: boolean;
-  release: number;
-  image: string;
-  replicas: number;
-  url: string;
-  dryRun?: boolean;
-  /** With dryRun: the app has no service yet, so it would be created. */
-  create?: boolean;
-  changes?: SpecChange[];
 }
 
 export function checkManaged(app: string, labels: Record<string, string> | undefined): void {

@@ -5,20 +5,10 @@
  */
 import { splitImageReference } from '../core/names.ts';
 import { LABEL } from '../core/service-spec.ts';
+import type { SecretsChangeResult } from '../results/people.ts';
 import type { SecretsUpdate } from '../state/secrets.ts';
 import type { OpContext } from './op.ts';
 import { loadApp, rollOut } from './release.ts';
-
-export interface SecretsChangeResult {
-  app: string;
-  version: string | null;
-  set: string[];
-  unset: string[];
-  changed: string[];
-  missing: string[];
-  restarted: boolean;
-  release?: number;
-}
 
 export async function restartWithSecrets(ctx: OpContext, app: string, update: SecretsUpdate, restart: boolean): Promise<SecretsChangeResult> {
   const summary = { app, version: update.versionId ?? null, set: update.set, unset: update.unset, changed: update.changed, missing: update.missing };

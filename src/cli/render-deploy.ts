@@ -1,11 +1,9 @@
 /** How the result of anything that rolls an app out is shown. */
-import type { RolloutResult } from '../agent/release.ts';
+import type { RolloutResult } from '../results/app.ts';
 import { renderTable } from './table.ts';
 
 /** What the agent answers for anything that rolls an app out (deploy, rollback, scale, restart). */
-export type DeployResult = RolloutResult;
-
-export function renderDeployResult(r: DeployResult): string {
+export function renderDeployResult(r: RolloutResult): string {
   if (r.dryRun) {
     if (!r.changed || !r.changes?.length) return `${r.app}: no changes (dry run)`;
     const what = r.create ? `would be created as release ${r.release}` : `would roll to release ${r.release}`;

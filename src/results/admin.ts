@@ -1,20 +1,239 @@
 /** What the agent answers to the admin ops (proxy, registry, audit) and to db/cache. */
 import { z } from 'zod';
+import { appName, registryHostName, userName } from '../core/names.ts';
 import type { Op } from '../protocol.ts';
+import { auditRecordSchema } from '../state/audit.ts';
+
+const count = z.number().int().nonnegative();
+const port = z.number().int().min(1).max(65535);
+const isoTime = z.iso.datetime();
+/** What a secrets change and the restart after it add to a db/cache answer (src/agent/secrets-restart.ts). */
+const restarted = {
+  restarted: z.boolean(),
+  /** The release the app now runs, when it was restarted. */
+  release: z.number().int().optional(),
+};
+
+// admin.proxy.*
+
+const proxyDeployResult = z.strictObject({
+  service: z.string(),
+  changed: z.boolean(),
+  image: z.string(),
+  httpPort: port,
+  /** Only with TLS on the proxy (proxy.httpsPort in the agent config). */
+  httpsPort: port.optional(),
+  /** Managers whose proxy task runs the new configuration. */
+  tasks: count,
+});
+export type ProxyDeployResult = z.output<typeof proxyDeployResult>;
+
+const proxyTask = z.strictObject({
+  id: z.string(),
+  node: z.string(),
+  state: z.string(),
+  desiredState: z.string(),
+  error: z.string().optional(),
+  since: isoTime,
+});
+const proxyRoute = z.strictObject({
+  router: z.string(),
+  rule: z.string(),
+  service: z.string(),
+  status: z.string(),
+  serversUp: count,
+  servers: count,
+});
+/** The proxy's API as this manager reaches it; `reason` says why it is not reachable. */
+const proxyApi = z.discriminatedUnion('reachable', [
+  z.strictObject({ reachable: z.literal(true), url: z.string(), version: z.string() }),
+  z.strictObject({ reachable: z.literal(false), url: z.string().optional(), reason: z.string() }),
+]);
+const proxyStatusDeployed = z.strictObject({
+  deployed: z.literal(true),
+  /** Without its digest. */
+  image: z.string(),
+  /** Whether the service runs what the agent config asks for. */
+  upToDate: z.boolean(),
+  /** Swarm's last rolling update, when there was one. */
+  update: z.strictObject({ state: z.string(), message: z.string() }).optional(),
+  /** Running tasks and those that ended in the last ten minutes, at most 20. */
+  tasks: z.array(proxyTask),
+  api: proxyApi,
+  routes: z.array(proxyRoute),
+});
+export type ProxyStatusDeployed = z.output<typeof proxyStatusDeployed>;
+const proxyStatusResult = z.discriminatedUnion('deployed', [
+  z.strictObject({
+    deployed: z.literal(false),
+    tasks: z.array(proxyTask).max(0),
+    api: proxyApi,
+    routes: z.array(proxyRoute).max(0),
+  }),
+  proxyStatusDeployed,
+]);
+export type ProxyStatusResult = z.output<typeof proxyStatusResult>;
+
+// admin.registry.*
+
+const registryDeployResult = z.strictObject({
+  service: z.string(),
+  changed: z.boolean(),
+  image: z.string(),
+  /** Where nodes reach it: 127.0.0.1:<port> on each of them. */
+  address: z.string(),
+  /** s3://bucket/prefix */
+  storage: z.string(),
+  tasks: count,
+});
+export type RegistryDeployResult = z.output<typeof registryDeployResult>;
+
+const registryGcResult = z.strictObject({
+  dryRun: z.boolean(),
+  storage: z.string(),
+  /** Blobs (layers and configs) some manifest still names. */
+  blobsMarked: count,
+  /** Blobs deleted, or that a dry run would delete. */
+  blobsDeleted: count,
+  bytesDeleted: count,
+  manifestsDeleted: count,
+  /** What the storage holds afterwards (before, in a dry run). */
+  blobsLeft: z.number().int(),
+  bytesLeft: z.number().int(),
+  seconds: z.number().nonnegative(),
+});
+export type RegistryGcResult = z.output<typeof registryGcResult>;
+
+const registryLogin = z.strictObject({
+  host: registryHostName,
+  username: z.string(),
+  addedBy: userName,
+  addedAt: isoTime,
+});
+
+// db.* and cache.*
+
+const dataKind = z.enum(['shared', 'dedicated']);
+const endpoint = z.strictObject({ host: z.string(), port });
+
+const dbCreateResult = z.strictObject({
+  app: appName,
+  engine: z.literal('postgres'),
+  kind: dataKind,
+  /** The RDS instance: the shared one or the app's own. */
+  instance: z.string(),
+  host: z.string(),
+  port,
+  database: z.string(),
+  user: z.string(),
+  /** The secret that holds the URL; never the URL. */
+  secret: z.literal('DATABASE_URL'),
+  secretsVersion: z.string().nullable(),
+  ...restarted,
+});
+export type DbCreateResult = z.output<typeof dbCreateResult>;
+
+const dbInfoResult = z.strictObject({
+  app: appName,
+  engine: z.literal('postgres'),
+  kind: dataKind,
+  /** From the app's DATABASE_URL: null when it has none. */
+  host: z.string().nullable(),
+  port: port.nullable(),
+  database: z.string().nullable(),
+  user: z.string().nullable(),
+  secret: z.literal('DATABASE_URL').nullable(),
+  /** The RDS instance as AWS describes it: null when not found. */
+  instance: z
+    .strictObject({
+      id: z.string(),
+      status: z.string(),
+      class: z.string().nullable(),
+      engineVersion: z.string().nullable(),
+      endpoint: endpoint.nullable(),
+    })
+    .nullable(),
+});
+export type DbInfoResult = z.output<typeof dbInfoResult>;
+
+const dbDestroyResult = z.strictObject({
+  app: appName,
+  kind: dataKind,
+  database: z.string(),
+  user: z.string(),
+  /** The final snapshot of a dedicated instance. */
+  snapshot: z.string().nullable(),
+  secretRemoved: z.boolean(),
+  ...restarted,
+});
+export type DbDestroyResult = z.output<typeof dbDestroyResult>;
+
+const cacheCreateResult = z.strictObject({
+  app: appName,
+  engine: z.literal('redis'),
+  /** The ElastiCache replication group. */
+  cache: z.string(),
+  status: z.string(),
+  host: z.string(),
+  port,
+  tls: z.boolean(),
+  secret: z.literal('REDIS_URL'),
+  secretsVersion: z.string().nullable(),
+  ...restarted,
+});
+export type CacheCreateResult = z.output<typeof cacheCreateResult>;
+
+const cacheInfoResult = z.strictObject({
+  app: appName,
+  engine: z.literal('redis'),
+  cache: z.string(),
+  /** ElastiCache's status, or `absent`. */
+  status: z.string(),
+  /** As ElastiCache reports it (null without a group). */
+  endpoint: endpoint.nullable(),
+  transitEncryption: z.boolean().nullable(),
+  authToken: z.boolean().nullable(),
+  /** From the app's REDIS_URL: null when it has none. */
+  host: z.string().nullable(),
+  port: port.nullable(),
+  tls: z.boolean().nullable(),
+  secret: z.literal('REDIS_URL').nullable(),
+});
+export type CacheInfoResult = z.output<typeof cacheInfoResult>;
+
+const cacheDestroyResult = z.strictObject({
+  app: appName,
+  cache: z.string(),
+  /** Whether there was a group to delete. */
+  deleted: z.boolean(),
+  secretRemoved: z.boolean(),
+  ...restarted,
+});
+export type CacheDestroyResult = z.output<typeof cacheDestroyResult>;
 
 export const ADMIN_RESULTS = {
-  'admin.proxy.deploy': z.unknown(),
-  'admin.proxy.status': z.unknown(),
-  'admin.registry.deploy': z.unknown(),
-  'admin.registry.gc': z.unknown(),
-  'admin.registry.add': z.unknown(),
-  'admin.registry.list': z.unknown(),
-  'admin.registry.remove': z.unknown(),
-  'admin.audit': z.unknown(),
-  'db.create': z.unknown(),
-  'db.info': z.unknown(),
-  'db.destroy': z.unknown(),
-  'cache.create': z.unknown(),
-  'cache.info': z.unknown(),
-  'cache.destroy': z.unknown(),
+  'admin.proxy.deploy': proxyDeployResult,
+  'admin.proxy.status': proxyStatusResult,
+  'admin.registry.deploy': registryDeployResult,
+  'admin.registry.gc': registryGcResult,
+  'admin.registry.add': z.strictObject({ host: registryHostName, username: z.string(), replaced: z.boolean() }),
+  'admin.registry.list': z.strictObject({
+    /** The cluster's own registry, as nodes reach it. */
+    cluster: z.string(),
+    registries: z.array(registryLogin),
+  }),
+  'admin.registry.remove': z.strictObject({ host: registryHostName, removed: z.literal(true) }),
+  'admin.audit': z.strictObject({
+    /** Newest first. */
+    records: z.array(auditRecordSchema),
+    /** Whether older records matched too. */
+    truncated: z.boolean(),
+    since: isoTime.nullable(),
+  }),
+  'db.create': dbCreateResult,
+  'db.info': dbInfoResult,
+  'db.destroy': dbDestroyResult,
+  'cache.create': cacheCreateResult,
+  'cache.info': cacheInfoResult,
+  'cache.destroy': cacheDestroyResult,
 } satisfies Partial<Record<Op, z.ZodType>>;

@@ -3,23 +3,242 @@
  * restart, inspect, list, remove, domains, releases, locks, logs, run and exec.
  */
 import { z } from 'zod';
+import { appSettingsSchema } from '../core/app-settings.ts';
+import { appName, domainName, userName } from '../core/names.ts';
 import type { Op } from '../protocol.ts';
+import { releaseSchema } from '../state/releases.ts';
+
+/** A release number; 0 when the service carries none. */
+const releaseNumber = z.number().int().min(0);
+
+/** One line of a dry run: what a field is now and what it would become (src/core/spec-diff.ts). */
+export const specChangeSchema = z.strictObject({ field: z.string(), from: z.string(), to: z.string() });
+
+/** What anything that rolls an app out answers (src/agent/release.ts rollOut): deploy, restart, and the base of rollback and scale. */
+export const rolloutResultSchema = z.strictObject({
+  app: appName,
+  changed: z.boolean(),
+  release: releaseNumber,
+  /** As Swarm runs it: repo:tag, or repo@sha256:… when pinned. */
+  image: z.string().min(1),
+  replicas: z.number().int().min(0),
+  url: z.string(),
+  /** Only on a dry run, and then with `create` and `changes`. */
+  dryRun: z.literal(true).optional(),
+  /** With dryRun: the app has no service yet, so it would be created. */
+  create: z.boolean().optional(),
+  changes: z.array(specChangeSchema).optional(),
+});
+export type RolloutResult = z.output<typeof rolloutResultSchema>;
+
+export const rollbackResultSchema = rolloutResultSchema.extend({
+  /** The release that runs again. */
+  rollbackOf: z.number().int().min(1),
+  /** The secrets version it runs with; null when it had none. */
+  secretsVersion: z.string().nullable(),
+  /** The new current secrets version restored from it; null on a dry run or when nothing changed. */
+  secretsRestored: z.string().nullable(),
+});
+export type RollbackResult = z.output<typeof rollbackResultSchema>;
+
+export const scaleResultSchema = rolloutResultSchema.extend({
+  /** The replica count before. */
+  from: z.number().int().min(0),
+});
+export type ScaleResult = z.output<typeof scaleResultSchema>;
+
+export const createResultSchema = z.strictObject({
+  app: appName,
+  createdBy: userName,
+  createdAt: z.iso.datetime(),
+  owners: z.array(userName),
+  url: z.string(),
+});
+export type CreateResult = z.output<typeof createResultSchema>;
+
+export const appSummarySchema = z.strictObject({
+  app: appName,
+  release: releaseNumber,
+  /** Repository as deployed; empty for an app that is not deployed. */
+  image: z.string(),
+  running: z.number().int().min(0),
+  desired: z.number().int().min(0),
+  url: z.string(),
+  /** The service's last update, or when a created app was created. */
+  updatedAt: z.string(),
+  /** False for an app made with app:create that has no service yet. */
+  deployed: z.boolean(),
+});
+export type AppSummary = z.output<typeof appSummarySchema>;
+
+export const listResultSchema = z.strictObject({ apps: z.array(appSummarySchema) });
+export type ListResult = z.output<typeof listResultSchema>;
+
+/** What the proxy on this manager routes to an app, and each server's health (src/agent/proxy-status.ts AppRoutes). */
+export const appRoutesSchema = z.strictObject({
+  /** `ok` when the proxy answered; otherwise why routes are unknown. */
+  proxy: z.enum(['ok', 'not_deployed', 'unavailable']),
+  reason: z.string().optional(),
+  routes: z.array(
+    z.strictObject({
+      name: z.string(),
+      rule: z.string(),
+      entryPoints: z.array(z.string()),
+      status: z.string(),
+      tls: z.boolean(),
+      errors: z.array(z.string()),
+    }),
+  ),
+  servers: z.array(
+    z.strictObject({
+      url: z.string(),
+      /** UP or DOWN by the proxy's health check; UP when the app has none. */
+      status: z.string(),
+      /** The task behind the server, when it is one of the app's tasks. */
+      task: z.string().optional(),
+    }),
+  ),
+  healthCheck: z.strictObject({ path: z.string(), interval: z.string(), timeout: z.string() }).optional(),
+});
+export type AppRoutesView = z.output<typeof appRoutesSchema>;
+
+export const inspectResultSchema = z.strictObject({
+  app: appName,
+  release: releaseNumber,
+  /** As deployed: repo:tag or repo@sha256:…. */
+  image: z.string(),
+  replicas: z.strictObject({ running: z.number().int().min(0), desired: z.number().int().min(0) }),
+  /** As stored, else as labelled on the service; absent when neither can be read. */
+  settings: appSettingsSchema.optional(),
+  url: z.string(),
+  /** Every host name the app answers to; none when it is internal. */
+  domains: z.array(domainName),
+  /** Swarm's state of the service's last update, if it had one. */
+  update: z.strictObject({ state: z.string(), message: z.string() }).optional(),
+  /** The last 20 tasks. */
+  tasks: z.array(
+    z.strictObject({
+      id: z.string(),
+      slot: z.number().int().optional(),
+      /** The node's host name (its ID when Swarm does not know one). */
+      node: z.string().optional(),
+      release: z.string().optional(),
+      state: z.string(),
+      desiredState: z.string(),
+      error: z.string().optional(),
+      since: z.iso.datetime(),
+    }),
+  ),
+  routes: appRoutesSchema,
+  labels: z.record(z.string(), z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type InspectResult = z.output<typeof inspectResultSchema>;
+
+export const removeResultSchema = z.strictObject({
+  app: appName,
+  /** Whether a service was removed. */
+  removed: z.boolean(),
+  purged: z.boolean(),
+  ownersRemoved: z.boolean(),
+});
+export type RemoveResult = z.output<typeof removeResultSchema>;
+
+export const domainsResultSchema = z.strictObject({
+  app: appName,
+  /** The extra host names. */
+  domains: z.array(domainName),
+  /** Every host name the app answers to: <app>.<cluster domain> first. */
+  hosts: z.array(domainName),
+  changed: z.boolean(),
+});
+export type DomainsResult = z.output<typeof domainsResultSchema>;
+
+const release = releaseSchema.shape;
+export const releaseViewSchema = z.strictObject({
+  n: release.n,
+  /** Whether the service runs it now. */
+  live: z.boolean(),
+  /** repo:tag, or the repository alone. */
+  image: release.image,
+  /** The registry digest, else the local image ID; null when neither was recorded. */
+  imageId: z.string().nullable(),
+  secretsVersion: release.secretsVersion,
+  user: release.user,
+  time: release.time,
+  note: z.string().nullable(),
+  rollbackOf: release.rollbackOf.unwrap().nullable(),
+});
+export type ReleaseView = z.output<typeof releaseViewSchema>;
+
+export const releasesResultSchema = z.strictObject({
+  app: appName,
+  /** The live release; null when the app has no service. */
+  live: releaseNumber.nullable(),
+  /** Newest first. */
+  releases: z.array(releaseViewSchema),
+});
+export type ReleasesResult = z.output<typeof releasesResultSchema>;
+
+/** An app's lock as the lock ops show it (src/agent/ops/app-lock.ts). */
+export const lockViewSchema = z.strictObject({
+  user: userName,
+  /** The op holding it: app.lock for an explicit lock. */
+  op: z.string(),
+  message: z.string().nullable(),
+  since: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  expired: z.boolean(),
+});
+export type LockView = z.output<typeof lockViewSchema>;
+
+export const lockResultSchema = z.strictObject({ app: appName, locked: z.literal(true), lock: lockViewSchema });
+export type LockResult = z.output<typeof lockResultSchema>;
+export const lockStatusResultSchema = z.strictObject({ app: appName, locked: z.boolean(), lock: lockViewSchema.nullable() });
+export type LockStatusResult = z.output<typeof lockStatusResultSchema>;
+export const unlockResultSchema = z.strictObject({ app: appName, released: z.boolean(), lock: lockViewSchema.nullable() });
+export type UnlockResult = z.output<typeof unlockResultSchema>;
+
+export const logsResultSchema = z.strictObject({
+  app: appName,
+  /** How many lines were sent as `log` events. */
+  lines: z.number().int().min(0),
+});
+export type LogsResult = z.output<typeof logsResultSchema>;
+
+export const runResultSchema = z.strictObject({
+  app: appName,
+  /** The job's service name. */
+  job: z.string(),
+  exitCode: z.number().int(),
+});
+export type RunResult = z.output<typeof runResultSchema>;
+
+export const execResultSchema = z.strictObject({
+  app: appName,
+  /** `<app>.<slot>.<task id>@<node>`. */
+  task: z.string(),
+  /** Null when Docker does not know the command's exit code. */
+  exitCode: z.number().int().nullable(),
+});
+export type ExecResult = z.output<typeof execResultSchema>;
 
 export const APP_RESULTS = {
-  'app.deploy': z.unknown(),
-  'app.create': z.unknown(),
-  'app.list': z.unknown(),
-  'app.inspect': z.unknown(),
-  'app.remove': z.unknown(),
-  'app.domains': z.unknown(),
-  'app.releases': z.unknown(),
-  'app.rollback': z.unknown(),
-  'app.scale': z.unknown(),
-  'app.restart': z.unknown(),
-  'app.lock': z.unknown(),
-  'app.lock.status': z.unknown(),
-  'app.unlock': z.unknown(),
-  'app.logs': z.unknown(),
-  'app.run': z.unknown(),
-  'app.exec': z.unknown(),
+  'app.deploy': rolloutResultSchema,
+  'app.create': createResultSchema,
+  'app.list': listResultSchema,
+  'app.inspect': inspectResultSchema,
+  'app.remove': removeResultSchema,
+  'app.domains': domainsResultSchema,
+  'app.releases': releasesResultSchema,
+  'app.rollback': rollbackResultSchema,
+  'app.scale': scaleResultSchema,
+  'app.restart': rolloutResultSchema,
+  'app.lock': lockResultSchema,
+  'app.lock.status': lockStatusResultSchema,
+  'app.unlock': unlockResultSchema,
+  'app.logs': logsResultSchema,
+  'app.run': runResultSchema,
+  'app.exec': execResultSchema,
 } satisfies Partial<Record<Op, z.ZodType>>;

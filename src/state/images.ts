@@ -14,7 +14,7 @@ export const imagesKey = (app: string): string => `${IMAGES_PREFIX}${app}`;
 /** Records kept per app, newest first; older ones drop off the list (not out of the registry). */
 const MAX_RECORDS = 500;
 
-const imageRecordSchema = z.strictObject({
+export const imageRecordSchema = z.strictObject({
   digest: imageDigest,
   tags: z.array(imageTag).default([]),
   /** Bytes of the config and layers the manifest names (what a node pulls at most). */

@@ -6,18 +6,9 @@ import { FutuswarmError } from '../../core/errors.ts';
 import { buildProxyServiceSpec, PROXY_LABEL, PROXY_SERVICE } from '../../core/proxy-spec.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { ROLLBACK_STATES, waitForGlobalService } from '../global-service.ts';
+import type { ProxyDeployResult } from '../../results/admin.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { locateProxy } from '../proxy-status.ts';
-
-
-export interface ProxyDeployResult {
-  service: string;
-  changed: boolean;
-  image: string;
-  httpPort: number;
-  httpsPort: number | undefined;
-  tasks: number;
-}
 
 export default defineOp({
   op: 'admin.proxy.deploy',
@@ -60,7 +51,14 @@ export async function deployProxy(ctx: OpContext, args: { timeoutSeconds?: numbe
   try {
     const tasks = await waitUntilServing(ctx, docker, serviceId, hash, startedAt, (args.timeoutSeconds ?? 120) * 1000);
     ctx.progress('done', `${PROXY_SERVICE} answers on ${tasks} manager(s)`);
-    return { service: PROXY_SERVICE, changed: !unchanged, image: proxy.image, httpPort: proxy.httpPort, httpsPort: proxy.httpsPort, tasks };
+    return {
+      service: PROXY_SERVICE,
+      changed: !unchanged,
+      image: proxy.image,
+      httpPort: proxy.httpPort,
+      ...(proxy.httpsPort !== undefined ? { httpsPort: proxy.httpsPort } : {}),
+      tasks,
+    };
   } catch (e) {
     // A proxy that never ran leaves nothing behind; an update is rolled back by Swarm.
     if (!existing) await docker.removeService(serviceId).catch(() => undefined);

@@ -1,28 +1,19 @@
 /** admin.proxy.status: the proxy's service and tasks, and every route it serves with its servers' health. */
 import { buildProxyServiceSpec, PROXY_LABEL } from '../../core/proxy-spec.ts';
+import type { ProxyStatusDeployed } from '../../results/admin.ts';
 import { defineOp } from '../op.ts';
 import { locateProxy } from '../proxy-status.ts';
-
-export interface ProxyStatus {
-  deployed: boolean;
-  image?: string;
-  upToDate?: boolean;
-  update?: { state: string; message: string };
-  tasks: { id: string; node: string; state: string; desiredState: string; error?: string; since: string }[];
-  api: { reachable: boolean; url?: string; version?: string; reason?: string };
-  routes: { router: string; rule: string; service: string; status: string; serversUp: number; servers: number }[];
-}
 
 export default defineOp({
   op: 'admin.proxy.status',
   access: 'admin',
   mutating: false,
-  async handle(ctx): Promise<ProxyStatus> {
+  async handle(ctx) {
     const docker = await ctx.docker();
     const { service, tasks, api } = await locateProxy(docker);
     if (!service) return { deployed: false, tasks: [], api: { reachable: false, reason: 'not deployed' }, routes: [] };
     const wanted = buildProxyServiceSpec(ctx.config.proxy, ctx.config.network).Labels[PROXY_LABEL.specHash];
-    const status: ProxyStatus = {
+    const status: ProxyStatusDeployed = {
       deployed: true,
       image: service.image.split('@')[0] ?? service.image,
       upToDate: service.labels[PROXY_LABEL.specHash] === wanted,
@@ -38,13 +29,10 @@ export default defineOp({
           ...(t.error ? { error: t.error } : {}),
           since: new Date(t.since).toISOString(),
         })),
-      api: { reachable: false },
+      api: { reachable: false, reason: 'no running proxy task on this manager' },
       routes: [],
     };
-    if (!api) {
-      status.api.reason = 'no running proxy task on this manager';
-      return status;
-    }
+    if (!api) return status;
     try {
       const [version, routers, services] = await Promise.all([api.version(), api.routers(), api.services()]);
       status.api = { reachable: true, url: api.base, version: version.Version };

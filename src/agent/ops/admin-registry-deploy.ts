@@ -13,19 +13,10 @@ import {
   type SecretRef,
 } from '../../core/registry-spec.ts';
 import { RegistryClient } from '../../registry/client.ts';
+import type { RegistryDeployResult } from '../../results/admin.ts';
 import { ROLLBACK_STATES, waitForGlobalService } from '../global-service.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { clusterRegistry, generateRegistryCredentials, registryStorage } from '../registry.ts';
-
-export interface RegistryDeployResult {
-  service: string;
-  changed: boolean;
-  image: string;
-  /** Where nodes reach it: 127.0.0.1:<port> on each of them. */
-  address: string;
-  storage: string;
-  tasks: number;
-}
 
 export default defineOp({
   op: 'admin.registry.deploy',

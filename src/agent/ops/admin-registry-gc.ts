@@ -14,25 +14,11 @@ import { buildRegistryGcJobSpec, parseGcOutput } from '../../core/registry-gc.ts
 import { REGISTRY_LABEL, REGISTRY_SERVICE, type SecretRef } from '../../core/registry-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
+import type { RegistryGcResult } from '../../results/admin.ts';
 import { waitForJob } from '../job.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { registryStorage } from '../registry.ts';
 import { deployRegistry, registrySecrets } from './admin-registry-deploy.ts';
-
-export interface RegistryGcResult {
-  dryRun: boolean;
-  storage: string;
-  /** Blobs (layers and configs) some manifest still names. */
-  blobsMarked: number;
-  /** Blobs deleted, or that a dry run would delete. */
-  blobsDeleted: number;
-  bytesDeleted: number;
-  manifestsDeleted: number;
-  /** What the storage holds afterwards (before, in a dry run). */
-  blobsLeft: number;
-  bytesLeft: number;
-  seconds: number;
-}
 
 const DEFAULT_TIMEOUT_SECONDS = 1800;
 

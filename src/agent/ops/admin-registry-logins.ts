@@ -43,7 +43,10 @@ export const registryList = defineOp({
   access: 'admin',
   mutating: false,
   async handle(ctx) {
-    return { cluster: clusterRegistry(ctx.config), registries: await (await ctx.state()).registryLogins.list() };
+    const logins = await (await ctx.state()).registryLogins.list();
+    // Only what the answer names: the stored meta may carry more.
+    const registries = logins.map(({ host, username, addedBy, addedAt }) => ({ host, username, addedBy, addedAt }));
+    return { cluster: clusterRegistry(ctx.config), registries };
   },
 });
 

@@ -4,15 +4,9 @@
  */
 import { FutuswarmError } from '../../core/errors.ts';
 import { RegistryClient } from '../../registry/client.ts';
-import type { ImageRecord } from '../../state/images.ts';
+import type { ImageEntry, ImagesPruneResult } from '../../results/people.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { clusterRegistry, clusterRepository } from '../registry.ts';
-
-export interface ImageEntry extends ImageRecord {
-  reference: string;
-  /** Release numbers that ran this image, newest first. */
-  releases: number[];
-}
 
 export const imagesList = defineOp({
   op: 'app.images',
@@ -44,14 +38,14 @@ async function describe(ctx: OpContext, app: string): Promise<{ images: ImageEnt
 }
 
 /** Keeps the newest `keep` pushes and whatever the newest `keep` releases ran; deletes the rest. */
-export async function pruneImages(ctx: OpContext, app: string, o: { keep: number; dryRun: boolean }) {
+export async function pruneImages(ctx: OpContext, app: string, o: { keep: number; dryRun: boolean }): Promise<ImagesPruneResult> {
   const state = await ctx.state();
   const { images, releaseDigests } = await describe(ctx, app);
   const kept = new Set([...images.slice(0, o.keep).map((i) => i.digest), ...releaseDigests.slice(0, o.keep)]);
   const doomed = images.filter((i) => !kept.has(i.digest));
   if (o.dryRun || doomed.length === 0) {
     ctx.progress('prune', doomed.length === 0 ? `nothing to prune in ${app}: ${images.length} image(s) kept` : `would delete ${doomed.length} of ${images.length} image(s) of ${app}`);
-    return { app, deleted: [] as string[], wouldDelete: doomed.map((i) => i.digest), kept: images.length - doomed.length, dryRun: o.dryRun };
+    return { app, deleted: [], wouldDelete: doomed.map((i) => i.digest), kept: images.length - doomed.length, dryRun: o.dryRun };
   }
   const credentials = await state.registryCredentials.read();
   const client = new RegistryClient(`http://${clusterRegistry(ctx.config)}`, credentials);

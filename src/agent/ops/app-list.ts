@@ -2,18 +2,7 @@
 import { appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
-
-export interface AppSummary {
-  app: string;
-  release: number;
-  image: string;
-  running: number;
-  desired: number;
-  url: string;
-  updatedAt: string;
-  /** False for an app made with app:create that has no service yet. */
-  deployed: boolean;
-}
+import type { AppSummary } from '../../results/app.ts';
 
 export default defineOp({
   op: 'app.list',

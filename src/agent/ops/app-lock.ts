@@ -6,6 +6,7 @@
  */
 import { FutuswarmError } from '../../core/errors.ts';
 import { describeLockHolder } from '../../core/names.ts';
+import type { LockView } from '../../results/app.ts';
 import type { LockInfo } from '../../state/locks.ts';
 import { defineOp } from '../op.ts';
 import { requireApp } from '../release.ts';
@@ -13,7 +14,7 @@ import { requireApp } from '../release.ts';
 /** An explicit lock holds a working day unless released first. */
 export const EXPLICIT_LOCK_TTL_SECONDS = 24 * 3600;
 
-const view = (lock: LockInfo) => ({
+const view = (lock: LockInfo): LockView => ({
   user: lock.user,
   op: lock.op,
   message: lock.message ?? null,

@@ -5,15 +5,8 @@
 import { FutuswarmError } from '../../core/errors.ts';
 import { lookupPerson } from '../key-lookup.ts';
 import { defineOp, type OpContext } from '../op.ts';
+import type { OwnersResult } from '../../results/people.ts';
 import { requireApp } from '../release.ts';
-
-export interface OwnersResult {
-  app: string;
-  owners: string[];
-  createdBy: string | null;
-  createdAt: string | null;
-  changed?: boolean;
-}
 
 function result(app: string, acl: { owners: string[]; createdBy: string; createdAt: string } | undefined, changed?: boolean): OwnersResult {
   return {

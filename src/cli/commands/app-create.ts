@@ -15,13 +15,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('app.create', { app: String(opts.name) }, { app: '--name' })) as {
-          app: string;
-          createdBy: string;
-          createdAt: string;
-          owners: string[];
-          url: string;
-        };
+        const r = await ctx.agent('app.create', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () =>
           [
             `created ${r.app} (owner: ${r.owners.join(', ')}); it will answer at ${r.url} once deployed`,

@@ -4,7 +4,7 @@ import { appName, splitImageReference } from '../../core/names.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import type { CommandContext } from '../command.ts';
 import { buildImage, pushImage } from '../local-images.ts';
-import { renderDeployResult, rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
+import { renderDeployResult, rolloutInterrupt } from '../render-deploy.ts';
 
 export const FLAGS = {
   app: '--name', image: '--image', tag: '--tag', digest: '--image', port: '--port', replicas: '--replicas', limits: '--cpus/--memory',
@@ -38,45 +38,57 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const app = parseWith(appName, opts.name, '--name');
         const image = await imageToDeploy(ctx, app, opts);
         const limits = opts.cpus !== undefined || opts.memory !== undefined
-          ? { ...(opts.cpus !== undefined ? { cpus: opts.cpus as number } : {}), ...(opts.memory !== undefined ? { memoryMb: opts.memory as number } : {}) }
+          ? { ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}), ...(opts.memory !== undefined ? { memoryMb: opts.memory } : {}) }
           : undefined;
         const health = opts.healthPath !== undefined || opts.healthCmd !== undefined || opts.healthTimeout !== undefined
           ? {
-              ...(opts.healthPath !== undefined ? { path: String(opts.healthPath) } : {}),
-              ...(opts.healthCmd !== undefined ? { cmd: String(opts.healthCmd) } : {}),
-              ...(opts.healthTimeout !== undefined ? { timeoutSeconds: opts.healthTimeout as number } : {}),
+              ...(opts.healthPath !== undefined ? { path: opts.healthPath } : {}),
+              ...(opts.healthCmd !== undefined ? { cmd: opts.healthCmd } : {}),
+              ...(opts.healthTimeout !== undefined ? { timeoutSeconds: opts.healthTimeout } : {}),
             }
           : undefined;
-        const result = (await ctx.agent(
+        const result = await ctx.agent(
           'app.deploy',
           {
             app,
             ...image,
-            ...(opts.port !== undefined ? { port: opts.port as number } : {}),
-            ...(opts.replicas !== undefined ? { replicas: opts.replicas as number } : {}),
+            ...(opts.port !== undefined ? { port: opts.port } : {}),
+            ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
             ...(limits ? { limits } : {}),
             ...(health ? { health } : {}),
             ...(opts.internal ? { internal: true } : {}),
             ...(opts.dryRun ? { dryRun: true } : {}),
-            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}),
+            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
           },
           FLAGS,
-          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {}), interrupt: rolloutInterrupt(String(opts.name)) },
-        )) as DeployResult;
+          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait } : {}), interrupt: rolloutInterrupt(opts.name) },
+        );
         ctx.io.result(result, () => renderDeployResult(result));
       }),
     );
 };
+
+/** The options of app:deploy that say what to deploy. */
+interface ImageOptions {
+  image?: string | undefined;
+  tag?: string | undefined;
+  build?: string | true | undefined;
+  dockerfile?: string | undefined;
+  buildArg?: string[] | undefined;
+  target?: string | undefined;
+  push?: true | undefined;
+  dryRun?: true | undefined;
+}
 
 /**
  * What to deploy: an image by reference, or one built and pushed (--build) or pushed (--push)
  * from the local Docker first, then deployed by digest. A failed build or push throws before
  * anything is deployed.
  */
-async function imageToDeploy(ctx: CommandContext, app: string, opts: Record<string, unknown>): Promise<{ image: string; tag?: string; digest?: string }> {
-  const given = typeof opts.image === 'string' ? opts.image : undefined;
-  const tag = typeof opts.tag === 'string' ? opts.tag : undefined;
-  const buildOnly = ['dockerfile', 'buildArg', 'target'].filter((k) => opts[k] !== undefined);
+async function imageToDeploy(ctx: CommandContext, app: string, opts: ImageOptions): Promise<{ image: string; tag?: string; digest?: string }> {
+  const given = opts.image;
+  const tag = opts.tag;
+  const buildOnly = (['dockerfile', 'buildArg', 'target'] as const).filter((k) => opts[k] !== undefined);
   if (opts.dryRun && (opts.build !== undefined || opts.push)) {
     throw new FutuswarmError('invalid_input', `--dry-run changes nothing, but --${opts.build !== undefined ? 'build' : 'push'} would push an image`, {
       hint: `push first (futuswarm app:push -n ${app} -i <image>), then dry-run its digest: futuswarm app:deploy -n ${app} -i <reference it printed> --dry-run`,
@@ -86,15 +98,15 @@ async function imageToDeploy(ctx: CommandContext, app: string, opts: Record<stri
     if (given !== undefined) throw new FutuswarmError('invalid_input', '--build and --image exclude each other: --build deploys what it builds');
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const name = `futuswarm/${app}:${tag ?? `build-${stamp}`}`;
-    const buildArgs = (opts.buildArg as string[] | undefined) ?? [];
+    const buildArgs = opts.buildArg ?? [];
     for (const arg of buildArgs) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/s.test(arg)) throw new FutuswarmError('invalid_input', `--build-arg: must be KEY=value or KEY, got "${arg}"`);
     }
     const built = await buildImage(ctx, {
       dir: typeof opts.build === 'string' ? opts.build : '.',
-      dockerfile: opts.dockerfile as string | undefined,
+      dockerfile: opts.dockerfile,
       buildArgs,
-      target: opts.target as string | undefined,
+      target: opts.target,
       name,
     });
     const pushed = await pushImage(ctx, app, built, tag ?? name.split(':')[1]);

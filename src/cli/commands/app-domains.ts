@@ -1,6 +1,5 @@
 import { required, type CommandModule } from '../command.ts';
-
-interface DomainsResult { app: string; domains: string[]; hosts: string[]; changed: boolean }
+import type { DomainsResult } from '../../results/app.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   const show = (r: DomainsResult): string => `${r.app} answers to:\n${r.hosts.map((h) => `  ${h}`).join('\n')}`;
@@ -9,7 +8,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:domains -n shop\n  futuswarm app:domains -n shop add shop.example.com www.shop.example.com\n  futuswarm app:domains -n shop remove www.shop.example.com\n')
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('app.domains', { app: required(opts, 'name', '--name') }, { app: '--name' })) as DomainsResult;
+        const r = await ctx.agent('app.domains', { app: required(opts, 'name', '--name') }, { app: '--name' });
         ctx.io.result(r, () => show(r));
       }),
     );
@@ -20,7 +19,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
       .argument('<hosts...>', 'host names, e.g. shop.example.com')
       .action(
         action(async (ctx, opts, hosts) => {
-          const r = (await ctx.agent('app.domains', { app: required(opts, 'name', '--name'), [verb]: hosts }, { app: '--name', [verb]: 'host' })) as DomainsResult;
+          // -n belongs to the parent command; the handler gets the parent's options too.
+          const app = required(opts as Record<string, unknown>, 'name', '--name');
+          const r = await ctx.agent('app.domains', { app, [verb]: hosts }, { app: '--name', [verb]: 'host' });
           ctx.io.result(r, () => show(r));
         }),
       );

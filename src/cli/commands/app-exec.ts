@@ -42,14 +42,14 @@ export const register: CommandModule['register'] = (cmd, action) => {
           process.stdin.resume();
         };
         try {
-          const r = (await ctx.agent(
+          const r = await ctx.agent(
             'app.exec',
             {
-              app: String(opts.name),
+              app: opts.name,
               command,
               ...(interactive ? { interactive: true } : {}),
               ...(tty ? { tty: true, ...size() } : {}),
-              ...(opts.task !== undefined ? { task: String(opts.task) } : {}),
+              ...(opts.task !== undefined ? { task: opts.task } : {}),
             },
             { app: '--name', command: 'command', task: '--task' },
             {
@@ -63,7 +63,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
               },
               interrupt: { message: 'interrupted: detached from the command' },
             },
-          )) as { exitCode: number | null };
+          );
           if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
           return r.exitCode ?? 1;
         } finally {

@@ -3,20 +3,6 @@ import { intFlag } from '../command.ts';
 import { examples } from '../help-text.ts';
 import { formatBytes, renderTable } from '../table.ts';
 
-interface ImagesResult {
-  app: string;
-  repository: string;
-  images: { digest: string; tags: string[]; size: number; pushedBy: string; pushedAt: string; releases: number[] }[];
-}
-
-interface PruneResult {
-  app: string;
-  deleted: string[];
-  wouldDelete: string[];
-  kept: number;
-  dryRun: boolean;
-}
-
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
@@ -26,13 +12,13 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm app:images -n shop', 'futuswarm app:images -n shop --prune --keep 5 --dry-run'))
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
+        const app = opts.name;
         if (opts.prune) {
-          const r = (await ctx.agent(
+          const r = await ctx.agent(
             'app.images.prune',
-            { app, ...(opts.keep !== undefined ? { keep: opts.keep as number } : {}), ...(opts.dryRun ? { dryRun: true } : {}) },
+            { app, ...(opts.keep !== undefined ? { keep: opts.keep } : {}), ...(opts.dryRun ? { dryRun: true } : {}) },
             { app: '--name', keep: '--keep' },
-          )) as PruneResult;
+          );
           ctx.io.result(r, () =>
             r.dryRun
               ? `would delete ${r.wouldDelete.length} image(s) of ${r.app}, keep ${r.kept}${r.wouldDelete.map((d) => `\n  ${d}`).join('')}`
@@ -42,7 +28,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           );
           return;
         }
-        const r = (await ctx.agent('app.images', { app }, { app: '--name' })) as ImagesResult;
+        const r = await ctx.agent('app.images', { app }, { app: '--name' });
         ctx.io.result(r, () =>
           r.images.length === 0
             ? `nothing was pushed into ${r.repository} yet (futuswarm app:push -n ${r.app} -i <image>, or app:deploy --build)`

@@ -2,31 +2,13 @@ import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
 import { renderTable } from '../table.ts';
 
-interface InspectResult {
-  app: string;
-  release: number;
-  image: string;
-  replicas: { running: number; desired: number };
-  url: string;
-  domains: string[];
-  update?: { state: string; message: string };
-  tasks: { id: string; slot?: number; node?: string; release?: string; state: string; desiredState: string; error?: string; since: string }[];
-  routes?: {
-    proxy: string;
-    reason?: string;
-    routes: { name: string; rule: string; status: string; errors: string[] }[];
-    servers: { url: string; status: string; task?: string }[];
-  };
-  labels: Record<string, string>;
-}
-
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
     .addHelpText('after', examples('futuswarm app:inspect -n shop', 'futuswarm app:inspect -n shop --json'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('app.inspect', { app: String(opts.name) }, { app: '--name' })) as InspectResult;
+        const r = await ctx.agent('app.inspect', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () => {
           const lines = [
             `app:      ${r.app}`,

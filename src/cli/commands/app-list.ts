@@ -2,16 +2,12 @@ import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
 import { renderTable } from '../table.ts';
 
-interface ListResult {
-  apps: { app: string; release: number; image: string; running: number; desired: number; url: string; deployed: boolean }[];
-}
-
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .addHelpText('after', examples('futuswarm app:list', 'futuswarm app:list --json'))
     .action(
       action(async (ctx) => {
-        const result = (await ctx.agent('app.list', {})) as ListResult;
+        const result = await ctx.agent('app.list', {});
         ctx.io.result(result, () =>
           result.apps.length === 0
             ? 'No apps yet. Deploy one: futuswarm app:deploy -n <app> -i <image> -t <tag> --port <port>'

@@ -1,8 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag } from '../command.ts';
 import { describeLockHolder } from '../../core/names.ts';
-
-interface LockView { user: string; op: string; message: string | null; since: string; expiresAt: string; expired: boolean }
+import type { LockView } from '../../results/app.ts';
 
 export function renderLock(app: string, lock: LockView | null): string {
   if (!lock) return `${app} is not locked`;
@@ -22,22 +21,22 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:lock -n shop --message "db migration"\n  futuswarm app:lock -n shop --status\n  futuswarm app:unlock -n shop\n')
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
+        const app = opts.name;
         if (opts.status) {
-          const r = (await ctx.agent('app.lock.status', { app }, { app: '--name' })) as { app: string; locked: boolean; lock: LockView | null };
+          const r = await ctx.agent('app.lock.status', { app }, { app: '--name' });
           ctx.io.result(r, () => renderLock(r.app, r.lock));
           return;
         }
-        const r = (await ctx.agent(
+        const r = await ctx.agent(
           'app.lock',
           {
             app,
-            ...(opts.message !== undefined ? { message: String(opts.message) } : {}),
-            ...(opts.ttl !== undefined ? { ttlSeconds: opts.ttl as number } : {}),
-            ...(opts.lockWait !== undefined ? { waitSeconds: opts.lockWait as number } : {}),
+            ...(opts.message !== undefined ? { message: opts.message } : {}),
+            ...(opts.ttl !== undefined ? { ttlSeconds: opts.ttl } : {}),
+            ...(opts.lockWait !== undefined ? { waitSeconds: opts.lockWait } : {}),
           },
           { app: '--name', message: '--message', ttlSeconds: '--ttl', waitSeconds: '--lock-wait' },
-        )) as { app: string; lock: LockView };
+        );
         ctx.io.result(r, () => `${renderLock(r.app, r.lock)}\nrelease it with: futuswarm app:unlock -n ${r.app}`);
       }),
     );

@@ -12,7 +12,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop -f --tail 200\n')
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
+        const app = opts.name;
         const json = ctx.io.mode === 'json';
         try {
           const r = await ctx.agent(
@@ -20,8 +20,8 @@ export const register: CommandModule['register'] = (cmd, action) => {
             {
               app,
               ...(opts.follow ? { follow: true } : {}),
-              ...(opts.since !== undefined ? { sinceSeconds: opts.since as number } : {}),
-              ...(opts.tail !== undefined ? { tail: opts.tail as number } : {}),
+              ...(opts.since !== undefined ? { sinceSeconds: opts.since } : {}),
+              ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
               ...(opts.timestamps ? { timestamps: true } : {}),
             },
             { app: '--name', sinceSeconds: '--since', tail: '--tail' },

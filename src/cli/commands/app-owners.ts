@@ -1,13 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { FutuswarmError } from '../../core/errors.ts';
-
-interface OwnersResult {
-  app: string;
-  owners: string[];
-  createdBy: string | null;
-  createdAt: string | null;
-  changed?: boolean;
-}
+import type { OwnersResult } from '../../results/people.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -23,13 +16,13 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts, operands) => {
         const [verb, user] = operands;
-        const app = String(opts.name);
+        const app = opts.name;
         let r: OwnersResult;
         if (verb === undefined) {
-          r = (await ctx.agent('app.owners', { app }, { app: '--name' })) as OwnersResult;
+          r = await ctx.agent('app.owners', { app }, { app: '--name' });
         } else if (verb === 'add' || verb === 'remove') {
           if (user === undefined) throw new FutuswarmError('invalid_input', `say whom to ${verb}: futuswarm app:owners -n ${app} ${verb} USER`);
-          r = (await ctx.agent(verb === 'add' ? 'app.owners.add' : 'app.owners.remove', { app, user }, { app: '--name', user: 'USER' })) as OwnersResult;
+          r = await ctx.agent(verb === 'add' ? 'app.owners.add' : 'app.owners.remove', { app, user }, { app: '--name', user: 'USER' });
         } else {
           throw new FutuswarmError('invalid_input', `"${verb}" is not add or remove`, { hint: `futuswarm app:owners -n ${app} add USER` });
         }

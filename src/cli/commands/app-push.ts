@@ -18,7 +18,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts) => {
         const app = parseWith(appName, opts.name, '--name');
-        const pushed = await pushImage(ctx, app, String(opts.image), opts.tag === undefined ? undefined : String(opts.tag));
+        const pushed = await pushImage(ctx, app, opts.image, opts.tag);
         ctx.io.result(pushed, () => `pushed ${pushed.repository}:${pushed.tag}\n${pushed.reference}`);
       }),
     );

@@ -21,9 +21,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
+        const app = opts.name;
         if (opts.purge) checkConfirmation(`the secrets, releases and owners of ${app}`, app, opts.confirm, `futuswarm app:remove -n ${app} --purge --confirm ${app}`);
-        const r = (await ctx.agent('app.remove', { app, ...(opts.purge ? { purge: true } : {}) }, { app: '--name' })) as { app: string; purged: boolean };
+        const r = await ctx.agent('app.remove', { app, ...(opts.purge ? { purge: true } : {}) }, { app: '--name' });
         ctx.io.result(r, () => `removed ${r.app}${r.purged ? ' and its secrets, releases, settings and owners' : ''}`);
       }),
     );

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
+import { rolloutInterrupt } from '../render-deploy.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -12,13 +12,13 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm app:restart -n shop', 'futuswarm app:restart -n shop --timeout 10m'))
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
-        const r = (await ctx.agent(
+        const app = opts.name;
+        const r = await ctx.agent(
           'app.restart',
-          { app, ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}) },
+          { app, ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) },
           { app: '--name', timeoutSeconds: '--timeout' },
-          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {}), interrupt: rolloutInterrupt(app) },
-        )) as DeployResult;
+          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait } : {}), interrupt: rolloutInterrupt(app) },
+        );
         ctx.io.result(r, () => `${r.app} restarted: release ${r.release} (${r.image}) runs ${r.replicas} fresh task(s)`);
       }),
     );

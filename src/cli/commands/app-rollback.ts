@@ -1,12 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag } from '../command.ts';
-import { renderDeployResult, rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
-
-interface RollbackResult extends DeployResult {
-  rollbackOf: number;
-  secretsVersion: string | null;
-  secretsRestored: string | null;
-}
+import { renderDeployResult, rolloutInterrupt } from '../render-deploy.ts';
 
 export const FLAGS = { app: '--name', to: '--to', timeoutSeconds: '--timeout' };
 
@@ -21,18 +15,18 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nThe app\'s current secrets become those of the release again (a new secrets version), so a\nlater deploy does not bring the newer ones back. The number of replicas stays as it is.\n\nExamples:\n  futuswarm app:rollback -n shop\n  futuswarm app:rollback -n shop --to 12 --dry-run\n')
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
-        const r = (await ctx.agent(
+        const app = opts.name;
+        const r = await ctx.agent(
           'app.rollback',
           {
             app,
-            ...(opts.to !== undefined ? { to: opts.to as number } : {}),
+            ...(opts.to !== undefined ? { to: opts.to } : {}),
             ...(opts.dryRun ? { dryRun: true } : {}),
-            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}),
+            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
           },
           FLAGS,
-          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {}), interrupt: rolloutInterrupt(app) },
-        )) as RollbackResult;
+          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait } : {}), interrupt: rolloutInterrupt(app) },
+        );
         ctx.io.result(r, () => {
           const lines = [renderDeployResult(r)];
           if (!r.dryRun && r.changed) lines[0] = `${r.app} release ${r.release} (rollback of ${r.rollbackOf}, ${r.image}) is live at ${r.url}`;

@@ -11,10 +11,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nThe command runs without a shell, in a fresh task on the app\'s network; it is removed afterwards.\n\nExamples:\n  futuswarm app:run -n shop -- bin/migrate --step 1\n  futuswarm app:run -n shop -- sh -c \'echo $DATABASE_URL | cut -d@ -f2\'\n')
     .action(
       action(async (ctx, opts, command) => {
-        const app = String(opts.name);
-        const r = (await ctx.agent(
+        const app = opts.name;
+        const r = await ctx.agent(
           'app.run',
-          { app, command, ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}) },
+          { app, command, ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) },
           { app: '--name', command: 'command', timeoutSeconds: '--timeout' },
           {
             keepOpen: true,
@@ -25,7 +25,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             },
             interrupt: { message: 'interrupted: the agent stops the job and removes it', hint: `nothing is left running; see futuswarm app:inspect -n ${app}` },
           },
-        )) as { job: string; exitCode: number };
+        );
         if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
         return r.exitCode;
       }),

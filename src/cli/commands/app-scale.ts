@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag } from '../command.ts';
 import { renderTable } from '../table.ts';
-import { rolloutInterrupt, type DeployResult } from '../render-deploy.ts';
+import { rolloutInterrupt } from '../render-deploy.ts';
 
 export const FLAGS = { app: '--name', replicas: 'replicas', timeoutSeconds: '--timeout' };
 
@@ -16,19 +16,19 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:scale -n shop 4\n  futuswarm app:scale -n shop 0     # stop every task, keep the app\n')
     .action(
       action(async (ctx, opts, operands) => {
-        const app = String(opts.name);
+        const app = opts.name;
         const replicas = intFlag('replicas')(String(operands[0]));
-        const r = (await ctx.agent(
+        const r = await ctx.agent(
           'app.scale',
           {
             app,
             replicas,
             ...(opts.dryRun ? { dryRun: true } : {}),
-            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}),
+            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
           },
           FLAGS,
-          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait as number } : {}), interrupt: rolloutInterrupt(app) },
-        )) as DeployResult & { from: number };
+          { ...(opts.lockWait !== undefined ? { lockWaitSeconds: opts.lockWait } : {}), interrupt: rolloutInterrupt(app) },
+        );
         ctx.io.result(r, () => {
           if (r.dryRun) {
             if (!r.changed || !r.changes?.length) return `${r.app}: no changes (dry run)`;

@@ -4,8 +4,7 @@ import { FutuswarmError } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
 import { readAllStdin } from '../prompt.ts';
-
-interface ChangeResult { app: string; version: string | null; changed: string[]; missing: string[]; restarted: boolean; release?: number }
+import type { SecretsChangeResult } from '../../results/people.ts';
 
 /**
  * `KEY=value`, `KEY=@file` (the file's bytes) or `KEY=-` (standard input), so that a value
@@ -47,7 +46,7 @@ export async function parseAssignments(items: readonly string[], readFile: (path
   return values;
 }
 
-function renderChange(r: ChangeResult): string {
+function renderChange(r: SecretsChangeResult): string {
   const what = r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed';
   const missing = r.missing.length ? ` (not set before: ${r.missing.join(', ')})` : '';
   const restart = r.restarted ? `; ${r.app} now runs release ${r.release} with them` : r.changed.length ? '; the app was not restarted' : '';
@@ -74,7 +73,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts, assignments) => {
         const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readAllStdin);
-        const r = (await ctx.agent('app.secrets.set', { app: String(opts.name), values, restart: opts.restart !== false }, { app: '--name', values: 'secret' })) as ChangeResult;
+        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' });
         ctx.io.result(r, () => renderChange(r));
       }),
     );
@@ -86,7 +85,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--no-restart', 'only store the change')
     .action(
       action(async (ctx, opts, keys) => {
-        const r = (await ctx.agent('app.secrets.unset', { app: String(opts.name), keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' })) as ChangeResult;
+        const r = await ctx.agent('app.secrets.unset', { app: opts.name, keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' });
         ctx.io.result(r, () => renderChange(r));
       }),
     );
@@ -96,9 +95,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('app.secrets.list', { app: String(opts.name) }, { app: '--name' })) as {
-          app: string; version: string | null; changedBy: string | null; changedAt: string | null; keys: { key: string; bytes: number }[];
-        };
+        const r = await ctx.agent('app.secrets.list', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () =>
           r.keys.length === 0
             ? `${r.app} has no secrets. Set one: futuswarm app:secrets set -n ${r.app} KEY=value`
@@ -113,7 +110,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .argument('<key>', 'secret name')
     .action(
       action(async (ctx, opts, [key]) => {
-        const r = (await ctx.agent('app.secrets.get', { app: String(opts.name), key: String(key) }, { app: '--name', key: 'key' })) as { value: string };
+        const r = await ctx.agent('app.secrets.get', { app: opts.name, key: String(key) }, { app: '--name', key: 'key' });
         if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
         else ctx.io.raw(process.stdout.isTTY ? `${r.value}\n` : r.value);
       }),
@@ -124,9 +121,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('app.secrets.history', { app: String(opts.name) }, { app: '--name' })) as {
-          versions: { versionId: string; time?: string; user?: string; set: string[]; unset: string[]; current: boolean; deleted: boolean }[];
-        };
+        const r = await ctx.agent('app.secrets.history', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () =>
           renderTable(
             ['', 'VERSION', 'WHEN', 'WHO', 'CHANGE'],

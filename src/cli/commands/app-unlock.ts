@@ -10,11 +10,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm app:unlock -n shop', 'futuswarm app:unlock -n shop --force   # a deploy\'s lock that seems stuck'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('app.unlock', { app: String(opts.name), ...(opts.force ? { force: true } : {}) }, { app: '--name' })) as {
-          app: string;
-          released: boolean;
-          lock: { user: string; op: string; message: string | null; since: string; expiresAt: string; expired: boolean } | null;
-        };
+        const r = await ctx.agent('app.unlock', { app: opts.name, ...(opts.force ? { force: true } : {}) }, { app: '--name' });
         ctx.io.result(r, () => (r.released && r.lock ? `released: ${renderLock(r.app, r.lock).replace(' is locked', ' was locked')}` : `${r.app} was not locked`));
       }),
     );

@@ -1,17 +1,5 @@
 import type { CommandModule } from '../command.ts';
-
-interface CacheCreateResult {
-  app: string;
-  cache: string;
-  status: string;
-  host: string;
-  port: number;
-  tls: boolean;
-  secret: string;
-  secretsVersion: string | null;
-  restarted: boolean;
-  release?: number;
-}
+import type { CacheCreateResult } from '../../results/admin.ts';
 
 export function renderCacheCreate(r: CacheCreateResult): string {
   const restart = r.restarted ? `; ${r.app} now runs release ${r.release} with it` : '';
@@ -32,11 +20,11 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent(
+        const r = await ctx.agent(
           'cache.create',
-          { app: String(opts.name), ...(opts.nodeType !== undefined ? { nodeType: String(opts.nodeType) } : {}), restart: opts.restart !== false },
+          { app: opts.name, ...(opts.nodeType !== undefined ? { nodeType: opts.nodeType } : {}), restart: opts.restart !== false },
           { app: '--name', nodeType: '--node-type' },
-        )) as CacheCreateResult;
+        );
         ctx.io.result(r, () => renderCacheCreate(r));
       }),
     );

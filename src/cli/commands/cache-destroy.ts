@@ -1,15 +1,7 @@
 import type { CommandModule } from '../command.ts';
+import type { CacheDestroyResult } from '../../results/admin.ts';
 import { examples } from '../help-text.ts';
 import { checkConfirmation } from '../confirm.ts';
-
-interface CacheDestroyResult {
-  app: string;
-  cache: string;
-  deleted: boolean;
-  secretRemoved: boolean;
-  restarted: boolean;
-  release?: number;
-}
 
 export function renderCacheDestroy(r: CacheDestroyResult): string {
   const lines = [r.deleted ? `${r.app}: deleting cache ${r.cache} (it is gone in a few minutes)` : `${r.app}: cache ${r.cache} was already gone`];
@@ -25,9 +17,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm cache:destroy -n shop --confirm shop'))
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
+        const app = opts.name;
         const confirm = checkConfirmation(`the cache of ${app}`, app, opts.confirm, `futuswarm cache:destroy -n ${app} --confirm ${app}`);
-        const r = (await ctx.agent('cache.destroy', { app, confirm, restart: opts.restart !== false }, { app: '--name', confirm: '--confirm' })) as CacheDestroyResult;
+        const r = await ctx.agent('cache.destroy', { app, confirm, restart: opts.restart !== false }, { app: '--name', confirm: '--confirm' });
         ctx.io.result(r, () => renderCacheDestroy(r));
       }),
     );

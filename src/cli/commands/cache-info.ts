@@ -1,18 +1,6 @@
 import type { CommandModule } from '../command.ts';
+import type { CacheInfoResult } from '../../results/admin.ts';
 import { examples } from '../help-text.ts';
-
-interface CacheInfoResult {
-  app: string;
-  cache: string;
-  status: string;
-  endpoint: { host: string; port: number } | null;
-  transitEncryption: boolean | null;
-  authToken: boolean | null;
-  host: string | null;
-  port: number | null;
-  tls: boolean | null;
-  secret: string | null;
-}
 
 export function renderCacheInfo(r: CacheInfoResult): string {
   const lines = [
@@ -32,7 +20,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm cache:info -n shop'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('cache.info', { app: String(opts.name) }, { app: '--name' })) as CacheInfoResult;
+        const r = await ctx.agent('cache.info', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () => renderCacheInfo(r));
       }),
     );

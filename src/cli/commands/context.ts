@@ -39,8 +39,8 @@ export const register: CommandModule['register'] = (cmd, action) => {
             port: opts.port,
             user: opts.user,
             domain: opts.domain,
-            ...(opts.identityFile ? { identityFile: resolve(String(opts.identityFile)) } : {}),
-            ...(opts.knownHostsFile ? { knownHostsFile: resolve(String(opts.knownHostsFile)) } : {}),
+            ...(opts.identityFile ? { identityFile: resolve(opts.identityFile) } : {}),
+            ...(opts.knownHostsFile ? { knownHostsFile: resolve(opts.knownHostsFile) } : {}),
           },
           'context',
         );

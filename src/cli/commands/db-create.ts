@@ -1,19 +1,6 @@
 import type { CommandModule } from '../command.ts';
-import { intFlag } from '../command.ts';
-
-interface DbCreateResult {
-  app: string;
-  kind: 'shared' | 'dedicated';
-  instance: string;
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  secret: string;
-  secretsVersion: string | null;
-  restarted: boolean;
-  release?: number;
-}
+import type { DbCreateResult } from '../../results/admin.ts';
+import { intFlag, validateArgs } from '../command.ts';
 
 export const FLAGS = { app: '--name', engine: '--engine', instanceClass: '--class', storageGb: '--storage' };
 
@@ -40,18 +27,20 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent(
+        // --engine is any text here: the protocol's schema says which engines there are.
+        const args = validateArgs(
           'db.create',
           {
-            app: String(opts.name),
-            engine: String(opts.engine) as 'postgres',
+            app: opts.name,
+            engine: opts.engine,
             ...(opts.dedicated ? { dedicated: true } : {}),
-            ...(opts.class !== undefined ? { instanceClass: String(opts.class) } : {}),
-            ...(opts.storage !== undefined ? { storageGb: opts.storage as number } : {}),
+            ...(opts.class !== undefined ? { instanceClass: opts.class } : {}),
+            ...(opts.storage !== undefined ? { storageGb: opts.storage } : {}),
             restart: opts.restart !== false,
           },
           FLAGS,
-        )) as DbCreateResult;
+        );
+        const r = await ctx.agent('db.create', args, FLAGS);
         ctx.io.result(r, () => renderDbCreate(r));
       }),
     );

@@ -1,15 +1,6 @@
 import type { CommandModule } from '../command.ts';
+import type { DbDestroyResult } from '../../results/admin.ts';
 import { checkConfirmation } from '../confirm.ts';
-
-interface DbDestroyResult {
-  app: string;
-  kind: 'shared' | 'dedicated';
-  database: string;
-  snapshot: string | null;
-  secretRemoved: boolean;
-  restarted: boolean;
-  release?: number;
-}
 
 export function renderDbDestroy(r: DbDestroyResult): string {
   const lines = [
@@ -29,9 +20,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nA dedicated instance is deleted after a final snapshot. On the shared instance the\ndatabase and its role are dropped; only the instance\'s own backups keep its data.\n\nExample:\n  futuswarm db:destroy -n shop --confirm shop\n')
     .action(
       action(async (ctx, opts) => {
-        const app = String(opts.name);
+        const app = opts.name;
         const confirm = checkConfirmation(`the database of ${app}`, app, opts.confirm, `futuswarm db:destroy -n ${app} --confirm ${app}`);
-        const r = (await ctx.agent('db.destroy', { app, confirm, restart: opts.restart !== false }, { app: '--name', confirm: '--confirm' })) as DbDestroyResult;
+        const r = await ctx.agent('db.destroy', { app, confirm, restart: opts.restart !== false }, { app: '--name', confirm: '--confirm' });
         ctx.io.result(r, () => renderDbDestroy(r));
       }),
     );

@@ -1,17 +1,6 @@
 import type { CommandModule } from '../command.ts';
+import type { DbInfoResult } from '../../results/admin.ts';
 import { examples } from '../help-text.ts';
-
-interface DbInfoResult {
-  app: string;
-  engine: string;
-  kind: 'shared' | 'dedicated';
-  host: string | null;
-  port: number | null;
-  database: string | null;
-  user: string | null;
-  secret: string | null;
-  instance: { id: string; status: string; class: string | null; engineVersion: string | null } | null;
-}
 
 export function renderDbInfo(r: DbInfoResult): string {
   const lines = [
@@ -30,7 +19,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm db:info -n shop'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent('db.info', { app: String(opts.name) }, { app: '--name' })) as DbInfoResult;
+        const r = await ctx.agent('db.info', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () => renderDbInfo(r));
       }),
     );

@@ -1,16 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
-
-interface WhoamiResult {
-  user: string;
-  cluster: string;
-  source: 'ldap' | 'users-file' | 'config';
-  groups: string[];
-  admin: boolean;
-  adminVia: string[];
-  /** Set when part of the answer is unknown (LDAP unreachable). */
-  warning?: string;
-}
+import type { WhoamiResult } from '../../results/people.ts';
 
 const SOURCES: Record<WhoamiResult['source'], string> = {
   ldap: 'LDAP',
@@ -24,7 +14,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm whoami', 'futuswarm --context prod whoami --json'))
     .action(
       action(async (ctx) => {
-        const r = (await ctx.agent('whoami', {})) as WhoamiResult;
+        const r = await ctx.agent('whoami', {});
         if (r.warning && ctx.io.mode !== 'json') ctx.io.warn(r.warning);
         ctx.io.result(r, () =>
           [

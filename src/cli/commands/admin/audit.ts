@@ -1,15 +1,8 @@
-import type { AuditRecord } from '../../../state/audit.ts';
 import type { CommandModule } from '../../command.ts';
 import { intFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { renderTable } from '../../table.ts';
-
-interface AuditResult {
-  records: AuditRecord[];
-  truncated: boolean;
-  since: string | null;
-}
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
 
@@ -37,17 +30,17 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm admin audit --app shop --since 24h', 'futuswarm admin audit --user alice --op app.deploy --limit 20'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent(
+        const r = await ctx.agent(
           'admin.audit',
           {
-            ...(opts.app !== undefined ? { app: String(opts.app) } : {}),
-            ...(opts.user !== undefined ? { user: String(opts.user) } : {}),
-            ...(opts.op !== undefined ? { op: String(opts.op) } : {}),
-            ...(opts.since !== undefined ? parseSince(String(opts.since)) : {}),
-            ...(opts.limit !== undefined ? { limit: opts.limit as number } : {}),
+            ...(opts.app !== undefined ? { app: opts.app } : {}),
+            ...(opts.user !== undefined ? { user: opts.user } : {}),
+            ...(opts.op !== undefined ? { op: opts.op } : {}),
+            ...(opts.since !== undefined ? parseSince(opts.since) : {}),
+            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
           },
           { app: '--app', user: '--user', op: '--op', since: '--since', sinceSeconds: '--since', limit: '--limit' },
-        )) as AuditResult;
+        );
         ctx.io.result(r, () => {
           if (r.records.length === 0) return 'No audit records match.';
           const table = renderTable(

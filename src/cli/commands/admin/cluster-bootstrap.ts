@@ -31,7 +31,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           import('../../../admin/bootstrap.ts'),
           import('../../../core/plan-bootstrap.ts'),
         ]);
-        const file = String(opts.file);
+        const file = opts.file;
         const config = await loadClusterFile(file);
         // Read and checked before anything changes: bad input leaves the account as it was.
         const ldapPassword = opts.ldapPasswordStdin ? await readBindPassword(config, file, `cluster:bootstrap -f ${file} --ldap-password-stdin`) : undefined;

@@ -13,7 +13,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts) => {
         const [{ loadClusterFile }, { destroyCluster, formatDestroy }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../admin/destroy.ts')]);
-        const file = String(opts.file);
+        const file = opts.file;
         const config = await loadClusterFile(file);
         const confirm = checkConfirmation(`cluster ${config.name}`, config.name, opts.confirm, `futuswarm admin cluster:destroy -f ${file} --confirm ${config.name}`);
         const result = await destroyCluster(config, { confirm, deleteData: opts.deleteData === true, onProgress: (m) => ctx.io.progress(m) });

@@ -12,7 +12,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
       action(async (ctx, opts, [name]) => {
         const { renderClusterFileTemplate } = await import('../../../config/cluster-file.ts');
         const text = renderClusterFileTemplate(String(name));
-        const file = opts.output === undefined ? `${name}.yaml` : String(opts.output);
+        const file = opts.output ?? `${name}.yaml`;
         if (file === '-') {
           ctx.io.raw(text);
           return;

@@ -25,7 +25,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           import('../../../config/cluster-file.ts'),
           import('../../../aws/ldap-password.ts'),
         ]);
-        const file = String(opts.file);
+        const file = opts.file;
         const config = await loadClusterFile(file);
         const { bindDn, password } = await readBindPassword(config, file, `cluster:ldap-password -f ${file}`);
         ctx.io.progress(`sealing the password with ${config.name}'s key and storing it in the state bucket`);

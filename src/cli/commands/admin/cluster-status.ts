@@ -9,7 +9,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts) => {
         const [{ loadClusterFile }, { clusterStatus, formatStatus }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../admin/bootstrap.ts')]);
-        const config = await loadClusterFile(String(opts.file));
+        const config = await loadClusterFile(opts.file);
         const status = await clusterStatus(config, { onProgress: (m) => ctx.io.progress(m) });
         ctx.io.result(status, () => formatStatus(status));
       }),

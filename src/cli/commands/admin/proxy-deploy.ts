@@ -2,15 +2,6 @@ import type { CommandModule } from '../../command.ts';
 import { durationFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
 
-interface ProxyDeployResult {
-  service: string;
-  changed: boolean;
-  image: string;
-  httpPort: number;
-  httpsPort?: number;
-  tasks: number;
-}
-
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .option('--timeout <duration>', 'give up waiting for the proxy after this long (e.g. 5m; default 2m)', durationFlag('--timeout'))
@@ -22,11 +13,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm admin proxy:deploy', 'futuswarm admin proxy:deploy --timeout 5m'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent(
-          'admin.proxy.deploy',
-          opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {},
-          { timeoutSeconds: '--timeout' },
-        )) as ProxyDeployResult;
+        const r = await ctx.agent('admin.proxy.deploy', opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}, { timeoutSeconds: '--timeout' });
         const ports = `HTTP on port ${r.httpPort}${r.httpsPort !== undefined ? `, HTTPS on port ${r.httpsPort}` : ''}`;
         ctx.io.result(r, () =>
           r.changed

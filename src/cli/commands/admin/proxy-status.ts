@@ -1,4 +1,3 @@
-import type { ProxyStatus } from '../../../agent/ops/admin-proxy-status.ts';
 import type { CommandModule } from '../../command.ts';
 import { renderTable } from '../../table.ts';
 import { examples } from '../../help-text.ts';
@@ -7,7 +6,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
   cmd.addHelpText('after', examples('futuswarm admin proxy:status', 'futuswarm admin proxy:status --json'));
   cmd.action(
     action(async (ctx) => {
-      const s = (await ctx.agent('admin.proxy.status', {})) as ProxyStatus;
+      const s = await ctx.agent('admin.proxy.status', {});
       ctx.io.result(s, () => {
         if (!s.deployed) return 'The proxy is not deployed. Deploy it: futuswarm admin proxy:deploy';
         const lines = [

@@ -1,7 +1,6 @@
 import type { CommandModule } from '../../command.ts';
 import { durationFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
-import type { RegistryDeployResult } from '../../../agent/ops/admin-registry-deploy.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -16,11 +15,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm admin registry:deploy'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent(
-          'admin.registry.deploy',
-          opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {},
-          { timeoutSeconds: '--timeout' },
-        )) as RegistryDeployResult;
+        const r = await ctx.agent('admin.registry.deploy', opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}, { timeoutSeconds: '--timeout' });
         ctx.io.result(r, () =>
           `${r.service} ${r.changed ? 'is serving' : 'is unchanged'}: ${r.image} on ${r.address} of ${r.tasks} node(s), storage ${r.storage}`,
         );

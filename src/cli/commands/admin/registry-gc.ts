@@ -2,7 +2,6 @@ import type { CommandModule } from '../../command.ts';
 import { durationFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
 import { formatBytes } from '../../table.ts';
-import type { RegistryGcResult } from '../../../agent/ops/admin-registry-gc.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -18,11 +17,11 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', examples('futuswarm admin registry:gc --dry-run', 'futuswarm admin registry:gc'))
     .action(
       action(async (ctx, opts) => {
-        const r = (await ctx.agent(
+        const r = await ctx.agent(
           'admin.registry.gc',
-          { ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout as number } : {}) },
+          { ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) },
           { timeoutSeconds: '--timeout' },
-        )) as RegistryGcResult;
+        );
         ctx.io.result(r, () =>
           [
             `${r.dryRun ? 'would delete' : 'deleted'} ${r.blobsDeleted} layer(s), ${formatBytes(r.bytesDeleted)}, from ${r.storage}`,

@@ -6,11 +6,6 @@ import { examples } from '../../help-text.ts';
 import { readSecretLine } from '../../prompt.ts';
 import { renderTable } from '../../table.ts';
 
-interface Listed {
-  cluster: string;
-  registries: { host: string; username: string; addedBy: string; addedAt: string }[];
-}
-
 export function registerAdd(cmd: Command, action: ActionWrapper): void {
   cmd
     .argument('<host>', 'the registry, as image references name it: registry.example.com or host:port')
@@ -24,13 +19,9 @@ export function registerAdd(cmd: Command, action: ActionWrapper): void {
     .addHelpText('after', examples('futuswarm admin registry:add registry.example.com -u deploy --password-stdin < password.txt'))
     .action(
       action(async (ctx, opts, [host]) => {
-        const password = (await readSecretLine(`password for ${String(opts.username)} at ${host}: `))?.replace(/\r?\n$/, '');
+        const password = (await readSecretLine(`password for ${opts.username} at ${host}: `))?.replace(/\r?\n$/, '');
         if (!password) throw new FutuswarmError('invalid_input', 'no password given', { hint: 'pipe it in with --password-stdin' });
-        const r = (await ctx.agent('admin.registry.add', { host: host ?? '', username: String(opts.username), password }, { host: 'HOST', username: '--username' })) as {
-          host: string;
-          username: string;
-          replaced: boolean;
-        };
+        const r = await ctx.agent('admin.registry.add', { host: host ?? '', username: opts.username, password }, { host: 'HOST', username: '--username' });
         ctx.io.result(r, () => `${r.replaced ? 'replaced the' : 'stored a'} login of ${r.username} for ${r.host}; deploys of ${r.host}/… pull with it`);
       }),
     );
@@ -39,7 +30,7 @@ export function registerAdd(cmd: Command, action: ActionWrapper): void {
 export function registerList(cmd: Command, action: ActionWrapper): void {
   cmd.addHelpText('after', examples('futuswarm admin registry:list')).action(
     action(async (ctx) => {
-      const r = (await ctx.agent('admin.registry.list', {})) as Listed;
+      const r = await ctx.agent('admin.registry.list', {});
       ctx.io.result(r, () =>
         `cluster registry: ${r.cluster} on every node (app:push)\n` +
         (r.registries.length === 0
@@ -56,7 +47,7 @@ export function registerRemove(cmd: Command, action: ActionWrapper): void {
     .addHelpText('after', examples('futuswarm admin registry:remove registry.example.com'))
     .action(
       action(async (ctx, _opts, [host]) => {
-        const r = (await ctx.agent('admin.registry.remove', { host: host ?? '' }, { host: 'HOST' })) as { host: string };
+        const r = await ctx.agent('admin.registry.remove', { host: host ?? '' }, { host: 'HOST' });
         ctx.io.result(r, () => `forgot the login for ${r.host}; running services keep pulling with the login they were deployed with until their next deploy`);
       }),
     );
