@@ -150,7 +150,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === 'config' && rest.length === 2) {
     const [clusterFile, settings] = rest as [string, string];
     const config = localAgentConfig(await loadClusterFile(clusterFile), JSON.parse(settings) as z.input<typeof localSettingsSchema>);
-    process.stdout.write(`# The local cluster's agent config (scripts/local-install.ts): the real builder's, with local settings.\n${stringify(config)}`);
+    process.stdout.write(`# The local cluster's agent config (scripts/local-install.ts): the real builder's, with local settings.\n${stringify(config, { lineWidth: 0 })}`);
     return 0;
   }
   if (command === 'sshd' && rest.length === 1) {
