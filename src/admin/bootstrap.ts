@@ -31,6 +31,8 @@ import { idsOf, planBootstrap, type StatusRow, statusRows } from '../core/plan-b
 import { STATE_OBJECT_KEY } from '../core/plan-names.ts';
 import * as acm from '../aws/acm.ts';
 import * as ec2 from '../aws/ec2.ts';
+import * as securityGroups from '../aws/ec2-security-groups.ts';
+import * as instances from '../aws/ec2-instances.ts';
 import * as elb from '../aws/elbv2.ts';
 import * as iam from '../aws/iam.ts';
 import * as kms from '../aws/kms-key.ts';
@@ -183,15 +185,15 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
     case 'route-table':
       return create ? ec2.createRouteTable(c, spec) : ec2.updateRouteTable(c, id, spec, { defaultRoute: props.defaultRoute ?? null, subnets: props.subnets ?? [], associations: props.associations ?? {} });
     case 'security-group':
-      return create ? ec2.createSecurityGroup(c, spec) : undefined;
+      return create ? securityGroups.createSecurityGroup(c, spec) : undefined;
     case 'security-group-rules':
-      return ec2.syncSecurityGroupRules(c, spec);
+      return securityGroups.syncSecurityGroupRules(c, spec);
     case 'iam-role':
       return create ? iam.createRole(c, spec) : iam.updateRole(c, spec, { trustPolicy: props.trustPolicy });
     case 'instance-profile':
       return create ? iam.createInstanceProfile(c, spec) : iam.updateInstanceProfile(c, spec, props.roles ?? []);
     case 'launch-template':
-      return create ? ec2.createLaunchTemplate(c, spec) : ec2.updateLaunchTemplate(c, id, spec, String(props.imageId ?? ''));
+      return create ? instances.createLaunchTemplate(c, spec) : instances.updateLaunchTemplate(c, id, spec, String(props.imageId ?? ''));
     case 'db-subnet-group':
       return create ? rds.createDbSubnetGroup(c, spec) : rds.updateDbSubnetGroup(c, spec);
     case 'secret-object':
@@ -201,7 +203,7 @@ async function applyStep(ctx: ApplyContext, step: PlanStep, d: DesiredResource):
       return create ? rds.createSharedDbInstance(c, spec, ctx.ids.key?.arn ?? '') : undefined;
     case 'instance':
       // The only setting of a running instance that bootstrap changes is its instance profile.
-      return create ? ec2.runInstance(c, { ...spec, userData: withNodeKey(spec.userData, spec.nodeKey, spec.name) }) : ec2.setInstanceProfile(c, id, spec.instanceProfile);
+      return create ? instances.runInstance(c, { ...spec, userData: withNodeKey(spec.userData, spec.nodeKey, spec.name) }) : instances.setInstanceProfile(c, id, spec.instanceProfile);
     case 'target-group':
       return create
         ? elb.createTargetGroup(c, spec)

@@ -9,6 +9,8 @@ import { type DestroyStep, planDestroy } from '../core/plan-destroy.ts';
 import { stateBucketName, SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from '../core/plan-names.ts';
 import * as acm from '../aws/acm.ts';
 import * as ec2 from '../aws/ec2.ts';
+import * as securityGroups from '../aws/ec2-security-groups.ts';
+import * as instances from '../aws/ec2-instances.ts';
 import { deleteCacheSubnetGroup, observeElastiCache } from '../aws/elasticache.ts';
 import * as elb from '../aws/elbv2.ts';
 import * as iam from '../aws/iam.ts';
@@ -59,10 +61,10 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
       await acm.deleteCertificate(ctx, step.id);
       return null;
     case 'instance':
-      await ec2.terminateInstance(ctx, step.id);
+      await instances.terminateInstance(ctx, step.id);
       return null;
     case 'launch-template':
-      await ec2.deleteLaunchTemplate(ctx, step.id);
+      await instances.deleteLaunchTemplate(ctx, step.id);
       return null;
     case 'db-instance':
       return (await rds.deleteDbInstance(ctx, step.id, { finalSnapshot: !deleteData })).snapshotId;
@@ -79,10 +81,10 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
       await iam.deleteRole(ctx, step.id);
       return null;
     case 'security-group-rules':
-      await ec2.revokeAllRules(ctx, step.id);
+      await securityGroups.revokeAllRules(ctx, step.id);
       return null;
     case 'security-group':
-      await ec2.deleteSecurityGroup(ctx, step.id);
+      await securityGroups.deleteSecurityGroup(ctx, step.id);
       return null;
     case 'route-table':
       await ec2.deleteRouteTable(ctx, step.id, props.associations ?? {});

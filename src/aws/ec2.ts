@@ -1,17 +1,17 @@
 /**
  * EC2 and VPC adapter: finds a cluster's network, firewall, launch template and instances by
- * their tags, and creates, updates and deletes them one call at a time.
+ * their tags, and creates, updates and deletes its network one call at a time. Security groups
+ * are src/aws/ec2-security-groups.ts; the launch template and instances src/aws/ec2-instances.ts.
  */
-import { randomUUID } from 'node:crypto';
-import type { _InstanceType, Filter, Instance, IpPermission, LaunchTemplate, SecurityGroup, Tag, TagSpecification } from '@aws-sdk/client-ec2';
+import type { Filter, Instance, IpPermission, LaunchTemplate, SecurityGroup, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 import { isArmInstanceType } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ObservedResource, ResourceIds } from '../core/plan-resources.ts';
 import { fromAwsTags, TAG_CLUSTER, TAG_ROLE, toAwsTags } from '../core/plan-names.ts';
-import { ruleKey, type RulePeer } from '../core/plan-network.ts';
+import { ruleKey } from '../core/plan-network.ts';
 import { awsFailure, call, isAwsError } from './aws-errors.ts';
 import { ec2 } from './clients.ts';
-import { deleteWhenReleased, waitFor, type WaitOptions } from './wait.ts';
+import { deleteWhenReleased, type WaitOptions } from './wait.ts';
 
 export interface Ec2Context {
   region: string;
@@ -20,15 +20,15 @@ export interface Ec2Context {
 
 const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
-function clusterFilter(cluster: string): Filter[] {
+export function clusterFilter(cluster: string): Filter[] {
   return [{ Name: `tag:${TAG_CLUSTER}`, Values: [cluster] }];
 }
 
-function tagSpec(type: TagSpecification['ResourceType'], tags: Record<string, string>): TagSpecification[] {
+export function tagSpec(type: TagSpecification['ResourceType'], tags: Record<string, string>): TagSpecification[] {
   return [{ ResourceType: type, Tags: toAwsTags(tags) }];
 }
 
-function roleOf(tags: Tag[] | undefined): string {
+export function roleOf(tags: Tag[] | undefined): string {
   return fromAwsTags(tags)[TAG_ROLE] ?? '';
 }
 
@@ -380,276 +380,8 @@ export async function deleteRouteTable(ctx: Ec2Context, id: string, associations
   await retryWhileInUse(ctx, `route table ${id}`, () => client.send(new sdk.DeleteRouteTableCommand({ RouteTableId: id })), 'ec2:DeleteRouteTable', ['InvalidRouteTableID.NotFound']);
 }
 
-// ───────────────────────────── security groups ─────────────────────────────
-
-export async function createSecurityGroup(ctx: Ec2Context, spec: ResolvedOf<'security-group'>): Promise<ResourceIds> {
-  const { sdk, client } = await ec2(ctx.region);
-  const out = await call(
-    'ec2:CreateSecurityGroup',
-    `security group ${spec.groupName}`,
-    () =>
-      client.send(
-        new sdk.CreateSecurityGroupCommand({
-          GroupName: spec.groupName,
-          Description: spec.description,
-          VpcId: spec.vpc,
-          TagSpecifications: tagSpec('security-group', spec.tags),
-        }),
-      ),
-    { hint: `a security group named ${spec.groupName} already exists in the VPC without the futuswarm tags; delete it and run the same command again` },
-  );
-  if (out.GroupId === undefined) throw new FutuswarmError('aws', 'ec2:CreateSecurityGroup returned no id');
-  return { id: out.GroupId };
-}
-
-function permissionFromKey(key: string, description?: string): IpPermission {
-  const [protocol, ports, peerType, ...peerParts] = key.split(':') as [string, string, string, ...string[]];
-  const peer = peerParts.join(':');
-  const perm: IpPermission = { IpProtocol: protocol === 'all' ? '-1' : protocol };
-  if (protocol !== 'all') {
-    const [from, to] = ports.split('-').map(Number);
-    perm.FromPort = from;
-    perm.ToPort = to;
-  }
-  const desc = description === undefined ? {} : { Description: description };
-  if (peerType === 'group') perm.UserIdGroupPairs = [{ GroupId: peer, ...desc }];
-  else if (peer.includes(':')) perm.Ipv6Ranges = [{ CidrIpv6: peer, ...desc }];
-  else if (peer.startsWith('pl-')) perm.PrefixListIds = [{ PrefixListId: peer, ...desc }];
-  else perm.IpRanges = [{ CidrIp: peer, ...desc }];
-  return perm;
-}
-
-/** Make the group's rules exactly the wanted ones: authorize what is missing, revoke the rest. */
-export async function syncSecurityGroupRules(ctx: Ec2Context, spec: ResolvedOf<'security-group-rules'>): Promise<ResourceIds> {
-  const { sdk, client } = await ec2(ctx.region);
-  const groupId = spec.group;
-  const out = await call('ec2:DescribeSecurityGroups', `security group ${groupId}`, () => client.send(new sdk.DescribeSecurityGroupsCommand({ GroupIds: [groupId] })));
-  const group = out.SecurityGroups?.[0];
-  if (group === undefined) throw new FutuswarmError('not_found', `security group ${groupId} does not exist`);
-  for (const direction of ['ingress', 'egress'] as const) {
-    const have = permissionKeys(direction === 'ingress' ? group.IpPermissions : group.IpPermissionsEgress);
-    const want = spec[direction].map((r) => ({ key: ruleKey({ ...r, peer: r.peer as RulePeer }), description: r.description }));
-    const add = want.filter((w) => !have.includes(w.key));
-    const remove = have.filter((h) => !want.some((w) => w.key === h));
-    if (add.length > 0) {
-      const IpPermissions = add.map((w) => permissionFromKey(w.key, w.description));
-      if (direction === 'ingress') {
-        await call('ec2:AuthorizeSecurityGroupIngress', `security group ${groupId}`, () => client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions })));
-      } else {
-        await call('ec2:AuthorizeSecurityGroupEgress', `security group ${groupId}`, () => client.send(new sdk.AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions })));
-      }
-    }
-    if (remove.length > 0) {
-      const IpPermissions = remove.map((k) => permissionFromKey(k));
-      if (direction === 'ingress') {
-        await call('ec2:RevokeSecurityGroupIngress', `security group ${groupId}`, () => client.send(new sdk.RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions })));
-      } else {
-        await call('ec2:RevokeSecurityGroupEgress', `security group ${groupId}`, () => client.send(new sdk.RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions })));
-      }
-    }
-  }
-  return { id: groupId };
-}
-
-/** Remove every rule (groups that refer to each other cannot be deleted otherwise). */
-export async function revokeAllRules(ctx: Ec2Context, groupId: string): Promise<void> {
-  try {
-    await syncSecurityGroupRules(ctx, { kind: 'security-group-rules', name: '', tags: {}, group: groupId, ingress: [], egress: [] });
-  } catch (e) {
-    if (e instanceof FutuswarmError && e.code === 'not_found') return;
-    throw e;
-  }
-}
-
-export async function deleteSecurityGroup(ctx: Ec2Context, id: string): Promise<void> {
-  const { sdk, client } = await ec2(ctx.region);
-  await retryWhileInUse(ctx, `security group ${id}`, () => client.send(new sdk.DeleteSecurityGroupCommand({ GroupId: id })), 'ec2:DeleteSecurityGroup', ['InvalidGroup.NotFound']);
-}
-
-// ───────────────────────────── launch template and instances ─────────────────────────────
-
-/**
- * The device name of the image's root volume: the launch template's volume size and encryption
- * apply only to a mapping with exactly that name (Amazon Linux says /dev/xvda, Debian and Ubuntu
- * /dev/sda1 or /dev/xvda); another name would add a second, empty volume.
- */
-async function rootDeviceOf(ctx: Ec2Context, imageId: string): Promise<string> {
-  const { sdk, client } = await ec2(ctx.region);
-  const out = await call('ec2:DescribeImages', `image ${imageId}`, () => client.send(new sdk.DescribeImagesCommand({ ImageIds: [imageId] })));
-  const device = out.Images?.[0]?.RootDeviceName;
-  if (device === undefined) throw new FutuswarmError('not_found', `image ${imageId} does not exist in ${ctx.region} or names no root device`, { hint: 'check nodes.image in the cluster file' });
-  return device;
-}
-
-async function launchTemplateData(ctx: Ec2Context, spec: ResolvedOf<'launch-template'>, imageId: string) {
-  const rootDevice = await rootDeviceOf(ctx, imageId);
-  return {
-    ImageId: imageId,
-    InstanceType: spec.instanceType as _InstanceType,
-    IamInstanceProfile: { Arn: spec.instanceProfile },
-    SecurityGroupIds: [spec.securityGroup],
-    ...(spec.keyName === null ? {} : { KeyName: spec.keyName }),
-    // IMDSv2 only, one hop: containers on the node cannot borrow the node's AWS role.
-    MetadataOptions: { HttpTokens: 'required' as const, HttpEndpoint: 'enabled' as const, HttpPutResponseHopLimit: 1 },
-    BlockDeviceMappings: [{ DeviceName: rootDevice, Ebs: { VolumeSize: spec.volumeGb, VolumeType: 'gp3' as const, Encrypted: true, DeleteOnTermination: true } }],
-    TagSpecifications: [{ ResourceType: 'volume' as const, Tags: toAwsTags(spec.tags) }],
-  };
-}
-
-export async function createLaunchTemplate(ctx: Ec2Context, spec: ResolvedOf<'launch-template'>): Promise<ResourceIds> {
-  if (spec.imageId === null) throw new FutuswarmError('internal', 'no image for the launch template');
-  const { sdk, client } = await ec2(ctx.region);
-  const data = await launchTemplateData(ctx, spec, spec.imageId);
-  const out = await call(
-    'ec2:CreateLaunchTemplate',
-    `launch template ${spec.templateName}`,
-    () =>
-      client.send(
-        new sdk.CreateLaunchTemplateCommand({
-          LaunchTemplateName: spec.templateName,
-          LaunchTemplateData: data,
-          TagSpecifications: tagSpec('launch-template', spec.tags),
-        }),
-      ),
-    { hint: `delete the launch template ${spec.templateName} if it is left over, then run the same command again` },
-  );
-  const id = out.LaunchTemplate?.LaunchTemplateId;
-  if (id === undefined) throw new FutuswarmError('aws', 'ec2:CreateLaunchTemplate returned no id');
-  return { id };
-}
-
-/** A new version with the wanted settings becomes the default; running instances keep theirs. */
-export async function updateLaunchTemplate(ctx: Ec2Context, id: string, spec: ResolvedOf<'launch-template'>, currentImage: string): Promise<ResourceIds> {
-  const { sdk, client } = await ec2(ctx.region);
-  const data = await launchTemplateData(ctx, spec, spec.imageId ?? currentImage);
-  const out = await call('ec2:CreateLaunchTemplateVersion', `launch template ${spec.templateName}`, () =>
-    client.send(new sdk.CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, LaunchTemplateData: data })),
-  );
-  const version = out.LaunchTemplateVersion?.VersionNumber;
-  await call('ec2:ModifyLaunchTemplate', `launch template ${spec.templateName}`, () =>
-    client.send(new sdk.ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: String(version) })),
-  );
-  return { id };
-}
-
-export async function deleteLaunchTemplate(ctx: Ec2Context, id: string): Promise<void> {
-  const { sdk, client } = await ec2(ctx.region);
-  try {
-    await client.send(new sdk.DeleteLaunchTemplateCommand({ LaunchTemplateId: id }));
-  } catch (e) {
-    if (isAwsError(e, 'InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateId.Malformed')) return;
-    throw awsFailure(e, 'ec2:DeleteLaunchTemplate', `launch template ${id}`);
-  }
-}
-
-async function describeInstance(ctx: Ec2Context, id: string): Promise<Instance | undefined> {
-  const { sdk, client } = await ec2(ctx.region);
-  try {
-    const out = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [id] }));
-    return out.Reservations?.[0]?.Instances?.[0];
-  } catch (e) {
-    if (isAwsError(e, 'InvalidInstanceID.NotFound')) return undefined;
-    throw awsFailure(e, 'ec2:DescribeInstances', `instance ${id}`);
-  }
-}
-
-export async function runInstance(ctx: Ec2Context, spec: ResolvedOf<'instance'>): Promise<ResourceIds> {
-  const { sdk, client } = await ec2(ctx.region);
-  const what = `instance ${spec.name}`;
-  const run = () =>
-    client.send(
-      new sdk.RunInstancesCommand({
-        LaunchTemplate: { LaunchTemplateId: spec.launchTemplate, Version: '$Default' },
-        InstanceType: spec.instanceType as _InstanceType,
-        SubnetId: spec.subnet,
-        // Overrides the template's: managers and workers have different roles.
-        IamInstanceProfile: { Arn: spec.instanceProfile },
-        UserData: Buffer.from(spec.userData, 'utf8').toString('base64'),
-        MinCount: 1,
-        MaxCount: 1,
-        ClientToken: randomUUID(),
-        TagSpecifications: tagSpec('instance', spec.tags),
-      }),
-    );
-  const out = await whileProfileIsNew(ctx, what, 'ec2:RunInstances', run);
-  const id = out.Instances?.[0]?.InstanceId;
-  if (id === undefined) throw new FutuswarmError('aws', 'ec2:RunInstances returned no instance id');
-  // Load balancer targets must be running to be registered.
-  await waitFor(
-    `${what} (${id}) to run`,
-    async () => {
-      const state = (await describeInstance(ctx, id))?.State?.Name;
-      if (state === 'terminated' || state === 'shutting-down') {
-        throw new FutuswarmError('aws', `${what} (${id}) stopped right after starting`, { hint: `see its console output: aws ec2 get-console-output --instance-id ${id}` });
-      }
-      return state === 'running' ? true : undefined;
-    },
-    ctx.wait,
-  );
-  return { id };
-}
-
-/** A new instance profile takes a few seconds to become usable by EC2: retry until it is. */
-function whileProfileIsNew<T>(ctx: Ec2Context, what: string, action: string, send: () => Promise<T>): Promise<T> {
-  return waitFor(
-    `the instance profile to become usable for ${what}`,
-    async () => {
-      try {
-        return await send();
-      } catch (e) {
-        if (isAwsError(e, 'InvalidParameterValue') && /iam/i.test((e as Error).message)) return undefined;
-        throw awsFailure(e, action, what);
-      }
-    },
-    { intervalMs: Math.min(ctx.wait?.intervalMs ?? 5000, 5000), timeoutMs: 120_000 },
-  );
-}
-
-/**
- * Give a running instance another instance profile (a worker started while workers shared the
- * managers' role). Its processes get the new role's credentials when they next refresh them.
- */
-export async function setInstanceProfile(ctx: Ec2Context, id: string, profileArn: string): Promise<ResourceIds> {
-  const { sdk, client } = await ec2(ctx.region);
-  const what = `instance ${id}`;
-  const current = await call('ec2:DescribeIamInstanceProfileAssociations', what, () =>
-    client.send(
-      new sdk.DescribeIamInstanceProfileAssociationsCommand({
-        Filters: [
-          { Name: 'instance-id', Values: [id] },
-          { Name: 'state', Values: ['associating', 'associated'] },
-        ],
-      }),
-    ),
-  );
-  const association = current.IamInstanceProfileAssociations?.[0];
-  if (association?.IamInstanceProfile?.Arn === profileArn) return { id };
-  const IamInstanceProfile = { Arn: profileArn };
-  await whileProfileIsNew(ctx, what, association?.AssociationId === undefined ? 'ec2:AssociateIamInstanceProfile' : 'ec2:ReplaceIamInstanceProfileAssociation', () =>
-    association?.AssociationId === undefined
-      ? client.send(new sdk.AssociateIamInstanceProfileCommand({ InstanceId: id, IamInstanceProfile }))
-      : client.send(new sdk.ReplaceIamInstanceProfileAssociationCommand({ AssociationId: association.AssociationId, IamInstanceProfile })),
-  );
-  return { id };
-}
-
-export async function terminateInstance(ctx: Ec2Context, id: string): Promise<void> {
-  const { sdk, client } = await ec2(ctx.region);
-  try {
-    await client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [id] }));
-  } catch (e) {
-    if (isAwsError(e, 'InvalidInstanceID.NotFound')) return;
-    throw awsFailure(e, 'ec2:TerminateInstances', `instance ${id}`);
-  }
-  // Its network interface keeps the security groups and subnet busy until it is gone.
-  await waitFor(`instance ${id} to terminate`, async () => {
-    const state = (await describeInstance(ctx, id))?.State?.Name;
-    return state === undefined || state === 'terminated' ? true : undefined;
-  }, ctx.wait);
-}
-
 /** Deletes that fail while something still uses the resource are retried until it lets go. */
-async function retryWhileInUse(ctx: Ec2Context, what: string, fn: () => Promise<unknown>, action: string, gone: string[], hint?: string): Promise<void> {
+export async function retryWhileInUse(ctx: Ec2Context, what: string, fn: () => Promise<unknown>, action: string, gone: string[], hint?: string): Promise<void> {
   await deleteWhenReleased(what, fn, { action, gone, inUse: ['DependencyViolation'] }, { ...ctx.wait, timeoutMs: ctx.wait?.timeoutMs ?? 10 * 60_000, ...(hint === undefined ? {} : { hint }) });
 }
 
