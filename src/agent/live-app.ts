@@ -10,7 +10,7 @@ import type { ServiceInfo } from '../docker/engine.ts';
 import type { SecretsSnapshot } from '../state/secrets.ts';
 import type { OpContext } from './op.ts';
 import { appNotFound } from './ops/app-inspect.ts';
-import { loadApp, type DesiredState } from './release.ts';
+import { loadAppWithoutSecrets, type DesiredState } from './release.ts';
 import { readSettingsLabel } from './settings.ts';
 
 export interface LiveApp {
@@ -33,7 +33,8 @@ export function envOfSpec(spec: Record<string, unknown>): Record<string, string>
 }
 
 export async function loadLiveApp(ctx: OpContext, app: string): Promise<LiveApp> {
-  const current = await loadApp(ctx, app);
+  // The secrets it runs with come from the service itself (below), not from the store.
+  const current = await loadAppWithoutSecrets(ctx, app);
   const service = current.service;
   if (!service) throw appNotFound(app);
   const release = Number(service.labels[LABEL.release] ?? 0);
@@ -61,6 +62,7 @@ export async function loadLiveApp(ctx: OpContext, app: string): Promise<LiveApp>
       storedSettings: current.settings,
       settingsEtag: current.settingsEtag,
       secrets,
+      service,
     },
   };
 }

@@ -12,6 +12,7 @@ import type { SecretsSnapshot } from '../state/secrets.ts';
 import { clusterInfo } from './config.ts';
 import type { OpContext } from './op.ts';
 import { appStored } from './acl.ts';
+import type { ServiceInfo } from '../docker/engine.ts';
 import { followRollout } from './rollout.ts';
 import { checkOwnRepository, pullAuthFor } from './registry.ts';
 
@@ -27,6 +28,8 @@ export interface DesiredState {
   storedSettings: AppSettings | undefined;
   settingsEtag: string | undefined;
   secrets: SecretsSnapshot;
+  /** The app's service as loadApp found it, under the app's lock (undefined: none yet). */
+  service: ServiceInfo | undefined;
   /** Start new tasks even when nothing changed (app:restart). */
   restart?: boolean;
   note?: string;
@@ -47,7 +50,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   const docker = await ctx.docker();
   const state = await ctx.state();
   const cluster = clusterInfo(ctx.config);
-  const existing = await docker.findService(d.app);
+  const existing = d.service;
   checkManaged(d.app, existing?.labels);
   checkOwnRepository(ctx.config, d.app, d.imageRef);
   const settings = appSettingsSchema.parse(d.settings);
@@ -156,17 +159,25 @@ function failureHint(app: string, settings: AppSettings, healthCheckFailed: bool
   return 'see the task errors and log lines above; fix the image and deploy again';
 }
 
-/** What an op needs to know about an app before changing it. */
-export async function loadApp(ctx: OpContext, app: string) {
+/**
+ * What an op needs to know about an app before changing it. `known.secrets`: the secrets the
+ * caller has just written, so they are not read (and decrypted) again.
+ */
+export async function loadApp(ctx: OpContext, app: string, known: { secrets?: SecretsSnapshot } = {}) {
+  const [parts, secrets] = await Promise.all([loadAppWithoutSecrets(ctx, app), known.secrets ?? (await ctx.state()).secrets.read(app)]);
+  return { ...parts, secrets };
+}
+
+/** The same without the secrets, for ops that run what the service runs (scale, restart). */
+export async function loadAppWithoutSecrets(ctx: OpContext, app: string) {
   const state = await ctx.state();
-  const [stored, secrets, service, record] = await Promise.all([
+  const [stored, service, record] = await Promise.all([
     state.settings.get(app, appSettingsSchema as never) as Promise<{ settings: AppSettings; etag: string } | undefined>,
-    state.secrets.read(app),
     ctx.docker().then((docker) => docker.findService(app)),
     state.apps.get(app),
   ]);
   checkManaged(app, service?.labels);
-  return { settings: stored?.settings, settingsEtag: stored?.etag, secrets, service, record };
+  return { settings: stored?.settings, settingsEtag: stored?.etag, service, record };
 }
 
 /** Secrets, databases and caches belong to an app that exists: created, or deployed at least once. */

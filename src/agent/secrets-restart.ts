@@ -17,7 +17,8 @@ export async function restartWithSecrets(ctx: OpContext, app: string, update: Se
     return { ...summary, restarted: false };
   }
   ctx.progress('stored', `stored secrets version ${update.versionId} of ${app} (${update.changed.length} key(s) changed)`);
-  const current = await loadApp(ctx, app);
+  // What was just written is what runs: no second read and decrypt.
+  const current = await loadApp(ctx, app, { secrets: { values: update.values, versionId: update.versionId, etag: undefined, meta: undefined } });
   if (!restart || !current.service || !current.settings) {
     if (restart && !current.service) ctx.progress('not-running', `${app} is not deployed; the secrets apply at its next deploy`);
     return { ...summary, restarted: false };
@@ -33,6 +34,7 @@ export async function restartWithSecrets(ctx: OpContext, app: string, update: Se
     storedSettings: current.settings,
     settingsEtag: current.settingsEtag,
     secrets: current.secrets,
+    service: current.service,
     note: `secrets ${update.changed.join(', ')}`,
   });
   return { ...summary, restarted: true, release: release.release };

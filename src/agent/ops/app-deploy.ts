@@ -38,6 +38,7 @@ export default defineOp({
       settings,
       storedSettings: previous,
       settingsEtag: current.settingsEtag,
+      service: current.service,
       secrets: current.secrets,
       ...(args.dryRun ? { dryRun: true } : {}),
       ...(args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}),

@@ -56,6 +56,7 @@ export default defineOp({
         settings,
         storedSettings: current.settings,
         settingsEtag: current.settingsEtag,
+        service: current.service,
         secrets: current.secrets,
       });
     } else {

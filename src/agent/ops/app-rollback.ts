@@ -54,6 +54,7 @@ export default defineOp({
       settings,
       storedSettings: current.settings,
       settingsEtag: current.settingsEtag,
+      service: current.service,
       secrets,
       note: `rollback of ${target}`,
       rollbackOf: target,
