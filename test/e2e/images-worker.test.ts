@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { REPO, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
+import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
 
 const run = Date.now().toString(36);
 const BUILT = `wk-built-${run}`;
@@ -94,6 +94,7 @@ describe('images on a worker node', () => {
     await admin.run(['admin', 'registry:remove', EXT_HOST]);
     removeServiceIfExists(EXT_SERVICE);
     localNode('down');
+    removeImagesNamed(run);
     rmSync(EXT_DIR, { recursive: true, force: true });
     rmSync(dockerConfig, { recursive: true, force: true });
   });

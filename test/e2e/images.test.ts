@@ -13,7 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
+import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
 import { DOMAIN, proxyRequest, waitForStoppedTasks } from '../helpers/proxy.ts';
 
 const run = Date.now().toString(36);
@@ -72,6 +72,7 @@ describe('images: build, push, cluster registry', () => {
       removeServiceIfExists(app);
     }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    removeImagesNamed(run);
   });
 
   let first: Deployed;

@@ -19,3 +19,20 @@ export function serviceVersion(name: string): number {
   const [svc] = dockerJson<{ Version: { Index: number } }[]>(['service', 'inspect', name]);
   return svc?.Version.Index ?? -1;
 }
+
+/**
+ * Remove the images a test made on this machine's engine: every name whose repository contains
+ * `marker` (the test run's unique suffix), and then the images left without a name.
+ */
+export function removeImagesNamed(marker: string): void {
+  const names = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((n) => n.includes(marker) && !n.endsWith(':<none>'));
+  const ids = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}} {{.ID}}'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.split(' ')[0]?.includes(marker))
+    .map((line) => line.split(' ')[1] ?? '');
+  for (const ref of [...names, ...new Set(ids)]) {
+    if (ref) execFileSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
+  }
+}
