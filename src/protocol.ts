@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { healthPath } from './core/app-settings.ts';
 import { ERROR_CODES } from './core/errors.ts';
+import { secretKeyName } from './core/secrets.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 
-const secretKey = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: A-Z, 0-9 and _, not starting with a digit').max(256);
+const secretKey = secretKeyName;
 
 export const PROTOCOL_VERSION = 1;
 

@@ -10,7 +10,7 @@
  *   members of the LDAP admin group (`ldap.adminGroup`), and users-file people whose `groups:`
  *   name that group (`futuswarm-admins` when LDAP names none).
  */
-import { FutuswarmError } from '../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { LABEL } from '../core/service-spec.ts';
 import type { AgentConfig } from './config.ts';
 import { lookupPerson } from './key-lookup.ts';
@@ -141,7 +141,7 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
   if (owners === undefined) {
     if (request.access !== 'deploy') {
       if (await isAdmin(config, user)) return granted('admin');
-      throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, { hint: 'futuswarm app:list shows the apps' });
+      throw appNotFound(app);
     }
     if (!request.claim) return granted('anyone');
     const claim = await state.owners.claim(app, user);

@@ -3,13 +3,12 @@
  * one thing and keep the rest exactly as it runs (app:scale, app:restart, app:run, app:exec).
  */
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
-import { FutuswarmError } from '../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { splitImageReference } from '../core/names.ts';
 import { LABEL } from '../core/service-spec.ts';
 import type { ServiceInfo } from '../docker/engine.ts';
 import type { SecretsSnapshot } from '../state/secrets.ts';
 import type { OpContext } from './op.ts';
-import { appNotFound } from './ops/app-inspect.ts';
 import { loadAppWithoutSecrets, type DesiredState } from './release.ts';
 import { readSettingsLabel } from './settings.ts';
 

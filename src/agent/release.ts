@@ -4,7 +4,7 @@
  * release and settings in the state store only when the new state runs.
  */
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
-import { FutuswarmError } from '../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { diffSpecs } from '../core/spec-diff.ts';
 import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
 import type { RolloutResult } from '../results/app.ts';
@@ -183,9 +183,7 @@ export async function loadAppWithoutSecrets(ctx: OpContext, app: string) {
 /** Secrets, databases and caches belong to an app that exists: created, or deployed at least once. */
 export async function requireApp(ctx: OpContext, app: string): Promise<void> {
   if (await appStored(ctx, app)) return;
-  throw new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, {
-    hint: `create it first (futuswarm app:create -n ${app}), or check the name with futuswarm app:list`,
-  });
+  throw appNotFound(app, `create it first (futuswarm app:create -n ${app}), or check the name with futuswarm app:list`);
 }
 
 /**

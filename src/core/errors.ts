@@ -126,3 +126,8 @@ export function parseWith<S extends z.ZodType>(
     details: { issues: lines },
   });
 }
+
+/** The one way to say an app does not exist; `hint` when there is a better next step than listing. */
+export function appNotFound(app: string, hint = 'futuswarm app:list shows the apps'): FutuswarmError {
+  return new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, { hint });
+}

@@ -16,6 +16,9 @@ export const SECRET_LIMITS = {
 } as const;
 
 const KEY_RE = /^[A-Z_][A-Z0-9_]*$/;
+export const SECRET_KEY_RULE = 'must be an environment variable name: A-Z, 0-9 and _, not starting with a digit';
+/** A secret's key, as requests carry it: an environment variable name. */
+export const secretKeyName = z.string().regex(KEY_RE, SECRET_KEY_RULE).max(SECRET_LIMITS.maxKeyBytes);
 
 export type Secrets = Readonly<Record<string, string>>;
 

@@ -3,13 +3,12 @@
  * time: claims are atomic in the state store, so two apps can never route the same name.
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
-import { FutuswarmError } from '../../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { splitImageReference } from '../../core/names.ts';
 import { appHosts, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
 import { defineOp } from '../op.ts';
 import { loadApp, rollOut } from '../release.ts';
-import { appNotFound } from './app-inspect.ts';
 
 export default defineOp({
   op: 'app.domains',

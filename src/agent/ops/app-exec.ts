@@ -6,13 +6,12 @@
  * Tasks on this manager are reached through its own engine; tasks on other nodes through the
  * node channel (node-channel.ts): this agent logs in to the node's agent and relays.
  */
-import { FutuswarmError } from '../../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import type { TaskInfo } from '../../docker/engine.ts';
 import { clientChannel } from '../client-channel.ts';
 import { runAttachedExec, type ExecOptions } from '../exec-session.ts';
 import { defineOp } from '../op.ts';
-import { appNotFound } from './app-inspect.ts';
 
 export default defineOp({
   op: 'app.exec',

@@ -1,5 +1,5 @@
 /** app.inspect: one app in detail: image, replicas, tasks and their states, routes, labels. */
-import { FutuswarmError } from '../../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../config.ts';
@@ -59,6 +59,3 @@ export default defineOp({
   },
 });
 
-export function appNotFound(app: string): FutuswarmError {
-  return new FutuswarmError('not_found', `there is no app named ${app} on this cluster`, { hint: 'futuswarm app:list shows the apps' });
-}

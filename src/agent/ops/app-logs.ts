@@ -2,12 +2,12 @@
  * app.logs: what the app's tasks wrote, from all of them, each line named by its task and
  * node (`shop.1.x7k2p9q4m1ab@node-1`). With follow, lines stream until the caller leaves.
  */
+import { appNotFound } from '../../core/errors.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { clientChannel } from '../client-channel.ts';
 import { defineOp } from '../op.ts';
-import { appNotFound } from './app-inspect.ts';
 
 const TASK_ID = 'com.docker.swarm.task.id';
 const NODE_ID = 'com.docker.swarm.node.id';

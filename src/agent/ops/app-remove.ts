@@ -3,11 +3,10 @@
  * too, so a later app of the same name inherits nothing.
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
-import { FutuswarmError } from '../../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { deleteRepository } from './app-images.ts';
 import { defineOp } from '../op.ts';
-import { appNotFound } from './app-inspect.ts';
 
 export default defineOp({
   op: 'app.remove',

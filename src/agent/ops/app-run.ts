@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FutuswarmError } from '../../core/errors.ts';
+import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { buildJobSpec } from '../../core/job-spec.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
@@ -17,7 +17,6 @@ import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { loadApp } from '../release.ts';
 import { readSettingsLabel } from '../settings.ts';
-import { appNotFound } from './app-inspect.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 3600;
 

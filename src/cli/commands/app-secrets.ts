@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from '../command.ts';
 import { FutuswarmError } from '../../core/errors.ts';
+import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
 import { readAllStdin } from '../prompt.ts';
@@ -17,8 +18,8 @@ export async function parseAssignments(items: readonly string[], readFile: (path
     const eq = item.indexOf('=');
     if (eq <= 0) throw new FutuswarmError('invalid_input', `"${item.slice(0, 40)}" is not KEY=value`, { hint: 'write KEY=value, KEY=@file or KEY=- (read from stdin)' });
     const key = item.slice(0, eq);
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) {
-      throw new FutuswarmError('invalid_input', `secret ${key}: must be an environment variable name: A-Z, 0-9 and _, not starting with a digit`);
+    if (!secretKeyName.safeParse(key).success) {
+      throw new FutuswarmError('invalid_input', `secret ${key}: ${SECRET_KEY_RULE}`);
     }
     const raw = item.slice(eq + 1);
     if (key in values) throw new FutuswarmError('invalid_input', `${key} is given twice`);
