@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { agentConfigSchema } from '../src/agent/config.ts';
+import { agentConfigSchema } from '../src/config/agent-config.ts';
 import { agentBundleSources } from '../src/aws/agent-bundle.ts';
 import { loadClusterFile, type ClusterConfig } from '../src/config/cluster-file.ts';
 import { agentWrapperScript, type BundleFile } from '../src/core/agent-bundle.ts';

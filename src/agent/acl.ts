@@ -12,7 +12,7 @@
  */
 import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { LABEL } from '../core/service-spec.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { lookupPerson } from './key-lookup.ts';
 import type { Access, OpContext } from './op.ts';
 

@@ -8,7 +8,7 @@
  * stray AuthorizedKeysCommand elsewhere in sshd_config cannot turn into a login.
  */
 import { appendFileSync } from 'node:fs';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import type { KeyCacheOptions } from './key-cache.ts';
 import { parseSshPublicKey, sameSshKey, type SshKeyType } from '../core/ssh-public-key.ts';
 import { lookupKeyOwner, renderAuthorizedKeyLine, renderNodeKeyLine } from './key-lookup.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 
 export const DATABASE_URL = 'DATABASE_URL';
 export const REDIS_URL = 'REDIS_URL';

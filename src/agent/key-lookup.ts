@@ -12,7 +12,7 @@ import { userName } from '../core/names.ts';
 import { LDAP_BIND_PASSWORD_OBJECT_KEY } from '../core/plan-names.ts';
 import { authorizedKeysFromPattern, checkSshPublicKey, sshKeyBase64, sshKeyType } from '../core/ssh-public-key.ts';
 import { findUser, findUserByKey, type DirectoryOptions } from '../ldap/directory.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { lookupThroughCache, type KeyCacheOptions } from './key-cache.ts';
 import type { KeyCacheConfig, LdapConfig } from '../config/ldap-config.ts';
 import { findUserByKey as findUserByKeyInFile, loadUsersFile } from '../config/users-file.ts';

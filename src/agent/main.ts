@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
       const { authorizedKeys, authorizedKeysLog } = await import('./authorized-keys.ts');
       let log = authorizedKeysLog(undefined);
       try {
-        const { loadAgentConfig } = await import('./config.ts');
+        const { loadAgentConfig } = await import('../config/agent-config.ts');
         const config = await loadAgentConfig();
         log = authorizedKeysLog(config);
         const line = await authorizedKeys(config, osUser, type, key, { log });
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }
-      const { loadAgentConfig } = await import('./config.ts');
+      const { loadAgentConfig } = await import('../config/agent-config.ts');
       const { serve } = await import('./serve.ts');
       const { openClientChannel } = await import('./client-channel.ts');
       // The client may go away mid-deploy: finish the op and release the lock anyway.
@@ -70,14 +70,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       process.stdout.on('error', () => undefined);
-      const { loadAgentConfig } = await import('./config.ts');
+      const { loadAgentConfig } = await import('../config/agent-config.ts');
       const { nodeServe } = await import('./node-serve.ts');
       const { openClientChannel } = await import('./client-channel.ts');
       const { request } = openClientChannel(process.stdin, process.stdout);
       return nodeServe(() => loadAgentConfig(), { input: request, write: (line) => process.stdout.write(line) });
     }
     case 'node-key:ensure': {
-      const { loadAgentConfig } = await import('./config.ts');
+      const { loadAgentConfig } = await import('../config/agent-config.ts');
       const { openState } = await import('./open-state.ts');
       const { generateEd25519KeyPair } = await import('../ssh/keygen.ts');
       const config = await loadAgentConfig();
@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`${USAGE}\n`);
         return 2;
       }
-      const { loadAgentConfig } = await import('./config.ts');
+      const { loadAgentConfig } = await import('../config/agent-config.ts');
       const { opContext } = await import('./serve.ts');
       const config = await loadAgentConfig();
       const ctx = opContext('futuswarm-agent', config, (event) => {
@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'state:ensure': {
-      const { loadAgentConfig } = await import('./config.ts');
+      const { loadAgentConfig } = await import('../config/agent-config.ts');
       const config = await loadAgentConfig();
       const { ensureKeyAlias } = await import('../aws/kms.ts');
       const { ensureStateBucket } = await import('../aws/state-store.ts');

@@ -20,7 +20,7 @@ import { FutuswarmError, ERROR_CODES } from '../core/errors.ts';
 import { eventSchema, PROTOCOL_VERSION, ATTACHED_STEP, type Event, type NodeRequest } from '../protocol.ts';
 import type { AppState } from './app-state.ts';
 import type { ClientChannel } from './client-channel.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import type { ExecOptions } from './exec-session.ts';
 
 export interface NodeTarget {

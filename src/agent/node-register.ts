@@ -51,7 +51,7 @@ export async function registerThisNode(args: NodeRegisterArgs): Promise<NodeReco
     hostKeys.push(`${key.type} ${key.base64}`);
   }
   if (hostKeys.length === 0) throw new FutuswarmError('config', `no SSH host key found (looked for ${DEFAULT_HOST_KEYS.join(', ')})`, { hint: 'name one with --host-key' });
-  const { loadAgentConfig } = await import('./config.ts');
+  const { loadAgentConfig } = await import('../config/agent-config.ts');
   const { openState } = await import('./open-state.ts');
   const state = await openState(await loadAgentConfig());
   return state.nodes.register({ addr: args.addr, hostname: args.hostname, hostKeys });

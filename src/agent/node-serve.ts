@@ -10,7 +10,7 @@ import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { LABEL } from '../core/service-spec.ts';
 import { nodeRequestSchema, type Event } from '../protocol.ts';
 import { clientChannel } from './client-channel.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { runAttachedExec } from './exec-session.ts';
 import { readJsonRequest, type ServeIo } from './serve.ts';
 

@@ -2,7 +2,7 @@
 import type { Event } from '../protocol.ts';
 import type { Op, OpArgs } from '../protocol.ts';
 import type { OpResult } from '../results/index.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { AppState } from './app-state.ts';
 

@@ -3,7 +3,7 @@
  * commands that never touch state (authorized-keys on a cache hit, --version) stay fast.
  */
 import type { AppState } from './app-state.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 
 export async function openState(config: Pick<AgentConfig, 'cluster' | 'state'>): Promise<AppState> {
   const [{ AppState }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([

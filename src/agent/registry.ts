@@ -8,7 +8,7 @@ import { registryOfRepository, splitImageReference } from '../core/names.ts';
 import { clusterRegistryHost, REGISTRY_USER, type RegistryStorage } from '../core/registry-spec.ts';
 import type { RegistryAuth } from '../docker/engine.ts';
 import type { RegistryCredentials } from '../state/registry-credentials.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import type { OpContext } from './op.ts';
 
 /** bcrypt cost of the htpasswd line: the password is 256 random bits, so cost buys nothing but latency per request. */

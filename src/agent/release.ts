@@ -9,7 +9,7 @@ import { diffSpecs } from '../core/spec-diff.ts';
 import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
 import type { RolloutResult } from '../results/app.ts';
 import type { SecretsSnapshot } from '../state/secrets.ts';
-import { clusterInfo } from './config.ts';
+import { clusterInfo } from '../config/agent-config.ts';
 import type { OpContext } from './op.ts';
 import { appStored } from './acl.ts';
 import type { ServiceInfo } from '../docker/engine.ts';

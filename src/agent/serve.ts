@@ -5,7 +5,7 @@
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
-import type { AgentConfig } from './config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { openState } from './open-state.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import { RELAYED, type OpContext, type OpHandler } from './op.ts';

@@ -97,7 +97,7 @@ export interface AgentConfigInput {
 }
 
 /**
- * /etc/futuswarm/agent.yaml on a node (src/agent/config.ts validates it there). A worker's
+ * /etc/futuswarm/agent.yaml on a node (src/config/agent-config.ts validates it there). A worker's
  * holds only what `node-serve` and `node:register` need: no admins, people or LDAP settings.
  */
 export function buildAgentConfig(config: ClusterConfig, input: AgentConfigInput): Record<string, unknown> {

@@ -50,7 +50,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { AppState } from '../../src/agent/app-state.ts';
-import { agentConfigSchema, type AgentConfig } from '../../src/agent/config.ts';
+import { agentConfigSchema, type AgentConfig } from '../../src/config/agent-config.ts';
 import { applyBootstrap, bootstrapCluster, clusterStatus, formatStatus, planClusterBootstrap } from '../../src/admin/bootstrap.ts';
 import { destroyCluster } from '../../src/admin/destroy.ts';
 import { kmsKeyService } from '../../src/aws/kms.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAdmin, listPeople, notOwnerError, resolveIdentity } from '../../src/agent/acl.ts';
-import { agentConfigSchema, type AgentConfig } from '../../src/agent/config.ts';
+import { agentConfigSchema, type AgentConfig } from '../../src/config/agent-config.ts';
 import type { LdapConfig } from '../../src/config/ldap-config.ts';
 import { closedPort, ensureLdap, ldapTestConfig } from '../helpers/ldap.ts';
 import { newSshKey } from '../helpers/ssh-key.ts';

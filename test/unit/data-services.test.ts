@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeCommand, parseReply, RedisError } from '../../src/aws/redis-auth.ts';
-import { agentConfigSchema } from '../../src/agent/config.ts';
+import { agentConfigSchema } from '../../src/config/agent-config.ts';
 import { adminConnectionParams, appDatabaseUrl, connectionInfo, dataServicesScope } from '../../src/agent/data-services.ts';
 
 const base = { cluster: 'prod', domain: 'apps.example.com', state: { bucket: 'futuswarm-prod-state', kmsKeyId: 'alias/futuswarm-prod' } };

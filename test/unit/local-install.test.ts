@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { localAgentConfig, localSshdConfig, overlay } from '../../scripts/local-install.ts';
-import { agentConfigSchema } from '../../src/agent/config.ts';
+import { agentConfigSchema } from '../../src/config/agent-config.ts';
 import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { buildAgentConfig } from '../../src/core/plan-cloud-init.ts';
 

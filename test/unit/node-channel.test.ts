@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authorizedKeys } from '../../src/agent/authorized-keys.ts';
-import { agentConfigSchema } from '../../src/agent/config.ts';
+import { agentConfigSchema } from '../../src/config/agent-config.ts';
 import { renderNodeKeyLine } from '../../src/agent/key-lookup.ts';
 import { knownHostsLines, nodeSshArgs } from '../../src/agent/node-channel.ts';
 import { parseNodeRegisterArgs } from '../../src/agent/node-register.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { agentConfigSchema } from '../../src/agent/config.ts';
+import { agentConfigSchema } from '../../src/config/agent-config.ts';
 import { parseWith } from '../../src/core/errors.ts';
-import { proxyConfigSchema } from '../../src/agent/proxy-config.ts';
+import { proxyConfigSchema } from '../../src/config/proxy.ts';
 
 describe('proxy: section of the agent config', () => {
   it('defaults to the official image on port 80, polling every second', () => {

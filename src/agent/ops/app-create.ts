@@ -5,7 +5,7 @@
  */
 import { FutuswarmError } from '../../core/errors.ts';
 import { appUrl } from '../../core/service-spec.ts';
-import { clusterInfo } from '../config.ts';
+import { clusterInfo } from '../../config/agent-config.ts';
 import { defineOp } from '../op.ts';
 import { checkManaged } from '../release.ts';
 

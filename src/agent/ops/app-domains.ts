@@ -6,7 +6,7 @@ import { appSettingsSchema } from '../../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { splitImageReference } from '../../core/names.ts';
 import { appHosts, LABEL } from '../../core/service-spec.ts';
-import { clusterInfo } from '../config.ts';
+import { clusterInfo } from '../../config/agent-config.ts';
 import { defineOp } from '../op.ts';
 import { loadApp, rollOut } from '../release.ts';
 

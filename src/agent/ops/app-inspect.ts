@@ -2,7 +2,7 @@
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
-import { clusterInfo } from '../config.ts';
+import { clusterInfo } from '../../config/agent-config.ts';
 import { defineOp } from '../op.ts';
 import { routesFor } from '../proxy-status.ts';
 import { readSettingsLabel } from '../settings.ts';

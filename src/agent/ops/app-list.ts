@@ -1,6 +1,6 @@
 /** app.list: every app on the cluster with its release and task counts, created ones included. */
 import { appUrl, LABEL } from '../../core/service-spec.ts';
-import { clusterInfo } from '../config.ts';
+import { clusterInfo } from '../../config/agent-config.ts';
 import { defineOp } from '../op.ts';
 import type { AppSummary } from '../../results/app.ts';
 

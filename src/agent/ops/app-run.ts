@@ -12,7 +12,7 @@ import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { clientChannel } from '../client-channel.ts';
 import { waitForJob } from '../job.ts';
-import { clusterInfo } from '../config.ts';
+import { clusterInfo } from '../../config/agent-config.ts';
 import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { loadApp } from '../release.ts';

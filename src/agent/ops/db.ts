@@ -7,7 +7,7 @@
 import type { DatabaseInstanceInfo } from '../../aws/rds.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { appDbInstanceId, clusterResourceNames } from '../../core/plan-names.ts';
-import type { AgentConfig } from '../config.ts';
+import type { AgentConfig } from '../../config/agent-config.ts';
 import {
   adminConnectionParams,
   appDatabaseUrl,

@@ -5,10 +5,10 @@ import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName } from '../core/names.ts';
 import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public-key.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
-import { identityConfigShape } from '../config/ldap-config.ts';
-import { proxyConfigSchema } from './proxy-config.ts';
-import { registryConfigSchema } from './registry-config.ts';
-import { cachesConfigSchema, databasesConfigSchema } from './data-services-config.ts';
+import { identityConfigShape } from './ldap-config.ts';
+import { proxyConfigSchema } from './proxy.ts';
+import { registryConfigSchema } from './registry.ts';
+import { cachesConfigSchema, databasesConfigSchema } from './data-services.ts';
 
 export const DEFAULT_AGENT_CONFIG_PATH = '/etc/futuswarm/agent.yaml';
 
