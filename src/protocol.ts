@@ -138,6 +138,7 @@ export const OP_ARGS = {
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
   'admin.proxy.status': z.strictObject({}),
+  'admin.node.list': z.strictObject({}),
   'admin.registry.deploy': z.strictObject({
     /** Seconds to wait for the registry to answer on every node. */
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),

@@ -45,6 +45,22 @@ export interface NodeInfo {
   /** The address the node's engine reports to the swarm. */
   addr: string | undefined;
   role: string;
+  /** active, pause or drain: whether Swarm places tasks on it. */
+  availability: string;
+  /** ready, down, unknown or disconnected, as the managers see it. */
+  state: string;
+  /** For managers: leader, reachable or unreachable; null for workers. */
+  managerStatus: string | null;
+  engineVersion: string | undefined;
+  labels: Record<string, string>;
+}
+
+interface RawNode {
+  ID?: string;
+  Description?: { Hostname?: string; Engine?: { EngineVersion?: string } };
+  Status?: { Addr?: string; State?: string };
+  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string };
 }
 
 export interface LogOptions {
@@ -285,8 +301,28 @@ export class DockerEngine {
   }
 
   async listNodes(): Promise<NodeInfo[]> {
-    const nodes = (await call(() => this.docker.listNodes())) as { ID?: string; Description?: { Hostname?: string }; Status?: { Addr?: string }; Spec?: { Role?: string } }[];
-    return nodes.map((n) => ({ id: n.ID ?? '', hostname: n.Description?.Hostname ?? n.ID ?? '', addr: n.Status?.Addr, role: n.Spec?.Role ?? 'worker' }));
+    const nodes = (await call(() => this.docker.listNodes())) as RawNode[];
+    return nodes.map((n) => ({
+      id: n.ID ?? '',
+      hostname: n.Description?.Hostname ?? n.ID ?? '',
+      addr: n.Status?.Addr,
+      role: n.Spec?.Role ?? 'worker',
+      availability: n.Spec?.Availability ?? 'active',
+      state: n.Status?.State ?? 'unknown',
+      managerStatus: n.ManagerStatus ? (n.ManagerStatus.Leader ? 'leader' : (n.ManagerStatus.Reachability ?? 'unknown')) : null,
+      engineVersion: n.Description?.Engine?.EngineVersion,
+      labels: n.Spec?.Labels ?? {},
+    }));
+  }
+
+  /** How many tasks run on each node (by node ID), over every service. */
+  async runningTasksByNode(): Promise<Map<string, number>> {
+    const tasks = (await call(() => this.docker.listTasks({ filters: { 'desired-state': ['running'] } }))) as unknown as RawTask[];
+    const counts = new Map<string, number>();
+    for (const t of tasks.map(toTaskInfo)) {
+      if (t.state === 'running' && t.nodeId) counts.set(t.nodeId, (counts.get(t.nodeId) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /**

@@ -211,7 +211,30 @@ const cacheDestroyResult = z.strictObject({
 });
 export type CacheDestroyResult = z.output<typeof cacheDestroyResult>;
 
+/** A node of the swarm as `admin node:list` shows it. */
+export const nodeViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['manager', 'worker']),
+  /** active, pause or drain. */
+  availability: z.string(),
+  /** ready, down, unknown or disconnected. */
+  state: z.string(),
+  /** leader, reachable or unreachable for managers; null for workers. */
+  managerStatus: z.string().nullable(),
+  address: z.string().nullable(),
+  engineVersion: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+  /** Tasks running on it now, of every service. */
+  tasks: z.number().int().min(0),
+  /** The manager that answered. */
+  self: z.boolean(),
+});
+export const nodeListResultSchema = z.strictObject({ nodes: z.array(nodeViewSchema) });
+export type NodeListResult = z.output<typeof nodeListResultSchema>;
+
 export const ADMIN_RESULTS = {
+  'admin.node.list': nodeListResultSchema,
   'admin.proxy.deploy': proxyDeployResult,
   'admin.proxy.status': proxyStatusResult,
   'admin.registry.deploy': registryDeployResult,

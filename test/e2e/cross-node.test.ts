@@ -101,6 +101,28 @@ describe('app:exec on another node (node channel)', () => {
     rmSync(keyDir, { recursive: true, force: true });
   });
 
+  it('admin node:list shows both nodes with role, state, address and the tasks each runs; only admins may list', async () => {
+    interface NodeView { name: string; role: string; availability: string; state: string; managerStatus: string | null; address: string | null; engineVersion: string | null; tasks: number; self: boolean }
+    const { nodes } = await cli.json<{ nodes: NodeView[] }>(['admin', 'node:list']);
+    const worker = nodes.find((n) => n.name === NODE_NAME);
+    const manager = nodes.find((n) => n.self);
+    assert.ok(worker && manager, JSON.stringify(nodes));
+    assert.equal(nodes[0], manager, 'managers first');
+    assert.deepEqual([manager.role, manager.managerStatus, manager.state, manager.availability], ['manager', 'leader', 'ready', 'active']);
+    assert.deepEqual([worker.role, worker.managerStatus, worker.state, worker.address], ['worker', null, 'ready', NODE_ADDR]);
+    assert.match(worker.engineVersion ?? '', /^\d+\.\d+/);
+    assert.ok(worker.tasks >= 1, 'the worker runs one of the app\'s tasks');
+    assert.ok(manager.tasks >= 2, 'the manager runs the other, and the proxy and registry');
+    const table = await cli.run(['admin', 'node:list']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^NAME +ROLE +AVAILABILITY +STATE +MANAGER +ADDRESS +ENGINE +TASKS +LABELS$/m);
+    assert.match(table.stdout, new RegExp(`^${NODE_NAME} +worker +active +ready +- +${NODE_ADDR.replaceAll('.', '\\.')} `, 'm'));
+    const bob = await localSandbox({ identityFile: join(process.env.XDG_CONFIG_HOME ?? join(process.env.HOME ?? '', '.config'), 'futuswarm', 'ldap-users', 'bob', 'id_ed25519') });
+    const refused = await bob.run(['admin', 'node:list']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /forbidden: admin\.node\.list is for admins and bob is not one/);
+  });
+
   it('runs the command in the container on the other node, with its output and exit code', async () => {
     const r = await cli.run(['app:exec', '-n', APP, '--task', String(remote.slot), '--', 'hostname']);
     assert.equal(r.code, 0, r.stderr);

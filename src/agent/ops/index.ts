@@ -27,6 +27,7 @@ export const OP_HANDLERS: Record<Op, Loader> = {
   'app.run': () => import('./app-run.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.exec': () => import('./app-exec.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.proxy.deploy': () => import('./admin-proxy-deploy.ts') as Promise<{ default: OpHandler<Op> }>,
+  'admin.node.list': () => import('./admin-node-list.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.proxy.status': () => import('./admin-proxy-status.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.deploy': () => import('./admin-registry-deploy.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.gc': () => import('./admin-registry-gc.ts') as Promise<{ default: OpHandler<Op> }>,

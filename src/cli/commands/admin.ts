@@ -17,6 +17,7 @@ export const ADMIN_COMMANDS: readonly SubcommandEntry[] = [
   { name: 'cluster:status', summary: 'every AWS resource of the cluster: id, state, drift from the file', load: () => import('./admin/cluster-status.ts') },
   { name: 'cluster:ldap-password', summary: 'store the password the agents bind to LDAP with, sealed in the state bucket (read from stdin)', load: () => import('./admin/cluster-ldap-password.ts') },
   { name: 'cluster:destroy', summary: 'remove what cluster:bootstrap made (keeps the state bucket unless --delete-data)', load: () => import('./admin/cluster-destroy.ts') },
+  { name: 'node:list', summary: 'every node of the swarm: role, availability, state, address, engine, labels, running tasks', load: () => import('./admin/node-list.ts') },
   { name: 'proxy:deploy', summary: 'run the proxy (Traefik) on every manager, or update it to the agent config', load: () => import('./admin/proxy-deploy.ts') },
   { name: 'proxy:status', summary: 'show the proxy: its tasks, and every route with its servers\' health', load: () => import('./admin/proxy-status.ts') },
   { name: 'registry:deploy', summary: 'run the cluster\'s image registry on every node, or update it to the agent config', load: () => import('./admin/registry-deploy.ts') },
