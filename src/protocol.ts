@@ -274,7 +274,7 @@ export type ClientMessage = z.output<typeof clientMessageSchema>;
  * docs/decisions.md): exec into one running container of an app. The node answers with the
  * same events as `serve` and reads client messages after `attached`.
  */
-export const nodeRequestSchema = z.strictObject({
+const nodeExecRequest = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   op: z.literal('node.exec'),
   app: appName,
@@ -287,6 +287,14 @@ export const nodeRequestSchema = z.strictObject({
   cols: z.number().int().min(1).max(10_000).optional(),
   rows: z.number().int().min(1).max(10_000).optional(),
 });
+/** Remove a finished job's container (app:run), which still holds the app's environment. */
+const nodeRemoveRequest = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  op: z.literal('node.remove'),
+  app: appName,
+  containerId: z.string().regex(/^[0-9a-f]{64}$/, 'must be a full container ID'),
+});
+export const nodeRequestSchema = z.discriminatedUnion('op', [nodeExecRequest, nodeRemoveRequest]);
 export type NodeRequest = z.output<typeof nodeRequestSchema>;
 
 /** The progress step after which an attached op reads client messages. */

@@ -87,6 +87,46 @@ export async function execOnNode(
   request: { app: string; containerId: string; name: string } & ExecOptions,
   io: { emit(event: Event): void; channel: ClientChannel; gone: AbortSignal },
 ): Promise<number | null> {
+  const nodeRequest: NodeRequest = {
+    v: PROTOCOL_VERSION,
+    op: 'node.exec',
+    app: request.app,
+    containerId: request.containerId,
+    name: request.name,
+    command: request.command,
+    interactive: request.interactive,
+    tty: request.tty,
+    ...(request.cols ? { cols: request.cols } : {}),
+    ...(request.rows ? { rows: request.rows } : {}),
+  };
+  const code = ((await callNode(config, state, target, nodeRequest, io)) as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === 'number' ? code : null;
+}
+
+/** No messages from a caller: for requests that do not attach. */
+const NO_CALLER = {
+  watch: () => new AbortController().signal,
+  async *messages() {},
+  raw: () => {
+    throw new FutuswarmError('internal', 'no caller input here');
+  },
+} satisfies ClientChannel;
+
+/** Remove a finished job container of `app` on another node; false when it was gone already. */
+export async function removeJobContainerOnNode(config: AgentConfig, state: AppState, target: NodeTarget, request: { app: string; containerId: string }): Promise<boolean> {
+  const io = { emit: () => undefined, channel: NO_CALLER, gone: new AbortController().signal };
+  const data = await callNode(config, state, target, { v: PROTOCOL_VERSION, op: 'node.remove', app: request.app, containerId: request.containerId }, io);
+  return (data as { removed?: unknown } | null)?.removed === true;
+}
+
+/** One request to the node's agent over the node channel; its result's data. */
+async function callNode(
+  config: AgentConfig,
+  state: AppState,
+  target: NodeTarget,
+  nodeRequest: NodeRequest,
+  io: { emit(event: Event): void; channel: ClientChannel; gone: AbortSignal },
+): Promise<unknown> {
   const where = `${target.hostname} (${target.addr})`;
   if (!config.nodeChannel) {
     throw new FutuswarmError('unavailable', `the task runs on another node, ${where}, and this manager has no nodeChannel in its agent config`, {
@@ -102,18 +142,6 @@ export async function execOnNode(
   }
   const port = config.nodeChannel.port;
   const knownHosts = knownHostsLines(target.addr, port, node.hostKeys);
-  const nodeRequest: NodeRequest = {
-    v: PROTOCOL_VERSION,
-    op: 'node.exec',
-    app: request.app,
-    containerId: request.containerId,
-    name: request.name,
-    command: request.command,
-    interactive: request.interactive,
-    tty: request.tty,
-    ...(request.cols ? { cols: request.cols } : {}),
-    ...(request.rows ? { rows: request.rows } : {}),
-  };
   const dir = await mkdtemp(join(tmpdir(), 'futuswarm-node-'));
   try {
     const knownHostsFile = join(dir, 'known_hosts');
@@ -148,14 +176,14 @@ export async function execOnNode(
       const code = (ERROR_CODES as readonly string[]).includes(outcome.error.code) ? outcome.error.code : 'internal';
       throw new FutuswarmError(code as (typeof ERROR_CODES)[number], `on node ${target.hostname}: ${outcome.error.message}`, outcome.error.hint ? { hint: outcome.error.hint } : {});
     }
-    return outcome.exitCode;
+    return outcome.data;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 interface SessionResult {
-  outcome: { exitCode: number | null } | { error: Extract<Event, { type: 'error' }> } | undefined;
+  outcome: { data: unknown } | { error: Extract<Event, { type: 'error' }> } | undefined;
   status: number | null;
   stderr: string;
   /** Whether the node's agent said anything: if not, nothing ran there. */
@@ -205,10 +233,7 @@ async function runSession(
       io.emit(event);
       attached();
     } else if (event.type === 'output' || event.type === 'progress') io.emit(event);
-    else if (event.type === 'result') {
-      const code = (event.data as { exitCode?: unknown } | null)?.exitCode;
-      outcome = { exitCode: typeof code === 'number' ? code : null };
-    } else if (event.type === 'error') outcome = { error: event };
+    else if (event.type === 'result') outcome = { data: event.data }; else if (event.type === 'error') outcome = { error: event };
   }
   const [status] = await exited;
   io.gone.removeEventListener('abort', leave);

@@ -1,12 +1,14 @@
 /**
  * `futuswarm-agent node-serve`: the forced command for the cluster's node key, on every node.
  * A manager's agent reaches a task on this node through it (app:exec on another node). It
- * answers exactly one request: exec into a running container that belongs to the named app.
+ * answers two requests: exec into a running container that belongs to the named app, and
+ * remove a finished job container of the named app (app:run), which still holds its environment.
  * The person's ACL check and the audit record happen on the manager, which already controls
  * every node through Swarm; this side only makes sure the channel cannot reach anything else
  * (a container that is not an app's task, a shell on the node).
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { JOB_LABEL } from '../core/job-spec.ts';
 import { LABEL } from '../core/service-spec.ts';
 import { nodeRequestSchema, type Event } from '../protocol.ts';
 import { clientChannel } from './client-channel.ts';
@@ -27,6 +29,15 @@ export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: Serv
     const gone = channel.watch();
     const { DockerEngine } = await import('../docker/engine.ts');
     const docker = await DockerEngine.connect();
+    if (request.op === 'node.remove') {
+      const found = await docker.containerLabels(request.containerId);
+      // Only what app:run leaves behind: a Swarm job task of that app that has finished.
+      if (!found || found.running || found.labels[JOB_LABEL.app] !== request.app || found.labels[SWARM_TASK_LABEL] === undefined) {
+        throw new FutuswarmError('not_found', `no finished job of ${request.app} with container ${request.containerId.slice(0, 12)} on this node`);
+      }
+      emit({ type: 'result', data: { removed: await docker.removeContainer(request.containerId) } });
+      return 0;
+    }
     const labels = await docker.runningContainerLabels(request.containerId);
     if (!labels || labels[LABEL.app] !== request.app || labels[SWARM_TASK_LABEL] === undefined) {
       throw new FutuswarmError('not_found', `no running task of ${request.app} with container ${request.containerId.slice(0, 12)} on this node`, {

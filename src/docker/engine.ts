@@ -392,6 +392,28 @@ export class DockerEngine {
     }
   }
 
+  /** A container's state and labels on this node, running or not; undefined when there is none. */
+  async containerLabels(containerId: string): Promise<{ running: boolean; labels: Record<string, string> } | undefined> {
+    try {
+      const info = (await this.docker.getContainer(containerId).inspect()) as { State?: { Running?: boolean }; Config?: { Labels?: Record<string, string> | null } };
+      return { running: info.State?.Running === true, labels: info.Config?.Labels ?? {} };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw translate(e);
+    }
+  }
+
+  /** Remove a container on this node (and its anonymous volumes); false when it was gone already. */
+  async removeContainer(containerId: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(containerId).remove({ force: true, v: true });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw translate(e);
+    }
+  }
+
   /** Start `cmd` in a running container on this node and attach to it. */
   async exec(containerId: string, o: { cmd: string[]; tty: boolean; stdin: boolean; cols?: number; rows?: number }): Promise<ExecSession> {
     const container = this.docker.getContainer(containerId);

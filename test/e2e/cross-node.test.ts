@@ -201,6 +201,22 @@ describe('app:exec on another node (node channel)', () => {
       nodeDocker(['rm', '-f', plain]);
     }
 
+    // node.remove takes only a finished job container of the named app, nothing else.
+    const job = nodeDocker(['run', '-d', '--label', `futuswarm.job.app=${APP}`, '--label', 'com.docker.swarm.task.id=t1', 'localhost/hello:1', 'true']);
+    const running = nodeDocker(['run', '-d', '--label', `futuswarm.job.app=${APP}`, '--label', 'com.docker.swarm.task.id=t2', 'localhost/hello:1', 'sleep', '60']);
+    const other = nodeDocker(['run', '-d', '--label', 'futuswarm.job.app=someone-else', '--label', 'com.docker.swarm.task.id=t3', 'localhost/hello:1', 'true']);
+    try {
+      nodeDocker(['wait', job]);
+      nodeDocker(['wait', other]);
+      const remove = (containerId: string) => sshWith(nodeKeyFile, NODE_ADDR, `${JSON.stringify({ v: 1, op: 'node.remove', app: APP, containerId })}\n`).stdout;
+      assert.match(remove(running), /"code":"not_found"/, 'a running container stays');
+      assert.match(remove(other), /"code":"not_found"/, "another app's job stays");
+      assert.match(remove(job), /"type":"result","data":\{"removed":true\}/);
+      assert.equal(nodeDocker(['ps', '-aq', '--filter', `id=${job}`]), '', 'the finished job container is gone');
+    } finally {
+      for (const c of [job, running, other]) spawnSync('docker', ['-H', NODE_SOCK, 'rm', '-f', c], { env: DOCKER_ENV, stdio: 'ignore' });
+    }
+
     // The node key from outside the managers' network (the manager's own sshd on loopback): refused.
     const outside = sshWith(nodeKeyFile, '127.0.0.1', '{}\n');
     assert.notEqual(outside.status, 0);

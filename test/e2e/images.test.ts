@@ -173,6 +173,7 @@ describe('images: build, push, cluster registry', () => {
     const gc = JSON.parse(done.stdout) as Gc;
     assert.deepEqual([gc.dryRun, gc.blobsDeleted, gc.bytesDeleted, gc.blobsLeft, gc.bytesLeft], [false, dry.blobsDeleted, dry.bytesDeleted, dry.blobsLeft, dry.bytesLeft]);
     assert.equal(readOnlySince(), '', 'writable again');
+    assert.equal(docker(['ps', '-aq', '--filter', 'label=futuswarm.registry=gc']), '', 'the collector\'s job left no container');
     assert.equal((await admin.json<Gc>(['admin', 'registry:gc', '--dry-run'])).blobsDeleted, 0, 'nothing left to collect');
     assert.ok(!(await admin.json<Images>(['app:images', '-n', APP])).images.some((i) => i.tags.includes('during-gc')), 'the refused push left no record');
 

@@ -192,6 +192,9 @@ describe('release lifecycle', () => {
     assert.equal(missing.code, 127, missing.stderr);
     assert.match(missing.stderr, /exit code 127 usually means "\/no\/such-program" was not found in the image/);
     assert.deepEqual(jobServices(APP), []);
+    // Nor a finished container: it would keep the app's environment, GREETING=three included.
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=futuswarm.job.app=${APP}`], { encoding: 'utf8' }).trim();
+    assert.equal(left, '', 'a job container was left behind');
   });
 
   it('app:logs prints every task\'s lines with its task and node', async () => {

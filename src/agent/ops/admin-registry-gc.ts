@@ -15,7 +15,7 @@ import { REGISTRY_LABEL, REGISTRY_SERVICE, type SecretRef } from '../../core/reg
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import type { RegistryGcResult } from '../../results/admin.ts';
-import { waitForJob } from '../job.ts';
+import { removeJob, waitForJob } from '../job.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { registryStorage } from '../registry.ts';
 import { deployRegistry, registrySecrets } from './admin-registry-deploy.ts';
@@ -103,6 +103,6 @@ async function runCollector(ctx: OpContext, docker: DockerEngine, o: { config: S
     }
     return report;
   } finally {
-    await docker.removeService(id).catch(() => undefined);
+    await removeJob(ctx, docker, id);
   }
 }

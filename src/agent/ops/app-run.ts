@@ -11,7 +11,7 @@ import { LABEL } from '../../core/service-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { clientChannel } from '../client-channel.ts';
-import { waitForJob } from '../job.ts';
+import { removeJob, waitForJob } from '../job.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
 import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
@@ -73,7 +73,8 @@ export default defineOp({
       return { app: args.app, job: spec.Name, exitCode };
     } finally {
       stop.abort();
-      await docker.removeService(id).catch(() => undefined);
+      // The finished container still holds the app's environment: it goes with the service.
+      await removeJob(ctx, docker, id, args.app);
     }
   },
 });
