@@ -4,7 +4,7 @@
  * stack trace.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CLI, localSandbox, type CliSandbox } from '../helpers/cli.ts';
 
@@ -12,23 +12,14 @@ const APP = `out-${Date.now().toString(36)}`;
 // The largest value a secret may have: its --json document is larger than a pipe holds (64 KiB).
 const VALUE = 'v'.repeat(64 * 1024);
 
-/** Run the CLI with stdout on a pipe that is read only after `delayMs`, or closed after `closeAfter` bytes. */
-function throughPipe(env: Record<string, string>, args: string[], o: { delayMs?: number; closeAfter?: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdout.pause();
-    setTimeout(() => {
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (o.closeAfter !== undefined && stdout.length >= o.closeAfter) child.stdout.destroy();
-      });
-      child.stdout.resume();
-    }, o.delayMs ?? 0);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/**
+ * Run the CLI as a shell runs `futuswarm … | reader`: stdout on a real pipe (64 KiB), read by
+ * `reader`. The status is the CLI's own (pipefail; the reader exits 0).
+ */
+function throughPipe(env: Record<string, string>, args: string[], reader: string): { code: number | null; stdout: string; stderr: string } {
+  // The CLI and its arguments are positional parameters, never part of the script.
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"$0" "$@" | ${reader}`, process.execPath, CLI, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('output through a pipe', () => {
@@ -45,14 +36,14 @@ describe('output through a pipe', () => {
   });
 
   it('a --json document larger than the pipe arrives whole to a slow reader', async () => {
-    const r = await throughPipe(admin.env, ['app:secrets', 'get', '-n', APP, 'BIG', '--json'], { delayMs: 1500 });
+    const r = throughPipe(admin.env, ['app:secrets', 'get', '-n', APP, 'BIG', '--json'], '(sleep 1.5; cat)');
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.length > 65536, `only ${r.stdout.length} bytes arrived`);
     assert.equal((JSON.parse(r.stdout) as { value: string }).value, VALUE);
   });
 
   it('a reader that stops early gets no stack trace', async () => {
-    const r = await throughPipe(admin.env, ['app:secrets', 'get', '-n', APP, 'BIG', '--json'], { closeAfter: 10 });
+    const r = throughPipe(admin.env, ['app:secrets', 'get', '-n', APP, 'BIG', '--json'], 'head -c 10 >/dev/null');
     assert.doesNotMatch(r.stderr, /EPIPE|Error:|at /, r.stderr);
     assert.equal(r.code, 0);
   });

@@ -1,5 +1,5 @@
 /** Asks the local Docker Engine directly, to check what the CLI did (never to do it). */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 export function dockerJson<T = unknown>(args: readonly string[]): T {
   return JSON.parse(execFileSync('docker', [...args], { encoding: 'utf8', env: { ...process.env, DOCKER_API_VERSION: '1.41' } })) as T;
@@ -32,7 +32,8 @@ export function removeImagesNamed(marker: string): void {
     .split('\n')
     .filter((line) => line.split(' ')[0]?.includes(marker))
     .map((line) => line.split(' ')[1] ?? '');
+  // Best effort: an image may be gone with its last name already, or still used by a stopping task.
   for (const ref of [...names, ...new Set(ids)]) {
-    if (ref) execFileSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
+    if (ref) spawnSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
   }
 }
