@@ -13,7 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
+import { removeContainersLabelled, removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
 import { DOMAIN, proxyRequest, waitForStoppedTasks } from '../helpers/proxy.ts';
 
 const run = Date.now().toString(36);
@@ -65,6 +65,7 @@ describe('images: build, push, cluster registry', () => {
 
   before(async () => {
     [admin, alice, bob] = await Promise.all([localSandbox(), localSandbox({ identityFile: rigIdentity('alice') }), localSandbox({ identityFile: rigIdentity('bob') })]);
+    removeContainersLabelled('futuswarm.registry=gc');
   });
   after(async () => {
     for (const app of [APP, ALICE_APP, BOB_APP]) {

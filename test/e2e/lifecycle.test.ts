@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CLI, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { removeContainersLabelled, removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
 
 const APP = 'lc-web';
 const GONE = 'lc-gone';
@@ -84,6 +84,7 @@ describe('release lifecycle', () => {
   before(async () => {
     cli = await localSandbox();
     await Promise.all([wipe(cli, APP), wipe(cli, GONE)]);
+    removeContainersLabelled(`futuswarm.job.app=${APP}`);
     execFileSync('docker', ['image', 'rm', '-f', GONE_IMAGE], { env: DOCKER_ENV, stdio: 'ignore' });
   });
   after(async () => {

@@ -37,3 +37,9 @@ export function removeImagesNamed(marker: string): void {
     if (ref) spawnSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
   }
 }
+
+/** Remove containers carrying `label` (key=value) that an earlier run left, so a test sees only its own. */
+export function removeContainersLabelled(label: string): void {
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+}
