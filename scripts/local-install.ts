@@ -111,7 +111,8 @@ function installBundle(files: readonly BundleFile[], prefix: string): string[] {
     const target = join(prefix, f.path);
     mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
     const content = 'text' in f.source ? Buffer.from(f.source.text, 'utf8') : readFileSync(f.source.file);
-    const same = existsSync(target) && (statSync(target).mode & 0o777) === f.mode && readFileSync(target).equals(content);
+    // Sizes first: bin/node is 100 MB, and most runs change nothing.
+    const same = existsSync(target) && statSync(target).size === content.length && (statSync(target).mode & 0o777) === f.mode && readFileSync(target).equals(content);
     if (same) continue;
     // A new file next to the old, then rename: an agent starting meanwhile sees one or the other.
     const temp = `${target}.new`;

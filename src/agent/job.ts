@@ -41,8 +41,7 @@ export async function removeJob(ctx: OpContext, docker: DockerEngine, serviceId:
       } else if (app !== undefined && ctx.config.nodeChannel) {
         const node = (await docker.listNodes()).find((n) => n.id === task.nodeId);
         const { removeJobContainerOnNode } = await import('./node-channel.ts');
-        // The node removes only a finished one; give Swarm a moment to stop it after the service went.
-        await waitUntilStopped(async () => removeJobContainerOnNode(ctx.config, await ctx.state(), { addr: node?.addr ?? '', hostname: node?.hostname ?? task.nodeId ?? '?' }, { app, containerId }));
+        await retryWhileRunning(async () => removeJobContainerOnNode(ctx.config, await ctx.state(), { addr: node?.addr ?? '', hostname: node?.hostname ?? task.nodeId ?? '?' }, { app, containerId }));
       } else {
         ctx.progress('cleanup', `warning: the job's container ${containerId.slice(0, 12)} stays on node ${task.nodeId?.slice(0, 12) ?? '?'} (no node channel to remove it)`);
       }
@@ -52,7 +51,8 @@ export async function removeJob(ctx: OpContext, docker: DockerEngine, serviceId:
   }
 }
 
-async function waitUntilStopped(remove: () => Promise<boolean>): Promise<void> {
+/** The node refuses a job container that still runs; Swarm stops it shortly after its service went. */
+async function retryWhileRunning(remove: () => Promise<boolean>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await remove();

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { ObjectStore, StoredObject } from '../aws/state-store.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, domainName, userName } from '../core/names.ts';
+import { putJson } from './json.ts';
 
 export const APP_RECORDS_PREFIX = 'app-records/';
 export const appRecordKey = (app: string): string => `${APP_RECORDS_PREFIX}${app}`;
@@ -38,7 +39,7 @@ export class AppRecords {
   async create(app: string, user: string): Promise<{ created: boolean; record: AppRecord }> {
     const record = parseWith(appRecordSchema, { app, createdBy: user, createdAt: this.#now().toISOString(), domains: [] }, 'app record');
     try {
-      await this.#store.put(appRecordKey(app), JSON.stringify(record), { ifNoneMatch: '*', contentType: 'application/json' });
+      await putJson(this.#store, appRecordKey(app), record, { ifNoneMatch: '*' });
       return { created: true, record };
     } catch (e) {
       if (!isFutuswarmError(e) || e.code !== 'conflict') throw e;
@@ -56,7 +57,7 @@ export class AppRecords {
   /** Replace the record read with `etag`; a change made meanwhile fails with `conflict`. */
   async update(app: string, etag: string, record: AppRecord): Promise<void> {
     const value = parseWith(appRecordSchema, record, 'app record');
-    await this.#store.put(appRecordKey(app), JSON.stringify(value), { ifMatch: etag, contentType: 'application/json' });
+    await putJson(this.#store, appRecordKey(app), value, { ifMatch: etag });
   }
 
   /** The names of every app with a record, in name order: one listing, no reads. */

@@ -11,6 +11,7 @@ import { openWith, parseEnvelope, sealWith, type KeyContext, type KeyService } f
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { ldapBindPassword } from '../core/ldap-bind-password.ts';
 import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
+import { putJson } from './json.ts';
 
 const nodeKeyMetaSchema = z.looseObject({ publicKey: z.string().min(1) });
 
@@ -35,7 +36,7 @@ export class ClusterSecrets {
   }
 
   #put(key: string, value: unknown, condition: PutCondition): Promise<WriteResult> {
-    return this.#store.put(key, JSON.stringify(value), { ...condition, contentType: 'application/json' });
+    return putJson(this.#store, key, value, condition);
   }
 
   /**

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ObjectStore } from '../aws/state-store.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, imageDigest, imageTag, userName } from '../core/names.ts';
+import { putJson } from './json.ts';
 
 export const IMAGES_PREFIX = 'images/';
 export const imagesKey = (app: string): string => `${IMAGES_PREFIX}${app}`;
@@ -92,10 +93,7 @@ export class ImageRecords {
       const current = await this.#read(app);
       const next = change(current.images);
       try {
-        await this.#store.put(imagesKey(app), JSON.stringify({ images: next.images }), {
-          ...(current.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' }),
-          contentType: 'application/json',
-        });
+        await putJson(this.#store, imagesKey(app), { images: next.images }, current.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
         return next.result;
       } catch (e) {
         if (!isFutuswarmError(e) || e.code !== 'conflict' || attempt >= 8) throw e;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ObjectStore } from '../aws/state-store.ts';
 import { openWith, parseEnvelope, sealWith, type KeyContext, type KeyService } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { putJson } from './json.ts';
 
 export const REGISTRY_CREDENTIALS_OBJECT_KEY = 'cluster/registry-credentials';
 
@@ -42,7 +43,7 @@ export class RegistryCredentialStore {
     const fresh = parseWith(credentialsSchema, await generate(), 'registry credentials');
     const envelope = await sealWith(this.#keys, this.#context, JSON.stringify(fresh), { username: fresh.username });
     try {
-      await this.#store.put(REGISTRY_CREDENTIALS_OBJECT_KEY, JSON.stringify(envelope), { ifNoneMatch: '*', contentType: 'application/json' });
+      await putJson(this.#store, REGISTRY_CREDENTIALS_OBJECT_KEY, envelope, { ifNoneMatch: '*' });
       this.#cached = fresh;
       return { credentials: fresh, created: true };
     } catch (e) {

@@ -10,6 +10,7 @@ import type { ObjectStore } from '../aws/state-store.ts';
 import { openWith, parseEnvelope, sealWith, type KeyService } from '../core/envelope.ts';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { registryHostName, userName } from '../core/names.ts';
+import { putJson } from './json.ts';
 
 export const REGISTRY_LOGINS_PREFIX = 'registries/';
 const key = (host: string) => `${REGISTRY_LOGINS_PREFIX}${host}`;
@@ -44,7 +45,7 @@ export class RegistryLogins {
     const meta = { username: login.username, addedBy: by, addedAt: this.#now().toISOString() };
     const envelope = await sealWith(this.#keys, this.#context(checked), login.password, meta);
     const existing = await this.#store.get(key(checked));
-    await this.#store.put(key(checked), JSON.stringify(envelope), { ...(existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }), contentType: 'application/json' });
+    await putJson(this.#store, key(checked), envelope, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' });
     return { replaced: existing !== undefined };
   }
 

@@ -64,7 +64,9 @@ async function collectGarbage(ctx: OpContext, args: { dryRun: boolean; timeoutSe
       await deployRegistry(ctx, {});
     }
   }
-  const after = args.dryRun ? before : await state.registryBlobs.sizes(storage.prefix);
+  // What stays: the listing after the collection, or in a dry run the listing without what it named.
+  const deleted = new Set(report.blobsDeleted);
+  const left = args.dryRun ? [...before].filter(([digest]) => !deleted.has(digest)).map(([, size]) => size) : [...(await state.registryBlobs.sizes(storage.prefix)).values()];
   const sum = (sizes: Iterable<number>) => [...sizes].reduce((a, b) => a + b, 0);
   return {
     dryRun: args.dryRun,
@@ -73,8 +75,8 @@ async function collectGarbage(ctx: OpContext, args: { dryRun: boolean; timeoutSe
     blobsDeleted: report.blobsDeleted.length,
     bytesDeleted: sum(report.blobsDeleted.map((d) => before.get(d) ?? 0)),
     manifestsDeleted: report.manifestsDeleted,
-    blobsLeft: args.dryRun ? before.size - report.blobsDeleted.length : after.size,
-    bytesLeft: args.dryRun ? sum(before.values()) - sum(report.blobsDeleted.map((d) => before.get(d) ?? 0)) : sum(after.values()),
+    blobsLeft: left.length,
+    bytesLeft: sum(left),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }
