@@ -8,9 +8,15 @@
 # Long because it installs and starts every real part the tests talk to, each as an idempotent
 # ensure_* step; what can be TypeScript and tested as data belongs in TypeScript instead.
 #
-#   bash scripts/local-cluster.sh up       install / start what is missing (idempotent)
-#   bash scripts/local-cluster.sh down     stop our sshd and moto, remove futuswarm app services, the proxy and the registry
+#   bash scripts/local-cluster.sh up [--workers N] [--managers M]
+#                                          install / start what is missing (idempotent); with
+#                                          --workers / --managers, exactly N more workers and M
+#                                          managers in all (this machine is the first), each a
+#                                          network namespace (scripts/local-node.sh)
+#   bash scripts/local-cluster.sh down     remove those nodes, stop our sshd and moto, remove futuswarm app services, the proxy and the registry
 #   bash scripts/local-cluster.sh status   show what runs
+#   bash scripts/local-cluster.sh settings AGENT LDAP_URL
+#                                          the local agent settings for a manager in a namespace
 #
 # Environment:
 #   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
@@ -63,6 +69,7 @@ SSHD_LOG=/var/log/futuswarm-sshd.log
 DOCKERD_LOG=/var/log/futuswarm-dockerd.log
 MOTO_PID=/run/futuswarm-moto.pid
 MOTO_FORWARD_PID=/run/futuswarm-moto-forward.pid
+LDAP_FORWARD_PID=/run/futuswarm-ldap-forward.pid
 MOTO_LOG=/var/log/futuswarm-moto.log
 VENV=$CACHE/venv
 LOCK=/run/lock/futuswarm-local-cluster.lock
@@ -209,13 +216,25 @@ ensure_dockerd() {
   die "dockerd did not start (log: $DOCKERD_LOG)"
 }
 
+# The manager advertises its address on the bridge futuswarm0, which every node in a network
+# namespace reaches (scripts/local-node.sh): Swarm's control traffic and the VXLAN of overlay
+# networks flow between nodes only through an address they all reach, never 127.0.0.1.
 ensure_swarm() {
-  if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" = active ]; then
-    say "swarm already active"
+  local state addr
+  state=$(docker info --format '{{.Swarm.LocalNodeState}}')
+  addr=$(docker info --format '{{.Swarm.NodeAddr}}')
+  if [ "$state" = active ] && [ "$addr" = "$SERVICES_ADDR" ]; then
+    say "swarm already active, advertised on $SERVICES_ADDR"
     return
   fi
-  say "initialising swarm on 127.0.0.1"
-  docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+  if [ "$state" = active ]; then
+    # A swarm of an older local cluster, advertised where no other node reaches it. Its
+    # services are made again below; apps come back from the state bucket with app:deploy.
+    say "the swarm advertises $addr, which other nodes cannot reach: making it again on $SERVICES_ADDR"
+    docker swarm leave --force >/dev/null
+  fi
+  say "initialising swarm on $SERVICES_ADDR"
+  docker swarm init --advertise-addr "$SERVICES_ADDR" >/dev/null
 }
 
 ensure_account() {
@@ -248,14 +267,18 @@ install_agent() {
 # (jq comments: moto plays RDS and ElastiCache but its endpoints do not resolve, so the agent
 # and the apps reach PostgreSQL and Redis on the bridge, which tasks reach; a short key-cache
 # TTL lets tests see a key removed from LDAP stop working within seconds.)
+#
+# local_settings [AGENT_COMMAND LDAP_HOST_URL]: for this machine, or for a manager in a network
+# namespace (scripts/local-node.sh), which runs its own agent wrapper and reaches the LDAP rig
+# on the bridge.
 local_settings() {
-  local pub=''
+  local pub='' agent=${1:-$AGENT_CMD} ldap=${2:-ldap://127.0.0.1}
   [ -s "$ETC/node-key.pub" ] && pub=$(cat "$ETC/node-key.pub")
   jq -n \
-    --arg bucket futuswarm-local-state --arg pub "$pub" --arg agent "$AGENT_CMD" --arg etc "$ETC" \
+    --arg bucket futuswarm-local-state --arg pub "$pub" --arg agent "$agent" --arg etc "$ETC" \
     --arg proxyImage "$PROXY_IMAGE" --argjson proxyPort "$PROXY_PORT" \
     --arg registryImage "$REGISTRY_IMAGE" --argjson registryPort "$REGISTRY_PORT" \
-    --arg moto "http://$SERVICES_ADDR:$MOTO_PORT" --arg ldap "ldap://127.0.0.1:$LDAP_PORT" --arg suffix "$LDAP_SUFFIX" \
+    --arg moto "http://$SERVICES_ADDR:$MOTO_PORT" --arg ldap "$ldap:$LDAP_PORT" --arg suffix "$LDAP_SUFFIX" \
     --arg nodeNet "$NODE_NET.0/24" --argjson sshPort "$SSH_PORT" --arg keyCache "$KEY_CACHE" --arg keysLog "$KEYS_LOG" \
     --arg services "$SERVICES_ADDR" --argjson pgPort "$PG_PORT" --argjson redisPort "$REDIS_PORT" --arg redisPassword "$REDIS_PASSWORD" '
   {
@@ -373,19 +396,24 @@ ensure_services_bridge() {
   say "bridge $SERVICES_BRIDGE: data services for tasks on $SERVICES_ADDR"
 }
 
-# moto on the bridge address too, for what runs in every node's own network: the registry
-# instances keep their layers in the state bucket, and a node in a namespace cannot reach
-# this machine's 127.0.0.1. A plain TCP forwarder; moto itself stays on loopback.
-ensure_moto_forward() {
-  if pid_is "$MOTO_FORWARD_PID" socat && (exec 3<>"/dev/tcp/$SERVICES_ADDR/$MOTO_PORT") 2>/dev/null; then
-    say "moto also on $SERVICES_ADDR:$MOTO_PORT"
+# moto and the LDAP rig on the bridge address too, for what runs in every node's own network:
+# the registry instances keep their layers in the state bucket, and the agents of managers in
+# network namespaces read the bucket and the directory; a namespace cannot reach this
+# machine's 127.0.0.1. Plain TCP forwarders; moto and slapd themselves stay on loopback.
+ensure_forward() { # ensure_forward NAME PORT PIDFILE
+  local name=$1 port=$2 pidfile=$3 i
+  if pid_is "$pidfile" socat && (exec 3<>"/dev/tcp/$SERVICES_ADDR/$port") 2>/dev/null; then
+    say "$name also on $SERVICES_ADDR:$port"
     return
   fi
-  setsid socat "TCP-LISTEN:$MOTO_PORT,bind=$SERVICES_ADDR,fork,reuseaddr" "TCP:127.0.0.1:$MOTO_PORT" </dev/null >/dev/null 2>&1 9>&- &
-  echo $! >"$MOTO_FORWARD_PID"
-  local i
-  for i in $(seq 50); do (exec 3<>"/dev/tcp/$SERVICES_ADDR/$MOTO_PORT") 2>/dev/null && break; sleep 0.1; done
-  say "moto also on $SERVICES_ADDR:$MOTO_PORT (forwarded)"
+  setsid socat "TCP-LISTEN:$port,bind=$SERVICES_ADDR,fork,reuseaddr" "TCP:127.0.0.1:$port" </dev/null >/dev/null 2>&1 9>&- &
+  echo $! >"$pidfile"
+  for i in $(seq 50); do (exec 3<>"/dev/tcp/$SERVICES_ADDR/$port") 2>/dev/null && break; sleep 0.1; done
+  say "$name also on $SERVICES_ADDR:$port (forwarded)"
+}
+ensure_forwards() {
+  ensure_forward moto "$MOTO_PORT" "$MOTO_FORWARD_PID"
+  ensure_forward LDAP "$LDAP_PORT" "$LDAP_FORWARD_PID"
 }
 
 # A private PostgreSQL as the `postgres` OS user, playing the cluster's shared RDS instance.
@@ -820,13 +848,37 @@ EOF
 # ---------------------------------------------------------------- commands
 
 # Runs of up/down are serialised with a lock on fd 9; daemons started here must not inherit it.
+# ensure_nodes KIND FIRST COUNT: nodes FIRST… of that kind up to COUNT of them, none beyond.
+ensure_nodes() {
+  local kind=$1 first=$2 want=$3 n
+  [ "$want" = '' ] && return 0
+  for ((n = first; n < first + want; n++)); do
+    FUTUSWARM_SSH_PORT=$SSH_PORT bash "$ROOT/scripts/local-node.sh" up "$kind" "$n" 9>&- | sed 's/^› /  /' || die "the $kind $n did not come up"
+  done
+  while read -r k n; do
+    if [ "$k" = "$kind" ] && [ "$n" -ge $((first + want)) ]; then
+      bash "$ROOT/scripts/local-node.sh" down "$kind" "$n" 9>&- | sed 's/^› /  /'
+    fi
+  done < <(bash "$ROOT/scripts/local-node.sh" list)
+  say "$want $kind node(s) in network namespaces"
+}
+
 cmd_up() {
+  local workers='' managers=''
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --workers) [[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -le 50 ] || { echo "local-cluster: --workers takes a number from 0 to 50" >&2; exit 2; }; workers=$2; shift 2 ;;
+      --managers) [[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 9 ] || { echo "local-cluster: --managers takes a number from 1 to 9 (this machine is the first)" >&2; exit 2; }; managers=$2; shift 2 ;;
+      *) echo "local-cluster: unknown option $1 (up takes --workers N and --managers M)" >&2; exit 2 ;;
+    esac
+  done
   preflight
   mkdir -p "$(dirname "$LOCK")"
   exec 9>"$LOCK"
   flock 9
   ensure_packages
   ensure_dockerd
+  ensure_services_bridge
   ensure_swarm
   ensure_account
   ensure_ldap
@@ -839,8 +891,7 @@ cmd_up() {
   ensure_moto
   ensure_state
   ensure_node_key
-  ensure_services_bridge
-  ensure_moto_forward
+  ensure_forwards
   ensure_swarm_published
   ensure_postgres
   ensure_redis
@@ -853,6 +904,8 @@ cmd_up() {
   ensure_context
   ensure_proxy
   ensure_registry
+  ensure_nodes worker 1 "$workers"
+  ensure_nodes manager 2 "${managers:+$((managers - 1))}"
   summary
 }
 
@@ -861,8 +914,13 @@ cmd_down() {
   mkdir -p "$(dirname "$LOCK")"
   exec 9>"$LOCK"
   flock 9
+  local k n
+  while read -r k n; do
+    bash "$ROOT/scripts/local-node.sh" down "$k" "$n" 9>&- | sed 's/^› /  /'
+  done < <(bash "$ROOT/scripts/local-node.sh" list)
   stop_pidfile "$SSHD_PID" "$SSHD_CONFIG" sshd
   stop_pidfile "$MOTO_FORWARD_PID" socat "moto's forwarder"
+  stop_pidfile "$LDAP_FORWARD_PID" socat "LDAP's forwarder"
   stop_pidfile "$MOTO_PID" moto_server moto
   rm -f "$AWS_STAMP"
   stop_pidfile "$REDIS_DIR/redis.pid" redis-server Redis
@@ -918,6 +976,10 @@ cmd_status() {
     say "moto not running"
   fi
   if [ -x "$AGENT_CMD" ]; then say "agent installed: $AGENT_CMD"; else say "agent not installed"; fi
+  local k n
+  while read -r k n; do
+    say "$(bash "$ROOT/scripts/local-node.sh" status "$k" "$n" | sed 's/^› //')"
+  done < <(bash "$ROOT/scripts/local-node.sh" list)
   if listening "$PG_PORT"; then say "PostgreSQL on 127.0.0.1:$PG_PORT"; else say "PostgreSQL not running"; fi
   if pid_is "$REDIS_DIR/redis.pid" redis-server; then say "Redis running on 127.0.0.1:$REDIS_PORT"; else say "Redis not running"; fi
   if FUTUSWARM_LDAP_PORT=$LDAP_PORT bash "$ROOT/scripts/ldap-rig.sh" status >/dev/null 2>&1; then
@@ -949,7 +1011,8 @@ proxy_status() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up) shift; cmd_up "$@" ;;
+  settings) local_settings "${2:?agent command}" "${3:?LDAP URL without port}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;

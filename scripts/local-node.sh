@@ -1,56 +1,66 @@
 #!/usr/bin/env bash
-# A second swarm node for the local cluster: a worker with its own dockerd, sshd and agent in a
-# network namespace on this machine, so that what crosses nodes (app:exec into a task on
-# another node, through the node channel) is tested for real.
+# More swarm nodes for the local cluster: each a network namespace on this machine with its own
+# dockerd, sshd and agent, joined to the swarm by the cluster's own join script
+# (templates/swarm-join.sh), as an instance joins on AWS.
 #
-#   bash scripts/local-node.sh up       start the node and join it to the swarm (idempotent)
-#   bash scripts/local-node.sh down     leave the swarm, stop its daemons, remove the namespace
-#   bash scripts/local-node.sh status
+#   bash scripts/local-node.sh up [worker N | manager N]     start the node and join it (idempotent)
+#   bash scripts/local-node.sh down [worker N | manager N]   leave the swarm, stop its daemons, remove the namespace
+#   bash scripts/local-node.sh status [worker N | manager N]
+#   bash scripts/local-node.sh list                          the nodes whose namespace exists, one per line
 #
-# Needs the local cluster (scripts/local-cluster.sh up): the swarm, the installed agent and the
-# node key. The node is meant to live only while a test needs it: the manager advertises
-# itself on 127.0.0.1, so overlay traffic between the two nodes does not flow (the proxy
-# cannot reach tasks on this node), and tasks of other apps must not land here.
+# Without a node, `worker 1`. Worker N is futuswarm-nodeN on 10.231.0.(N+1); manager N (N ≥ 2: the
+# first manager is this machine) is futuswarm-managerN on 10.231.0.(N+100). Each namespace hangs
+# on the bridge futuswarm0, where this machine (the first manager) advertises the swarm and
+# offers moto, LDAP, PostgreSQL and Redis: overlay networks span every node, so the proxy on
+# any manager reaches a task on any node.
+#
+# Images reach a node only through the cluster registry, as on AWS; the node starts with the
+# proxy's and the registry's images, which real nodes pull from their public registries.
+# Needs the local cluster (scripts/local-cluster.sh up): the swarm, the agent and the node key.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 SSH_PORT=${FUTUSWARM_SSH_PORT:-2222}
-NS=fsnode1
-NAME=futuswarm-node1
-HOST_IF=fsn1-h
-NODE_IF=fsn1-n
+MOTO_PORT=${FUTUSWARM_MOTO_PORT:-5055}
 NET=10.231.0
 HOST_ADDR=$NET.1
 BRIDGE=futuswarm0
-NODE_ADDR=$NET.2
-RUN=/run/fsnode1
-DATA=/var/lib/fsnode1
-SOCK=$RUN/docker.sock
 ETC=/etc/futuswarm
-NODE_ETC=$ETC/node1
 PREFIX=/opt/futuswarm
-NODE_AGENT=$PREFIX/node1/bin/futuswarm-agent
 ACCOUNT=futuswarm
-DOCKERD_LOG=/var/log/fsnode1-dockerd.log
-SSHD_LOG=/var/log/fsnode1-sshd.log
-SSHD_PID=$RUN/sshd.pid
 NODE=$ROOT/node_modules/node/bin/node
 CLUSTER_FILE=${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/local/cluster.yaml
-# The cluster registry's image is the node's own, as on AWS where every node pulls it from its
-# public registry; app images come only from the cluster registry.
-IMAGES=(localhost/hello:1 localhost/hello:2 localhost/hello:3 "localhost/registry:${REGISTRY_VERSION:-v3.1.2}")
+IMAGES=("localhost/traefik:${TRAEFIK_VERSION:-v3.6.12}" "localhost/registry:${REGISTRY_VERSION:-v3.1.2}")
 
 say() { printf '› %s\n' "$*"; }
 die() { printf 'local-node: %s\n' "$*" >&2; exit 1; }
+
+# select_node worker|manager N: every name and path of that node.
+select_node() {
+  KIND=$1 INDEX=$2
+  [[ "$INDEX" =~ ^[0-9]+$ ]] || die "node number must be a number, not '$INDEX'"
+  case "$KIND" in
+    worker)
+      [ "$INDEX" -ge 1 ] && [ "$INDEX" -le 50 ] || die "worker numbers go from 1 to 50"
+      NS=fsnode$INDEX NAME=futuswarm-node$INDEX IFP=fsn$INDEX NODE_ADDR=$NET.$((INDEX + 1)) ;;
+    manager)
+      [ "$INDEX" -ge 2 ] && [ "$INDEX" -le 9 ] || die "manager numbers go from 2 to 9 (manager 1 is this machine)"
+      NS=fsmgr$INDEX NAME=futuswarm-manager$INDEX IFP=fsm$INDEX NODE_ADDR=$NET.$((INDEX + 100)) ;;
+    *) die "a node is 'worker N' or 'manager N', not '$KIND'" ;;
+  esac
+  HOST_IF=$IFP-h NODE_IF=$IFP-n
+  RUN=/run/$NS DATA=/var/lib/$NS SOCK=/run/$NS/docker.sock
+  NODE_ETC=$ETC/${NS#fs}
+  NODE_AGENT=$PREFIX/${NS#fs}/bin/futuswarm-agent
+  DOCKERD_LOG=/var/log/$NS-dockerd.log SSHD_LOG=/var/log/$NS-sshd.log SSHD_PID=$RUN/sshd.pid
+}
 node_docker() { docker -H "unix://$SOCK" "$@"; }
 in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 ensure_netns() {
   [ -e "/run/netns/$NS" ] || ip netns add "$NS"
-  # This machine's end is a port of the bridge that holds $HOST_ADDR (scripts/local-cluster.sh),
-  # where the data services listen too: tasks on this node reach them as on the manager.
   ip link show "$BRIDGE" >/dev/null 2>&1 || die "bridge $BRIDGE missing: run scripts/local-cluster.sh up first"
   if ! ip link show "$HOST_IF" >/dev/null 2>&1; then
     ip link add "$HOST_IF" type veth peer name "$NODE_IF"
@@ -80,38 +90,48 @@ ensure_dockerd() {
   local missing=()
   for image in "${IMAGES[@]}"; do node_docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image"); done
   if [ ${#missing[@]} -gt 0 ]; then docker save "${missing[@]}" | node_docker load -q >/dev/null; fi
-  say "dockerd of $NAME running with ${#IMAGES[@]} images: ${IMAGES[*]}"
+  say "dockerd of $NAME running with the proxy's and the registry's images"
 }
 
 ensure_joined() {
   [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" = true ] || die "this machine is not a swarm manager: run scripts/local-cluster.sh up first"
   # As an instance does: the cluster's join script, with the tokens and managers from the bucket.
-  bash "$ROOT/scripts/local-swarm-join.sh" worker "$NODE_ADDR" "unix://$SOCK" || die "$NAME could not join the swarm"
+  bash "$ROOT/scripts/local-swarm-join.sh" "$KIND" "$NODE_ADDR" "unix://$SOCK" || die "$NAME could not join the swarm"
   [ "$(node_docker info --format '{{.Swarm.LocalNodeState}}')" = active ] || die "$NAME is not in the swarm after the join script"
   local id i
   id=$(node_docker info --format '{{.Swarm.NodeID}}')
   for i in $(seq 100); do [ "$(docker node inspect "$id" --format '{{.Status.State}}' 2>/dev/null)" = ready ] && break; sleep 0.2; done
   [ "$(docker node inspect "$id" --format '{{.Status.State}}')" = ready ] || die "$NAME joined but is not ready"
-  say "$NAME is a ready swarm worker ($id)"
+  say "$NAME is a ready swarm $KIND ($id)"
 }
 
-# The node's agent: the manager's install, with this node's config and Docker socket.
+# The node's agent: the manager's install, with this node's config, AWS endpoint and Docker socket.
 ensure_agent() {
   [ -s "$ETC/node-key.pub" ] || die "no node key: run scripts/local-cluster.sh up first"
-  install -d -m 755 -o root -g root "$PREFIX/node1" "$PREFIX/node1/bin"
-  cat >"$NODE_AGENT.tmp" <<EOF
-#!/bin/sh
-export FUTUSWARM_AGENT_CONFIG=$NODE_ETC/agent.yaml FUTUSWARM_DOCKER_SOCKET=$SOCK
-exec $PREFIX/bin/futuswarm-agent "\$@"
-EOF
-  chmod 755 "$NODE_AGENT.tmp" && mv "$NODE_AGENT.tmp" "$NODE_AGENT"
+  install -d -m 755 -o root -g root "$(dirname "$(dirname "$NODE_AGENT")")" "$(dirname "$NODE_AGENT")"
   install -d -m 750 -o root -g "$ACCOUNT" "$NODE_ETC"
-  # A worker's agent.yaml as cloud-init writes it on AWS (buildAgentConfig), with the local
-  # wrapper, plain HTTP and the node channel on this bridge laid over it.
+  # This machine's agent.env names moto on 127.0.0.1, which a namespace does not reach.
+  sed "s|^AWS_ENDPOINT_URL=.*|AWS_ENDPOINT_URL=http://$HOST_ADDR:$MOTO_PORT|" "$ETC/agent.env" >"$NODE_ETC/agent.env.tmp"
+  chown "root:$ACCOUNT" "$NODE_ETC/agent.env.tmp" && chmod 640 "$NODE_ETC/agent.env.tmp" && mv "$NODE_ETC/agent.env.tmp" "$NODE_ETC/agent.env"
+  cat >"$NODE_AGENT.tmp" <<WRAPPER
+#!/bin/sh
+set -a; . $NODE_ETC/agent.env; set +a
+export FUTUSWARM_AGENT_CONFIG=$NODE_ETC/agent.yaml FUTUSWARM_DOCKER_SOCKET=$SOCK
+[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache
+exec $PREFIX/bin/node $PREFIX/lib/agent.js "\$@"
+WRAPPER
+  chmod 755 "$NODE_AGENT.tmp" && mv "$NODE_AGENT.tmp" "$NODE_AGENT"
+  # A worker's agent.yaml as cloud-init writes it (buildAgentConfig) with the local wrapper, plain
+  # HTTP and the node channel on this bridge over it; a manager's is this machine's, with the
+  # LDAP rig on the bridge (scripts/local-cluster.sh settings).
   local settings
-  settings=$(jq -n --arg pub "$(cat "$ETC/node-key.pub")" --arg agent "$NODE_AGENT" --arg net "$NET.0/24" --argjson port "$SSH_PORT" \
-    '{bucket: "futuswarm-local-state", role: "worker", nodePublicKey: $pub,
-      overrides: {scheme: "http", agentCommand: $agent, nodeChannel: {from: [$net], port: $port}}}')
+  if [ "$KIND" = manager ]; then
+    settings=$(bash "$ROOT/scripts/local-cluster.sh" settings "$NODE_AGENT" "ldap://$HOST_ADDR")
+  else
+    settings=$(jq -n --arg pub "$(cat "$ETC/node-key.pub")" --arg agent "$NODE_AGENT" --arg net "$NET.0/24" --argjson port "$SSH_PORT" \
+      '{bucket: "futuswarm-local-state", role: "worker", nodePublicKey: $pub,
+        overrides: {scheme: "http", agentCommand: $agent, nodeChannel: {from: [$net], port: $port}}}')
+  fi
   "$NODE" "$ROOT/scripts/local-install.ts" config "$CLUSTER_FILE" "$settings" >"$NODE_ETC/agent.yaml.tmp" 9>&- ||
     die "could not write the node's agent config: $(cat "$NODE_ETC/agent.yaml.tmp")"
   chown "root:$ACCOUNT" "$NODE_ETC/agent.yaml.tmp" && chmod 640 "$NODE_ETC/agent.yaml.tmp" && mv "$NODE_ETC/agent.yaml.tmp" "$NODE_ETC/agent.yaml"
@@ -136,7 +156,7 @@ ensure_sshd() {
 }
 
 register() {
-  say "$("$NODE_AGENT" node:register --addr "$NODE_ADDR" --hostname "$NAME" --host-key "$NODE_ETC/ssh_host_ed25519_key.pub")"
+  say "$(in_ns "$NODE_AGENT" node:register --addr "$NODE_ADDR" --hostname "$NAME" --host-key "$NODE_ETC/ssh_host_ed25519_key.pub")"
 }
 
 cmd_up() {
@@ -149,16 +169,22 @@ cmd_up() {
   register
 }
 
+# A manager leaves the swarm's Raft group first (demoted), so the managers left keep their quorum.
 cmd_down() {
   if node_docker info >/dev/null 2>&1; then
-    local id
+    local id i
     id=$(node_docker info --format '{{.Swarm.NodeID}}')
+    if [ -n "$id" ] && [ "$KIND" = manager ]; then
+      docker node demote "$id" >/dev/null 2>&1 || true
+      for i in $(seq 50); do [ "$(node_docker info --format '{{.Swarm.ControlAvailable}}')" = false ] && break; sleep 0.2; done
+    fi
     node_docker swarm leave --force >/dev/null 2>&1 || true
     if [ -n "$id" ]; then
-      local i
       for i in $(seq 50); do [ "$(docker node inspect "$id" --format '{{.Status.State}}' 2>/dev/null)" != ready ] && break; sleep 0.2; done
       docker node rm --force "$id" >/dev/null 2>&1 || true
     fi
+  fi
+  if alive "$RUN/docker.pid"; then
     kill "$(cat "$RUN/docker.pid")" 2>/dev/null || true
     for i in $(seq 100); do alive "$RUN/docker.pid" || break; sleep 0.1; done
   fi
@@ -176,9 +202,22 @@ cmd_status() {
   fi
 }
 
-case "${1:-}" in
+cmd_list() {
+  local ns
+  for ns in $(ip netns list | awk '{print $1}' | sort -V); do
+    case "$ns" in
+      fsnode[0-9]*) echo "worker ${ns#fsnode}" ;;
+      fsmgr[0-9]*) echo "manager ${ns#fsmgr}" ;;
+    esac
+  done
+}
+
+command=${1:-}
+[ "$command" = list ] && { cmd_list; exit 0; }
+select_node "${2:-worker}" "${3:-1}"
+case "$command" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status [worker N | manager N] | list" >&2; exit 2 ;;
 esac

@@ -77,14 +77,16 @@ describe('app:exec on another node (node channel)', () => {
   let remote: Task;
   let local: Task;
   let keyDir: string;
+  /** The app's image as the nodes have it, pulled from the cluster registry. */
+  let image: string;
 
   before(async () => {
     cli = await localSandbox();
     await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
     localNode('up');
-    const deployed = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2']);
-    assert.equal(deployed.code, 0, deployed.stderr);
+    // Nodes get images only from the cluster registry.
+    ({ image } = await cli.json<{ image: string }>(['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--port', '8000', '--replicas', '2']));
     // Swarm spreads the two tasks of one service over the two nodes.
     const { tasks } = await cli.json<{ tasks: Task[] }>(['app:inspect', '-n', APP]);
     const running = tasks.filter((t) => t.state === 'running');
@@ -191,7 +193,7 @@ describe('app:exec on another node (node channel)', () => {
     assert.match(shell.stdout, /"code":"protocol"/);
 
     // A container of the node that is not an app's task is out of reach, even with its full ID.
-    const plain = nodeDocker(['run', '-d', '--rm', '--label', `futuswarm.app=${APP}`, 'localhost/hello:1', 'sleep', '60']);
+    const plain = nodeDocker(['run', '-d', '--rm', '--label', `futuswarm.app=${APP}`, image, 'sleep', '60']);
     try {
       const request = { v: 1, op: 'node.exec', app: APP, containerId: plain, name: 'x', command: ['id'], interactive: false, tty: false };
       const refused = sshWith(nodeKeyFile, NODE_ADDR, `${JSON.stringify(request)}\n`);
@@ -202,9 +204,9 @@ describe('app:exec on another node (node channel)', () => {
     }
 
     // node.remove takes only a finished job container of the named app, nothing else.
-    const job = nodeDocker(['run', '-d', '--label', `futuswarm.job.app=${APP}`, '--label', 'com.docker.swarm.task.id=t1', 'localhost/hello:1', 'true']);
-    const running = nodeDocker(['run', '-d', '--label', `futuswarm.job.app=${APP}`, '--label', 'com.docker.swarm.task.id=t2', 'localhost/hello:1', 'sleep', '60']);
-    const other = nodeDocker(['run', '-d', '--label', 'futuswarm.job.app=someone-else', '--label', 'com.docker.swarm.task.id=t3', 'localhost/hello:1', 'true']);
+    const job = nodeDocker(['run', '-d', '--label', `futuswarm.job.app=${APP}`, '--label', 'com.docker.swarm.task.id=t1', image, 'true']);
+    const running = nodeDocker(['run', '-d', '--label', `futuswarm.job.app=${APP}`, '--label', 'com.docker.swarm.task.id=t2', image, 'sleep', '60']);
+    const other = nodeDocker(['run', '-d', '--label', 'futuswarm.job.app=someone-else', '--label', 'com.docker.swarm.task.id=t3', image, 'true']);
     try {
       nodeDocker(['wait', job]);
       nodeDocker(['wait', other]);
