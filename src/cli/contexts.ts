@@ -1,5 +1,5 @@
 /**
- * Contexts: named clusters (a manager to SSH to + the cluster's domain), kept in
+ * Contexts: named clusters (the managers to SSH to + the cluster's domain), kept in
  * $XDG_CONFIG_HOME/futuswarm/contexts.yaml. FUTUSWARM_CONTEXT and --context choose one.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,14 +9,44 @@ import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { contextName, domainName } from '../core/names.ts';
 
-export const contextSchema = z.strictObject({
-  host: z.string().min(1).regex(/^[^\s-][^\s]*$/, 'must be a host name or address'),
-  port: z.number().int().min(1).max(65535).default(22),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be an OS user name').default('futuswarm'),
-  domain: domainName,
-  identityFile: z.string().optional(),
-  knownHostsFile: z.string().optional(),
-});
+/** Swarm keeps a quorum with an odd number of managers; more than seven only slows it down. */
+export const MAX_MANAGER_HOSTS = 7;
+
+const managerHost = z
+  .string()
+  .min(1)
+  .regex(/^(?!-)/, 'must not start with "-"')
+  .regex(/^\S*$/, 'must be a host name or address, without spaces');
+
+export const managerHosts = z
+  .array(managerHost)
+  .min(1)
+  .max(MAX_MANAGER_HOSTS)
+  .superRefine((hosts, ctx) => {
+    hosts.forEach((host, i) => {
+      if (hosts.indexOf(host) < i) ctx.addIssue({ code: 'custom', path: [i], message: `${host} is listed twice` });
+    });
+  });
+
+/**
+ * A context names the cluster's managers, tried in order. Files written before there could be
+ * several have a single `host`: it is read as `hosts: [host]`, and the next write stores `hosts`.
+ */
+export const contextSchema = z
+  .strictObject({
+    hosts: managerHosts.optional(),
+    host: managerHost.optional(),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be an OS user name').default('futuswarm'),
+    domain: domainName,
+    identityFile: z.string().optional(),
+    knownHostsFile: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.hosts !== undefined && c.host !== undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'give hosts or host, not both' });
+    if (c.hosts === undefined && c.host === undefined) ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'is required' });
+  })
+  .transform(({ host, hosts, ...rest }) => ({ hosts: hosts ?? (host === undefined ? [] : [host]), ...rest }));
 export type ClusterContext = z.output<typeof contextSchema>;
 
 export const contextsFileSchema = z.strictObject({

@@ -7,6 +7,8 @@ import type { Command as TypedCommand } from '@commander-js/extra-typings';
 import type { ActionWrapper, CommandContext, GlobalOptions, Handler } from './command.ts';
 import type { OpResult } from '../results/index.ts';
 import type { ContextStore } from './contexts.ts';
+import type { AgentChannel } from '../ssh/agent-client.ts';
+import type { SshTarget } from '../ssh/ssh-args.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
 import { COMMANDS } from './registry.ts';
 
@@ -83,34 +85,64 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
   // Loaded per command, not at start-up: `--help` must not pay for zod and YAML.
   const { ContextStore, cacheDir } = await import('./contexts.ts');
   const contexts: ContextStore = new ContextStore();
+  const controlDir = join(cacheDir(), 'ssh');
+
+  /** Every connection to the agent: the context's managers in turn, until one connects. */
+  async function toAnyManager<T>(connect: (target: SshTarget, connectTimeoutSeconds: number) => Promise<T>): Promise<T> {
+    const { name, context } = await contexts.resolve(globals.context);
+    const { answeredHostPath, readAnsweredHost, rememberAnsweredHost } = await import('./answered-host.ts');
+    const { connectTimeoutSeconds, orderHosts, tryHosts } = await import('../ssh/failover.ts');
+    const memory = answeredHostPath(cacheDir(), name);
+    const answeredLast = readAnsweredHost(memory);
+    const hosts = orderHosts(context.hosts, answeredLast);
+    const first = hosts[0] !== context.hosts[0] ? ` (${hosts[0]} first: it answered last time)` : '';
+    io.debug(`context ${name}: ${context.user}@${hosts.join(',')}:${context.port}${first}`);
+    const timeout = connectTimeoutSeconds(hosts.length);
+    const target = (host: string): SshTarget => ({
+      host,
+      port: context.port,
+      user: context.user,
+      identityFile: context.identityFile,
+      knownHostsFile: context.knownHostsFile,
+    });
+    const { value, host } = await tryHosts(hosts, (h) => connect(target(h), timeout), { port: context.port, onSkip: (m) => io.debug(m) });
+    if (host !== hosts[0]) rememberAnsweredHost(memory, host);
+    return value;
+  }
+
   return {
     io,
     globals,
     contexts,
     async relay(op, args) {
-      const { context } = await contexts.resolve(globals.context);
       const { openRelay } = await import('../ssh/agent-relay.ts');
-      return openRelay(context, op, args, { controlDir: join(cacheDir(), 'ssh'), onProgress: (message) => io.progress(message) });
+      return toAnyManager((target, connectTimeoutSeconds) =>
+        openRelay(target, op, args, { controlDir, connectTimeoutSeconds, onProgress: (message) => io.progress(message) }),
+      );
     },
     async agent(op, args, flags, options = {}) {
       const { validateArgs } = await import('./command.ts');
       const valid = validateArgs(op, args, flags);
-      const { name, context } = await contexts.resolve(globals.context);
-      io.debug(`context ${name}: ${context.user}@${context.host}:${context.port}`);
       const { callAgent } = await import('../ssh/agent-client.ts');
-      const result = await callAgent(context, op, valid as Record<string, unknown>, {
-        ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}),
-        ...(options.keepOpen ? { keepOpen: true } : {}),
-        ...(options.onChannel ? { onChannel: options.onChannel } : {}),
-        ...(options.interrupt ? { interrupt: options.interrupt } : {}),
-        controlDir: join(cacheDir(), 'ssh'),
-        onEvent:
-          options.onEvent ??
-          ((event) => {
-            if (event.type === 'progress') io.progress(event.message);
-            else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
-          }),
-      });
+      // The caller gets one channel; it speaks to whichever connection is the live one.
+      let live: AgentChannel | undefined;
+      options.onChannel?.({ send: (message) => live?.send(message) });
+      const result = await toAnyManager((target, connectTimeoutSeconds) =>
+        callAgent(target, op, valid as Record<string, unknown>, {
+          ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}),
+          ...(options.keepOpen ? { keepOpen: true } : {}),
+          ...(options.onChannel ? { onChannel: (channel: AgentChannel) => (live = channel) } : {}),
+          ...(options.interrupt ? { interrupt: options.interrupt } : {}),
+          controlDir,
+          connectTimeoutSeconds,
+          onEvent:
+            options.onEvent ??
+            ((event) => {
+              if (event.type === 'progress') io.progress(event.message);
+              else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
+            }),
+        }),
+      );
       // Tests check every answer against its schema; a user gets it as it came.
       if (process.env.FUTUSWARM_CHECK_RESULTS === '1') {
         const { checkResult } = await import('../results/index.ts');

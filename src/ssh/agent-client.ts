@@ -8,9 +8,12 @@ import { createInterface } from 'node:readline';
 import { FutuswarmError } from '../core/errors.ts';
 import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type Event, type Op } from '../protocol.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
+import { translateSshFailure } from './ssh-failure.ts';
 
 export interface AgentCallOptions {
   controlDir: string;
+  /** Seconds ssh waits for the manager to answer (default 10). */
+  connectTimeoutSeconds?: number;
   lockWaitSeconds?: number;
   onEvent(event: Event): void;
   sshBinary?: string;
@@ -31,7 +34,11 @@ export interface AgentChannel {
 
 export async function callAgent(target: SshTarget, op: Op, args: Record<string, unknown>, options: AgentCallOptions): Promise<unknown> {
   mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
-  const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
+  const argv = buildSshArgs(target, {
+    controlDir: options.controlDir,
+    controlPersistSeconds: 60,
+    ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
+  });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   const request = { v: PROTOCOL_VERSION, op, args, ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}) };
   // The agent may exit before reading everything we send (it answered, or refused).
@@ -53,6 +60,9 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
     if (stderr.length < 64 * 1024) stderr += chunk;
   });
 
+  // Any byte from the far side means the request is under way: it is never asked elsewhere.
+  let answered = false;
+  child.stdout.once('data', () => (answered = true));
   let result: { data: unknown } | undefined;
   let failure: FutuswarmError | undefined;
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
@@ -94,7 +104,7 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
   }
   if (failure) throw failure;
   if (result) return result.data;
-  throw translateSshFailure(code, stderr, target);
+  throw translateSshFailure(code, stderr, target, { answered });
 }
 
 function parseEvent(line: string): Event {
@@ -114,33 +124,4 @@ function parseEvent(line: string): Event {
     });
   }
   return parsed.data;
-}
-
-/** ssh exits 255 for its own failures; its stderr is the only account of what went wrong. */
-export function translateSshFailure(code: number | null, stderr: string, target: SshTarget): FutuswarmError {
-  const where = `${target.user}@${target.host}:${target.port}`;
-  const text = stderr.trim();
-  if (/Permission denied|Too many authentication failures/.test(text)) {
-    return new FutuswarmError('ssh_auth', `${where} refused your SSH key`, {
-      hint: 'ask an admin to add your public key to the directory (LDAP) or the users file, then try again',
-    });
-  }
-  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/.test(text)) {
-    return new FutuswarmError('ssh_auth', `the host key of ${target.host}:${target.port} is unknown or changed`, {
-      hint: `verify the manager's host key and add it to your known_hosts (ssh -p ${target.port} ${target.user}@${target.host})`,
-    });
-  }
-  if (/Connection refused|Could not resolve|timed out|No route to host|Network is unreachable|Connection closed|Connection reset/.test(text)) {
-    return new FutuswarmError('ssh_unreachable', `cannot reach ${where}: ${lastLine(text)}`, {
-      hint: 'check the context (futuswarm context list) and that the manager is up',
-    });
-  }
-  return new FutuswarmError('protocol', `the connection to ${where} ended without an answer (ssh exit code ${code ?? 'signal'})${text ? `: ${lastLine(text)}` : ''}`, {
-    hint: 'run again with -v to see ssh diagnostics',
-    details: { stderr: text.slice(-2000) },
-  });
-}
-
-function lastLine(text: string): string {
-  return text.split('\n').filter((l) => l.trim() !== '').pop() ?? text;
 }

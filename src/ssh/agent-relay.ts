@@ -7,8 +7,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { FutuswarmError } from '../core/errors.ts';
 import { eventSchema, PROTOCOL_VERSION, type Op } from '../protocol.ts';
-import { translateSshFailure } from './agent-client.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
+import { translateSshFailure } from './ssh-failure.ts';
 
 export interface Relay {
   /** Bytes to the agent. */
@@ -29,10 +29,14 @@ export function openRelay(
   target: SshTarget,
   op: Op,
   args: Record<string, unknown>,
-  options: { controlDir: string; sshBinary?: string; onProgress?(message: string): void },
+  options: { controlDir: string; connectTimeoutSeconds?: number; sshBinary?: string; onProgress?(message: string): void },
 ): Promise<Relay> {
   mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
-  const argv = buildSshArgs(target, { controlDir: options.controlDir, controlPersistSeconds: 60 });
+  const argv = buildSshArgs(target, {
+    controlDir: options.controlDir,
+    controlPersistSeconds: 60,
+    ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
+  });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => undefined);
   child.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args })}\n`);
@@ -45,6 +49,8 @@ export function openRelay(
   return new Promise<Relay>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     let settled = false;
+    // Any byte from the far side means the request is under way: it is never asked elsewhere.
+    let answered = false;
     const fail = (e: FutuswarmError) => {
       if (settled) return;
       settled = true;
@@ -53,6 +59,7 @@ export function openRelay(
       reject(e);
     };
     const onData = (chunk: Buffer) => {
+      answered = true;
       buffered = Buffer.concat([buffered, chunk]);
       for (;;) {
         const newline = buffered.indexOf(0x0a);
@@ -85,6 +92,6 @@ export function openRelay(
     };
     child.stdout.on('data', onData);
     child.on('error', (e) => fail(new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client' })));
-    child.on('close', (code) => fail(translateSshFailure(code, stderr, target)));
+    child.on('close', (code) => fail(translateSshFailure(code, stderr, target, { answered })));
   });
 }

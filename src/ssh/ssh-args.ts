@@ -13,6 +13,8 @@ export interface SshArgsOptions {
   /** Directory for the multiplexing sockets; `%C` keeps each path short and unique. */
   controlDir: string;
   controlPersistSeconds: number;
+  /** How long ssh waits for the manager to answer (default 10). */
+  connectTimeoutSeconds?: number;
   /** Ask for a terminal (app:exec -it). */
   tty?: boolean;
 }
@@ -26,7 +28,7 @@ export function buildSshArgs(target: SshTarget, options: SshArgsOptions): string
     '-o', `ControlPersist=${options.controlPersistSeconds}`,
     '-o', 'ServerAliveInterval=15',
     '-o', 'ServerAliveCountMax=3',
-    '-o', 'ConnectTimeout=10',
+    '-o', `ConnectTimeout=${options.connectTimeoutSeconds ?? 10}`,
     // AES-GCM first: with the AES instructions every current CPU has, pushes cost less CPU.
     '-o', 'Ciphers=^aes128-gcm@openssh.com',
     '-p', String(target.port),

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSshArgs } from '../../src/ssh/ssh-args.ts';
-import { translateSshFailure } from '../../src/ssh/agent-client.ts';
 import { findCommandName } from '../../src/cli/main.ts';
 
 describe('buildSshArgs', () => {
@@ -18,15 +17,10 @@ describe('buildSshArgs', () => {
     assert.deepEqual(args.slice(args.indexOf('-p'), args.indexOf('-p') + 2), ['-p', '2222']);
     assert.ok(!args.includes('StrictHostKeyChecking=no'));
   });
-});
-
-describe('translateSshFailure', () => {
-  const target = { host: 'm', port: 22, user: 'futuswarm' };
-  it('tells a refused key from an unreachable host and a changed host key', () => {
-    assert.equal(translateSshFailure(255, 'futuswarm@m: Permission denied (publickey).', target).code, 'ssh_auth');
-    assert.equal(translateSshFailure(255, 'ssh: connect to host m port 22: Connection refused', target).code, 'ssh_unreachable');
-    assert.equal(translateSshFailure(255, 'Host key verification failed.', target).code, 'ssh_auth');
-    assert.equal(translateSshFailure(1, '', target).code, 'protocol');
+  it('waits as long for the manager as it is told', () => {
+    const args = buildSshArgs({ host: 'm1', port: 22, user: 'futuswarm' }, { controlDir: '/c', controlPersistSeconds: 60, connectTimeoutSeconds: 3 });
+    assert.ok(args.includes('ConnectTimeout=3'));
+    assert.ok(!args.includes('ConnectTimeout=10'));
   });
 });
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { intFlag } from '../command.ts';
 import { contextName } from '../../core/names.ts';
-import { contextSchema } from '../contexts.ts';
+import { contextSchema, type ClusterContext } from '../contexts.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
 import { resolve } from 'node:path';
@@ -13,16 +13,34 @@ function requireKnown(contexts: Record<string, unknown>, name: string | undefine
   }
 }
 
+/** `--host m1,m2 --host m3` is [m1, m2, m3]; empty items stay, for the schema to name. */
+function hostList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',')];
+}
+
+function managers(c: ClusterContext): string {
+  return `${c.user}@${c.hosts.join(',')}:${c.port}`;
+}
+
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd.addHelpText(
     'after',
-    examples('futuswarm context add prod --host manager-1.example.com --domain apps.example.com --use', 'futuswarm context list', 'futuswarm context use staging'),
+    examples(
+      'futuswarm context add prod --host manager-1.example.com,manager-2.example.com,manager-3.example.com --domain apps.example.com --use',
+      'futuswarm context add staging --host staging-manager.example.com --domain apps.staging.example.com',
+      'futuswarm context list',
+      'futuswarm context use staging',
+    ),
   );
   cmd
     .command('add')
-    .description('add (or replace) a cluster: a manager to SSH to and the domain its apps live under')
+    .description('add (or replace) a cluster: its managers to SSH to and the domain its apps live under')
     .argument('<name>', 'context name')
-    .requiredOption('--host <host>', 'manager host name or address (anything ~/.ssh/config knows works)')
+    .requiredOption(
+      '--host <hosts>',
+      'manager host names or addresses, comma-separated or the option repeated, tried in order (anything ~/.ssh/config knows works)',
+      hostList,
+    )
     .option('--port <port>', 'SSH port', intFlag('--port'), 22)
     .option('--user <user>', 'SSH account on the manager', 'futuswarm')
     .requiredOption('--domain <domain>', 'the cluster domain: apps are served at <app>.<domain>')
@@ -35,7 +53,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const context = parseWith(
           contextSchema,
           {
-            host: opts.host,
+            hosts: opts.host,
             port: opts.port,
             user: opts.user,
             domain: opts.domain,
@@ -50,7 +68,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         if (opts.use || file.current === undefined) file.current = n;
         await ctx.contexts.write(file);
         ctx.io.result({ name: n, ...context, current: file.current === n }, () =>
-          `${replaced ? 'replaced' : 'added'} context ${n} (${context.user}@${context.host}:${context.port}, *.${context.domain})${file.current === n ? ', now current' : ''}`,
+          `${replaced ? 'replaced' : 'added'} context ${n} (${managers(context)}, *.${context.domain})${file.current === n ? ', now current' : ''}`,
         );
       }),
     );
@@ -80,7 +98,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         ctx.io.result({ current, contexts: rows }, () =>
           rows.length === 0
             ? 'No contexts. Add one: futuswarm context add <name> --host <manager> --domain <domain>'
-            : renderTable(['', 'NAME', 'MANAGER', 'DOMAIN'], rows.map((r) => [r.current ? '*' : '', r.name, `${r.user}@${r.host}:${r.port}`, r.domain])),
+            : renderTable(['', 'NAME', 'MANAGERS', 'DOMAIN'], rows.map((r) => [r.current ? '*' : '', r.name, managers(r), r.domain])),
         );
       }),
     );
