@@ -1,13 +1,11 @@
 /**
- * Thin adapter over dockerode on the manager's local socket. Docker failures become
- * FutuswarmErrors here; nothing above this file sees a dockerode error.
- *
- * Longer than most files: it is the one place every Engine call and its error translation
- * live (services, tasks, secrets, images, logs, exec); splitting it by area would spread the
- * translation over several files for no reader's gain.
+ * Thin adapter over dockerode on the manager's local socket: services, tasks, secrets, images,
+ * logs and exec here, the swarm's nodes in nodes.ts. Docker failures become FutuswarmErrors
+ * (docker-errors.ts); nothing above src/docker sees a dockerode error.
  */
 import type Dockerode from 'dockerode';
-import { FutuswarmError } from '../core/errors.ts';
+import { call, statusOf, translate } from './docker-errors.ts';
+import { SwarmNodes, type NodeInfo } from './nodes.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
 import type { RegistryGcJobSpec } from '../core/registry-gc.ts';
 import type { RegistryServiceSpec } from '../core/registry-spec.ts';
@@ -37,30 +35,6 @@ export interface ImageInfo {
   repoTags: string[];
   /** Whether the image declares a HEALTHCHECK of its own. */
   healthcheck: boolean;
-}
-
-export interface NodeInfo {
-  id: string;
-  hostname: string;
-  /** The address the node's engine reports to the swarm. */
-  addr: string | undefined;
-  role: string;
-  /** active, pause or drain: whether Swarm places tasks on it. */
-  availability: string;
-  /** ready, down, unknown or disconnected, as the managers see it. */
-  state: string;
-  /** For managers: leader, reachable or unreachable; null for workers. */
-  managerStatus: string | null;
-  engineVersion: string | undefined;
-  labels: Record<string, string>;
-}
-
-interface RawNode {
-  ID?: string;
-  Description?: { Hostname?: string; Engine?: { EngineVersion?: string } };
-  Status?: { Addr?: string; State?: string };
-  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
-  ManagerStatus?: { Leader?: boolean; Reachability?: string };
 }
 
 export interface LogOptions {
@@ -94,6 +68,10 @@ export interface ServiceInfo {
   labels: Record<string, string>;
   image: string;
   replicas: number;
+  /** How Swarm runs it: a number of replicas, one task per node, or to completion (jobs). */
+  mode: ServiceMode;
+  /** Where its tasks may run: constraints such as `node.role==manager`, and tasks per node at most. */
+  placement: { constraints: string[]; maxReplicas: number | undefined };
   updateState: string | undefined;
   updateMessage: string | undefined;
   updateStartedAt: string | undefined;
@@ -104,8 +82,11 @@ export interface ServiceInfo {
   forceUpdate: number;
 }
 
+export type ServiceMode = 'replicated' | 'global' | 'replicated-job' | 'global-job';
+
 export interface TaskInfo {
   id: string;
+  serviceId: string;
   slot: number | undefined;
   nodeId: string | undefined;
   state: string;
@@ -129,6 +110,7 @@ export interface TaskInfo {
 /** A task as the Engine API returns it (the dockerode typings describe the Task class instead). */
 interface RawTask {
   ID?: string;
+  ServiceID?: string;
   Slot?: number;
   NodeID?: string;
   DesiredState?: string;
@@ -139,10 +121,15 @@ interface RawTask {
   NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
 }
 
+export type { NodeInfo } from './nodes.ts';
+
 export class DockerEngine {
   private readonly docker: Dockerode;
+  /** The swarm's nodes: inspect, update, remove. */
+  readonly nodes: SwarmNodes;
   private constructor(docker: Dockerode) {
     this.docker = docker;
+    this.nodes = new SwarmNodes(docker);
   }
 
   static async connect(socketPath = process.env.FUTUSWARM_DOCKER_SOCKET ?? '/var/run/docker.sock'): Promise<DockerEngine> {
@@ -301,18 +288,19 @@ export class DockerEngine {
   }
 
   async listNodes(): Promise<NodeInfo[]> {
-    const nodes = (await call(() => this.docker.listNodes())) as RawNode[];
-    return nodes.map((n) => ({
-      id: n.ID ?? '',
-      hostname: n.Description?.Hostname ?? n.ID ?? '',
-      addr: n.Status?.Addr,
-      role: n.Spec?.Role ?? 'worker',
-      availability: n.Spec?.Availability ?? 'active',
-      state: n.Status?.State ?? 'unknown',
-      managerStatus: n.ManagerStatus ? (n.ManagerStatus.Leader ? 'leader' : (n.ManagerStatus.Reachability ?? 'unknown')) : null,
-      engineVersion: n.Description?.Engine?.EngineVersion,
-      labels: n.Spec?.Labels ?? {},
-    }));
+    return this.nodes.list();
+  }
+
+  /** Every service's tasks; with `desiredState`, only those Swarm wants in that state. */
+  async listAllTasks(desiredState?: 'running'): Promise<TaskInfo[]> {
+    const filters = desiredState ? { 'desired-state': [desiredState] } : {};
+    const tasks = (await call(() => this.docker.listTasks({ filters }))) as unknown as RawTask[];
+    return tasks.map(toTaskInfo);
+  }
+
+  /** Every service, futuswarm's or not. */
+  async listAllServices(): Promise<ServiceInfo[]> {
+    return (await call(() => this.docker.listServices())).map(toServiceInfo);
   }
 
   /** How many tasks run on each node (by node ID), over every service. */
@@ -471,6 +459,7 @@ export function demuxLogLines(buffer: Buffer): string[] {
 function toServiceInfo(s: Dockerode.Service): ServiceInfo {
   const spec = s.Spec ?? ({} as NonNullable<Dockerode.Service['Spec']>);
   const update = (s as unknown as { UpdateStatus?: { State?: string; Message?: string; StartedAt?: string } }).UpdateStatus;
+  const placement = (spec.TaskTemplate as { Placement?: { Constraints?: string[]; MaxReplicas?: number } } | undefined)?.Placement;
   return {
     id: s.ID,
     version: s.Version?.Index ?? 0,
@@ -478,6 +467,11 @@ function toServiceInfo(s: Dockerode.Service): ServiceInfo {
     labels: spec.Labels ?? {},
     image: (spec.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image ?? '',
     replicas: spec.Mode?.Replicated?.Replicas ?? 0,
+    mode: serviceMode(spec.Mode as Record<string, unknown> | undefined),
+    placement: {
+      constraints: placement?.Constraints ?? [],
+      maxReplicas: placement?.MaxReplicas || undefined,
+    },
     updateState: update?.State,
     updateMessage: update?.Message,
     updateStartedAt: update?.StartedAt,
@@ -488,11 +482,19 @@ function toServiceInfo(s: Dockerode.Service): ServiceInfo {
   };
 }
 
+function serviceMode(mode: Record<string, unknown> | undefined): ServiceMode {
+  if (mode?.Global) return 'global';
+  if (mode?.ReplicatedJob) return 'replicated-job';
+  if (mode?.GlobalJob) return 'global-job';
+  return 'replicated';
+}
+
 function toTaskInfo(t: RawTask): TaskInfo {
   const status = t.Status ?? {};
   const labels = t.Spec?.ContainerSpec;
   return {
     id: t.ID ?? '',
+    serviceId: t.ServiceID ?? '',
     slot: t.Slot,
     nodeId: t.NodeID,
     state: status.State ?? 'unknown',
@@ -511,35 +513,4 @@ function toTaskInfo(t: RawTask): TaskInfo {
     updatedAt: t.UpdatedAt ?? '',
     since: Date.parse(status.Timestamp ?? t.UpdatedAt ?? '') || 0,
   };
-}
-
-function statusOf(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && 'statusCode' in e ? Number((e as { statusCode: unknown }).statusCode) : undefined;
-}
-
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw translate(e);
-  }
-}
-
-function translate(e: unknown): FutuswarmError {
-  if (e instanceof FutuswarmError) return e;
-  const status = statusOf(e);
-  const json = (e as { json?: { message?: string } }).json;
-  const message = json?.message ?? (e as Error).message ?? String(e);
-  const errno = (e as NodeJS.ErrnoException).code;
-  if (errno === 'ENOENT' || errno === 'ECONNREFUSED' || errno === 'EACCES') {
-    return new FutuswarmError('unavailable', `the Docker Engine on this manager cannot be reached (${errno})`, {
-      hint: 'an admin should check that dockerd runs and that the futuswarm account is in the docker group',
-      cause: e,
-    });
-  }
-  if (status === 404) return new FutuswarmError('not_found', `docker: ${message}`, { cause: e });
-  if (status === 409) return new FutuswarmError('conflict', `docker: ${message}`, { hint: 'someone changed the service at the same time; run the command again', cause: e });
-  if (status === 503) return new FutuswarmError('unavailable', `docker: ${message}`, { hint: 'is this node a swarm manager? (docker swarm init)', cause: e });
-  if (status === 400) return new FutuswarmError('invalid_input', `docker refused the request: ${message}`, { cause: e });
-  return new FutuswarmError('docker', `docker: ${message}`, { cause: e });
 }

@@ -11,6 +11,7 @@ import type { TaskInfo } from '../../src/docker/engine.ts';
 
 const task = (over: Partial<TaskInfo>): TaskInfo => ({
   id: 'task1aaaaaaaaaaaaaaaaaaaa',
+  serviceId: 'svc-shop',
   slot: 1,
   nodeId: 'node-a',
   state: 'running',

@@ -25,7 +25,7 @@ const services: TraefikService[] = [
 
 function task(id: string, address: string): TaskInfo {
   return {
-    id, slot: 1, nodeId: 'n1', state: 'running', desiredState: 'running', message: '', error: undefined, exitCode: undefined,
+    id, serviceId: 's1', slot: 1, nodeId: 'n1', state: 'running', desiredState: 'running', message: '', error: undefined, exitCode: undefined,
     containerId: undefined, release: '1', labels: {}, addresses: { 'futuswarm-proxy': [address] }, image: 'x', createdAt: '', updatedAt: '', since: 0,
   };
 }
