@@ -128,7 +128,7 @@ export function explainFailure(tasks: readonly ObservedTask[], healthCheck: stri
   return undefined;
 }
 
-const ENDED_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+export const ENDED_STATES: ReadonlySet<string> = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 
 /**
  * The tasks that can tell how this rollout goes: every task still alive, and the ended ones
