@@ -30,6 +30,20 @@ export class NodeRecords extends StateConcern {
     return record;
   }
 
+  /**
+   * Delete the record under `addr` (a node removed from the swarm). With `hostname`, only a
+   * record of that host: a new node that took the address keeps its own. False: nothing deleted.
+   */
+  async forget(addr: string, hostname?: string): Promise<boolean> {
+    const key = stateKeys.node(parseWith(nodeAddr, addr, 'node address'));
+    const object = await this.store.get(key);
+    if (!object) return false;
+    const record = nodeRecordSchema.safeParse(JSON.parse(object.body.toString('utf8')));
+    if (hostname !== undefined && record.success && record.data.hostname !== hostname) return false;
+    await this.store.delete(key, { ifMatch: object.etag });
+    return true;
+  }
+
   /** What a node registered, or undefined. */
   async get(addr: string): Promise<NodeRecord | undefined> {
     const object = await this.store.get(stateKeys.node(parseWith(nodeAddr, addr, 'node address')));

@@ -495,6 +495,16 @@ describe('AppState on S3 + KMS (moto)', () => {
       await assert.rejects(state.nodes.register({ addr: '10.9.8.9', hostname: 'x', hostKeys: ['not a key'] }), /hostKeys/);
       await assert.rejects(state.nodes.get('../apps/x'), /node address/);
     });
+
+    it('forgets a removed node, but not a record another host made under the address since', async () => {
+      await state.nodes.register({ addr: '10.9.8.20', hostname: 'worker-20', hostKeys: [newHostKey()] });
+      assert.equal(await state.nodes.forget('10.9.8.20', 'someone-else'), false);
+      assert.ok(await state.nodes.get('10.9.8.20'));
+      assert.equal(await state.nodes.forget('10.9.8.20', 'worker-20'), true);
+      assert.equal(await state.nodes.get('10.9.8.20'), undefined);
+      assert.equal(await state.nodes.forget('10.9.8.20'), false);
+      await assert.rejects(state.nodes.forget('../apps/x'), /node address/);
+    });
   });
 
   describe('LDAP bind password', () => {
