@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { healthPath } from './core/app-settings.ts';
 import { ERROR_CODES } from './core/errors.ts';
+import { labelChangeProblems, nodeLabelKey, nodeLabelSet } from './core/node-labels.ts';
+import { nodeRef } from './core/node-ref.ts';
 import { secretKeyName } from './core/secrets.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 
@@ -139,6 +141,29 @@ export const OP_ARGS = {
   }),
   'admin.proxy.status': z.strictObject({}),
   'admin.node.list': z.strictObject({}),
+  /**
+   * Stop placing tasks on a node, so Swarm moves its tasks elsewhere; then, unless `wait` is
+   * false, wait until they run elsewhere (health-gated). Refused, changing nothing, when an
+   * app's tasks would have no other node to run on.
+   */
+  'admin.node.drain': z.strictObject({
+    node: nodeRef,
+    wait: z.boolean().default(true),
+    /** How long to wait for the tasks to move (default: the agent config's deploy.timeoutSeconds). */
+    timeoutSeconds: z.number().int().min(5).max(86_400).optional(),
+  }),
+  'admin.node.activate': z.strictObject({ node: nodeRef }),
+  /** Leave the swarm's list of nodes. Only a drained worker that is down, unless `force`. */
+  'admin.node.remove': z.strictObject({ node: nodeRef, force: z.boolean().optional() }),
+  'admin.node.label': z
+    .strictObject({
+      node: nodeRef,
+      set: nodeLabelSet.default({}),
+      remove: z.array(nodeLabelKey).max(100).default([]),
+    })
+    .superRefine((args, ctx) => {
+      for (const message of labelChangeProblems(args)) ctx.addIssue({ code: 'custom', path: ['remove'], message });
+    }),
   'admin.registry.deploy': z.strictObject({
     /** Seconds to wait for the registry to answer on every node. */
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),

@@ -233,8 +233,56 @@ export const nodeViewSchema = z.strictObject({
 export const nodeListResultSchema = z.strictObject({ nodes: z.array(nodeViewSchema) });
 export type NodeListResult = z.output<typeof nodeListResultSchema>;
 
+/** Which node an admin node command acted on. */
+const nodeNamed = z.strictObject({ id: z.string(), name: z.string() });
+
+const nodeDrainResult = z.strictObject({
+  node: nodeNamed,
+  availability: z.literal('drain'),
+  /** False when it was drained already. */
+  changed: z.boolean(),
+  /** False with --no-wait: the tasks were left moving. */
+  waited: z.boolean(),
+  /** Tasks of replicated services that were on the node when the drain began. */
+  tasks: count,
+  /** Of those, how many run elsewhere now (as many as `tasks` after a wait). */
+  moved: count,
+  /** Each replicated service that had a task on the node, and what runs of it elsewhere now. */
+  services: z.array(z.strictObject({ service: z.string(), app: appName.nullable(), running: count, desired: count })),
+  /** Global services (one task per node) that now run on no node, such as the proxy on the only manager. */
+  stranded: z.array(z.string()),
+  seconds: z.number().nonnegative(),
+});
+export type NodeDrainResult = z.output<typeof nodeDrainResult>;
+
+const nodeRemoveResult = z.strictObject({
+  node: nodeNamed,
+  removed: z.literal(true),
+  /** It was a manager, demoted first (--force). */
+  demoted: z.boolean(),
+  /** Removed although it was ready or still ran tasks (--force). */
+  forced: z.boolean(),
+  /** Its SSH host key record in the state bucket was deleted. */
+  hostKeyForgotten: z.boolean(),
+});
+export type NodeRemoveResult = z.output<typeof nodeRemoveResult>;
+
+const nodeLabelResult = z.strictObject({
+  node: nodeNamed,
+  /** All its labels afterwards. */
+  labels: z.record(z.string(), z.string()),
+  /** Each label that changed; `from` null: added, `to` null: removed. */
+  changes: z.array(z.strictObject({ key: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
+  changed: z.boolean(),
+});
+export type NodeLabelResult = z.output<typeof nodeLabelResult>;
+
 export const ADMIN_RESULTS = {
   'admin.node.list': nodeListResultSchema,
+  'admin.node.drain': nodeDrainResult,
+  'admin.node.activate': z.strictObject({ node: nodeNamed, availability: z.literal('active'), changed: z.boolean() }),
+  'admin.node.remove': nodeRemoveResult,
+  'admin.node.label': nodeLabelResult,
   'admin.proxy.deploy': proxyDeployResult,
   'admin.proxy.status': proxyStatusResult,
   'admin.registry.deploy': registryDeployResult,
