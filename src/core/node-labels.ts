@@ -33,7 +33,7 @@ export interface LabelChange {
 /** A change must change something, and must not both set and remove a key. */
 export function labelChangeProblems(change: LabelChange): string[] {
   const problems: string[] = [];
-  if (Object.keys(change.set).length === 0 && change.remove.length === 0) problems.push('give at least one key=value to set or one --rm key');
+  if (Object.keys(change.set).length === 0 && change.remove.length === 0) problems.push('nothing to change: give at least one key=value to set or --rm key');
   for (const key of change.remove) if (Object.hasOwn(change.set, key)) problems.push(`${key}: both set and removed`);
   return problems;
 }
@@ -43,6 +43,8 @@ export function labelChangeProblems(change: LabelChange): string[] {
  * uses. Every bad item is named at once; nothing is sent when any is bad.
  */
 export function parseLabelArgs(assignments: readonly string[], removals: readonly string[]): LabelChange {
+  const hint = 'e.g. futuswarm admin node:label NAME zone=eu-north-1a disk=ssd --rm gpu';
+  if (assignments.length === 0 && removals.length === 0) throw new FutuswarmError('invalid_input', labelChangeProblems({ set: {}, remove: [] })[0]!, { hint });
   const problems: string[] = [];
   const set: Record<string, string> = {};
   const firstIssue = (r: z.ZodSafeParseResult<string>) => (r.success ? undefined : plainMessage(r.error.issues[0]!));
@@ -66,7 +68,7 @@ export function parseLabelArgs(assignments: readonly string[], removals: readonl
   if (problems.length === 0) problems.push(...labelChangeProblems(change));
   if (problems.length > 0) {
     throw new FutuswarmError('invalid_input', problems.length === 1 ? `bad label ${problems[0]}` : `bad labels:\n  ${problems.join('\n  ')}`, {
-      hint: 'e.g. futuswarm admin node:label NAME zone=eu-north-1a disk=ssd --rm gpu',
+      hint,
       details: { issues: problems },
     });
   }

@@ -42,7 +42,7 @@ describe('parseLabelArgs', () => {
   it('refuses too long a key or value, nothing to do, a key set twice or set and removed', () => {
     assert.match(refused([`${'k'.repeat(64)}=1`]).message, /at most 63 characters/);
     assert.match(refused([`k=${'v'.repeat(64)}`]).message, /label value/);
-    assert.equal(refused([]).message, 'bad label give at least one key=value to set or one --rm key');
+    assert.equal(refused([]).message, 'nothing to change: give at least one key=value to set or --rm key');
     assert.match(refused(['a=1', 'a=2']).message, /a=2: a is given twice/);
     assert.match(refused(['a=1'], ['a']).message, /a: both set and removed/);
   });
