@@ -20,7 +20,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           ];
           if (r.update) lines.push(`update:   ${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`);
           lines.push('', 'tasks:');
-          lines.push(renderTable(['ID', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
+          lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.node ?? '-', t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
           if (r.routes) {
             lines.push('', 'routes:');
             if (r.routes.proxy !== 'ok') lines.push(`  unknown: ${r.routes.reason ?? r.routes.proxy}`);
