@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { REPO, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
+import { buildUniqueImage, registryRunsOn, removeImagesNamed, removeServiceIfExists, until } from '../helpers/docker.ts';
 
 const run = Date.now().toString(36);
 const BUILT = `wk-built-${run}`;
@@ -34,22 +34,6 @@ function ok(r: CliResult, what: string): void {
   assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`);
 }
 
-/** A unique image built here: no node has it before the test pushes it. */
-function buildUnique(tag: string, marker: string): void {
-  const dir = mkdtempSync(join(tmpdir(), 'futuswarm-build-'));
-  writeFileSync(join(dir, 'Dockerfile'), `FROM localhost/hello:1\nRUN echo ${marker} > /www/marker.txt\n`);
-  execFileSync('docker', ['build', '-q', '-t', tag, dir], { stdio: 'ignore' });
-  rmSync(dir, { recursive: true, force: true });
-}
-
-async function until(what: string, check: () => boolean, withinMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 interface Task { node: string; state: string; desiredState?: string }
 
 describe('images on a worker node', () => {
@@ -60,8 +44,7 @@ describe('images on a worker node', () => {
     admin = await localSandbox();
     localNode('up');
     // The cluster registry is global: an instance starts on the new node.
-    await until('the registry runs on the worker', () =>
-      docker(['service', 'ps', 'futuswarm-registry', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}']).split('\n').some((l) => l.startsWith(`${NODE_NAME} Running`)));
+    await until('the registry runs on the worker', () => registryRunsOn(NODE_NAME));
     // An external registry: Distribution with htpasswd auth on every node's 127.0.0.1:5002,
     // over one directory the namespaced node shares with this machine.
     rmSync(EXT_DIR, { recursive: true, force: true });
@@ -100,7 +83,7 @@ describe('images on a worker node', () => {
   });
 
   it('a task on the worker runs a pushed image that the worker never had', async () => {
-    buildUnique(`futuswarm-test/${BUILT}:1`, `built-${run}`);
+    buildUniqueImage(`futuswarm-test/${BUILT}:1`, `built-${run}`);
     const deployed = await admin.json<{ image: string }>(['app:deploy', '-n', BUILT, '-i', `futuswarm-test/${BUILT}:1`, '--push', '--port', '8000', '--replicas', '2']);
     const { tasks } = await admin.json<{ tasks: Task[] }>(['app:inspect', '-n', BUILT]);
     assert.ok(tasks.some((t) => t.node === NODE_NAME && t.state === 'running'), `a task runs on the worker: ${JSON.stringify(tasks)}`);
@@ -126,7 +109,7 @@ describe('images on a worker node', () => {
     const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
     docker(['login', EXT_HOST, '-u', EXT_USER, '--password-stdin'], EXT_PASSWORD, env);
     const ref = `${EXT_HOST}/ext/${EXTERNAL}:1`;
-    buildUnique(ref, `external-${run}`);
+    buildUniqueImage(ref, `external-${run}`);
     docker(['push', '-q', ref], undefined, env);
     docker(['image', 'rm', ref]);
 

@@ -1,5 +1,11 @@
-/** Asks the local Docker Engine directly, to check what the CLI did (never to do it). */
+/**
+ * Asks the local Docker Engine directly, to check what the CLI did (never to do it), and builds
+ * the images tests deploy.
+ */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export function dockerJson<T = unknown>(args: readonly string[]): T {
   return JSON.parse(execFileSync('docker', [...args], { encoding: 'utf8', env: { ...process.env, DOCKER_API_VERSION: '1.41' } })) as T;
@@ -42,4 +48,30 @@ export function removeImagesNamed(marker: string): void {
 export function removeContainersLabelled(label: string): void {
   const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+}
+
+/** A unique image built here from localhost/hello:1: no node has it before a test pushes it. */
+export function buildUniqueImage(tag: string, marker: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'futuswarm-build-'));
+  writeFileSync(join(dir, 'Dockerfile'), `FROM localhost/hello:1\nRUN echo ${marker} > /www/marker.txt\n`);
+  execFileSync('docker', ['build', '-q', '-t', tag, dir], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function until(what: string, check: () => boolean, withinMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs}ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Whether the cluster registry (a global service) runs on the node: images reach it only through it. */
+export function registryRunsOn(node: string): boolean {
+  return execFileSync('docker', ['service', 'ps', 'futuswarm-registry', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}'], {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_API_VERSION: '1.41' },
+  })
+    .split('\n')
+    .some((l) => l.startsWith(`${node} Running`));
 }
