@@ -1,8 +1,10 @@
 /** Placement as data: the managers decision, validation with paths, merging with what is stored, and whether any node fits. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { validateArgs } from '../../src/cli/command.ts';
+import { FLAGS } from '../../src/cli/commands/app-deploy.ts';
 import { appSettingsSchema } from '../../src/core/app-settings.ts';
-import { FutuswarmError } from '../../src/core/errors.ts';
+import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
 import {
   appsAvoidManagers,
   eligibleNodes,
@@ -14,6 +16,7 @@ import {
   splitConstraint,
   type NodeDescription,
 } from '../../src/core/placement.ts';
+import { OP_ARGS } from '../../src/protocol.ts';
 
 const node = (hostname: string, role: string, labels: Record<string, string> = {}, availability = 'active', state = 'ready'): NodeDescription => ({ hostname, role, availability, state, labels });
 const manager = node('m1', 'manager');
@@ -57,6 +60,29 @@ describe('placement input', () => {
         return true;
       },
     );
+  });
+
+  it('the agent checks the request again, naming each bad value by its path', () => {
+    const base = { app: 'shop', image: 'acme/shop', tag: '1' };
+    assert.throws(
+      () => parseWith(OP_ARGS['app.deploy'], { ...base, constraints: [{ label: 'zone', op: '=', value: 'a' }, { label: 'node.role', op: '==', value: 'x y' }], spread: ['Zone'] }, 'invalid arguments', { root: 'args' }),
+      (e: unknown) => {
+        assert.ok(e instanceof FutuswarmError);
+        assert.equal(e.code, 'invalid_input');
+        assert.deepEqual((e.details as { issues: string[] }).issues.map((l) => l.split(':')[0]), ['args.constraints.0.op', 'args.constraints.1.value', 'args.spread.0']);
+        return true;
+      },
+    );
+    // An expression is no label; and the agent takes data only, never an expression string.
+    assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, spread: ['zone==a'] }, 'x', { root: 'args' }), /args\.spread\.0: must be a node label/);
+    assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, constraints: ['node.role==manager'] }, 'x', { root: 'args' }), /args\.constraints\.0: must be an object/);
+    assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, constraints: [{ label: 'zone', op: '==', value: 'a', expr: 'node.role==manager' }] }, 'x', { root: 'args' }), /args\.constraints\.0: unknown key "expr"/);
+  });
+
+  it('the CLI names the flag, and refuses more than 10', () => {
+    const many = Array.from({ length: 11 }, (_, i) => ({ label: `l${i}`, op: '==' as const, value: 'x' }));
+    assert.throws(() => validateArgs('app.deploy', { app: 'shop', image: 'acme/shop', tag: '1', constraints: many }, FLAGS), /^FutuswarmError: --constraint: must have at most 10 items$/);
+    assert.throws(() => validateArgs('app.deploy', { app: 'shop', image: 'acme/shop', tag: '1', spread: ['zone', '9lives'] }, FLAGS), /^FutuswarmError: --spread\.1: must be a node label/);
   });
 
   it('stored settings are checked as strictly', () => {
