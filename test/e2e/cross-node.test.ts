@@ -83,9 +83,14 @@ describe('app:exec on another node (node channel)', () => {
     await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
     localNode('up');
-    const deployed = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '2']);
+    // With a worker that takes tasks, apps keep off the manager (nodes.appsOnManagers: auto), and
+    // this test needs a task on each node: the first starts while the worker is paused (so the
+    // deploy may use the manager), the second, scaled by Swarm alone, goes where fewer run.
+    execFileSync('docker', ['node', 'update', '--availability', 'pause', NODE_NAME], { stdio: 'ignore' });
+    const deployed = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--replicas', '1']);
+    execFileSync('docker', ['node', 'update', '--availability', 'active', NODE_NAME], { stdio: 'ignore' });
     assert.equal(deployed.code, 0, deployed.stderr);
-    // Swarm spreads the two tasks of one service over the two nodes.
+    execFileSync('docker', ['service', 'scale', '--detach=false', `${APP}=2`], { stdio: 'ignore' });
     const { tasks } = await cli.json<{ tasks: Task[] }>(['app:inspect', '-n', APP]);
     const running = tasks.filter((t) => t.state === 'running');
     remote = running.find((t) => t.node === NODE_NAME)!;
