@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { healthPath } from './core/app-settings.ts';
+import { placementConstraints, spreadLabels } from './core/placement.ts';
 import { ERROR_CODES } from './core/errors.ts';
 import { labelChangeProblems, nodeLabelKey, nodeLabelSet } from './core/node-labels.ts';
 import { nodeRef } from './core/node-ref.ts';
@@ -46,6 +47,10 @@ export const OP_ARGS = {
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
     health: healthArgs.optional(),
     internal: z.boolean().optional(),
+    /** Node-label constraints as data, never Swarm expressions; replace the stored ones ([] clears them). */
+    constraints: placementConstraints.optional(),
+    /** Node labels to spread tasks over, first one first; replace the stored ones ([] clears them). */
+    spread: spreadLabels.optional(),
     dryRun: z.boolean().optional(),
   }).refine((a) => (a.tag === undefined) !== (a.digest === undefined), {
     message: 'give exactly one of a tag and a digest',

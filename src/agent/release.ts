@@ -5,6 +5,7 @@
  */
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../core/errors.ts';
+import { appsAvoidManagers, placementProblem } from '../core/placement.ts';
 import { diffSpecs } from '../core/spec-diff.ts';
 import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
 import type { RolloutResult } from '../results/app.ts';
@@ -49,7 +50,10 @@ export function checkManaged(app: string, labels: Record<string, string> | undef
 export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutResult> {
   const docker = await ctx.docker();
   const state = await ctx.state();
-  const cluster = clusterInfo(ctx.config);
+  // Decided anew at every change: a worker that joined since keeps later releases off the managers.
+  const nodes = await docker.listNodes();
+  const onManagers = ctx.config.deploy.appsOnManagers;
+  const cluster = { ...clusterInfo(ctx.config), workersOnly: appsAvoidManagers(onManagers, nodes) };
   const existing = d.service;
   checkManaged(d.app, existing?.labels);
   checkOwnRepository(ctx.config, d.app, d.imageRef);
@@ -68,6 +72,9 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   let spec = build(currentRelease);
   const templateChanged = !existing || d.restart === true || existing.labels[LABEL.templateHash] !== spec.Labels[LABEL.templateHash];
   const unchanged = existing && !templateChanged && existing.labels[LABEL.specHash] === spec.Labels[LABEL.specHash] && existing.updateState !== 'paused';
+  // Swarm would leave tasks that fit no node pending without a word: refuse before anything changes.
+  const unplaceable = !unchanged && settings.replicas > 0 ? placementProblem(d.app, settings.placement, onManagers, nodes) : undefined;
+  if (unplaceable) throw unplaceable;
   const release = templateChanged ? Math.max(await state.releases.next(d.app), currentRelease + 1) : currentRelease;
   if (release !== currentRelease) spec = build(release);
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName } from '../core/names.ts';
+import { appsOnManagers } from '../core/placement.ts';
 import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public-key.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
 import { identityConfigShape } from './ldap-config.ts';
@@ -58,6 +59,8 @@ export const agentConfigSchema = z.strictObject({
       monitorSeconds: z.number().min(0).max(600).default(5),
       timeoutSeconds: z.number().int().min(5).max(3600).default(300),
       stopGraceSeconds: z.number().min(0).max(600).default(10),
+      /** May app tasks run on managers (the cluster file's nodes.appsOnManagers). */
+      appsOnManagers: appsOnManagers.default('auto'),
     })
     .prefault({}),
   /** Traefik on the managers (`admin proxy:deploy`). */

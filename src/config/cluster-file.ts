@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { domainName, userName } from '../core/names.ts';
+import { appsOnManagers } from '../core/placement.ts';
 import { ldapConfigSchema } from './ldap-config.ts';
 import { usersFileSchema } from './users-file.ts';
 
@@ -102,6 +103,9 @@ const nodesSchema = z.strictObject({
     .default(1)
     .describe('Swarm managers (1, 3, 5 or 7: an odd number keeps a Raft majority). Managers run Traefik and receive traffic from the load balancer.'),
   workers: z.number().int().min(0).max(100).default(2).describe('Swarm workers: they run app containers only.'),
+  appsOnManagers: appsOnManagers
+    .default('auto')
+    .describe('Whether app tasks may run on managers. `auto`: not as soon as at least one worker is active and ready (checked at every deploy, scale, restart and rollback), anywhere otherwise. `always`: anywhere. `never`: on workers only; a deploy is refused while no worker can take its tasks.'),
   instanceType: instanceType.default('t3.small').describe('EC2 instance type of every node.'),
   managerInstanceType: instanceType.optional().describe('EC2 instance type of managers, when different from `instanceType`.'),
   volumeGb: z.number().int().min(8).max(16384).default(30).describe('Size of each node\'s encrypted root volume (gp3), in GiB.'),
@@ -319,6 +323,7 @@ network:
 nodes:
   managers: 1            # 1, 3 or 5; managers run Traefik behind the load balancer
   workers: 2
+  appsOnManagers: auto   # auto: apps keep off managers once a worker takes tasks; always; never
   instanceType: t3.small
   volumeGb: 30
   # image: { id: ami-0123456789abcdef0 }   # default: the newest official Debian 12 image

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { domainName } from './names.ts';
+import { placementSchema } from './placement.ts';
 
 /**
  * What the probe sends as the request target: an absolute path with an optional query, in
@@ -39,6 +40,8 @@ export const appSettingsSchema = z.strictObject({
   /** No route through the proxy: reachable only inside the cluster. */
   internal: z.boolean().default(false),
   health: healthSchema.optional(),
+  /** Constraints and spread on node labels (src/core/placement.ts); absent when there are none. */
+  placement: placementSchema.optional(),
 });
 export type AppSettings = z.output<typeof appSettingsSchema>;
 export type AppSettingsInput = z.input<typeof appSettingsSchema>;

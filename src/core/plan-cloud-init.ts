@@ -118,6 +118,7 @@ export function buildAgentConfig(config: ClusterConfig, input: AgentConfigInput)
     usersFile: USERS_FILE,
     databases: { ...config.databases, caFile: RDS_CA_FILE },
     caches: config.caches,
+    deploy: { appsOnManagers: config.nodes.appsOnManagers },
     // The load balancer forwards to this port; its X-Forwarded-* headers (https) must reach apps.
     proxy: { httpPort: config.proxy.port, trustedProxies: [config.network.vpcCidr] },
     ...(config.access.ldap === undefined ? {} : { ldap: config.access.ldap }),

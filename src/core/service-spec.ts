@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PROBE_DIR, PROBE_FILE } from './agent-bundle.ts';
+import { buildPlacement, type SwarmPlacement } from './placement.ts';
 
 export interface ClusterInfo {
   name: string;
@@ -11,6 +12,11 @@ export interface ClusterInfo {
   /** Overlay network shared by apps and the proxy. */
   network: string;
   scheme: 'https' | 'http';
+  /**
+   * App tasks run on workers only: the managers decision, made at each change from the
+   * cluster's nodes.appsOnManagers and its nodes (src/core/placement.ts appsAvoidManagers).
+   */
+  workersOnly?: boolean;
 }
 
 import type { AppSettings, HealthSettings } from './app-settings.ts';
@@ -46,6 +52,7 @@ export interface ServiceSpec {
     Resources: { Limits: { NanoCPUs?: number; MemoryBytes?: number } };
     RestartPolicy: { Condition: 'any' | 'on-failure' | 'none'; Delay: number; MaxAttempts: number; Window: number };
     Networks: { Target: string; Aliases: string[] }[];
+    Placement?: SwarmPlacement;
     ForceUpdate?: number;
   };
   Mode: { Replicated: { Replicas: number } };
@@ -209,6 +216,9 @@ export function buildServiceSpec(
   const healthcheck = buildHealthcheck(settings.health, settings.port);
   if (healthcheck) spec.TaskTemplate.ContainerSpec.Healthcheck = healthcheck;
   if (healthcheck?.Test[0] === 'CMD') spec.TaskTemplate.ContainerSpec.Mounts = [PROBE_MOUNT];
+  // None at all when tasks may run anywhere: such an app keeps the hashes it had before.
+  const placement = buildPlacement(settings.placement, cluster.workersOnly === true);
+  if (placement) spec.TaskTemplate.Placement = placement;
   spec.Labels[LABEL.templateHash] = templateHash(spec);
   spec.Labels[LABEL.specHash] = specHash(spec);
   return spec;

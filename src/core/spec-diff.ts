@@ -13,6 +13,7 @@ interface ComparableSpec {
   TaskTemplate?: {
     ContainerSpec?: { Image?: string; Env?: string[]; Healthcheck?: { Test?: string[] } };
     Resources?: { Limits?: { NanoCPUs?: number; MemoryBytes?: number } };
+    Placement?: { Constraints?: string[]; Preferences?: { Spread?: { SpreadDescriptor?: string } }[] };
     ForceUpdate?: number;
   };
   Mode?: { Replicated?: { Replicas?: number } };
@@ -43,6 +44,8 @@ export function diffSpecs(current: ComparableSpec | undefined, next: ComparableS
   add('cpus', cpus(c?.Resources?.Limits?.NanoCPUs), cpus(n?.Resources?.Limits?.NanoCPUs));
   add('memory', mib(c?.Resources?.Limits?.MemoryBytes), mib(n?.Resources?.Limits?.MemoryBytes));
   add('healthcheck', c?.ContainerSpec?.Healthcheck?.Test?.slice(1).join(' '), n?.ContainerSpec?.Healthcheck?.Test?.slice(1).join(' '));
+  add('constraints', constraints(c?.Placement), constraints(n?.Placement));
+  add('spread', spread(c?.Placement), spread(n?.Placement));
   if ((n?.ForceUpdate ?? 0) !== (c?.ForceUpdate ?? 0)) changes.push({ field: 'restart', from: 'running tasks', to: 'new tasks' });
 
   const before = envMap(c?.ContainerSpec?.Env);
@@ -64,3 +67,10 @@ export function diffSpecs(current: ComparableSpec | undefined, next: ComparableS
 
 const cpus = (nano: number | undefined): string | undefined => (nano ? String(nano / 1e9) : undefined);
 const mib = (bytes: number | undefined): string | undefined => (bytes ? `${bytes / 1024 / 1024} MiB` : undefined);
+
+type Placement = NonNullable<NonNullable<ComparableSpec['TaskTemplate']>['Placement']>;
+/** As people write them: `zone==a`, and `node.role==worker` for the managers decision. */
+const constraints = (p: Placement | undefined): string | undefined =>
+  p?.Constraints?.length ? p.Constraints.map((c) => c.replace(/^node\.labels\./, '')).join(', ') : undefined;
+const spread = (p: Placement | undefined): string | undefined =>
+  p?.Preferences?.length ? p.Preferences.map((x) => (x.Spread?.SpreadDescriptor ?? '').replace(/^node\.labels\./, '')).join(', ') : undefined;

@@ -85,9 +85,17 @@ describe('app:exec on another node (node channel)', () => {
     await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
     localNode('up');
+    // With a worker that takes tasks, apps keep off the manager (nodes.appsOnManagers: auto), and
+    // this test needs a task on each node: the first starts while the worker is paused (so the
+    // deploy may use the manager), the second, scaled by Swarm alone, goes where fewer run.
     // Nodes get images only from the cluster registry.
-    ({ image } = await cli.json<{ image: string }>(['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--port', '8000', '--replicas', '2']));
-    // Swarm spreads the two tasks of one service over the two nodes.
+    execFileSync('docker', ['node', 'update', '--availability', 'pause', NODE_NAME], { stdio: 'ignore' });
+    try {
+      ({ image } = await cli.json<{ image: string }>(['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--port', '8000', '--replicas', '1']));
+    } finally {
+      execFileSync('docker', ['node', 'update', '--availability', 'active', NODE_NAME], { stdio: 'ignore' });
+    }
+    execFileSync('docker', ['service', 'scale', '--detach=false', `${APP}=2`], { stdio: 'ignore' });
     const { tasks } = await cli.json<{ tasks: Task[] }>(['app:inspect', '-n', APP]);
     const running = tasks.filter((t) => t.state === 'running');
     remote = running.find((t) => t.node === NODE_NAME)!;

@@ -88,7 +88,8 @@ describe('images on a worker node', () => {
     const { tasks } = await admin.json<{ tasks: Task[] }>(['app:inspect', '-n', BUILT]);
     assert.ok(tasks.some((t) => t.node === NODE_NAME && t.state === 'running'), `a task runs on the worker: ${JSON.stringify(tasks)}`);
     assert.equal(nodeDocker(['image', 'inspect', '--format', '{{index .RepoDigests 0}}', deployed.image]), deployed.image, 'the worker pulled it by digest');
-    const container = nodeDocker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${BUILT}`]);
+    // Both tasks may run there (apps keep off the manager while a worker takes tasks): ask one.
+    const container = nodeDocker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${BUILT}`]).split('\n')[0] ?? '';
     assert.equal(nodeDocker(['exec', container, 'cat', '/www/marker.txt']), `built-${run}`);
   });
 
@@ -126,7 +127,7 @@ describe('images on a worker node', () => {
     ok(await admin.run(['app:deploy', '-n', EXTERNAL, '-i', ref, '--port', '8000', '--replicas', '2']), 'deploy from the external registry');
     const { tasks } = await admin.json<{ tasks: Task[] }>(['app:inspect', '-n', EXTERNAL]);
     assert.ok(tasks.some((t) => t.node === NODE_NAME && t.state === 'running'), `a task runs on the worker: ${JSON.stringify(tasks)}`);
-    const container = nodeDocker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${EXTERNAL}`]);
+    const container = nodeDocker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${EXTERNAL}`]).split('\n')[0] ?? '';
     assert.equal(nodeDocker(['exec', container, 'cat', '/www/marker.txt']), `external-${run}`);
   });
 });

@@ -40,6 +40,7 @@ test('a minimal file gets every default', () => {
   assert.deepEqual(c.nodes, {
     managers: 1,
     workers: 2,
+    appsOnManagers: 'auto',
     instanceType: 't3.small',
     volumeGb: 30,
     image: { owner: '136693071363', name: 'debian-12-amd64-*' },

@@ -12,6 +12,7 @@ import { FutuswarmError } from '../../src/core/errors.ts';
 import { AGENT_PREFIX } from '../../src/core/agent-bundle.ts';
 import {
   AGENT_COMMAND,
+  buildAgentConfig,
   NODE_KEY_PENDING,
   RDS_CA_FILE,
   renderCloudInit,
@@ -95,6 +96,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.deepEqual(agent.databases, { shared: false, instanceClass: 'db.t4g.micro', engineVersion: '16', storageGb: 20, backupRetentionDays: 7, tls: 'verify-full', caFile: RDS_CA_FILE });
   assert.deepEqual(agent.caches, { nodeType: 'cache.t4g.micro', engineVersion: '7.1' });
   assert.deepEqual([agent.proxy.httpPort, agent.proxy.trustedProxies], [80, ['10.42.0.0/16']]);
+  assert.equal(agent.deploy.appsOnManagers, 'auto');
   assert.equal(agent.ldap, undefined);
   assert.equal(agent.role, 'manager');
   assert.deepEqual(agent.nodeChannel, { publicKey: nodeKey, from: ['10.42.0.0/16'], port: 22 });
@@ -149,6 +151,13 @@ test('with LDAP, the agent config carries the ldap section as the agent expects 
   assert.equal(agent.ldap?.url, 'ldaps://ldap.example.com');
   assert.equal(agent.ldap?.adminGroup, 'ops');
   assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)), { users: {} });
+});
+
+test('nodes.appsOnManagers of the cluster file reaches the managers\' agent config', () => {
+  const never = parseClusterConfig({ ...config, nodes: { ...config.nodes, appsOnManagers: 'never' } });
+  const agent = agentConfigSchema.parse(buildAgentConfig(never, { bucket, role: 'manager', nodePublicKey: nodeKey }));
+  assert.equal(agent.deploy.appsOnManagers, 'never');
+  assert.throws(() => parseClusterConfig({ ...config, nodes: { appsOnManagers: 'sometimes' } }), /nodes\.appsOnManagers: must be one of "auto", "always", "never"/);
 });
 
 test('other managers join instead of creating the swarm', () => {

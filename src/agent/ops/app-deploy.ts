@@ -1,6 +1,7 @@
 /** app.deploy: roll the app to an image tag with its current secrets and settings. */
 import { appSettingsSchema, type AppSettings } from '../../core/app-settings.ts';
 import { FutuswarmError } from '../../core/errors.ts';
+import { mergePlacement } from '../../core/placement.ts';
 import { defineOp } from '../op.ts';
 import { loadApp, rollOut } from '../release.ts';
 import { checkOwnRepository } from '../registry.ts';
@@ -21,9 +22,12 @@ export default defineOp({
       });
     }
     const health = args.health ? { ...previous?.health, ...args.health } : previous?.health;
+    const placement = mergePlacement(previous?.placement, { constraints: args.constraints, spread: args.spread });
+    const { placement: _stored, ...kept } = previous ?? (current.record ? { domains: current.record.record.domains } : {});
     const settings: AppSettings = appSettingsSchema.parse({
       // A created app's first deploy starts from what was attached to it meanwhile.
-      ...(previous ?? (current.record ? { domains: current.record.record.domains } : {})),
+      ...kept,
+      ...(placement ? { placement } : {}),
       port,
       replicas: args.replicas ?? previous?.replicas ?? 1,
       ...(args.limits ? { limits: args.limits } : {}),

@@ -1,6 +1,7 @@
 /** app.inspect: one app in detail: image, replicas, tasks and their states, routes, labels. */
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { appSettingsSchema } from '../../core/app-settings.ts';
+import { describeConstraint, specKeepsToWorkers } from '../../core/placement.ts';
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
 import { defineOp } from '../op.ts';
@@ -36,6 +37,11 @@ export default defineOp({
       image: service.labels[LABEL.image] ?? service.image.split('@')[0] ?? service.image,
       replicas: { running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
       settings,
+      placement: {
+        constraints: (settings?.placement?.constraints ?? []).map(describeConstraint),
+        spread: settings?.placement?.spread ?? [],
+        workersOnly: specKeepsToWorkers(service.spec),
+      },
       url: appUrl(args.app, cluster),
       domains: settings?.internal ? [] : appHosts(args.app, settings ?? { domains: [] }, cluster),
       update: service.updateState ? { state: service.updateState, message: service.updateMessage ?? '' } : undefined,

@@ -6,7 +6,8 @@
  * The app's current secrets are then restored to that version's values (as a new secrets
  * version), so the next deploy or secrets change starts from what runs instead of silently
  * bringing the newer secrets back. The replica count stays as it is now: scaling is not part
- * of a release, and a rollback during an incident must not shrink the app.
+ * of a release, and a rollback during an incident must not shrink the app. So does the
+ * placement: which nodes exist and how they are labelled is today's, not the release's.
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { canonicalJson } from '../../core/envelope.ts';
@@ -44,7 +45,13 @@ export default defineOp({
         hint: `deploy the image again instead: futuswarm app:deploy -n ${args.app} -i ${release.image}${release.tag ? ` -t ${release.tag}` : ''}`,
       });
     }
-    const settings = { ...recorded.data, replicas: current.service?.replicas ?? current.settings?.replicas ?? recorded.data.replicas };
+    const { placement: _then, ...then } = recorded.data;
+    const placement = current.settings ? current.settings.placement : recorded.data.placement;
+    const settings = {
+      ...then,
+      replicas: current.service?.replicas ?? current.settings?.replicas ?? recorded.data.replicas,
+      ...(placement ? { placement } : {}),
+    };
     ctx.progress('rollback', `going back to release ${target} of ${args.app}: ${imageRef} (image ${short(release.imageDigest ?? release.imageId ?? '')}), secrets version ${release.secretsVersion ?? '(none)'}`);
     const result = await rollOut(ctx, {
       app: args.app,

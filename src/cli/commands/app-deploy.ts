@@ -2,14 +2,17 @@ import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag, numberFlag } from '../command.ts';
 import { appName, splitImageReference } from '../../core/names.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
+import { parseConstraintFlags } from '../../core/placement.ts';
 import type { CommandContext } from '../command.ts';
 import { buildImage, pushImage } from '../local-images.ts';
 import { renderDeployResult, rolloutInterrupt } from '../render-deploy.ts';
 
 export const FLAGS = {
   app: '--name', image: '--image', tag: '--tag', digest: '--image', port: '--port', replicas: '--replicas', limits: '--cpus/--memory',
-  timeoutSeconds: '--timeout', health: '--health-*', internal: '--internal',
+  timeoutSeconds: '--timeout', health: '--health-*', internal: '--internal', constraints: '--constraint', spread: '--spread',
 };
+
+const collect = (v: string, all: string[] = []): string[] => [...all, v];
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -29,10 +32,14 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--health-cmd <command>', 'command run inside the task; exit 0 means healthy')
     .option('--health-timeout <duration>', 'how long one health probe may take (e.g. 5s)', durationFlag('--health-timeout'))
     .option('--internal', 'no route through the proxy: reachable only inside the cluster')
+    .option('--constraint <label==value>', 'run tasks only on nodes whose label matches, e.g. zone==a or disk!=hdd (repeatable; replaces the stored ones)', collect)
+    .option('--no-constraints', 'drop the stored constraints')
+    .option('--spread <label>', 'spread tasks evenly over the values of a node label, e.g. zone (repeatable; replaces the stored ones)', collect)
+    .option('--no-spread', 'drop the stored spread')
     .option('--timeout <duration>', 'give up waiting for the release after this long (e.g. 5m)', durationFlag('--timeout'))
     .option('--lock-wait <duration>', 'wait this long for another change of the app to finish', durationFlag('--lock-wait'))
     .option('--dry-run', 'show what would change and change nothing')
-    .addHelpText('after', '\nExamples:\n  futuswarm app:deploy -n shop --build . --port 8080\n  futuswarm app:deploy -n shop -i shop:1.4 --push\n  futuswarm app:deploy -n shop -i acme/shop -t 1.5 --health-path /healthz --dry-run\n')
+    .addHelpText('after', '\nPlacement (--constraint, --spread) is on node labels, which admins set (futuswarm admin node:label);\nit is kept across deploys until replaced or dropped.\n\nExamples:\n  futuswarm app:deploy -n shop --build . --port 8080\n  futuswarm app:deploy -n shop -i shop:1.4 --push\n  futuswarm app:deploy -n shop -i acme/shop -t 1.5 --health-path /healthz --dry-run\n  futuswarm app:deploy -n shop -i acme/shop -t 1.5 --constraint zone!=c --spread zone\n')
     .action(
       action(async (ctx, opts) => {
         const app = parseWith(appName, opts.name, '--name');
@@ -47,6 +54,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
               ...(opts.healthTimeout !== undefined ? { timeoutSeconds: opts.healthTimeout } : {}),
             }
           : undefined;
+        const placement = placementArgs(opts);
         const result = await ctx.agent(
           'app.deploy',
           {
@@ -57,6 +65,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             ...(limits ? { limits } : {}),
             ...(health ? { health } : {}),
             ...(opts.internal ? { internal: true } : {}),
+            ...placement,
             ...(opts.dryRun ? { dryRun: true } : {}),
             ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
           },
@@ -67,6 +76,16 @@ export const register: CommandModule['register'] = (cmd, action) => {
       }),
     );
 };
+
+/** --constraint and --spread as the request carries them: constraints as data, [] to drop what is stored, nothing to keep it. */
+function placementArgs(opts: { constraint?: string[] | undefined; constraints?: boolean | undefined; spread?: string[] | boolean | undefined }) {
+  if (opts.constraints === false && opts.constraint !== undefined) {
+    throw new FutuswarmError('invalid_input', '--constraint and --no-constraints exclude each other: --constraint alone replaces the stored constraints');
+  }
+  const constraints = opts.constraints === false ? [] : (opts.constraint ? parseConstraintFlags(opts.constraint) : undefined);
+  const spread = opts.spread === false ? [] : Array.isArray(opts.spread) ? opts.spread : undefined;
+  return { ...(constraints ? { constraints } : {}), ...(spread ? { spread } : {}) };
+}
 
 /** The options of app:deploy that say what to deploy. */
 interface ImageOptions {

@@ -10,15 +10,19 @@ export const register: CommandModule['register'] = (cmd, action) => {
       action(async (ctx, opts) => {
         const r = await ctx.agent('app.inspect', { app: opts.name }, { app: '--name' });
         ctx.io.result(r, () => {
+          const field = (name: string, value: string) => `${`${name}:`.padEnd(13)}${value}`;
           const lines = [
-            `app:      ${r.app}`,
-            `release:  ${r.release}`,
-            `image:    ${r.image}`,
-            `replicas: ${r.replicas.running}/${r.replicas.desired} running`,
-            `url:      ${r.url}`,
-            `domains:  ${r.domains.join(', ')}`,
+            field('app', r.app),
+            field('release', String(r.release)),
+            field('image', r.image),
+            field('replicas', `${r.replicas.running}/${r.replicas.desired} running`),
+            field('url', r.url),
+            field('domains', r.domains.join(', ')),
+            field('constraints', r.placement.constraints.join(', ') || '(none)'),
+            field('spread', r.placement.spread.join(', ') || '(none)'),
+            field('managers', r.placement.workersOnly ? 'avoided: tasks run on workers only' : 'allowed'),
           ];
-          if (r.update) lines.push(`update:   ${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`);
+          if (r.update) lines.push(field('update', `${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`));
           lines.push('', 'tasks:');
           lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.node ?? '-', t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
           if (r.routes) {

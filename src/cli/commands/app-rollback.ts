@@ -12,7 +12,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--dry-run', 'show what would change and change nothing')
     .option('--timeout <duration>', 'give up waiting for the release after this long (e.g. 5m)', durationFlag('--timeout'))
     .option('--lock-wait <duration>', 'wait this long for another change of the app to finish', durationFlag('--lock-wait'))
-    .addHelpText('after', '\nThe app\'s current secrets become those of the release again (a new secrets version), so a\nlater deploy does not bring the newer ones back. The number of replicas stays as it is.\n\nExamples:\n  futuswarm app:rollback -n shop\n  futuswarm app:rollback -n shop --to 12 --dry-run\n')
+    .addHelpText('after', '\nThe app\'s current secrets become those of the release again (a new secrets version), so a\nlater deploy does not bring the newer ones back. The number of replicas and the placement\n(--constraint, --spread) stay as they are.\n\nExamples:\n  futuswarm app:rollback -n shop\n  futuswarm app:rollback -n shop --to 12 --dry-run\n')
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;
