@@ -393,6 +393,10 @@ ensure_services_bridge() {
   ip link show "$SERVICES_BRIDGE" >/dev/null 2>&1 || ip link add "$SERVICES_BRIDGE" type bridge
   ip -4 addr show dev "$SERVICES_BRIDGE" | grep -qF " $SERVICES_ADDR/" || ip addr add "$SERVICES_ADDR/24" dev "$SERVICES_BRIDGE"
   ip link set "$SERVICES_BRIDGE" up
+  # Docker filters bridged traffic and drops what it does not forward itself: the nodes on this
+  # bridge (Swarm's Raft, gossip and overlay VXLAN between them) must reach one another.
+  iptables -C FORWARD -i "$SERVICES_BRIDGE" -o "$SERVICES_BRIDGE" -j ACCEPT 2>/dev/null ||
+    iptables -I FORWARD -i "$SERVICES_BRIDGE" -o "$SERVICES_BRIDGE" -j ACCEPT
   say "bridge $SERVICES_BRIDGE: data services for tasks on $SERVICES_ADDR"
 }
 

@@ -6,6 +6,9 @@
 #   bash scripts/local-node.sh up [worker N | manager N]     start the node and join it (idempotent)
 #   bash scripts/local-node.sh down [worker N | manager N]   leave the swarm, stop its daemons, remove the namespace
 #   bash scripts/local-node.sh status [worker N | manager N]
+#   bash scripts/local-node.sh kill [worker N | manager N]   lose the node abruptly, as a machine that dies:
+#                                                            its link goes down and every process of it
+#                                                            (dockerd, containerd, its containers) gets SIGKILL
 #   bash scripts/local-node.sh list                          the nodes whose namespace exists, one per line
 #
 # Without a node, `worker 1`. Worker N is futuswarm-nodeN on 10.231.0.(N+1); manager N (N ≥ 2: the
@@ -72,6 +75,8 @@ ensure_netns() {
     ip -n "$NS" link set lo up
     ip -n "$NS" route add default via "$HOST_ADDR"
   fi
+  # Up again after `kill`: the machine is back on the network.
+  ip link set "$HOST_IF" up
   say "network namespace $NS: $NODE_ADDR, this machine $HOST_ADDR"
 }
 
@@ -123,10 +128,10 @@ WRAPPER
   chmod 755 "$NODE_AGENT.tmp" && mv "$NODE_AGENT.tmp" "$NODE_AGENT"
   # A worker's agent.yaml as cloud-init writes it (buildAgentConfig) with the local wrapper, plain
   # HTTP and the node channel on this bridge over it; a manager's is this machine's, with the
-  # LDAP rig on the bridge (scripts/local-cluster.sh settings).
+  # LDAP rig forwarded onto the node's own loopback (ensure_ldap_forward).
   local settings
   if [ "$KIND" = manager ]; then
-    settings=$(bash "$ROOT/scripts/local-cluster.sh" settings "$NODE_AGENT" "ldap://$HOST_ADDR")
+    settings=$(bash "$ROOT/scripts/local-cluster.sh" settings "$NODE_AGENT" "ldap://127.0.0.1")
   else
     settings=$(jq -n --arg pub "$(cat "$ETC/node-key.pub")" --arg agent "$NODE_AGENT" --arg net "$NET.0/24" --argjson port "$SSH_PORT" \
       '{bucket: "futuswarm-local-state", role: "worker", nodePublicKey: $pub,
@@ -135,6 +140,18 @@ WRAPPER
   "$NODE" "$ROOT/scripts/local-install.ts" config "$CLUSTER_FILE" "$settings" >"$NODE_ETC/agent.yaml.tmp" 9>&- ||
     die "could not write the node's agent config: $(cat "$NODE_ETC/agent.yaml.tmp")"
   chown "root:$ACCOUNT" "$NODE_ETC/agent.yaml.tmp" && chmod 640 "$NODE_ETC/agent.yaml.tmp" && mv "$NODE_ETC/agent.yaml.tmp" "$NODE_ETC/agent.yaml"
+}
+
+# A manager's agent reads the directory as this machine's does, on its loopback: a plain TCP
+# forwarder in the namespace to the LDAP rig on the bridge (plain ldap:// is for loopback only).
+ensure_ldap_forward() {
+  [ "$KIND" = manager ] || return 0
+  local port=${FUTUSWARM_LDAP_PORT:-3890} i
+  if alive "$RUN/ldap-forward.pid" && in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then return 0; fi
+  in_ns setsid socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "TCP:$HOST_ADDR:$port" </dev/null >/dev/null 2>&1 9>&- &
+  echo $! >"$RUN/ldap-forward.pid"
+  for i in $(seq 50); do in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break; sleep 0.1; done
+  say "LDAP on 127.0.0.1:$port of $NAME (forwarded to $HOST_ADDR)"
 }
 
 ensure_sshd() {
@@ -165,14 +182,31 @@ cmd_up() {
   ensure_dockerd
   ensure_joined
   ensure_agent
+  ensure_ldap_forward
   ensure_sshd
   register
 }
 
+# Every process of the node: those in its network namespace and its containers' cgroups.
+node_pids() {
+  { ip netns pids "$NS" 2>/dev/null || true; cat /sys/fs/cgroup/*/"$NS"/*/cgroup.procs 2>/dev/null || true; } | sort -u
+}
+
+cmd_kill() {
+  [ -e "/run/netns/$NS" ] || die "$NAME does not run"
+  ip link set "$HOST_IF" down
+  local pids
+  pids=$(node_pids)
+  # shellcheck disable=SC2086
+  [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+  say "$NAME is lost: link down, $(wc -w <<<"$pids") process(es) killed"
+}
+
 # A manager leaves the swarm's Raft group first (demoted), so the managers left keep their quorum.
+# A node that was lost (cmd_kill) cannot leave: the manager forgets it, and so does its own data.
 cmd_down() {
+  local id='' i
   if node_docker info >/dev/null 2>&1; then
-    local id i
     id=$(node_docker info --format '{{.Swarm.NodeID}}')
     if [ -n "$id" ] && [ "$KIND" = manager ]; then
       docker node demote "$id" >/dev/null 2>&1 || true
@@ -181,14 +215,24 @@ cmd_down() {
     node_docker swarm leave --force >/dev/null 2>&1 || true
     if [ -n "$id" ]; then
       for i in $(seq 50); do [ "$(docker node inspect "$id" --format '{{.Status.State}}' 2>/dev/null)" != ready ] && break; sleep 0.2; done
-      docker node rm --force "$id" >/dev/null 2>&1 || true
     fi
+  else
+    rm -rf "$DATA/docker/swarm"
   fi
+  [ -n "$id" ] || id=$(docker node ls --format '{{.ID}} {{.Hostname}}' 2>/dev/null | awk -v name="$NAME" '$2 == name { print $1 }')
+  for i in $id; do
+    docker node demote "$i" >/dev/null 2>&1 || true
+    docker node rm --force "$i" >/dev/null 2>&1 || true
+  done
   if alive "$RUN/docker.pid"; then
     kill "$(cat "$RUN/docker.pid")" 2>/dev/null || true
     for i in $(seq 100); do alive "$RUN/docker.pid" || break; sleep 0.1; done
   fi
   if alive "$SSHD_PID"; then kill "$(cat "$SSHD_PID")"; fi
+  local pids
+  pids=$(node_pids)
+  # shellcheck disable=SC2086
+  [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
   ip link del "$HOST_IF" 2>/dev/null || true
   [ -e "/run/netns/$NS" ] && ip netns del "$NS"
   say "$NAME is gone (its images stay in $DATA for next time)"
@@ -219,5 +263,6 @@ case "$command" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status [worker N | manager N] | list" >&2; exit 2 ;;
+  kill) cmd_kill ;;
+  *) echo "usage: $0 up|down|status|kill [worker N | manager N] | list" >&2; exit 2 ;;
 esac

@@ -58,6 +58,18 @@ manager_addresses() {
   aws s3 ls "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_MANAGERS_PREFIX" 2>/dev/null | sort -r | awk 'NF >= 4 { print $4 }'
 }
 
+# Active now, or pending and active within a minute.
+joined_meanwhile() {
+  i=0
+  while [ "$i" -lt 60 ]; do
+    swarm_active && return 0
+    docker info 2>/dev/null | grep -q '^ *Swarm: pending' || return 1
+    sleep 1
+    i=$((i + 1))
+  done
+  swarm_active
+}
+
 # 0: joined. 1: a swarm exists but no manager let this node in. 2: no swarm exists yet.
 try_join() {
   aws s3 cp "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_JOIN_KEY" "$join" --only-show-errors 2>/dev/null || return 2
@@ -71,6 +83,9 @@ try_join() {
 200") say "joined the swarm through $manager"; return 0 ;;
       esac
     fi
+    # Docker gives up waiting after a while but goes on joining in the background: a node that
+    # becomes active meanwhile has joined, and asking again would only be refused.
+    if joined_meanwhile; then say "joined the swarm through $manager (in the background)"; return 0; fi
     say "could not join through $manager: $(printf '%s' "$answer" | head -n 1)"
   done
   return 1

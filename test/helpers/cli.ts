@@ -31,7 +31,7 @@ export interface CliSandbox {
 }
 
 /** A fresh XDG config/cache, with a context `local` for the local cluster (via the CLI itself). */
-export async function localSandbox(options: { identityFile?: string } = {}): Promise<CliSandbox> {
+export async function localSandbox(options: { identityFile?: string; hosts?: readonly string[]; knownHostsFile?: string } = {}): Promise<CliSandbox> {
   if (!existsSync(join(LOCAL.dir, 'known_hosts'))) {
     throw new Error('the local cluster is not set up: run `npm run cluster:up` (npm test does it)');
   }
@@ -53,9 +53,9 @@ export async function localSandbox(options: { identityFile?: string } = {}): Pro
     },
   };
   const added = await sandbox.run([
-    'context', 'add', 'local', '--host', LOCAL.host, '--port', String(LOCAL.port), '--domain', LOCAL.domain,
+    'context', 'add', 'local', '--host', (options.hosts ?? [LOCAL.host]).join(','), '--port', String(LOCAL.port), '--domain', LOCAL.domain,
     '--identity-file', options.identityFile ?? join(LOCAL.dir, 'id_ed25519'),
-    '--known-hosts-file', join(LOCAL.dir, 'known_hosts'), '--use',
+    '--known-hosts-file', options.knownHostsFile ?? join(LOCAL.dir, 'known_hosts'), '--use',
   ]);
   if (added.code !== 0) throw new Error(`context add failed: ${added.stderr}`);
   return sandbox;
