@@ -1,0 +1,69 @@
+/**
+ * A control plane that survives a manager (scripts/local-cluster.sh up --managers 3): every
+ * manager's agent serves requests, and with one manager lost abruptly, deploys and secret
+ * changes still go through a context that lists all three, the CLI passing over the dead one.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
+import { DOMAIN, titleOf, waitForProxy } from '../helpers/proxy.ts';
+import { localNode, nodeState, reachableManagers, rigUp, until } from '../helpers/rig.ts';
+
+const run = Date.now().toString(36);
+const APP = `mm-${run}`;
+const MANAGER2 = '10.231.0.102';
+const MANAGER3 = '10.231.0.103';
+
+function ok(r: CliResult, what: string): void {
+  assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`);
+}
+
+describe('three managers, one of them lost', () => {
+  let dir: string;
+  let knownHosts: string;
+  let all: CliSandbox;
+
+  before(async () => {
+    rigUp({ workers: 0, managers: 3 });
+    dir = mkdtempSync(join(tmpdir(), 'futuswarm-managers-'));
+    // The managers' host keys, as an admin would pin them (each published its own at boot).
+    knownHosts = join(dir, 'known_hosts');
+    const hostKey = (n: number) => readFileSync(`/etc/futuswarm/mgr${n}/ssh_host_ed25519_key.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    writeFileSync(knownHosts, `${readFileSync(join(LOCAL.dir, 'known_hosts'), 'utf8').trimEnd()}\n[${MANAGER2}]:${LOCAL.port} ${hostKey(2)}\n[${MANAGER3}]:${LOCAL.port} ${hostKey(3)}\n`);
+    all = await localSandbox({ hosts: [MANAGER2, MANAGER3, LOCAL.host], knownHostsFile: knownHosts });
+  });
+
+  after(async () => {
+    await all.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    removeServiceIfExists(APP);
+    rigUp({ workers: 0, managers: 1 });
+    removeImagesNamed(APP);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the swarm has three reachable managers, and a manager in a namespace serves a deploy on its own', async () => {
+    assert.equal(reachableManagers(), 3);
+    const second = await localSandbox({ hosts: [MANAGER2], knownHostsFile: knownHosts });
+    ok(await second.run(['app:deploy', '-n', APP, '-i', 'localhost/hello:1', '--push', '--port', '8000', '--replicas', '2']), 'deploy through manager 2');
+    await waitForProxy(`${APP}.${DOMAIN}`, (r) => r.status === 200 && titleOf(r.body) === 'hello v1', 10_000);
+  });
+
+  it('with manager 2 lost, app:deploy and app:secrets set go through the next manager the context lists', async () => {
+    localNode('kill', 'manager', 2);
+    // Until Swarm counts the node down it may still give it a task, which would never start.
+    await until('Swarm counts manager 2 down', () => nodeState('futuswarm-manager2') === 'down', 60_000, 500);
+    const deployed = await all.run(['-v', 'app:deploy', '-n', APP, '-i', 'localhost/hello:2', '--push']);
+    ok(deployed, 'deploy with manager 2 lost');
+    assert.match(deployed.stderr, new RegExp(`${MANAGER2.replace(/\./g, '\\.')}:${LOCAL.port} did not answer .*; trying ${MANAGER3.replace(/\./g, '\\.')}`));
+    await waitForProxy(`${APP}.${DOMAIN}`, (r) => r.status === 200 && titleOf(r.body) === 'hello v2', 10_000);
+    ok(await all.run(['app:secrets', 'set', '-n', APP, `GREETING=hello-${run}`]), 'secrets set with manager 2 lost');
+    const { keys } = await all.json<{ keys: { key: string }[] }>(['app:secrets', 'list', '-n', APP]);
+    assert.ok(keys.some((k) => k.key === 'GREETING'), JSON.stringify(keys));
+    // The swarm kept its quorum: two of three managers answer.
+    assert.equal(reachableManagers(), 2);
+  });
+});
