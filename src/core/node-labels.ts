@@ -8,9 +8,13 @@ import { FutuswarmError, plainMessage } from './errors.ts';
 
 export const RESERVED_LABEL_PREFIX = 'futuswarm.';
 
-export const nodeLabelKey = z
+/** A node label's name, as placement constraints and spread name it too (`zone`). */
+export const labelName = z
   .string()
-  .regex(/^[a-z][a-z0-9._-]{0,62}$/, 'a label key starts with a lowercase letter and holds only a-z, 0-9, ".", "_" and "-" (at most 63 characters)')
+  .regex(/^[a-z][a-z0-9._-]{0,62}$/, 'a label key starts with a lowercase letter and holds only a-z, 0-9, ".", "_" and "-" (at most 63 characters)');
+
+/** A label key an admin may set or remove. */
+export const nodeLabelKey = labelName
   .refine((k) => !k.startsWith(RESERVED_LABEL_PREFIX), `keys under "${RESERVED_LABEL_PREFIX}" are reserved for futuswarm itself`);
 
 export const nodeLabelValue = z

@@ -16,6 +16,10 @@ export interface PlacementNode {
   platform: { os: string; arch: string };
 }
 
+/** The facts about a node that app placement needs; what a node lacks here counts as met. */
+export type NodeFacts = Pick<PlacementNode, 'hostname' | 'role' | 'availability' | 'state' | 'labels'> &
+  Partial<Pick<PlacementNode, 'id' | 'engineLabels' | 'platform'>>;
+
 export interface Constraint {
   key: string;
   op: '==' | '!=';
@@ -28,21 +32,21 @@ export function parseConstraint(text: string): Constraint | undefined {
 }
 
 /** What the node has under a constraint's key; undefined for a key futuswarm does not know. */
-function valueOf(node: PlacementNode, key: string): string | undefined {
+function valueOf(node: NodeFacts, key: string): string | undefined {
   const k = key.toLowerCase();
   if (k === 'node.id') return node.id;
   if (k === 'node.hostname') return node.hostname;
   if (k === 'node.role') return node.role;
-  if (k === 'node.platform.os') return node.platform.os;
-  if (k === 'node.platform.arch') return node.platform.arch;
+  if (k === 'node.platform.os') return node.platform?.os;
+  if (k === 'node.platform.arch') return node.platform?.arch;
   // The label's own name keeps its case.
   if (k.startsWith('node.labels.')) return node.labels[key.slice('node.labels.'.length)] ?? '';
-  if (k.startsWith('engine.labels.')) return node.engineLabels[key.slice('engine.labels.'.length)] ?? '';
+  if (k.startsWith('engine.labels.')) return node.engineLabels ? (node.engineLabels[key.slice('engine.labels.'.length)] ?? '') : undefined;
   return undefined;
 }
 
 /** Whether the node meets every constraint. One futuswarm cannot read counts as met: Swarm accepted it. */
-export function satisfies(node: PlacementNode, constraints: readonly string[]): boolean {
+export function satisfies(node: NodeFacts, constraints: readonly string[]): boolean {
   return constraints.every((text) => {
     const c = parseConstraint(text);
     const have = c ? valueOf(node, c.key) : undefined;
@@ -53,7 +57,7 @@ export function satisfies(node: PlacementNode, constraints: readonly string[]): 
 }
 
 /** Nodes Swarm places new tasks on. */
-export function schedulable(node: PlacementNode): boolean {
+export function schedulable(node: Pick<NodeFacts, 'availability' | 'state'>): boolean {
   return node.availability === 'active' && node.state === 'ready';
 }
 

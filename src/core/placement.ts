@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { formatIssues, FutuswarmError } from './errors.ts';
+import { labelName, nodeLabelValue } from './node-labels.ts';
+import { satisfies, schedulable, type NodeFacts } from './node-placement.ts';
 
 /** Whether app tasks may run on managers: `auto` keeps them off as soon as a worker can take them. */
 export const appsOnManagers = z.enum(['auto', 'always', 'never']);
@@ -14,23 +16,15 @@ export type AppsOnManagers = z.output<typeof appsOnManagers>;
 export const MAX_CONSTRAINTS = 10;
 export const MAX_SPREAD = 10;
 
-export const nodeLabelKey = z
-  .string()
-  .regex(/^[a-z][a-z0-9._-]{0,62}$/, 'must be a node label: a lowercase letter, then up to 62 lowercase letters, digits, dots, underscores and hyphens (such as zone)');
-
-export const nodeLabelValue = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,63}$/, 'must be 1 to 63 letters, digits, dots, underscores and hyphens (such as eu-north-1a)');
-
 export const placementConstraint = z.strictObject({
-  label: nodeLabelKey,
+  label: labelName,
   op: z.enum(['==', '!='], { error: 'must be == or != between the label and the value, as in zone==a' }),
-  value: nodeLabelValue,
+  value: nodeLabelValue.min(1, 'must not be empty: name the value the label must (not) have, as in zone==a'),
 });
 export type PlacementConstraint = z.output<typeof placementConstraint>;
 
 export const placementConstraints = z.array(placementConstraint).max(MAX_CONSTRAINTS);
-export const spreadLabels = z.array(nodeLabelKey).max(MAX_SPREAD);
+export const spreadLabels = z.array(labelName).max(MAX_SPREAD);
 
 /** As the app's settings keep it; absent when the app has neither constraints nor spread. */
 export const placementSchema = z.strictObject({
@@ -90,26 +84,13 @@ export function mergePlacement(stored: AppPlacement | undefined, given: { constr
 }
 
 /** What the placement check needs of a node (src/docker/engine.ts NodeInfo has it). */
-export interface NodeDescription {
-  hostname: string;
-  role: string;
-  /** active, pause or drain. */
-  availability: string;
-  /** ready, down, unknown or disconnected. */
-  state: string;
-  labels: Readonly<Record<string, string>>;
-}
-
-/** Swarm starts new tasks only on nodes that are active and ready. */
-export function takesTasks(node: NodeDescription): boolean {
-  return node.availability === 'active' && node.state === 'ready';
-}
+export type NodeDescription = NodeFacts;
 
 /** The managers decision for one deploy: true when app tasks must run on workers only. */
 export function appsAvoidManagers(setting: AppsOnManagers, nodes: readonly NodeDescription[]): boolean {
   if (setting === 'always') return false;
   if (setting === 'never') return true;
-  return nodes.some((n) => n.role === 'worker' && takesTasks(n));
+  return nodes.some((n) => n.role === 'worker' && schedulable(n));
 }
 
 export const WORKERS_ONLY = 'node.role==worker';
@@ -136,15 +117,10 @@ export function specKeepsToWorkers(spec: Readonly<Record<string, unknown>>): boo
   return Array.isArray(placement?.Constraints) && placement.Constraints.includes(WORKERS_ONLY);
 }
 
-/** Whether a node satisfies a constraint as Swarm judges it: values case-insensitively, a missing label as empty. */
-export function satisfies(node: NodeDescription, c: PlacementConstraint): boolean {
-  const equal = (node.labels[c.label] ?? '').toLowerCase() === c.value.toLowerCase();
-  return c.op === '==' ? equal : !equal;
-}
-
-/** The nodes that can take the app's tasks now. */
+/** The nodes that can take the app's tasks now, judged as Swarm judges the rendered constraints. */
 export function eligibleNodes(placement: AppPlacement | undefined, workersOnly: boolean, nodes: readonly NodeDescription[]): NodeDescription[] {
-  return nodes.filter((n) => takesTasks(n) && (!workersOnly || n.role === 'worker') && (placement?.constraints ?? []).every((c) => satisfies(n, c)));
+  const constraints = buildPlacement(placement, workersOnly)?.Constraints ?? [];
+  return nodes.filter((n) => schedulable(n) && satisfies(n, constraints));
 }
 
 /**
@@ -169,7 +145,7 @@ export function placementProblem(
   const listed = nodes.length ? [...nodes].sort((a, b) => compare(a.hostname, b.hostname)).map(describeNode).join('; ') : '(none)';
   const wanted = placement?.constraints.find((c) => c.op === '==');
   const example = wanted ? `${wanted.label}=${wanted.value}` : undefined;
-  const noWorker = workersOnly && !nodes.some((n) => n.role === 'worker' && takesTasks(n));
+  const noWorker = workersOnly && !nodes.some((n) => n.role === 'worker' && schedulable(n));
   const hint = noWorker
     ? 'an admin adds a worker to the cluster, or sets nodes.appsOnManagers to auto or always in the cluster file'
     : constraints.length

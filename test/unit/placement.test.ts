@@ -54,8 +54,8 @@ describe('placement input', () => {
         assert.equal(e.code, 'invalid_input');
         assert.deepEqual(e.message.split('\n'), [
           '--constraint "zone=a": op: must be == or != between the label and the value, as in zone==a',
-          '--constraint "Zone==a": label: must be a node label: a lowercase letter, then up to 62 lowercase letters, digits, dots, underscores and hyphens (such as zone)',
-          '--constraint "zone==a b": value: must be 1 to 63 letters, digits, dots, underscores and hyphens (such as eu-north-1a)',
+          '--constraint "Zone==a": label: a label key starts with a lowercase letter and holds only a-z, 0-9, ".", "_" and "-" (at most 63 characters)',
+          '--constraint "zone==a b": value: a label value holds only A-Z, a-z, 0-9, ".", "_" and "-" (at most 63 characters)',
         ]);
         return true;
       },
@@ -74,7 +74,7 @@ describe('placement input', () => {
       },
     );
     // An expression is no label; and the agent takes data only, never an expression string.
-    assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, spread: ['zone==a'] }, 'x', { root: 'args' }), /args\.spread\.0: must be a node label/);
+    assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, spread: ['zone==a'] }, 'x', { root: 'args' }), /args\.spread\.0: a label key starts with a lowercase letter/);
     assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, constraints: ['node.role==manager'] }, 'x', { root: 'args' }), /args\.constraints\.0: must be an object/);
     assert.throws(() => parseWith(OP_ARGS['app.deploy'], { ...base, constraints: [{ label: 'zone', op: '==', value: 'a', expr: 'node.role==manager' }] }, 'x', { root: 'args' }), /args\.constraints\.0: unknown key "expr"/);
   });
@@ -82,7 +82,7 @@ describe('placement input', () => {
   it('the CLI names the flag, and refuses more than 10', () => {
     const many = Array.from({ length: 11 }, (_, i) => ({ label: `l${i}`, op: '==' as const, value: 'x' }));
     assert.throws(() => validateArgs('app.deploy', { app: 'shop', image: 'acme/shop', tag: '1', constraints: many }, FLAGS), /^FutuswarmError: --constraint: must have at most 10 items$/);
-    assert.throws(() => validateArgs('app.deploy', { app: 'shop', image: 'acme/shop', tag: '1', spread: ['zone', '9lives'] }, FLAGS), /^FutuswarmError: --spread\.1: must be a node label/);
+    assert.throws(() => validateArgs('app.deploy', { app: 'shop', image: 'acme/shop', tag: '1', spread: ['zone', '9lives'] }, FLAGS), /^FutuswarmError: --spread\.1: a label key starts with a lowercase letter/);
   });
 
   it('stored settings are checked as strictly', () => {
