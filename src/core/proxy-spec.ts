@@ -90,6 +90,9 @@ export function nodeByNodeUpdate(failureAction: NodeByNodeUpdate['FailureAction'
 
 const seconds = (s: number): number => Math.round(s * 1_000_000_000);
 
+/** How long the proxy waits to connect to a task (Traefik's default is 30 s). */
+export const PROXY_DIAL_TIMEOUT = '2s';
+
 /** Traefik's static configuration, as command-line flags. */
 export function buildProxyArgs(settings: ProxySettings, network: string): string[] {
   const args = [
@@ -100,6 +103,9 @@ export function buildProxyArgs(settings: ProxySettings, network: string): string
     // Apply a changed configuration as soon as the poll sees it (the default waits 2s).
     `--providers.providersThrottleDuration=${Math.min(settings.refreshSeconds, 2)}s`,
     `--entryPoints.web.address=:${PROXY_HTTP_TARGET}`,
+    // Tasks are a hop away on the overlay network: a connection not made within this is to a
+    // task that is gone, and the app's retry sends the request to another one.
+    `--serversTransport.forwardingTimeouts.dialTimeout=${PROXY_DIAL_TIMEOUT}`,
   ];
   const trusted = settings.trustedProxies?.length ? settings.trustedProxies.join(',') : undefined;
   if (trusted) args.push(`--entryPoints.web.forwardedHeaders.trustedIPs=${trusted}`);

@@ -107,6 +107,12 @@ export function appHosts(app: string, settings: Pick<AppSettings, 'domains'>, cl
   return [`${app}.${cluster.domain}`, ...settings.domains.filter((d) => d !== `${app}.${cluster.domain}`)];
 }
 
+/** How many times the proxy tries to reach a task for one request, each on its own dial. */
+export const PROXY_RETRY_ATTEMPTS = 2;
+
+/** How long the proxy counts a task's failures, and leaves it out after too many. */
+export const PROXY_PASSIVE_WINDOW = '5s';
+
 /** Traefik v3 swarm-provider labels. They go on the service, never the container. */
 export function buildProxyLabels(app: string, settings: AppSettings, cluster: ClusterInfo): Record<string, string> {
   if (settings.internal) return { 'traefik.enable': 'false' };
@@ -116,6 +122,15 @@ export function buildProxyLabels(app: string, settings: AppSettings, cluster: Cl
     [`traefik.http.routers.${app}.rule`]: appHosts(app, settings, cluster).map((h) => `Host(\`${h}\`)`).join(' || '),
     [`traefik.http.routers.${app}.service`]: app,
     [`traefik.http.services.${app}.loadbalancer.server.port`]: String(settings.port),
+    // A task that cannot be reached (its node just died, or it stopped between two polls of the
+    // proxy) costs one short dial (PROXY_DIAL_TIMEOUT), then the request goes to another task.
+    // Traefik retries only what never reached a task, so no request is ever sent twice.
+    [`traefik.http.middlewares.${app}-retry.retry.attempts`]: String(PROXY_RETRY_ATTEMPTS),
+    [`traefik.http.routers.${app}.middlewares`]: `${app}-retry`,
+    // A task that failed twice within the window gets no request for the rest of it, so the
+    // retries of the requests that found it gone go to the tasks that answer.
+    [`traefik.http.services.${app}.loadbalancer.passivehealthcheck.failurewindow`]: PROXY_PASSIVE_WINDOW,
+    [`traefik.http.services.${app}.loadbalancer.passivehealthcheck.maxfailedattempts`]: '2',
   };
   if (settings.health?.path) {
     // The proxy stops sending to a task that fails the same probe Swarm uses.

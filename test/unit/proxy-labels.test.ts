@@ -15,6 +15,10 @@ describe('proxy labels', () => {
       'traefik.http.routers.shop.rule': 'Host(`shop.apps.example.com`) || Host(`shop.example.com`) || Host(`www.shop.example.com`)',
       'traefik.http.routers.shop.service': 'shop',
       'traefik.http.services.shop.loadbalancer.server.port': '3000',
+      'traefik.http.middlewares.shop-retry.retry.attempts': '2',
+      'traefik.http.routers.shop.middlewares': 'shop-retry',
+      'traefik.http.services.shop.loadbalancer.passivehealthcheck.failurewindow': '5s',
+      'traefik.http.services.shop.loadbalancer.passivehealthcheck.maxfailedattempts': '2',
     });
   });
 

@@ -22,6 +22,7 @@ describe('buildProxyServiceSpec', () => {
             '--providers.swarm.refreshSeconds=1s',
             '--providers.providersThrottleDuration=1s',
             '--entryPoints.web.address=:80',
+            '--serversTransport.forwardingTimeouts.dialTimeout=2s',
             '--entryPoints.traefik.address=:8082',
             '--ping=true',
             '--api=true',

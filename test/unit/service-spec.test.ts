@@ -22,6 +22,10 @@ describe('buildServiceSpec', () => {
       'traefik.http.routers.shop.rule': 'Host(`shop.apps.example.com`)',
       'traefik.http.routers.shop.service': 'shop',
       'traefik.http.services.shop.loadbalancer.server.port': '8080',
+      'traefik.http.middlewares.shop-retry.retry.attempts': '2',
+      'traefik.http.routers.shop.middlewares': 'shop-retry',
+      'traefik.http.services.shop.loadbalancer.passivehealthcheck.failurewindow': '5s',
+      'traefik.http.services.shop.loadbalancer.passivehealthcheck.maxfailedattempts': '2',
     });
     const { Labels: _labels, ...rest } = spec;
     assert.deepEqual(rest, {
