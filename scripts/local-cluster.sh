@@ -826,7 +826,9 @@ ensure_registry() { deploy_component registry:deploy "$REGISTRY_SERVICE" "$REGIS
 
 summary() {
   local images
-  images=$(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')
+  # Images built from the samples carry their label too; the samples are the localhost/ ones.
+  images=$(docker image ls --filter "label=$IMAGE_LABEL" --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/' | sort | tr '\n' ' ')
+  nodes=$(docker node ls --format '{{.Hostname}} ({{if .ManagerStatus}}manager{{else}}worker{{end}})' | sort | paste -sd ',' - | sed 's/,/, /g')
   cat <<EOF
 
 local cluster ready
@@ -837,6 +839,7 @@ local cluster ready
   agent        $AGENT_CMD, config $ETC/agent.yaml
   aws (moto)   http://127.0.0.1:$MOTO_PORT, region eu-north-1
   ldap         ldap://127.0.0.1:$LDAP_PORT: alice, bob, carol (admin), keys in ${XDG_CONFIG_HOME:-$HOME/.config}/futuswarm/ldap-users/<uid>/id_ed25519
+  nodes        $nodes
   images       $images
   registry     $REGISTRY_IMAGE on 127.0.0.1:$REGISTRY_PORT of every node (push with futuswarm app:push / app:deploy --build)
   proxy        $PROXY_IMAGE on http://127.0.0.1:$PROXY_PORT (curl -H 'Host: <app>.apps.local.test' http://127.0.0.1:$PROXY_PORT/)

@@ -113,8 +113,9 @@ describe('several nodes: rolling deploy, drain and node loss under load', () => 
       if (report.samples.length) process.stdout.write(`#   first failures: ${report.samples.join(', ')}\n`);
     }
     process.stdout.write(`# lose ${lost}: replicas 3/3 again after ${(recoveredMs / 1000).toFixed(1)} s, ${report.failed} of ${report.sent} requests failed\n`);
-    // One replica of three is unreachable until the proxy drops it; every request after that answers.
-    assert.ok(report.failed <= report.sent / 5, `failed ${report.failed} of ${report.sent}`);
+    // Only requests on their way to the lost task in the first moment may fail: the proxy's retry
+    // and passive health check send the rest to the tasks that answer (docs/proxy.md).
+    assert.ok(report.failed <= report.sent / 20, `failed ${report.failed} of ${report.sent}`);
     // Once the replicas run again, every request answers.
     const steady = startLoad({ host: HOST, rate: 50, maxSeconds: 30 });
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -158,7 +158,7 @@ describe('placement of app tasks (two workers)', () => {
     assert.match(bad.stderr, /--constraint "zone=a": op: must be == or !=/);
     const badSpread = await cli.run(['app:deploy', '-n', ZONE, '-i', images.get(ZONE)!, '--spread', 'Zone']);
     assert.equal(badSpread.code, 2, badSpread.stderr);
-    assert.match(badSpread.stderr, /--spread\.0: must be a node label/);
+    assert.match(badSpread.stderr, /--spread\.0: a label key starts with a lowercase letter/);
     assert.equal(serviceVersion(ZONE), version);
   });
 });

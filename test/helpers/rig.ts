@@ -74,8 +74,14 @@ export function reachableManagers(): number {
   return nodes.filter((n) => n.ManagerStatus?.Reachability === 'reachable').length;
 }
 
-/** The node's state as Swarm sees it (ready, down, unknown), or undefined if it has no such node. */
+/** The node's state as Swarm sees it (ready, down, unknown), or undefined if it has no such node or no manager answers. */
 export function nodeState(hostname: string): string | undefined {
-  const rows = execFileSync('docker', ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'], { encoding: 'utf8', env: DOCKER_ENV }).split('\n');
+  let rows: string[];
+  try {
+    rows = execFileSync('docker', ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'], { encoding: 'utf8', env: DOCKER_ENV, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+  } catch {
+    // While the managers elect a new leader (the lost one led), they answer nothing.
+    return undefined;
+  }
   return rows.map((r) => r.split(' ')).find(([name]) => name === hostname)?.[1]?.toLowerCase();
 }
