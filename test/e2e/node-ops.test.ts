@@ -96,6 +96,19 @@ describe('admin node:* on a swarm with two workers', () => {
     assert.match(again.stdout, /was active already/);
   });
 
+  it('a drain whose tasks do not all move in time says which stay, and leaves the node drained', async () => {
+    // Swarm spreads the app over both workers again.
+    execFileSync('docker', ['service', 'update', '--force', '--detach=false', '--quiet', APP], { stdio: 'ignore' });
+    assert.ok((await runningTasks()).some((t) => t.node === NODE2), 'a task runs on the second worker');
+    const r = await admin.run(['admin', 'node:drain', NODE2, '--timeout', '1s']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`${NODE2} is drained, but its tasks did not all move within 1s: .*${APP}`));
+    assert.match(r.stderr, new RegExp(`hint: .*${NODE2} stays drained: .*futuswarm admin node:activate ${NODE2}`));
+    assert.equal((await node(NODE2)).availability, 'drain');
+    ok(await admin.run(['admin', 'node:activate', NODE2]), 'activate');
+    await until('the app runs 3/3 again', async () => (await runningTasks()).length === 3, 60_000);
+  });
+
   it('node:label adds, changes and removes labels; a bad one exits 2 and changes nothing', async () => {
     const set = await admin.run(['admin', 'node:label', NODE1, `zone=z-${run}`, 'disk=ssd']);
     ok(set, 'label');

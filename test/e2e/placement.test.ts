@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeImagesNamed, removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { removeImagesNamed, removeServiceIfExists, registryRunsOn, serviceExists, serviceVersion, until } from '../helpers/docker.ts';
 
 const run = Date.now().toString(36);
 const AUTO = 'pl-auto';
@@ -35,13 +35,6 @@ function ok(r: CliResult, what: string): void {
   assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`);
 }
 
-async function until(what: string, check: () => boolean, withinMs = 90_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 /** How many of the app's current tasks run on each node. */
 function runningByNode(tasks: readonly Task[]): Record<string, number> {
@@ -75,10 +68,7 @@ describe('placement of app tasks (two workers)', () => {
     }
     rig(2);
     // The cluster registry is global: each worker pulls from its own instance.
-    await until('the registry runs on both workers', () => {
-      const lines = docker(['service', 'ps', 'futuswarm-registry', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}']).split('\n');
-      return WORKERS.every((w) => lines.some((l) => l.startsWith(`${w} Running`)));
-    });
+    await until('the registry runs on both workers', () => WORKERS.every(registryRunsOn), 120_000);
     // Labels an earlier run left (docker refuses to remove one that is not there).
     for (const w of WORKERS) spawnSync('docker', ['node', 'update', '--label-rm', 'zone', w], { stdio: 'ignore' });
     buildDir = mkdtempSync(join(tmpdir(), 'futuswarm-placement-'));
@@ -123,6 +113,14 @@ describe('placement of app tasks (two workers)', () => {
     const dry = await cli.run(['app:deploy', '-n', ZONE, '-i', images.get(ZONE)!, '--no-constraints', '--dry-run']);
     ok(dry, 'dry run without constraints');
     assert.match(dry.stdout, /^constraints +node\.role==worker, zone==a +node\.role==worker$/m);
+  });
+
+  it('draining the only node an app may run on is refused with the reason, and changes nothing', async () => {
+    const refused = await cli.run(['admin', 'node:drain', NODE1]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`draining ${NODE1} would leave .*${ZONE}.*nothing was changed`));
+    assert.equal(docker(['node', 'inspect', '--format', '{{.Spec.Availability}}', NODE1]), 'active');
+    assert.deepEqual(runningByNode((await inspect(ZONE)).tasks), { [NODE1]: 2 });
   });
 
   it('--spread zone with 4 replicas puts 2 on each zone', async () => {

@@ -58,11 +58,13 @@ export function buildUniqueImage(tag: string, marker: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export async function until(what: string, check: () => boolean, withinMs = 60_000): Promise<void> {
+/** Polls until `check` holds, without blocking a load running meanwhile; returns the ms it took. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, withinMs = 60_000, everyMs = 500): Promise<number> {
   const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

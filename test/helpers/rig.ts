@@ -6,6 +6,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO } from './cli.ts';
+import { until } from './docker.ts';
+
+export { until };
 
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
 
@@ -44,16 +47,6 @@ export async function runningTasks(service: string, network = 'futuswarm-proxy')
     const address = task?.NetworksAttachments?.find((a) => a.Network.Spec.Name === network)?.Addresses[0];
     return { id: id as string, node: node as string, ip: address?.split('/')[0] };
   });
-}
-
-/** Polls until `check` holds, without blocking a load running meanwhile; returns the ms it took. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, withinMs = 90_000, everyMs = 250): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** The backend URLs the proxy sent requests to since `since` (its access log, Traefik's CLF). */
