@@ -7,7 +7,8 @@
  * Prints a table, then the ratio of failed requests (futuswarm / docker CLI).
  * Usage: npm run bench:resilience
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ const APP = `rs-${run}`;
 const BASE = `rs-base-${run}`;
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
 const docker = (args: string[], env: NodeJS.ProcessEnv = DOCKER_ENV) => execFileSync('docker', args, { encoding: 'utf8', env }).trim();
+/** While a load runs, commands run asynchronously: a blocked event loop would delay its requests. */
+const dockerAsync = async (args: string[], env: NodeJS.ProcessEnv = DOCKER_ENV) => (await promisify(execFile)('docker', args, { encoding: 'utf8', env })).stdout.trim();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Row { event: string; futuswarm: LoadReport; baseline: LoadReport; note: string }
@@ -62,39 +65,39 @@ const dockerConfig = mkdtempSync(join(tmpdir(), 'futuswarm-bench-resilience-'));
 const rows: Row[] = [];
 try {
   // futuswarm: its deploy (start-first, health-gated, proxy health check and retry).
-  const deploy = (tag: string, more: string[] = []) => {
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../bin/futuswarm.js'), 'app:deploy', '-n', APP, '-i', `localhost/hello:${tag}`, '--push', '--json', ...more], { env: cli.env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`app:deploy failed: ${r.stderr}`);
+  const deploy = async (tag: string, more: string[] = []) => {
+    const r = await cli.run(['app:deploy', '-n', APP, '-i', `localhost/hello:${tag}`, '--push', '--json', ...more]);
+    if (r.code !== 0) throw new Error(`app:deploy failed: ${r.stderr}`);
     return (JSON.parse(r.stdout) as { image: string }).image;
   };
-  const v1 = deploy('1', ['--port', '8000', '--replicas', '3', '--health-path', '/healthz']);
+  const v1 = await deploy('1', ['--port', '8000', '--replicas', '3', '--health-path', '/healthz']);
   // The baseline: the same image, pulled with the registry's login, as a plain service.
   const login = await registryLogin();
   const env = { ...DOCKER_ENV, DOCKER_CONFIG: dockerConfig };
-  execFileSync('docker', ['login', '127.0.0.1:5000', '-u', login.username, '--password-stdin'], { input: login.password, env, stdio: ['pipe', 'ignore', 'inherit'] });
+  execFileSync('docker', ['login', '127.0.0.1:5000', '-u', login.username, '--password-stdin'], { input: login.password, env, stdio: ['pipe', 'ignore', 'ignore'] });
   docker(['service', 'create', '--quiet', '--with-registry-auth', '--name', BASE, '--replicas', '3', '--network', 'futuswarm-proxy', '--endpoint-mode', 'dnsrr',
     '--constraint', 'node.role==worker',
     '--label', 'traefik.enable=true', '--label', 'traefik.swarm.network=futuswarm-proxy',
     '--label', `traefik.http.routers.${BASE}.rule=Host(\`${BASE}.${DOMAIN}\`)`, '--label', `traefik.http.services.${BASE}.loadbalancer.server.port=8000`, v1], env);
   await until('both answer through the proxy', async () => (await proxyGet(`${APP}.${DOMAIN}`)).status === 200 && (await proxyGet(`${BASE}.${DOMAIN}`)).status === 200, 60_000, 500);
-  const v2 = deploy('2');
+  const v2 = await deploy('2');
   const fsHost = `${APP}.${DOMAIN}`;
   const baseHost = `${BASE}.${DOMAIN}`;
 
   // 1. A rolling update to a new image.
-  const fsRoll = await underLoad(fsHost, async () => void deploy('1'), () => waitForStoppedTasks(APP, 120_000));
-  const baseRoll = await underLoad(baseHost, async () => void docker(['service', 'update', '--quiet', '--with-registry-auth', '--image', v2, BASE], env), () => waitForStoppedTasks(BASE, 120_000));
+  const fsRoll = await underLoad(fsHost, async () => void (await deploy('1')), () => waitForStoppedTasks(APP, 120_000));
+  const baseRoll = await underLoad(baseHost, async () => void (await dockerAsync(['service', 'update', '--quiet', '--with-registry-auth', '--image', v2, BASE], env)), () => waitForStoppedTasks(BASE, 120_000));
   rows.push({ event: 'rolling update', futuswarm: fsRoll, baseline: baseRoll, note: 'app:deploy vs docker service update --image' });
 
   // 2. Draining a worker (each side drains a worker that runs one of its tasks, then takes it back).
   const fsNode = await workerOf(APP);
   const fsDrain = await underLoad(fsHost, async () => {
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../bin/futuswarm.js'), '-q', 'admin', 'node:drain', fsNode], { env: cli.env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`node:drain failed: ${r.stderr}`);
+    const r = await cli.run(['-q', 'admin', 'node:drain', fsNode]);
+    if (r.code !== 0) throw new Error(`node:drain failed: ${r.stderr}`);
   }, () => waitForStoppedTasks(APP, 120_000));
   docker(['node', 'update', '--availability', 'active', fsNode]);
   const baseNode = await workerOf(BASE);
-  const baseDrain = await underLoad(baseHost, async () => void docker(['node', 'update', '--availability', 'drain', baseNode]), async () => {
+  const baseDrain = await underLoad(baseHost, async () => void (await dockerAsync(['node', 'update', '--availability', 'drain', baseNode])), async () => {
     await until('the baseline runs 3 tasks elsewhere', async () => {
       const tasks = await runningTasks(BASE);
       return tasks.length === 3 && !tasks.some((t) => t.node === baseNode);
@@ -122,7 +125,7 @@ try {
   rows.push({ event: `lose ${lost}`, futuswarm: fsLoss, baseline: baseLoss, note: `3/3 again after ${(fsBack / 1000).toFixed(0)} s / ${(baseBack / 1000).toFixed(0)} s (${((Date.now() - started) / 1000).toFixed(0)} s under load)` });
   localNode('down', kind, n);
 } finally {
-  spawnSync(process.execPath, [join(import.meta.dirname, '../bin/futuswarm.js'), 'app:remove', '-n', APP, '--purge', '--confirm', APP], { env: cli.env, stdio: 'ignore' });
+  await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
   spawnSync('docker', ['service', 'rm', APP, BASE], { stdio: 'ignore' });
   rmSync(dockerConfig, { recursive: true, force: true });
   rigUp({ workers: 0 });
