@@ -77,7 +77,6 @@ describe('several nodes: rolling deploy, drain and node loss under load', () => 
     assert.equal(report.truncated, false);
     assert.deepEqual(report.failures, {});
     assert.equal(report.runs.at(-1)?.[0], 'hello v2');
-    assert.equal(new Set((await runningTasks(APP)).map((t) => t.node)).size, 3, 'still one task per node');
   });
 
   it('draining a worker fails no request, empties it, and the app runs 3/3 elsewhere; activate takes it back', async () => {

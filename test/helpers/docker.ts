@@ -31,15 +31,15 @@ export function serviceVersion(name: string): number {
  * `marker` (the test run's unique suffix), and then the images left without a name.
  */
 export function removeImagesNamed(marker: string): void {
-  const names = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' })
+  const refs = execFileSync('docker', ['image', 'ls', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}'], { encoding: 'utf8' })
     .split('\n')
-    .filter((n) => n.includes(marker) && !n.endsWith(':<none>'));
-  const ids = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}} {{.ID}}'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.split(' ')[0]?.includes(marker))
-    .map((line) => line.split(' ')[1] ?? '');
+    .map((line) => line.split(' '))
+    .filter(([repository]) => repository?.includes(marker))
+    // By name, never by image ID: the same image may also be a sample (localhost/hello:1) that
+    // later tests use; removing its last name of ours leaves the others.
+    .map(([repository, tag, digest]) => (tag && tag !== '<none>' ? `${repository}:${tag}` : digest && digest !== '<none>' ? `${repository}@${digest}` : ''));
   // Best effort: an image may be gone with its last name already, or still used by a stopping task.
-  for (const ref of [...names, ...new Set(ids)]) {
+  for (const ref of new Set(refs)) {
     if (ref) spawnSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
   }
 }
