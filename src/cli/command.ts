@@ -59,6 +59,11 @@ export type ActionWrapper = <Opts>(handler: Handler<Opts>) => (...commanderArgs:
 
 export interface CommandModule {
   register(cmd: Command, action: ActionWrapper): void;
+  /**
+   * For a command whose subcommands add their flags only when they run: add them all now, for
+   * what needs the whole tree (shell completion). Without it, `register` adds everything.
+   */
+  registerAll?(cmd: Command, action: ActionWrapper): Promise<void>;
 }
 
 /** Check request arguments on this side, so bad input never leaves the laptop. */

@@ -11,6 +11,7 @@ import type { AgentChannel } from '../ssh/agent-client.ts';
 import type { SshTarget } from '../ssh/ssh-args.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
 import { COMMANDS } from './registry.ts';
+import { GLOBAL_OPTIONS } from './global-options.ts';
 
 /** Global options that take a value, so the command name can be found without loading anything. */
 const VALUE_OPTIONS = new Set(['--context']);
@@ -29,15 +30,6 @@ export function findCommandName(argv: readonly string[]): string | undefined {
 }
 
 const DESCRIPTION = 'Deploy containers by name to your own Docker Swarm cluster, over SSH.';
-
-/** Options every command takes; one list for commander and for the top-level help. */
-const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
-  { flags: '--context <name>', description: 'cluster to talk to (default: FUTUSWARM_CONTEXT, then the current context)' },
-  { flags: '--json', description: 'print machine-readable JSON on stdout' },
-  { flags: '-q, --quiet', description: 'print only results and errors' },
-  { flags: '-v, --verbose', description: 'print more detail' },
-  { flags: '--no-color', description: 'do not color output (NO_COLOR is honoured too)' },
-];
 
 /**
  * `futuswarm --help` and `--version` answer without loading commander: they are what people
