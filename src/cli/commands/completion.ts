@@ -2,6 +2,7 @@ import type { CommandModule } from '../command.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { isShell, renderCompletion, SHELLS } from '../completion/index.ts';
 import { describeCommand } from '../completion/tree.ts';
+import { examples } from '../help-text.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -11,16 +12,17 @@ export const register: CommandModule['register'] = (cmd, action) => {
       'after',
       `
 Completes commands, subcommands and options, --context with your contexts, and -n/--name with
-the apps of the cluster (asked with app:list, for a few seconds at most). Regenerate the script
-after an upgrade.
-
-Install:
-  bash  futuswarm completion bash > /etc/bash_completion.d/futuswarm
-        or in ~/.bashrc: source <(futuswarm completion bash)
-  zsh   futuswarm completion zsh > "\${fpath[1]}/_futuswarm"
-        or in ~/.zshrc, after compinit: source <(futuswarm completion zsh)
-  fish  futuswarm completion fish > ~/.config/fish/completions/futuswarm.fish
-`,
+the apps of the cluster (asked with app:list, for a few seconds at most). Install it once, and
+again after an upgrade:`,
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'futuswarm completion bash > /etc/bash_completion.d/futuswarm',
+        "echo 'source <(futuswarm completion bash)' >> ~/.bashrc",
+        'futuswarm completion zsh > "${fpath[1]}/_futuswarm"     # or source <(…) in ~/.zshrc, after compinit',
+        'futuswarm completion fish > ~/.config/fish/completions/futuswarm.fish',
+      ),
     )
     .action(
       action(async (ctx, _opts, [shell]) => {
