@@ -6,7 +6,8 @@ import { VERSION } from '../version.ts';
 import type { Command as TypedCommand } from '@commander-js/extra-typings';
 import type { ActionWrapper, CommandContext, GlobalOptions, Handler } from './command.ts';
 import type { OpResult } from '../results/index.ts';
-import type { ContextStore } from './contexts.ts';
+import type { Op } from '../protocol.ts';
+import type { ClusterContext, ContextStore } from './contexts.ts';
 import type { AgentChannel } from '../ssh/agent-client.ts';
 import type { SshTarget } from '../ssh/ssh-args.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
@@ -58,7 +59,7 @@ async function buildProgram(json: boolean): Promise<Command> {
   });
 }
 
-function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
+function globalsOf(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   return {
     context: typeof o.context === 'string' ? o.context : undefined,
@@ -69,8 +70,12 @@ function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
   };
 }
 
-function makeIo(g: GlobalOptions & { color: boolean }): Io {
+function makeIo(g: GlobalOptions): Io {
   return new TerminalIo({ mode: g.json ? 'json' : 'human', quiet: g.quiet, verbose: g.verbose, color: g.color && colorEnabled(process.stderr) });
+}
+
+function sshTarget(context: ClusterContext, host: string): SshTarget {
+  return { host, port: context.port, user: context.user, identityFile: context.identityFile, knownHostsFile: context.knownHostsFile };
 }
 
 async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandContext> {
@@ -90,16 +95,16 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
     const first = hosts[0] !== context.hosts[0] ? ` (${hosts[0]} first: it answered last time)` : '';
     io.debug(`context ${name}: ${context.user}@${hosts.join(',')}:${context.port}${first}`);
     const timeout = connectTimeoutSeconds(hosts.length);
-    const target = (host: string): SshTarget => ({
-      host,
-      port: context.port,
-      user: context.user,
-      identityFile: context.identityFile,
-      knownHostsFile: context.knownHostsFile,
-    });
-    const { value, host } = await tryHosts(hosts, (h) => connect(target(h), timeout), { port: context.port, onSkip: (m) => io.debug(m) });
+    const { value, host } = await tryHosts(hosts, (h) => connect(sshTarget(context, h), timeout), { port: context.port, onSkip: (m) => io.debug(m) });
     if (host !== hosts[0]) rememberAnsweredHost(memory, host);
     return value;
+  }
+
+  /** Tests check every answer against its schema; a user gets it as it came. */
+  async function checked<O extends Op>(op: O, result: unknown): Promise<OpResult<O>> {
+    if (process.env.FUTUSWARM_CHECK_RESULTS !== '1') return result as OpResult<O>;
+    const { checkResult } = await import('../results/index.ts');
+    return checkResult(op, result);
   }
 
   return {
@@ -135,12 +140,19 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
             }),
         }),
       );
-      // Tests check every answer against its schema; a user gets it as it came.
-      if (process.env.FUTUSWARM_CHECK_RESULTS === '1') {
-        const { checkResult } = await import('../results/index.ts');
-        return checkResult(op, result);
-      }
-      return result as OpResult<typeof op>;
+      return checked(op, result);
+    },
+    async agentOn(host, op, args, options = {}) {
+      const { validateArgs } = await import('./command.ts');
+      const valid = validateArgs(op, args);
+      const { context } = await contexts.resolve(globals.context);
+      const { callAgent } = await import('../ssh/agent-client.ts');
+      const result = await callAgent(sshTarget(context, host), op, valid as Record<string, unknown>, {
+        controlDir,
+        ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
+        onEvent: () => undefined,
+      });
+      return checked(op, result);
     },
   };
 }
