@@ -17,6 +17,8 @@ export interface GlobalOptions {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** false with --no-color; whether a stream shows color is colorEnabled()'s to say. */
+  color: boolean;
 }
 
 export interface CommandContext {
@@ -33,6 +35,11 @@ export interface CommandContext {
     flags?: Partial<Record<string, string>>,
     options?: AgentCallExtras,
   ): Promise<OpResult<O>>;
+  /**
+   * The same request to one manager of the context only, never another: to check each manager
+   * (doctor). Events are dropped.
+   */
+  agentOn<O extends Op>(host: string, op: O, args: z.input<(typeof OP_ARGS)[O]>, options?: { connectTimeoutSeconds?: number }): Promise<OpResult<O>>;
   /** A raw byte channel to the agent for `op` (app.push.relay), once the agent accepted it. */
   relay(op: Op, args: Record<string, unknown>): Promise<Relay>;
 }
@@ -59,6 +66,11 @@ export type ActionWrapper = <Opts>(handler: Handler<Opts>) => (...commanderArgs:
 
 export interface CommandModule {
   register(cmd: Command, action: ActionWrapper): void;
+  /**
+   * For a command whose subcommands add their flags only when they run: add them all now, for
+   * what needs the whole tree (shell completion). Without it, `register` adds everything.
+   */
+  registerAll?(cmd: Command, action: ActionWrapper): Promise<void>;
 }
 
 /** Check request arguments on this side, so bad input never leaves the laptop. */

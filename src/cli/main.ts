@@ -6,11 +6,13 @@ import { VERSION } from '../version.ts';
 import type { Command as TypedCommand } from '@commander-js/extra-typings';
 import type { ActionWrapper, CommandContext, GlobalOptions, Handler } from './command.ts';
 import type { OpResult } from '../results/index.ts';
-import type { ContextStore } from './contexts.ts';
+import type { Op } from '../protocol.ts';
+import type { ClusterContext, ContextStore } from './contexts.ts';
 import type { AgentChannel } from '../ssh/agent-client.ts';
 import type { SshTarget } from '../ssh/ssh-args.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
 import { COMMANDS } from './registry.ts';
+import { GLOBAL_OPTIONS } from './global-options.ts';
 
 /** Global options that take a value, so the command name can be found without loading anything. */
 const VALUE_OPTIONS = new Set(['--context']);
@@ -29,15 +31,6 @@ export function findCommandName(argv: readonly string[]): string | undefined {
 }
 
 const DESCRIPTION = 'Deploy containers by name to your own Docker Swarm cluster, over SSH.';
-
-/** Options every command takes; one list for commander and for the top-level help. */
-const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
-  { flags: '--context <name>', description: 'cluster to talk to (default: FUTUSWARM_CONTEXT, then the current context)' },
-  { flags: '--json', description: 'print machine-readable JSON on stdout' },
-  { flags: '-q, --quiet', description: 'print only results and errors' },
-  { flags: '-v, --verbose', description: 'print more detail' },
-  { flags: '--no-color', description: 'do not color output (NO_COLOR is honoured too)' },
-];
 
 /**
  * `futuswarm --help` and `--version` answer without loading commander: they are what people
@@ -66,7 +59,7 @@ async function buildProgram(json: boolean): Promise<Command> {
   });
 }
 
-function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
+function globalsOf(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   return {
     context: typeof o.context === 'string' ? o.context : undefined,
@@ -77,8 +70,12 @@ function globalsOf(cmd: Command): GlobalOptions & { color: boolean } {
   };
 }
 
-function makeIo(g: GlobalOptions & { color: boolean }): Io {
+function makeIo(g: GlobalOptions): Io {
   return new TerminalIo({ mode: g.json ? 'json' : 'human', quiet: g.quiet, verbose: g.verbose, color: g.color && colorEnabled(process.stderr) });
+}
+
+function sshTarget(context: ClusterContext, host: string): SshTarget {
+  return { host, port: context.port, user: context.user, identityFile: context.identityFile, knownHostsFile: context.knownHostsFile };
 }
 
 async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandContext> {
@@ -98,16 +95,16 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
     const first = hosts[0] !== context.hosts[0] ? ` (${hosts[0]} first: it answered last time)` : '';
     io.debug(`context ${name}: ${context.user}@${hosts.join(',')}:${context.port}${first}`);
     const timeout = connectTimeoutSeconds(hosts.length);
-    const target = (host: string): SshTarget => ({
-      host,
-      port: context.port,
-      user: context.user,
-      identityFile: context.identityFile,
-      knownHostsFile: context.knownHostsFile,
-    });
-    const { value, host } = await tryHosts(hosts, (h) => connect(target(h), timeout), { port: context.port, onSkip: (m) => io.debug(m) });
+    const { value, host } = await tryHosts(hosts, (h) => connect(sshTarget(context, h), timeout), { port: context.port, onSkip: (m) => io.debug(m) });
     if (host !== hosts[0]) rememberAnsweredHost(memory, host);
     return value;
+  }
+
+  /** Tests check every answer against its schema; a user gets it as it came. */
+  async function checked<O extends Op>(op: O, result: unknown): Promise<OpResult<O>> {
+    if (process.env.FUTUSWARM_CHECK_RESULTS !== '1') return result as OpResult<O>;
+    const { checkResult } = await import('../results/index.ts');
+    return checkResult(op, result);
   }
 
   return {
@@ -143,12 +140,19 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
             }),
         }),
       );
-      // Tests check every answer against its schema; a user gets it as it came.
-      if (process.env.FUTUSWARM_CHECK_RESULTS === '1') {
-        const { checkResult } = await import('../results/index.ts');
-        return checkResult(op, result);
-      }
-      return result as OpResult<typeof op>;
+      return checked(op, result);
+    },
+    async agentOn(host, op, args, options = {}) {
+      const { validateArgs } = await import('./command.ts');
+      const valid = validateArgs(op, args);
+      const { context } = await contexts.resolve(globals.context);
+      const { callAgent } = await import('../ssh/agent-client.ts');
+      const result = await callAgent(sshTarget(context, host), op, valid as Record<string, unknown>, {
+        controlDir,
+        ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
+        onEvent: () => undefined,
+      });
+      return checked(op, result);
     },
   };
 }

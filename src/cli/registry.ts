@@ -37,6 +37,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'cache:info', summary: 'show an app\'s cache: its state and address (never the token)', load: () => import('./commands/cache-info.ts') },
   { name: 'cache:destroy', summary: 'delete an app\'s cache', load: () => import('./commands/cache-destroy.ts') },
   { name: 'whoami', summary: 'who the cluster thinks you are: your groups, admin or not', load: () => import('./commands/whoami.ts') },
+  { name: 'doctor', summary: 'check this machine, the context, SSH to each manager, the agent, your identity, the proxy and the state bucket', load: () => import('./commands/doctor.ts') },
+  { name: 'completion', summary: 'print a shell completion script (bash, zsh, fish)', load: () => import('./commands/completion.ts') },
   { name: 'context', summary: 'manage the clusters this CLI talks to (add, use, list, remove)', load: () => import('./commands/context.ts') },
   { name: 'admin', summary: 'run the cluster itself: AWS (cluster:init, cluster:bootstrap, cluster:status, cluster:ldap-password, cluster:destroy), the nodes (node:list, node:drain, node:activate, node:label, node:remove), the proxy (proxy:deploy, proxy:status), the image registries (registry:deploy, registry:add, registry:list, registry:remove), the audit trail (audit)', load: () => import('./commands/admin.ts') },
 ];

@@ -24,6 +24,22 @@ export class SshConnectFailure extends FutuswarmError {
   }
 }
 
+/**
+ * ssh reached the manager but did not trust it: its host key is not in known_hosts, or it is and
+ * the manager now shows another. Nothing was sent; the fix is the user's known_hosts, not the network.
+ */
+export class SshHostKeyFailure extends FutuswarmError {
+  readonly host: string;
+  readonly port: number;
+
+  constructor(target: SshTarget, message: string, hint: string) {
+    super('ssh_auth', message, { hint });
+    this.name = 'SshHostKeyFailure';
+    this.host = target.host;
+    this.port = target.port;
+  }
+}
+
 const AUTH = /Permission denied|Too many authentication failures/;
 const HOST_KEY = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/;
 /** A master that failed after we handed it our session may have started the agent with our input. */
@@ -72,9 +88,11 @@ export function translateSshFailure(code: number | null, stderr: string, target:
     });
   }
   if (lines.some((l) => HOST_KEY.test(l))) {
-    return new FutuswarmError('ssh_auth', `the host key of ${target.host}:${target.port} is unknown or changed`, {
-      hint: `verify the manager's host key and add it to your known_hosts (ssh -p ${target.port} ${target.user}@${target.host})`,
-    });
+    return new SshHostKeyFailure(
+      target,
+      `the host key of ${target.host}:${target.port} is unknown or changed`,
+      `verify the manager's host key and add it to your known_hosts (ssh -p ${target.port} ${target.user}@${target.host})`,
+    );
   }
   const unreachableHint = 'check the context (futuswarm context list) and that the manager is up';
   const reason = code === 255 && options.answered !== true ? connectFailureReason(text) : undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connectFailureReason, SshConnectFailure, translateSshFailure } from '../../src/ssh/ssh-failure.ts';
+import { connectFailureReason, SshConnectFailure, SshHostKeyFailure, translateSshFailure } from '../../src/ssh/ssh-failure.ts';
 
 /** What OpenSSH prints when it could not connect at all, and ssh's words for the reason. */
 const CONNECT_FAILURES: readonly [stderr: string, reason: string][] = [
@@ -76,6 +76,14 @@ describe('translateSshFailure', () => {
     assert.ok(!(translateSshFailure(255, refused, target, { answered: true }) instanceof SshConnectFailure));
     assert.ok(!(translateSshFailure(1, refused, target) instanceof SshConnectFailure));
     assert.ok(!(translateSshFailure(null, refused, target) instanceof SshConnectFailure));
+  });
+  it('a host key that is unknown or changed is its own failure, neither a refused key nor an unreachable host', () => {
+    for (const stderr of OTHER_FAILURES.slice(2, 5)) {
+      const e = translateSshFailure(255, stderr, target);
+      assert.ok(e instanceof SshHostKeyFailure, stderr);
+      assert.deepEqual([e.code, e.host, e.port], ['ssh_auth', 'm', 22]);
+    }
+    assert.ok(!(translateSshFailure(255, 'futuswarm@m: Permission denied (publickey).', target) instanceof SshHostKeyFailure));
   });
   it('a control socket line saying Permission denied is not a refused key', () => {
     const e = translateSshFailure(255, 'Control socket connect(/c/5f1e): Permission denied\r\nssh: connect to host m port 22: Connection refused', target);

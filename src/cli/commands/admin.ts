@@ -40,3 +40,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     if (entry) (await entry.load()).register(sub as Command, action);
   });
 };
+
+export const registerAll: NonNullable<CommandModule['registerAll']> = async (cmd, action) => {
+  for (const entry of ADMIN_COMMANDS) (await entry.load()).register(cmd.command(entry.name).description(entry.summary) as Command, action);
+};
