@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CommandModule } from '../command.ts';
+import { durationFlag, type AgentCallExtras, type CommandModule } from '../command.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
@@ -47,6 +47,10 @@ export async function parseAssignments(items: readonly string[], readFile: (path
   return values;
 }
 
+/** Commands that take the app's lock wait for it this long instead of failing `locked` at once. */
+const LOCK_WAIT_HELP = 'wait this long for another change of the app to finish (e.g. 60s)';
+const lockWait = (seconds: number | undefined): AgentCallExtras => (seconds === undefined ? {} : { lockWaitSeconds: seconds });
+
 function renderChange(r: SecretsChangeResult): string {
   const what = r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed';
   const missing = r.missing.length ? ` (not set before: ${r.missing.join(', ')})` : '';
@@ -70,11 +74,12 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .argument('<assignments...>', 'KEY=value, KEY=@file or KEY=- (stdin)')
     .option('--no-restart', 'only store the new values; they apply at the next deploy')
-    .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n')
+    .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
+    .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n  futuswarm app:secrets set -n shop --no-restart --lock-wait 60s FEATURE_X=on\n')
     .action(
       action(async (ctx, opts, assignments) => {
         const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readAllStdin);
-        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' });
+        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );
@@ -84,9 +89,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .argument('<keys...>', 'names of the secrets to remove')
     .option('--no-restart', 'only store the change')
+    .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
     .action(
       action(async (ctx, opts, keys) => {
-        const r = await ctx.agent('app.secrets.unset', { app: opts.name, keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' });
+        const r = await ctx.agent('app.secrets.unset', { app: opts.name, keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );
