@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { durationFlag, type AgentCallExtras, type CommandModule } from '../command.ts';
+import { serializeDotenv } from '../../core/dotenv.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
 import { readAllStdin } from '../prompt.ts';
-import type { SecretsChangeResult } from '../../results/people.ts';
+import type { SecretsChangeResult, SecretsExportResult } from '../../results/people.ts';
 
 /**
  * `KEY=value`, `KEY=@file` (the file's bytes) or `KEY=-` (standard input), so that a value
@@ -45,6 +46,22 @@ export async function parseAssignments(items: readonly string[], readFile: (path
     }
   }
   return values;
+}
+
+const EXPORT_FORMATS = ['env', 'json'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+function exportFormat(value: string): ExportFormat {
+  const format = EXPORT_FORMATS.find((f) => f === value);
+  if (!format) throw new FutuswarmError('invalid_input', `--format: must be env or json, got "${value.slice(0, 40)}"`);
+  return format;
+}
+
+/** What `export` prints: a dotenv file that `import` reads back identically, or one JSON object. */
+export function renderExport(r: SecretsExportResult, format: ExportFormat): string {
+  if (format === 'env') return serializeDotenv(r.values);
+  const sorted = Object.fromEntries(Object.keys(r.values).sort().map((k) => [k, r.values[k]]));
+  return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
 /** Commands that take the app's lock wait for it this long instead of failing `locked` at once. */
@@ -120,6 +137,27 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const r = await ctx.agent('app.secrets.get', { app: opts.name, key: String(key) }, { app: '--name', key: 'key' });
         if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
         else ctx.io.raw(process.stdout.isTTY ? `${r.value}\n` : r.value);
+      }),
+    );
+  cmd
+    .command('export')
+    .description('print every secret value, as a dotenv file that import reads back, or as JSON')
+    .requiredOption('-n, --name <app>', 'app name')
+    .option('--format <format>', 'env (default) or json', exportFormat)
+    .addHelpText(
+      'after',
+      '\nFor owners and admins, like get, and recorded in the audit trail (without the values).\n' +
+        'It prints to a terminal too: redirect it to a file only you can read.\n' +
+        examples('(umask 077; futuswarm app:secrets export -n shop > shop.env)', 'futuswarm app:secrets export -n shop --format json | jq -r .DATABASE_URL'),
+    )
+    .action(
+      action(async (ctx, opts) => {
+        const r = await ctx.agent('app.secrets.export', { app: opts.name }, { app: '--name' });
+        if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
+        else {
+          if (Object.keys(r.values).length === 0) ctx.io.progress(`${r.app} has no secrets`);
+          ctx.io.raw(renderExport(r, opts.format ?? 'env'));
+        }
       }),
     );
   cmd
