@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAssignments, renderExport } from '../../src/cli/commands/app-secrets.ts';
+import { parseAssignments, readDotenvSource, renderExport } from '../../src/cli/commands/app-secrets.ts';
 import { parseDotenv } from '../../src/core/dotenv.ts';
 
 const noFile = (p: string): string => {
@@ -32,7 +32,12 @@ describe('app:secrets set arguments', () => {
   });
 });
 
-describe('app:secrets export', () => {
+describe('app:secrets import and export', () => {
+  it('reads the named file, or standard input for -', async () => {
+    assert.deepEqual(await readDotenvSource('prod.env', (p) => `FILE=${p}`, noStdin), { text: 'FILE=prod.env', source: 'prod.env' });
+    assert.deepEqual(await readDotenvSource('-', noFile, async () => 'A=1\n'), { text: 'A=1\n', source: 'standard input' });
+    await assert.rejects(readDotenvSource('missing.env', noFile, noStdin), /cannot read missing\.env: ENOENT/);
+  });
   it('exports env that parses back to the values, or one sorted JSON object', () => {
     const values = { B: 'two words', A: 'x"y\nz' };
     const result = { app: 'shop', version: 'v1', values };

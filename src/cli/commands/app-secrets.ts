@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { durationFlag, type AgentCallExtras, type CommandModule } from '../command.ts';
-import { serializeDotenv } from '../../core/dotenv.ts';
+import { secretsFromDotenv, serializeDotenv } from '../../core/dotenv.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
@@ -48,6 +48,16 @@ export async function parseAssignments(items: readonly string[], readFile: (path
   return values;
 }
 
+/** A dotenv file's text; `-` is standard input. */
+export async function readDotenvSource(file: string, readFile: (path: string) => string, readStdin: () => Promise<string>): Promise<{ text: string; source: string }> {
+  if (file === '-') return { text: await readStdin(), source: 'standard input' };
+  try {
+    return { text: readFile(file), source: file };
+  } catch (e) {
+    throw new FutuswarmError('invalid_input', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 const EXPORT_FORMATS = ['env', 'json'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -81,6 +91,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     'after',
     examples(
       'futuswarm app:secrets set -n shop STRIPE_KEY=- < stripe-key.txt',
+      'futuswarm app:secrets import -n shop .env.production',
       'futuswarm app:secrets list -n shop',
       'futuswarm app:secrets history -n shop',
     ),
@@ -96,6 +107,29 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts, assignments) => {
         const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readAllStdin);
+        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
+        ctx.io.result(r, () => renderChange(r));
+      }),
+    );
+  cmd
+    .command('import')
+    .description('set every KEY=value of a dotenv file as one new version, then restart the app with them')
+    .requiredOption('-n, --name <app>', 'app name')
+    .argument('<file>', 'dotenv file, or - for standard input')
+    .option('--no-restart', 'only store the new values; they apply at the next deploy')
+    .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
+    .addHelpText(
+      'after',
+      '\nThe file is checked first: an invalid key, a key given twice or an unclosed quote refuses it\n' +
+        'whole (exit 2, nothing stored), naming the line but never a value. Keys the file does not\n' +
+        'name keep their values. Single quotes are literal; double quotes know \\n \\" \\\\; nothing\n' +
+        'is expanded.\n' +
+        examples('futuswarm app:secrets import -n shop .env.production', 'sops -d prod.env | futuswarm app:secrets import -n shop -', 'futuswarm app:secrets export -n old-shop | futuswarm app:secrets import -n shop -'),
+    )
+    .action(
+      action(async (ctx, opts, [file]) => {
+        const { text, source } = await readDotenvSource(String(file), (p) => readFileSync(p, 'utf8'), readAllStdin);
+        const values = secretsFromDotenv(text, source);
         const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
