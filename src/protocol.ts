@@ -77,6 +77,8 @@ export const OP_ARGS = {
   'app.secrets.unset': z.strictObject({ app: appName, keys: z.array(secretKey).min(1), restart: z.boolean().default(true) }),
   'app.secrets.list': z.strictObject({ app: appName }),
   'app.secrets.get': z.strictObject({ app: appName, key: secretKey }),
+  /** Every value at once (app:secrets export): for those who may read values, audited like get. */
+  'app.secrets.export': z.strictObject({ app: appName }),
   'app.secrets.history': z.strictObject({ app: appName, limit: z.number().int().min(1).max(1000).optional() }),
   'app.domains': z.strictObject({
     app: appName,

@@ -4,6 +4,7 @@
  * Nothing else is accepted.
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { describeLockHolder } from '../core/names.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { openState } from './open-state.ts';
@@ -121,7 +122,10 @@ async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown,
         process.off('SIGTERM', onHangup);
       }
     },
-    { onLost: (e) => ctx.progress('lock', `warning: ${e.message}; this operation goes on, but others may now change ${app}`) },
+    {
+      onLost: (e) => ctx.progress('lock', `warning: ${e.message}; this operation goes on, but others may now change ${app}`),
+      onWait: (holder) => ctx.progress('lock', `waiting up to ${lockWaitSeconds}s for the lock of ${app}: ${holder.user} holds it (${describeLockHolder(holder)})`),
+    },
   );
 }
 

@@ -75,7 +75,8 @@ function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
-function valueProblem(value: unknown): string | undefined {
+/** Why a value cannot be a secret (too long, a NUL), without the value; undefined when it can. */
+export function secretValueProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `value must be a string, got ${value === null ? 'null' : typeof value}`;
   const bytes = byteLength(value);
   if (bytes > SECRET_LIMITS.maxValueBytes) {
@@ -113,7 +114,7 @@ export function validateSecrets(values: unknown, what = 'secrets'): Secrets {
   if (!isPlainObject(values)) fail(what, [`${what}: must be an object of KEY → value`]);
   const problems: string[] = [];
   for (const [key, value] of Object.entries(values)) {
-    const problem = keyProblem(key) ?? valueProblem(value);
+    const problem = keyProblem(key) ?? secretValueProblem(value);
     if (problem) problems.push(`${keyPath(what, key)}: ${problem}`);
   }
   if (problems.length === 0) problems.push(...totalsProblems(values as Secrets, what));
@@ -133,7 +134,7 @@ export function applySecretsChange(current: Secrets, change: SecretsChange, what
   if (!isPlainObject(toSet)) fail(what, [`${what}: "set" must be an object of KEY → value`]);
   if (!Array.isArray(toUnset)) fail(what, [`${what}: "unset" must be a list of keys`]);
   for (const [key, value] of Object.entries(toSet)) {
-    const problem = keyProblem(key) ?? valueProblem(value);
+    const problem = keyProblem(key) ?? secretValueProblem(value);
     if (problem) problems.push(`${keyPath(what, key)}: ${problem}`);
   }
   for (const key of toUnset) {

@@ -1,7 +1,7 @@
 /** What the agent answers to secrets, owners, images and whoami. */
 import { z } from 'zod';
 import { appName, imageDigest, userName } from '../core/names.ts';
-import { secretsMetaSchema } from '../core/secrets.ts';
+import { secretKeyName, secretsMetaSchema } from '../core/secrets.ts';
 import { imageRecordSchema } from '../state/images.ts';
 import { isoTime } from '../state/json.ts';
 import { releaseSchema } from '../state/releases.ts';
@@ -41,6 +41,14 @@ export type SecretsListResult = z.output<typeof secretsListResultSchema>;
 
 export const secretsGetResultSchema = z.strictObject({ app: appName, key: z.string(), value: z.string() });
 export type SecretsGetResult = z.output<typeof secretsGetResultSchema>;
+
+/** Every value of the current version; `version` null and no values when the app has none. */
+export const secretsExportResultSchema = z.strictObject({
+  app: appName,
+  version: z.string().nullable(),
+  values: z.record(secretKeyName, z.string()),
+});
+export type SecretsExportResult = z.output<typeof secretsExportResultSchema>;
 
 /** One version of an app's secrets (src/state/secrets.ts `SecretsVersion`), newest first. */
 export const secretsVersionSchema = z.strictObject({
@@ -121,6 +129,7 @@ export const PEOPLE_RESULTS = {
   'app.secrets.unset': secretsChangeResultSchema,
   'app.secrets.list': secretsListResultSchema,
   'app.secrets.get': secretsGetResultSchema,
+  'app.secrets.export': secretsExportResultSchema,
   'app.secrets.history': secretsHistoryResultSchema,
   'app.owners': ownersResultSchema,
   'app.owners.add': ownersResultSchema,

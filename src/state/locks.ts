@@ -90,20 +90,22 @@ export class Locks extends StateConcern {
   /**
    * Take the app's lock: create it if absent (If-None-Match), or take over an expired one
    * (If-Match on its ETag). Held by anyone else, even the same user: `locked`, naming the
-   * holder — at once, or after `waitSeconds` of polling.
+   * holder — at once, or after `waitSeconds` of polling; `onWait` hears once that it waits.
    */
-  async acquire(app: string, request: LockRequest): Promise<LockHandle> {
+  async acquire(app: string, request: LockRequest, options: { onWait?: (holder: LockInfo) => void } = {}): Promise<LockHandle> {
     checkApp(app);
     checkUser(request.user);
     const ttl = request.ttlSeconds ?? 600;
     if (!(ttl > 0 && ttl <= 7 * 24 * 3600)) throw new FutuswarmError('invalid_input', 'lock: ttl must be between 1 s and 7 days');
     const deadline = Date.now() + (request.waitSeconds ?? 0) * 1000;
-    for (;;) {
+    for (let waited = false; ; waited = true) {
       const outcome = await this.#tryAcquire(app, request, ttl);
       if ('handle' in outcome) return outcome.handle;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.#lockedError(outcome.holder, request.waitSeconds);
-      await sleep(Math.min(1000, remaining));
+      if (!waited) options.onWait?.(outcome.holder);
+      // Jittered: waiters that started together would otherwise poll together, each second.
+      await sleep(Math.min(500 + Math.random() * 500, remaining));
     }
   }
 
@@ -214,10 +216,10 @@ export class Locks extends StateConcern {
     app: string,
     request: LockRequest,
     fn: (handle: LockHandle) => Promise<T>,
-    options: { onLost?: (error: Error) => void } = {},
+    options: { onLost?: (error: Error) => void; onWait?: (holder: LockInfo) => void } = {},
   ): Promise<T> {
     const ttl = request.ttlSeconds ?? 600;
-    let handle = await this.acquire(app, request);
+    let handle = await this.acquire(app, request, options.onWait ? { onWait: options.onWait } : {});
     let renewing: Promise<unknown> = Promise.resolve();
     let lost = false;
     const timer = setInterval(() => {

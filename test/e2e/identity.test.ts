@@ -127,6 +127,7 @@ describe('identity and access', () => {
       { command: 'app:secrets', argv: ['app:secrets', 'set', '-n', APP, `GREETING=${BOB_SECRET}`] },
       { command: 'app:secrets', argv: ['app:secrets', 'unset', '-n', APP, 'GREETING'] },
       { command: 'app:secrets', argv: ['app:secrets', 'get', '-n', APP, 'GREETING'] },
+      { command: 'app:secrets', argv: ['app:secrets', 'export', '-n', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'list', '-n', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'history', '-n', APP] },
       { command: 'app:owners', argv: ['app:owners', '-n', APP, 'add', 'bob'] },
@@ -308,7 +309,7 @@ describe('identity and access', () => {
         records.some((x) => x.user === user && x.op === op && x.result === result && (code === undefined || x.code === code));
       assert.ok(has('alice', 'app.deploy', 'ok'), 'alice deployed');
       assert.ok(has('alice', 'app.secrets.set', 'ok'), 'alice set a secret');
-      const refusedOps = ['app.deploy', 'app.remove', 'app.secrets.set', 'app.secrets.unset', 'app.secrets.get', 'app.secrets.list', 'app.owners.add',
+      const refusedOps = ['app.deploy', 'app.remove', 'app.secrets.set', 'app.secrets.unset', 'app.secrets.get', 'app.secrets.export', 'app.secrets.list', 'app.owners.add',
         'app.scale', 'app.restart', 'app.rollback', 'app.exec', 'app.run', 'app.lock', 'app.unlock', 'app.logs'];
       for (const op of refusedOps) {
         assert.ok(has('bob', op, 'error', 'forbidden'), `bob's refused ${op}`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAssignments } from '../../src/cli/commands/app-secrets.ts';
+import { parseAssignments, readDotenvSource, renderExport } from '../../src/cli/commands/app-secrets.ts';
+import { parseDotenv } from '../../src/core/dotenv.ts';
 
 const noFile = (p: string): string => {
   throw Object.assign(new Error(`no ${p}`), { code: 'ENOENT' });
@@ -28,5 +29,22 @@ describe('app:secrets set arguments', () => {
     await assert.rejects(parseAssignments(['TOKEN=-'], noFile, async () => ''), /TOKEN=-: standard input was empty, so nothing was changed/);
     assert.deepEqual(await parseAssignments(['TOKEN=-'], noFile, async () => '\n'), { TOKEN: '' });
     assert.deepEqual(await parseAssignments(['TOKEN='], noFile, noStdin), { TOKEN: '' });
+  });
+});
+
+describe('app:secrets import and export', () => {
+  it('reads the named file, or standard input for -', async () => {
+    assert.deepEqual(await readDotenvSource('prod.env', (p) => `FILE=${p}`, noStdin), { text: 'FILE=prod.env', source: 'prod.env' });
+    assert.deepEqual(await readDotenvSource('-', noFile, async () => 'A=1\n'), { text: 'A=1\n', source: 'standard input' });
+    await assert.rejects(readDotenvSource('missing.env', noFile, noStdin), /cannot read missing\.env: ENOENT/);
+  });
+  it('exports env that parses back to the values, or one sorted JSON object', () => {
+    const values = { B: 'two words', A: 'x"y\nz' };
+    const result = { app: 'shop', version: 'v1', values };
+    const env = renderExport(result, 'env');
+    assert.equal(env, 'A="x\\"y\\nz"\nB=\'two words\'\n');
+    assert.deepEqual(parseDotenv(env), { ok: true, values: { A: 'x"y\nz', B: 'two words' }, lines: { A: 1, B: 2 } });
+    assert.equal(renderExport(result, 'json'), '{\n  "A": "x\\"y\\nz",\n  "B": "two words"\n}\n');
+    assert.equal(renderExport({ ...result, values: {} }, 'env'), '');
   });
 });

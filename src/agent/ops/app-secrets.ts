@@ -70,6 +70,19 @@ export const secretsGet = defineOp({
   },
 });
 
+/** Who may read one value may read them all: the same access, and audited the same way. */
+export const secretsExport = defineOp({
+  op: 'app.secrets.export',
+  access: 'app',
+  mutating: false,
+  audit: true,
+  async handle(ctx, args) {
+    const snapshot = await (await ctx.state()).secrets.read(args.app);
+    if (snapshot.versionId === undefined) await requireApp(ctx, args.app);
+    return { app: args.app, version: snapshot.versionId ?? null, values: { ...snapshot.values } };
+  },
+});
+
 export const secretsHistory = defineOp({
   op: 'app.secrets.history',
   access: 'app',

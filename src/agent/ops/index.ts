@@ -14,6 +14,7 @@ export const OP_HANDLERS: Record<Op, Loader> = {
   'app.secrets.unset': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsUnset as OpHandler<Op> })),
   'app.secrets.list': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsList as OpHandler<Op> })),
   'app.secrets.get': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsGet as OpHandler<Op> })),
+  'app.secrets.export': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsExport as OpHandler<Op> })),
   'app.secrets.history': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsHistory as OpHandler<Op> })),
   'app.domains': () => import('./app-domains.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.releases': () => import('./app-releases.ts') as Promise<{ default: OpHandler<Op> }>,

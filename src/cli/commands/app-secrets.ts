@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { CommandModule } from '../command.ts';
+import { durationFlag, type AgentCallExtras, type CommandModule } from '../command.ts';
+import { secretsFromDotenv, serializeDotenv } from '../../core/dotenv.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
 import { readAllStdin } from '../prompt.ts';
-import type { SecretsChangeResult } from '../../results/people.ts';
+import type { SecretsChangeResult, SecretsExportResult } from '../../results/people.ts';
 
 /**
  * `KEY=value`, `KEY=@file` (the file's bytes) or `KEY=-` (standard input), so that a value
@@ -47,6 +48,36 @@ export async function parseAssignments(items: readonly string[], readFile: (path
   return values;
 }
 
+/** A dotenv file's text; `-` is standard input. */
+export async function readDotenvSource(file: string, readFile: (path: string) => string, readStdin: () => Promise<string>): Promise<{ text: string; source: string }> {
+  if (file === '-') return { text: await readStdin(), source: 'standard input' };
+  try {
+    return { text: readFile(file), source: file };
+  } catch (e) {
+    throw new FutuswarmError('invalid_input', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+const EXPORT_FORMATS = ['env', 'json'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+function exportFormat(value: string): ExportFormat {
+  const format = EXPORT_FORMATS.find((f) => f === value);
+  if (!format) throw new FutuswarmError('invalid_input', `--format: must be env or json, got "${value.slice(0, 40)}"`);
+  return format;
+}
+
+/** What `export` prints: a dotenv file that `import` reads back identically, or one JSON object. */
+export function renderExport(r: SecretsExportResult, format: ExportFormat): string {
+  if (format === 'env') return serializeDotenv(r.values);
+  const sorted = Object.fromEntries(Object.keys(r.values).sort().map((k) => [k, r.values[k]]));
+  return `${JSON.stringify(sorted, null, 2)}\n`;
+}
+
+/** Commands that take the app's lock wait for it this long instead of failing `locked` at once. */
+const LOCK_WAIT_HELP = 'wait this long for another change of the app to finish (e.g. 60s)';
+const lockWait = (seconds: number | undefined): AgentCallExtras => (seconds === undefined ? {} : { lockWaitSeconds: seconds });
+
 function renderChange(r: SecretsChangeResult): string {
   const what = r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed';
   const missing = r.missing.length ? ` (not set before: ${r.missing.join(', ')})` : '';
@@ -60,6 +91,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     'after',
     examples(
       'futuswarm app:secrets set -n shop STRIPE_KEY=- < stripe-key.txt',
+      'futuswarm app:secrets import -n shop .env.production',
       'futuswarm app:secrets list -n shop',
       'futuswarm app:secrets history -n shop',
     ),
@@ -70,11 +102,35 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .argument('<assignments...>', 'KEY=value, KEY=@file or KEY=- (stdin)')
     .option('--no-restart', 'only store the new values; they apply at the next deploy')
-    .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n')
+    .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
+    .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n  futuswarm app:secrets set -n shop --no-restart --lock-wait 60s FEATURE_X=on\n')
     .action(
       action(async (ctx, opts, assignments) => {
         const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readAllStdin);
-        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' });
+        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
+        ctx.io.result(r, () => renderChange(r));
+      }),
+    );
+  cmd
+    .command('import')
+    .description('set every KEY=value of a dotenv file as one new version, then restart the app with them')
+    .requiredOption('-n, --name <app>', 'app name')
+    .argument('<file>', 'dotenv file, or - for standard input')
+    .option('--no-restart', 'only store the new values; they apply at the next deploy')
+    .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
+    .addHelpText(
+      'after',
+      '\nThe file is checked first: an invalid key, a key given twice or an unclosed quote refuses it\n' +
+        'whole (exit 2, nothing stored), naming the line but never a value. Keys the file does not\n' +
+        'name keep their values. Single quotes are literal; double quotes know \\n \\" \\\\; nothing\n' +
+        'is expanded.\n' +
+        examples('futuswarm app:secrets import -n shop .env.production', 'sops -d prod.env | futuswarm app:secrets import -n shop -', 'futuswarm app:secrets export -n old-shop | futuswarm app:secrets import -n shop -'),
+    )
+    .action(
+      action(async (ctx, opts, [file]) => {
+        const { text, source } = await readDotenvSource(String(file), (p) => readFileSync(p, 'utf8'), readAllStdin);
+        const values = secretsFromDotenv(text, source);
+        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );
@@ -84,9 +140,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .argument('<keys...>', 'names of the secrets to remove')
     .option('--no-restart', 'only store the change')
+    .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
     .action(
       action(async (ctx, opts, keys) => {
-        const r = await ctx.agent('app.secrets.unset', { app: opts.name, keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' });
+        const r = await ctx.agent('app.secrets.unset', { app: opts.name, keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );
@@ -114,6 +171,27 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const r = await ctx.agent('app.secrets.get', { app: opts.name, key: String(key) }, { app: '--name', key: 'key' });
         if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
         else ctx.io.raw(process.stdout.isTTY ? `${r.value}\n` : r.value);
+      }),
+    );
+  cmd
+    .command('export')
+    .description('print every secret value, as a dotenv file that import reads back, or as JSON')
+    .requiredOption('-n, --name <app>', 'app name')
+    .option('--format <format>', 'env (default) or json', exportFormat)
+    .addHelpText(
+      'after',
+      '\nFor owners and admins, like get, and recorded in the audit trail (without the values).\n' +
+        'It prints to a terminal too: redirect it to a file only you can read.\n' +
+        examples('(umask 077; futuswarm app:secrets export -n shop > shop.env)', 'futuswarm app:secrets export -n shop --format json | jq -r .DATABASE_URL'),
+    )
+    .action(
+      action(async (ctx, opts) => {
+        const r = await ctx.agent('app.secrets.export', { app: opts.name }, { app: '--name' });
+        if (ctx.io.mode === 'json') ctx.io.result(r, () => '');
+        else {
+          if (Object.keys(r.values).length === 0) ctx.io.progress(`${r.app} has no secrets`);
+          ctx.io.raw(renderExport(r, opts.format ?? 'env'));
+        }
       }),
     );
   cmd
