@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { contextName, domainName } from '../core/names.ts';
+import { CONTROL_CHARACTERS_RULE, noControlCharacters } from '../core/terminal-text.ts';
 
 /** Swarm keeps a quorum with an odd number of managers; more than seven only slows it down. */
 export const MAX_MANAGER_HOSTS = 7;
@@ -16,7 +17,10 @@ const managerHost = z
   .string()
   .min(1)
   .regex(/^(?!-)/, 'must not start with "-"')
-  .regex(/^\S*$/, 'must be a host name or address, without spaces');
+  .regex(/^\S*$/, 'must be a host name or address, without spaces')
+  .refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
+
+const filePath = z.string().refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
 
 export const managerHosts = z
   .array(managerHost)
@@ -39,8 +43,8 @@ export const contextSchema = z
     port: z.number().int().min(1).max(65535).default(22),
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be an OS user name').default('futuswarm'),
     domain: domainName,
-    identityFile: z.string().optional(),
-    knownHostsFile: z.string().optional(),
+    identityFile: filePath.optional(),
+    knownHostsFile: filePath.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.hosts !== undefined && c.host !== undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'give hosts or host, not both' });

@@ -1,5 +1,11 @@
-/** Plain aligned columns for terminal output. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+import { visibleText } from '../core/terminal-text.ts';
+
+/**
+ * Plain aligned columns for terminal output. Cells are escaped before they are measured (a
+ * control character or a line break in someone's text would break the columns, or the terminal).
+ */
+export function renderTable(headers: readonly string[], unsafeRows: readonly (readonly string[])[]): string {
+  const rows = unsafeRows.map((r) => r.map((cell) => visibleText(cell)));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
