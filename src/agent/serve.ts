@@ -4,6 +4,7 @@
  * Nothing else is accepted.
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { openState } from './open-state.ts';
@@ -41,7 +42,9 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
   const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
   const abort = new AbortController();
   try {
-    const request = parseWith(requestSchema, await readJsonRequest(io.input), 'bad request', { code: 'protocol' });
+    const raw = await readJsonRequest(io.input);
+    refuseReservedKeys(raw, 'bad request');
+    const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
     if (!isOp(request.op)) {
       throw new FutuswarmError('protocol', `unknown op "${request.op}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
     }

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { contextName, domainName } from '../core/names.ts';
 import { CONTROL_CHARACTERS_RULE, noControlCharacters } from '../core/terminal-text.ts';
 
@@ -88,7 +89,9 @@ export class ContextStore {
     } catch (e) {
       throw new FutuswarmError('config', `${this.path} is not valid YAML: ${(e as Error).message}`, { hint: 'fix or delete the file' });
     }
-    return parseWith(contextsFileSchema, data, this.path, { code: 'config', hint: 'fix the file or re-add the context with futuswarm context add' });
+    const options = { code: 'config', hint: 'fix the file or re-add the context with futuswarm context add' } as const;
+    refuseReservedKeys(data, this.path, options);
+    return parseWith(contextsFileSchema, data, this.path, options);
   }
 
   async write(file: ContextsFile): Promise<void> {
