@@ -15,6 +15,9 @@ export function renderTable(headers: readonly string[], unsafeRows: readonly (re
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/** What a table or a field shows in place of what only an app's owners may see. */
+export const OWNERS_ONLY = '(owners only)';
+
 /** A byte count as people read it: kB below a megabyte, MB above. */
 export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
