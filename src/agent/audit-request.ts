@@ -3,7 +3,9 @@
  * person sent (up to the 4 MB a request line may take): what it names is read best-effort
  * here, and the audit log keeps a bounded summary of it (src/state/audit.ts).
  */
+import { cutText } from '../core/audit-summary.ts';
 import { isFutuswarmError } from '../core/errors.ts';
+import { visibleText } from '../core/terminal-text.ts';
 import { appName } from '../core/names.ts';
 import { SECRET_ARG_NAMES } from '../state/audit.ts';
 import type { OpContext } from './op.ts';
@@ -63,7 +65,7 @@ export async function auditRequest(ctx: OpContext, subject: AuditSubject, starte
     });
   } catch (e) {
     // The op's own outcome matters more than its audit record; the agent log keeps the miss.
-    process.stderr.write(`futuswarm-agent: could not write the audit record for ${subject.op.slice(0, 100)}: ${(e as Error).message}\n`);
+    process.stderr.write(`futuswarm-agent: could not write the audit record for ${visibleText(cutText(subject.op, 100))}: ${(e as Error).message}\n`);
   }
 }
 
