@@ -9,9 +9,13 @@ import { ERROR_CODES } from './core/errors.ts';
 import { labelChangeProblems, nodeLabelKey, nodeLabelSet } from './core/node-labels.ts';
 import { nodeRef } from './core/node-ref.ts';
 import { secretKeyName } from './core/secrets.ts';
+import { CONTROL_CHARACTERS_RULE, noControlCharacters } from './core/terminal-text.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 
 const secretKey = secretKeyName;
+
+/** Free text that others will see (a lock's message): one line, no control characters. */
+const plainText = (max: number) => z.string().max(max).refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
 
 export const PROTOCOL_VERSION = 1;
 
@@ -25,7 +29,7 @@ const resources = z.strictObject({
 
 const healthArgs = z.strictObject({
   path: healthPath.optional(),
-  cmd: z.string().min(1).max(1000).optional(),
+  cmd: plainText(1000).min(1).optional(),
   timeoutSeconds: z.number().min(1).max(300).optional(),
   intervalSeconds: z.number().min(1).max(300).optional(),
   retries: z.number().int().min(1).max(20).optional(),
@@ -102,7 +106,7 @@ export const OP_ARGS = {
   'app.restart': z.strictObject({ app: appName, timeoutSeconds: z.number().int().min(5).max(3600).optional() }),
   'app.lock': z.strictObject({
     app: appName,
-    message: z.string().min(1).max(500).optional(),
+    message: plainText(500).min(1).optional(),
     /** How long the lock holds unless released first (default 24 h). */
     ttlSeconds: z.number().int().min(60).max(7 * 86400).optional(),
     /** Keep trying this long while someone else holds the lock. */
@@ -184,7 +188,7 @@ export const OP_ARGS = {
   /** A login for an external private registry; the password travels only in the request body. */
   'admin.registry.add': z.strictObject({
     host: registryHostName,
-    username: z.string().min(1).max(256).regex(/^[^\s:]+$/, 'must not contain spaces or ":"'),
+    username: plainText(256).min(1).regex(/^[^\s:]+$/, 'must not contain spaces or ":"'),
     password: z.string().min(1).max(4096),
   }),
   'admin.registry.list': z.strictObject({}),
@@ -230,7 +234,7 @@ export const OP_ARGS = {
   'db.destroy': z.strictObject({
     app: appName,
     /** Must repeat the app's name: the data is gone afterwards. */
-    confirm: z.string().max(100),
+    confirm: plainText(100),
     restart: z.boolean().default(true),
   }),
   /** An app's Redis; REDIS_URL goes into its secrets and never into a result. */
@@ -242,7 +246,7 @@ export const OP_ARGS = {
   'cache.info': z.strictObject({ app: appName }),
   'cache.destroy': z.strictObject({
     app: appName,
-    confirm: z.string().max(100),
+    confirm: plainText(100),
     restart: z.boolean().default(true),
   }),
 } as const;
@@ -312,7 +316,7 @@ const nodeExecRequest = z.strictObject({
   app: appName,
   containerId: z.string().regex(/^[0-9a-f]{64}$/, 'must be a full container ID'),
   /** How messages name the task, e.g. `shop.2.abc123@node-4`. */
-  name: z.string().max(300),
+  name: plainText(300),
   command: OP_ARGS['app.exec'].shape.command,
   interactive: z.boolean(),
   tty: z.boolean(),

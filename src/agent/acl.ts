@@ -154,6 +154,15 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
 }
 
 /**
+ * Whether the caller may see what only an app's owners see (its health command, release
+ * notes): an owner or an admin. For ops that anyone may call; never throws `forbidden`.
+ */
+export async function mayManage(ctx: OpContext, app: string): Promise<boolean> {
+  const owners = (await (await ctx.state()).owners.get(app))?.owners ?? [];
+  return owners.includes(ctx.user) || (await isAdmin(ctx.config, ctx.user));
+}
+
+/**
  * Undo a claim whose request failed before the app came to exist (a first deploy that never
  * ran), so the name is free again. Owners changed meanwhile are left alone.
  */

@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { FutuswarmError } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { clientMessageSchema, type ClientMessage } from '../protocol.ts';
 
 /** Client messages buffered before the op reads them; more pauses the input. */
@@ -139,6 +140,7 @@ class StdioChannel implements ClientChannel {
         } catch {
           throw new FutuswarmError('protocol', 'the caller sent something that is not JSON', { hint: 'use the futuswarm CLI' });
         }
+        refuseReservedKeys(json, 'the caller sent a message', { code: 'protocol' });
         const parsed = clientMessageSchema.safeParse(json);
         if (!parsed.success) throw new FutuswarmError('protocol', 'the caller sent a message this agent does not understand', { hint: 'upgrade the agent or the CLI so they match' });
         yield parsed.data;

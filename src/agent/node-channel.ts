@@ -16,7 +16,8 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { FutuswarmError, ERROR_CODES } from '../core/errors.ts';
+import { FutuswarmError, ERROR_CODES, isFutuswarmError } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, ATTACHED_STEP, type Event, type NodeRequest } from '../protocol.ts';
 import type { AppState } from './app-state.ts';
 import type { ClientChannel } from './client-channel.ts';
@@ -224,9 +225,12 @@ async function runSession(
     heardFromNode = true;
     let event: Event;
     try {
-      event = eventSchema.parse(JSON.parse(line));
-    } catch {
+      const json: unknown = JSON.parse(line);
+      refuseReservedKeys(json, `node ${where} sent an event`, { code: 'protocol' });
+      event = eventSchema.parse(json);
+    } catch (e) {
       leave();
+      if (isFutuswarmError(e)) throw e;
       throw new FutuswarmError('protocol', `node ${where} answered something that is not a futuswarm event`, { hint: 'the agents on the managers and the nodes may be different versions' });
     }
     if (event.type === 'progress' && event.step === ATTACHED_STEP) {

@@ -15,6 +15,7 @@ import { clientChannel } from './client-channel.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { runAttachedExec } from './exec-session.ts';
 import { readJsonRequest, type ServeIo } from './serve.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 
 /** Swarm puts this label on every task container; containers started by hand lack it. */
 const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
@@ -22,7 +23,9 @@ const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
 export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: ServeIo): Promise<number> {
   const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
   try {
-    const request = parseWith(nodeRequestSchema, await readJsonRequest(io.input), 'bad node request', { code: 'protocol' });
+    const raw = await readJsonRequest(io.input);
+    refuseReservedKeys(raw, 'bad node request');
+    const request = parseWith(nodeRequestSchema, raw, 'bad node request', { code: 'protocol' });
     const config = await loadConfig();
     if (!config.nodeChannel) throw new FutuswarmError('unavailable', 'this node has no nodeChannel in its agent config');
     const channel = clientChannel();

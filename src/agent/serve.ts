@@ -5,6 +5,7 @@
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { describeLockHolder } from '../core/names.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { openState } from './open-state.ts';
@@ -13,7 +14,8 @@ import { RELAYED, type OpContext, type OpHandler } from './op.ts';
 import { authorize, releaseClaim } from './acl.ts';
 import { OP_HANDLERS } from './ops/index.ts';
 import type { AppState } from './app-state.ts';
-import { SECRET_ARG_NAMES } from '../state/audit.ts';
+import { cutText } from '../core/audit-summary.ts';
+import { auditRequest, requestSubject, UNREADABLE_OP, type AuditSubject } from './audit-request.ts';
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -23,7 +25,13 @@ export interface ServeIo {
 }
 
 /** What a handler gets: Docker and the state bucket are connected on first use. */
-export function opContext(user: string, config: AgentConfig, emit: (event: Event) => void, signal: AbortSignal): OpContext {
+export function opContext(
+  user: string,
+  config: AgentConfig,
+  emit: (event: Event) => void,
+  signal: AbortSignal,
+  open: (config: AgentConfig) => Promise<AppState> = openState,
+): OpContext {
   let engine: Promise<DockerEngine> | undefined;
   let store: Promise<AppState> | undefined;
   return {
@@ -32,55 +40,76 @@ export function opContext(user: string, config: AgentConfig, emit: (event: Event
     emit,
     progress: (step, message) => emit({ type: 'progress', step, message }),
     docker: () => (engine ??= import('../docker/engine.ts').then((m) => m.DockerEngine.connect())),
-    state: () => (store ??= openState(config)),
+    state: () => (store ??= open(config)),
     signal,
   };
 }
 
-/** Returns the process exit code: 0 when the op produced a result. */
-export async function serve(user: string, loadConfig: () => Promise<AgentConfig>, io: ServeIo): Promise<number> {
+export interface ServeOptions {
+  /** The state bucket; default: the one the agent config names. */
+  openState?: (config: AgentConfig) => Promise<AppState>;
+}
+
+/**
+ * Returns the process exit code: 0 when the op produced a result. Every request that is
+ * refused before its handler runs (unreadable, invalid, unknown op, not allowed, locked) leaves
+ * an audit record, whatever the op; after that, only audited ops do (and refusals by handlers).
+ */
+export async function serve(user: string, loadConfig: () => Promise<AgentConfig>, io: ServeIo, options: ServeOptions = {}): Promise<number> {
   const emit = (event: Event): void => io.write(`${JSON.stringify(event)}\n`);
   const abort = new AbortController();
+  const started = Date.now();
+  let ctx: OpContext | undefined;
+  /** What the audit record names; undefined while there is no request to record. */
+  let subject: AuditSubject | undefined;
+  /** Whether the outcome is recorded: refusals always, a handler's outcome when its op is audited. */
+  let audited = true;
   try {
-    const request = parseWith(requestSchema, await readJsonRequest(io.input), 'bad request', { code: 'protocol' });
-    if (!isOp(request.op)) {
-      throw new FutuswarmError('protocol', `unknown op "${request.op}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
-    }
-    const args = parseWith(OP_ARGS[request.op], request.args, 'invalid arguments', { root: 'args' });
     const config = await loadConfig();
     if (config.role === 'worker') {
       throw new FutuswarmError('unavailable', 'this node is a worker; futuswarm commands are served by the managers', { hint: 'point your context at a manager' });
     }
-    const handler = (await OP_HANDLERS[request.op]()).default;
-    const ctx = opContext(user, config, emit, abort.signal);
+    ctx = opContext(user, config, emit, abort.signal, options.openState);
+    subject = { op: UNREADABLE_OP };
+    const line = await readRequestLine(io.input);
+    if (line === undefined) {
+      subject = undefined; // nothing was asked: nothing to record
+      throw noRequest();
+    }
+    const raw = parseRequestJson(line);
+    subject = requestSubject(raw);
+    refuseReservedKeys(raw, 'bad request');
+    const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
+    if (!isOp(request.op)) {
+      throw new FutuswarmError('protocol', `unknown op "${cutText(request.op, 100)}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
+    }
+    const args = parseWith(OP_ARGS[request.op], request.args, 'invalid arguments', { root: 'args' });
     const app = typeof (args as { app?: unknown }).app === 'string' ? (args as { app: string }).app : undefined;
-    const audited = handler.mutating || handler.audit === true;
-    const started = Date.now();
+    subject = { op: request.op, ...(app ? { app } : {}), args: args as Record<string, unknown> };
+    const handler = (await OP_HANDLERS[request.op]()).default;
+    // Before the lock and before the handler: a refused request changes nothing.
+    const grant = await authorize(ctx, {
+      op: request.op,
+      access: handler.access,
+      app,
+      claim: (args as { dryRun?: unknown }).dryRun !== true,
+    });
+    audited = handler.mutating || handler.audit === true;
     let data: unknown;
     try {
-      // Before the lock and before the handler: a refused request changes nothing.
-      const grant = await authorize(ctx, {
-        op: request.op,
-        access: handler.access,
-        app,
-        claim: (args as { dryRun?: unknown }).dryRun !== true,
-      });
-      try {
-        data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds);
-      } catch (e) {
-        if (grant.claimed && app !== undefined) await releaseClaim(ctx, app).catch(() => undefined);
-        throw e;
-      }
+      data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds);
     } catch (e) {
-      // Refusals are recorded for every op: who tried what is the point of an audit trail.
-      if (audited || (isFutuswarmError(e) && e.code === 'forbidden')) await audit(ctx, request.op, app, args, started, e);
+      if (grant.claimed && app !== undefined) await releaseClaim(ctx, app).catch(() => undefined);
+      // Who tried what is the point of an audit trail: a handler's refusal is recorded for every op.
+      if (isFutuswarmError(e) && e.code === 'forbidden') audited = true;
       throw e;
     }
-    if (audited) await audit(ctx, request.op, app, args, started, undefined);
+    if (audited) await auditRequest(ctx, subject, started, undefined);
     if (data === RELAYED) return 0;
     emit({ type: 'result', data: data ?? null });
     return 0;
   } catch (e) {
+    if (ctx && subject && audited) await auditRequest(ctx, subject, started, e);
     const error = isFutuswarmError(e)
       ? e
       : new FutuswarmError('internal', `the agent failed: ${(e as Error).message}`, { cause: e, hint: 'an admin can find details in the agent log on the manager' });
@@ -129,50 +158,14 @@ async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown,
   );
 }
 
-async function audit(ctx: OpContext, op: string, app: string | undefined, args: unknown, started: number, error: unknown): Promise<void> {
-  try {
-    const state = await ctx.state();
-    await state.audit.append({
-      user: ctx.user,
-      op,
-      ...(app ? { app } : {}),
-      args: args as Record<string, unknown>,
-      // Names hide values (redactArgs); this also catches a value echoed in an error message.
-      scrub: secretValues(args),
-      result: error === undefined ? 'ok' : 'error',
-      ...(error !== undefined ? { code: isFutuswarmError(error) ? error.code : 'internal', message: (error as Error).message } : {}),
-      durationMs: Date.now() - started,
-    });
-  } catch (e) {
-    // The op's own outcome matters more than its audit record; the agent log keeps the miss.
-    process.stderr.write(`futuswarm-agent: could not write the audit record for ${op}: ${(e as Error).message}\n`);
-  }
-}
-
-/**
- * Every string under a secret-named argument (values of app:secrets set, and the like). Very
- * short values are left out: scrubbing "1" would blank every record that mentions a 1.
- */
-function secretValues(args: unknown): string[] {
-  const found: string[] = [];
-  const collect = (value: unknown): void => {
-    if (typeof value === 'string' && value.length >= 4) found.push(value);
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
-  };
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) (SECRET_ARG_NAMES.includes(k) ? collect : walk)(v);
-    }
-  };
-  walk(args);
-  return found;
-}
-
 /** The first line of the input, parsed as JSON (not yet validated). */
 export async function readJsonRequest(input: NodeJS.ReadableStream): Promise<unknown> {
   const line = await readRequestLine(input);
+  if (line === undefined) throw noRequest();
+  return parseRequestJson(line);
+}
+
+function parseRequestJson(line: string): unknown {
   try {
     return JSON.parse(line);
   } catch {
@@ -180,7 +173,10 @@ export async function readJsonRequest(input: NodeJS.ReadableStream): Promise<unk
   }
 }
 
-async function readRequestLine(input: NodeJS.ReadableStream): Promise<string> {
+const noRequest = (): FutuswarmError => new FutuswarmError('protocol', 'no request received', { hint: 'use the futuswarm CLI to talk to the agent' });
+
+/** The first line of the input; undefined when the input ended with nothing on it. */
+async function readRequestLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
   let buffered = '';
   for await (const chunk of input) {
     buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
@@ -188,6 +184,5 @@ async function readRequestLine(input: NodeJS.ReadableStream): Promise<string> {
     if (newline >= 0) return buffered.slice(0, newline);
     if (buffered.length > MAX_REQUEST_BYTES) throw new FutuswarmError('protocol', 'the request is too large');
   }
-  if (buffered.trim() === '') throw new FutuswarmError('protocol', 'no request received', { hint: 'use the futuswarm CLI to talk to the agent' });
-  return buffered;
+  return buffered.trim() === '' ? undefined : buffered;
 }

@@ -7,7 +7,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { contextName, domainName } from '../core/names.ts';
+import { CONTROL_CHARACTERS_RULE, noControlCharacters } from '../core/terminal-text.ts';
 
 /** Swarm keeps a quorum with an odd number of managers; more than seven only slows it down. */
 export const MAX_MANAGER_HOSTS = 7;
@@ -16,7 +18,10 @@ const managerHost = z
   .string()
   .min(1)
   .regex(/^(?!-)/, 'must not start with "-"')
-  .regex(/^\S*$/, 'must be a host name or address, without spaces');
+  .regex(/^\S*$/, 'must be a host name or address, without spaces')
+  .refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
+
+const filePath = z.string().refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
 
 export const managerHosts = z
   .array(managerHost)
@@ -39,8 +44,8 @@ export const contextSchema = z
     port: z.number().int().min(1).max(65535).default(22),
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be an OS user name').default('futuswarm'),
     domain: domainName,
-    identityFile: z.string().optional(),
-    knownHostsFile: z.string().optional(),
+    identityFile: filePath.optional(),
+    knownHostsFile: filePath.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.hosts !== undefined && c.host !== undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'give hosts or host, not both' });
@@ -84,7 +89,9 @@ export class ContextStore {
     } catch (e) {
       throw new FutuswarmError('config', `${this.path} is not valid YAML: ${(e as Error).message}`, { hint: 'fix or delete the file' });
     }
-    return parseWith(contextsFileSchema, data, this.path, { code: 'config', hint: 'fix the file or re-add the context with futuswarm context add' });
+    const options = { code: 'config', hint: 'fix the file or re-add the context with futuswarm context add' } as const;
+    refuseReservedKeys(data, this.path, options);
+    return parseWith(contextsFileSchema, data, this.path, options);
   }
 
   async write(file: ContextsFile): Promise<void> {

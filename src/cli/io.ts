@@ -2,8 +2,14 @@
  * The one seam for output. Commands never write to stdout/stderr directly: they report
  * progress, results and errors here, so the same command runs in a terminal, with --json,
  * quietly, and in tests (RecordingIo).
+ *
+ * Whatever is shown here may hold other people's text, so TerminalIo shows every control
+ * character as its JSON escape (`\u001b`, src/core/terminal-text.ts) and `--json` output holds
+ * none raw. Only what a program wrote passes as it came: `raw` (a secret value), `relay`
+ * (app:run, app:exec) and the lines of `programLine` (app:logs), whose prefix is escaped.
  */
 import { FutuswarmError } from '../core/errors.ts';
+import { terminalJson, visibleText } from '../core/terminal-text.ts';
 
 export type OutputMode = 'human' | 'json';
 
@@ -20,8 +26,10 @@ export interface Io {
   raw(text: string): void;
   /** Output of a remote process relayed as it came (app:run, app:exec), to our stdout or stderr. */
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void;
-  /** A line a task wrote, relayed by the agent (e.g. why a release failed). */
+  /** A line a task wrote, relayed by the agent (e.g. why a release failed); shown escaped. */
   log(source: string, line: string): void;
+  /** A line of an app's own output, the command's output (app:logs): after its source, as written. */
+  programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void;
   error(error: FutuswarmError | Error): void;
 }
 
@@ -30,7 +38,16 @@ export interface TerminalIoOptions {
   quiet: boolean;
   verbose: boolean;
   color: boolean;
+  /** Where output goes; default the process's own (tests pass their own). */
+  streams?: { stdout: Writer; stderr: Writer };
 }
+
+interface Writer {
+  write(data: string | Uint8Array): unknown;
+}
+
+/** Text meant to span lines, escaped for the terminal (see the top of this file). */
+const shown = (text: string): string => visibleText(text, { lines: true });
 
 type Paint = (s: string) => string;
 const plain: Paint = (s) => s;
@@ -49,6 +66,8 @@ export class TerminalIo implements Io {
   private readonly dim: Paint;
   private readonly red: Paint;
   private readonly yellow: Paint;
+  private readonly stdout: Writer;
+  private readonly stderr: Writer;
 
   constructor(options: TerminalIoOptions) {
     this.mode = options.mode;
@@ -57,41 +76,48 @@ export class TerminalIo implements Io {
     this.dim = options.color ? ansi(2, 22) : plain;
     this.red = options.color ? ansi(31, 39) : plain;
     this.yellow = options.color ? ansi(33, 39) : plain;
+    this.stdout = options.streams?.stdout ?? process.stdout;
+    this.stderr = options.streams?.stderr ?? process.stderr;
   }
 
   progress(message: string): void {
     if (this.quiet || this.mode === 'json') return;
-    process.stderr.write(`${this.dim('›')} ${message}\n`);
+    this.stderr.write(`${this.dim('›')} ${shown(message)}\n`);
   }
 
   debug(message: string): void {
-    if (this.verbose) process.stderr.write(this.dim(`  ${message}\n`));
+    if (this.verbose) this.stderr.write(this.dim(`  ${shown(message)}\n`));
   }
 
   warn(message: string): void {
-    process.stderr.write(`${this.yellow('warning:')} ${message}\n`);
+    this.stderr.write(`${this.yellow('warning:')} ${shown(message)}\n`);
   }
 
   result(data: unknown, human: () => string): void {
     if (this.mode === 'json') {
-      process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      this.stdout.write(`${terminalJson(data, 2)}\n`);
       return;
     }
-    const text = human();
-    if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const text = shown(human());
+    if (text !== '') this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   raw(text: string): void {
-    process.stdout.write(text);
+    this.stdout.write(text);
   }
 
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void {
-    (stream === 'stderr' ? process.stderr : process.stdout).write(data);
+    (stream === 'stderr' ? this.stderr : this.stdout).write(data);
   }
 
   log(source: string, line: string): void {
     if (this.mode === 'json') return;
-    process.stderr.write(`  ${this.dim(`${source} |`)} ${line}\n`);
+    this.stderr.write(`  ${this.dim(`${visibleText(source)} |`)} ${shown(line)}\n`);
+  }
+
+  programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void {
+    if (this.mode === 'json') this.stdout.write(`${terminalJson({ source: line.source, stream: line.stream, line: line.line })}\n`);
+    else this.stdout.write(`${visibleText(line.source ?? fallbackSource)} | ${line.line}\n`);
   }
 
   error(error: FutuswarmError | Error): void {
@@ -100,16 +126,16 @@ export class TerminalIo implements Io {
         error instanceof FutuswarmError
           ? { code: error.code, message: error.message, hint: error.hint, details: error.details }
           : { code: 'internal', message: error.message };
-      process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+      this.stdout.write(`${terminalJson({ error: body }, 2)}\n`);
       return;
     }
     if (error instanceof FutuswarmError && error.isUserError) {
-      process.stderr.write(`${this.red('error:')} ${error.message}\n`);
-      if (error.hint) process.stderr.write(`${this.dim('hint:')} ${error.hint}\n`);
+      this.stderr.write(`${this.red('error:')} ${shown(error.message)}\n`);
+      if (error.hint) this.stderr.write(`${this.dim('hint:')} ${shown(error.hint)}\n`);
       return;
     }
-    process.stderr.write(`${this.red('internal error:')} ${error.stack ?? error.message}\n`);
-    process.stderr.write('This is a bug in futuswarm. Please report it with the command you ran and the output above.\n');
+    this.stderr.write(`${this.red('internal error:')} ${shown(error.stack ?? error.message)}\n`);
+    this.stderr.write('This is a bug in futuswarm. Please report it with the command you ran and the output above.\n');
   }
 }
 
@@ -129,5 +155,6 @@ export class RecordingIo implements Io {
   raw(text: string): void { this.lines.push(text); }
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void { this.lines.push(`${stream}: ${Buffer.from(data).toString('utf8')}`); }
   log(source: string, line: string): void { this.lines.push(`log ${source}: ${line}`); }
+  programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void { this.lines.push(`${line.stream} ${line.source ?? fallbackSource}: ${line.line}`); }
   error(error: FutuswarmError | Error): void { this.errors.push(error); this.lines.push(`error: ${error.message}`); }
 }

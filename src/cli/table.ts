@@ -1,5 +1,11 @@
-/** Plain aligned columns for terminal output. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+import { visibleText } from '../core/terminal-text.ts';
+
+/**
+ * Plain aligned columns for terminal output. Cells are escaped before they are measured (a
+ * control character or a line break in someone's text would break the columns, or the terminal).
+ */
+export function renderTable(headers: readonly string[], unsafeRows: readonly (readonly string[])[]): string {
+  const rows = unsafeRows.map((r) => r.map((cell) => visibleText(cell)));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -8,6 +14,9 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
+
+/** What a table or a field shows in place of what only an app's owners may see. */
+export const OWNERS_ONLY = '(owners only)';
 
 /** A byte count as people read it: kB below a megabyte, MB above. */
 export function formatBytes(bytes: number): string {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { domainName } from '../core/names.ts';
 import { appsOnManagers } from '../core/placement.ts';
 import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public-key.ts';
@@ -94,6 +95,7 @@ export async function loadAgentConfig(path = agentConfigPath()): Promise<AgentCo
   } catch (e) {
     throw new FutuswarmError('config', `${path} is not valid YAML: ${(e as Error).message}`);
   }
+  refuseReservedKeys(data, `agent config ${path}`, { code: 'config' });
   return parseWith(agentConfigSchema, data, `agent config ${path}`, { code: 'config' });
 }
 

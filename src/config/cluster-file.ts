@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { domainName, userName } from '../core/names.ts';
 import { appsOnManagers } from '../core/placement.ts';
 import { ldapConfigSchema } from './ldap-config.ts';
@@ -271,10 +272,9 @@ export type DataServicesScope = ClusterStateScope & Pick<ClusterConfig, 'tags' |
 
 /** Validate an already parsed cluster file; every problem is reported with its path. */
 export function parseClusterConfig(value: unknown, source = 'cluster file'): ClusterConfig {
-  return parseWith(clusterFileSchema, value, source, {
-    code: 'config',
-    hint: 'see docs/cluster-file.md for every setting',
-  });
+  const options = { code: 'config', hint: 'see docs/cluster-file.md for every setting' } as const;
+  refuseReservedKeys(value, source, options);
+  return parseWith(clusterFileSchema, value, source, options);
 }
 
 /** Read, parse and validate a cluster file. */

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { userName } from '../core/names.ts';
 
 export const sshPublicKey = z
@@ -22,7 +23,13 @@ export async function loadUsersFile(path: string): Promise<UsersFile> {
     throw new FutuswarmError('config', `cannot read the users file ${path}: ${(e as Error).message}`);
   }
   const { default: YAML } = await import('yaml');
-  return parseWith(usersFileSchema, YAML.parse(text) ?? { users: {} }, `users file ${path}`, { code: 'config' });
+  return parseUsersFile(YAML.parse(text) ?? { users: {} }, `users file ${path}`);
+}
+
+/** A users file's content, validated; refused when it holds a reserved key. */
+export function parseUsersFile(data: unknown, what = 'users file'): UsersFile {
+  refuseReservedKeys(data, what, { code: 'config' });
+  return parseWith(usersFileSchema, data, what, { code: 'config' });
 }
 
 /** The person whose key is `type base64`, comparing type and key material (not comments). */

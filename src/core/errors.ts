@@ -119,9 +119,13 @@ export function parseWith<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const lines = formatIssues(result.error.issues, options.root);
+  throw issuesError(what, formatIssues(result.error.issues, options.root), options);
+}
+
+/** The error for problems found in `what`, one line each with its path (as parseWith reports them). */
+export function issuesError(what: string, lines: readonly string[], options: { code?: ErrorCode; hint?: string } = {}): FutuswarmError {
   const message = lines.length === 1 ? `${what}: ${lines[0]}` : `${what}:\n  ${lines.join('\n  ')}`;
-  throw new FutuswarmError(options.code ?? 'invalid_input', message, {
+  return new FutuswarmError(options.code ?? 'invalid_input', message, {
     hint: options.hint,
     details: { issues: lines },
   });

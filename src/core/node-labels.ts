@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FutuswarmError, plainMessage } from './errors.ts';
+import { RESERVED_KEYS } from './reserved-keys.ts';
 
 export const RESERVED_LABEL_PREFIX = 'futuswarm.';
 
@@ -15,7 +16,9 @@ export const labelName = z
 
 /** A label key an admin may set or remove. */
 export const nodeLabelKey = labelName
-  .refine((k) => !k.startsWith(RESERVED_LABEL_PREFIX), `keys under "${RESERVED_LABEL_PREFIX}" are reserved for futuswarm itself`);
+  .refine((k) => !k.startsWith(RESERVED_LABEL_PREFIX), `keys under "${RESERVED_LABEL_PREFIX}" are reserved for futuswarm itself`)
+  // Labels come back as object keys in node:list; the protocol refuses these there.
+  .refine((k) => !RESERVED_KEYS.includes(k), 'constructor and prototype are not allowed as label keys');
 
 export const nodeLabelValue = z
   .string()

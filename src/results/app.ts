@@ -102,6 +102,15 @@ export const appRoutesSchema = z.strictObject({
 });
 export type AppRoutesView = z.output<typeof appRoutesSchema>;
 
+/**
+ * What an app's read ops leave out for a caller who is neither an owner nor an admin, each named
+ * in the result's `ownersOnly` when it was left out: the health command (it may hold a
+ * password), service labels besides app, release and image (the settings label holds the health
+ * command; the hashes cover secret values), and release notes (they name secret keys).
+ */
+export const OWNERS_ONLY = ['health.cmd', 'labels', 'note'] as const;
+export const ownersOnlySchema = z.array(z.enum(OWNERS_ONLY)).optional();
+
 export const inspectResultSchema = z.strictObject({
   app: appName,
   release: releaseNumber,
@@ -135,6 +144,7 @@ export const inspectResultSchema = z.strictObject({
   labels: z.record(z.string(), z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
+  ownersOnly: ownersOnlySchema,
 });
 export type InspectResult = z.output<typeof inspectResultSchema>;
 
@@ -169,7 +179,8 @@ export const releaseViewSchema = z.strictObject({
   secretsVersion: release.secretsVersion,
   user: release.user,
   time: release.time,
-  note: z.string().nullable(),
+  /** Null when it has none; absent when left out (owners only). */
+  note: z.string().nullable().optional(),
   rollbackOf: release.rollbackOf.unwrap().nullable(),
 });
 export type ReleaseView = z.output<typeof releaseViewSchema>;
@@ -180,6 +191,7 @@ export const releasesResultSchema = z.strictObject({
   live: releaseNumber.nullable(),
   /** Newest first. */
   releases: z.array(releaseViewSchema),
+  ownersOnly: ownersOnlySchema,
 });
 export type ReleasesResult = z.output<typeof releasesResultSchema>;
 

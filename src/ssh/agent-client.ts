@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FutuswarmError } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type Event, type Op } from '../protocol.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 import { translateSshFailure } from './ssh-failure.ts';
@@ -116,6 +117,7 @@ function parseEvent(line: string): Event {
       hint: 'check that sshd on the manager runs futuswarm-agent as the forced command (templates/sshd_config.futuswarm)',
     });
   }
+  refuseReservedKeys(json, 'the agent sent an event', { code: 'protocol' });
   const parsed = eventSchema.safeParse(json);
   if (!parsed.success) {
     throw new FutuswarmError('protocol', 'the agent sent an event this CLI does not understand', {

@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { FutuswarmError } from '../core/errors.ts';
+import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
+import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, type Op } from '../protocol.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 import { translateSshFailure } from './ssh-failure.ts';
@@ -71,9 +72,11 @@ export function openRelay(
         buffered = buffered.subarray(newline + 1);
         let event;
         try {
-          event = eventSchema.parse(JSON.parse(line));
-        } catch {
-          fail(new FutuswarmError('protocol', `the agent answered something unexpected: ${line.slice(0, 200)}`));
+          const json: unknown = JSON.parse(line);
+          refuseReservedKeys(json, 'the agent sent an event', { code: 'protocol' });
+          event = eventSchema.parse(json);
+        } catch (e) {
+          fail(isFutuswarmError(e) ? e : new FutuswarmError('protocol', `the agent answered something unexpected: ${line.slice(0, 200)}`));
           return;
         }
         if (event.type === 'error') {

@@ -1,10 +1,12 @@
 /**
- * The audit log: one object per mutating request under `audit/<yyyy>/<mm>/<dd>/…`, keys sorted
- * by time, written once. Secret values never reach it: arguments are redacted by name and known
- * values scrubbed wherever they appear.
+ * The audit log: one object per mutating or refused request under `audit/<yyyy>/<mm>/<dd>/…`,
+ * keys sorted by time, written once. Secret values never reach it: arguments are redacted by
+ * name and known values scrubbed wherever they appear. Its size is bounded whatever was sent:
+ * large arguments are kept as a summary (src/core/audit-summary.ts), op and message are cut.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { AUDIT_MESSAGE_MAX_CHARS, AUDIT_OP_MAX_CHARS, cutText, summarizeArgs } from '../core/audit-summary.ts';
 import { parseWith } from '../core/errors.ts';
 import { appName, userName } from '../core/names.ts';
 import { isoTime, jsonObject, mapLimit, putJson, StateConcern } from './json.ts';
@@ -17,8 +19,10 @@ export const auditRecordSchema = z.looseObject({
   user: userName,
   op: z.string().min(1),
   app: appName.optional(),
-  /** The request's arguments with secret values replaced by their keys. */
+  /** The request's arguments with secret values replaced by their keys; a summary when they were large. */
   args: jsonObject.optional(),
+  /** When `args` is a summary: how many bytes of JSON the arguments took. */
+  argsBytes: z.number().int().nonnegative().optional(),
   result: z.enum(['ok', 'error']),
   /** The error code when result is `error`. */
   code: z.string().optional(),
@@ -82,17 +86,38 @@ export function redactArgs(args: Record<string, unknown>, names: readonly string
   return walk(args) as Record<string, unknown>;
 }
 
-/** Replace every string that contains one of `values` (empty values are ignored). */
+/** Past this many characters searched (values × text), every string is redacted instead of searched. */
+const SCRUB_BUDGET = 50_000_000;
+
+/**
+ * Replace every string that contains one of `values` (empty values are ignored). When that
+ * search would be too long (thousands of values in megabytes of arguments), every string is
+ * replaced: still no secret value, in bounded time.
+ */
 function scrubValues<T>(value: T, values: readonly string[]): T {
   const needles = values.filter((v) => v.length > 0);
   if (needles.length === 0) return value;
+  const everything = needles.length * textLength(value) > SCRUB_BUDGET;
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return needles.some((n) => v.includes(n)) ? '[redacted]' : v;
+    if (typeof v === 'string') return everything || needles.some((n) => v.includes(n)) ? '[redacted]' : v;
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
   return walk(value) as T;
+}
+
+/** How many characters of strings a JSON value holds. */
+function textLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.values(value).reduce<number>((sum, v) => sum + textLength(v), 0);
+}
+
+/** What a record keeps of arguments: secrets hidden first, then a summary if they are large. */
+function keptArgs(args: Record<string, unknown>, redact: readonly string[], scrub: readonly string[]): { args: Record<string, unknown>; argsBytes?: number } {
+  const summary = summarizeArgs(scrubValues(redactArgs(args, redact), scrub));
+  return summary.bytes === undefined ? { args: summary.args } : { args: summary.args, argsBytes: summary.bytes };
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -130,12 +155,12 @@ export class AuditLog extends StateConcern {
       id: key.slice('audit/'.length, -'.json'.length),
       time: time.toISOString(),
       user: input.user,
-      op: input.op,
+      op: cutText(input.op, AUDIT_OP_MAX_CHARS),
       app: input.app,
-      args: input.args === undefined ? undefined : scrubValues(redactArgs(input.args, redact), scrub),
+      ...(input.args === undefined ? {} : keptArgs(input.args, redact, scrub)),
       result: input.result,
       code: input.code,
-      message: input.message === undefined ? undefined : scrubValues(input.message, scrub),
+      message: input.message === undefined ? undefined : cutText(scrubValues(input.message, scrub), AUDIT_MESSAGE_MAX_CHARS),
       durationMs: input.durationMs,
     };
     const record = parseWith(auditRecordSchema, fields, 'audit record', { code: 'internal' });
@@ -166,7 +191,8 @@ export class AuditLog extends StateConcern {
           return undefined; // not a record of ours
         }
         const parsed = auditRecordSchema.safeParse(data);
-        return parsed.success ? parsed.data : undefined;
+        // Records from before summaries (one could take megabytes) are summarised as they are read.
+        return parsed.success ? { ...parsed.data, ...(parsed.data.args && parsed.data.argsBytes === undefined ? keptArgs(parsed.data.args, [], []) : {}) } : undefined;
       });
       for (const record of batch) {
         if (!record || out.length >= limit) continue;

@@ -6,42 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse as parseYaml } from 'yaml';
 import { LOCAL, REPO, localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { removeServiceIfExists } from '../helpers/docker.ts';
-import { AppState } from '../../src/agent/app-state.ts';
-import { kmsKeyService } from '../../src/aws/kms.ts';
-import { s3ObjectStore } from '../../src/aws/state-store.ts';
+import { agentState } from '../helpers/agent-state.ts';
 
 const APP = 'xn-web';
 const NODE_ADDR = '10.231.0.2';
 const NODE_NAME = 'futuswarm-node1';
 const NODE_SOCK = 'unix:///run/fsnode1/docker.sock';
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
-const agentEnv = Object.fromEntries(
-  readFileSync('/etc/futuswarm/agent.env', 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('='))
-    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-) as Record<string, string>;
-
 const localNode = (command: 'up' | 'down') =>
   execFileSync('bash', [join(REPO, 'scripts/local-node.sh'), command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const nodeDocker = (args: string[]) => execFileSync('docker', ['-H', NODE_SOCK, ...args], { encoding: 'utf8', env: DOCKER_ENV }).trim();
 
 interface Task { id: string; slot: number; node: string; state: string }
-
-/** The state bucket as the agent sees it, to read the node key and change node records. */
-function agentState(): { state: AppState; store: ReturnType<typeof s3ObjectStore> } {
-  Object.assign(process.env, agentEnv);
-  const config = parseYaml(readFileSync('/etc/futuswarm/agent.yaml', 'utf8')) as { cluster: string; state: { bucket: string; kmsKeyId: string } };
-  const store = s3ObjectStore(config.state.bucket);
-  return { state: new AppState({ store, keys: kmsKeyService(config.state.kmsKeyId), cluster: config.cluster }), store };
-}
 
 /** ssh as the node channel would, with a given key, to a given sshd. */
 function sshWith(identityFile: string, host: string, input: string): { status: number | null; stdout: string; stderr: string } {

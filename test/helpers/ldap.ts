@@ -55,10 +55,15 @@ export function ldapTestConfig(overrides: Record<string, unknown> = {}): LdapCon
   });
 }
 
+/** The private key file of alice, bob or carol, as scripts/ldap-rig.sh made it. */
+export function rigUserKeyFile(uid: 'alice' | 'bob' | 'carol'): string {
+  const configHome = process.env.XDG_CONFIG_HOME ?? join(process.env.HOME ?? homedir(), '.config');
+  return join(configHome, 'futuswarm', 'ldap-users', uid, 'id_ed25519');
+}
+
 /** The rig's key pair of alice, bob or carol (public half). */
 export function rigUserKey(uid: 'alice' | 'bob' | 'carol'): { type: string; base64: string; line: string } {
-  const configHome = process.env.XDG_CONFIG_HOME ?? join(process.env.HOME ?? homedir(), '.config');
-  const line = readFileSync(join(configHome, 'futuswarm', 'ldap-users', uid, 'id_ed25519.pub'), 'utf8').trim();
+  const line = readFileSync(`${rigUserKeyFile(uid)}.pub`, 'utf8').trim();
   const [type, base64] = line.split(' ');
   return { type: type!, base64: base64!, line };
 }

@@ -4,7 +4,9 @@ import { appSettingsSchema } from '../../core/app-settings.ts';
 import { describeConstraint, specKeepsToWorkers } from '../../core/placement.ts';
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
+import { mayManage } from '../acl.ts';
 import { defineOp } from '../op.ts';
+import { inspectForOthers } from '../owners-only.ts';
 import { routesFor } from '../proxy-status.ts';
 import { readSettingsLabel } from '../settings.ts';
 
@@ -30,7 +32,7 @@ export default defineOp({
     const stored = await (await ctx.state()).settings.get(args.app);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
     const routes = await routesFor(docker, args.app, { tasks });
-    return {
+    const result = {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
       // As deployed (a digest pins it); Swarm appends the digest it resolved a tag to.
@@ -62,6 +64,7 @@ export default defineOp({
       createdAt: service.createdAt,
       updatedAt: service.updatedAt,
     };
+    return (await mayManage(ctx, args.app)) ? result : inspectForOthers(result);
   },
 });
 

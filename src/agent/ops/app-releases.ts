@@ -1,6 +1,8 @@
 /** app.releases: every recorded release, newest first, and which one is live. */
 import { LABEL } from '../../core/service-spec.ts';
+import { mayManage } from '../acl.ts';
 import { defineOp } from '../op.ts';
+import { releasesForOthers } from '../owners-only.ts';
 import { requireApp } from '../release.ts';
 
 export default defineOp({
@@ -14,7 +16,7 @@ export default defineOp({
     ]);
     if (releases.length === 0 && !service) await requireApp(ctx, args.app);
     const live = service ? Number(service.labels[LABEL.release] ?? 0) : undefined;
-    return {
+    const result = {
       app: args.app,
       live: live ?? null,
       releases: releases.map((r) => ({
@@ -29,5 +31,6 @@ export default defineOp({
         rollbackOf: r.rollbackOf ?? null,
       })),
     };
+    return (await mayManage(ctx, args.app)) ? result : releasesForOthers(result);
   },
 });

@@ -1,6 +1,18 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { renderTable } from '../table.ts';
+import { OWNERS_ONLY, renderTable } from '../table.ts';
+import type { InspectResult } from '../../results/app.ts';
+
+/** The health check as set: the HTTP path and the command (the command for owners only). */
+export function renderHealth(r: Pick<InspectResult, 'settings' | 'ownersOnly'>): string {
+  const health = r.settings?.health;
+  const parts = [
+    ...(health?.path !== undefined ? [`GET ${health.path}`] : []),
+    ...(health?.cmd !== undefined ? [`command: ${health.cmd}`] : []),
+    ...(r.ownersOnly?.includes('health.cmd') ? [`command: ${OWNERS_ONLY}`] : []),
+  ];
+  return parts.join(', ') || '(none)';
+}
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -21,6 +33,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             field('constraints', r.placement.constraints.join(', ') || '(none)'),
             field('spread', r.placement.spread.join(', ') || '(none)'),
             field('managers', r.placement.workersOnly ? 'avoided: tasks run on workers only' : 'allowed'),
+            field('health', renderHealth(r)),
           ];
           if (r.update) lines.push(field('update', `${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`));
           lines.push('', 'tasks:');
@@ -36,6 +49,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           }
           lines.push('', 'labels:');
           for (const [k, v] of Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${k}=${v}`);
+          if (r.ownersOnly?.includes('labels')) lines.push(`  (the others: ${OWNERS_ONLY})`);
           return lines.join('\n');
         });
       }),

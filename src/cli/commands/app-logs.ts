@@ -13,7 +13,6 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;
-        const json = ctx.io.mode === 'json';
         try {
           const r = await ctx.agent(
             'app.logs',
@@ -28,7 +27,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             {
               // The lines are this command's output: stdout, one JSON object a line with --json.
               onEvent(event) {
-                if (event.type === 'log') ctx.io.raw(json ? `${JSON.stringify({ source: event.source, stream: event.stream, line: event.line })}\n` : `${event.source ?? app} | ${event.line}\n`);
+                if (event.type === 'log') ctx.io.programLine(event, app);
                 else if (event.type === 'progress') ctx.io.progress(event.message);
               },
               ...(opts.follow ? { keepOpen: true, interrupt: { message: 'stopped following' } } : {}),

@@ -1,22 +1,33 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { renderTable } from '../table.ts';
+import { OWNERS_ONLY, renderTable } from '../table.ts';
+import type { ReleasesResult } from '../../results/app.ts';
+
+export function renderReleases(r: ReleasesResult): string {
+  if (r.releases.length === 0) return `${r.app} has no releases yet`;
+  return renderTable(
+    ['', 'RELEASE', 'IMAGE', 'IMAGE ID', 'SECRETS', 'WHO', 'WHEN', 'NOTE'],
+    r.releases.map((x) => [
+      x.live ? '*' : '',
+      String(x.n),
+      x.image,
+      (x.imageId ?? '').replace('sha256:', '').slice(0, 12),
+      x.secretsVersion ?? '-',
+      x.user,
+      x.time,
+      x.note === undefined ? OWNERS_ONLY : (x.note ?? ''),
+    ]),
+  );
+}
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
     .addHelpText('after', examples('futuswarm app:releases -n shop', 'futuswarm app:rollback -n shop --to 12   # run one of them again'))
     .action(
-    action(async (ctx, opts) => {
-      const r = await ctx.agent('app.releases', { app: opts.name }, { app: '--name' });
-      ctx.io.result(r, () =>
-        r.releases.length === 0
-          ? `${r.app} has no releases yet`
-          : renderTable(
-              ['', 'RELEASE', 'IMAGE', 'IMAGE ID', 'SECRETS', 'WHO', 'WHEN', 'NOTE'],
-              r.releases.map((x) => [x.live ? '*' : '', String(x.n), x.image, (x.imageId ?? '').replace('sha256:', '').slice(0, 12), x.secretsVersion ?? '-', x.user, x.time, x.note ?? '']),
-            ),
-      );
-    }),
-  );
+      action(async (ctx, opts) => {
+        const r = await ctx.agent('app.releases', { app: opts.name }, { app: '--name' });
+        ctx.io.result(r, () => renderReleases(r));
+      }),
+    );
 };

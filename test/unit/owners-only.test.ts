@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inspectForOthers, releasesForOthers } from '../../src/agent/owners-only.ts';
+import { inspectResultSchema, releasesResultSchema, type InspectResult, type ReleasesResult } from '../../src/results/app.ts';
+import { renderHealth } from '../../src/cli/commands/app-inspect.ts';
+import { renderReleases } from '../../src/cli/commands/app-releases.ts';
+
+const health = { path: '/healthz', cmd: 'pg_isready -U app --password=hunter2', intervalSeconds: 2, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 };
+
+const inspected: InspectResult = {
+  app: 'shop',
+  release: 3,
+  image: 'localhost/shop:3',
+  replicas: { running: 1, desired: 1 },
+  settings: { port: 8000, replicas: 1, domains: [], internal: false, health },
+  placement: { constraints: [], spread: [], workersOnly: false },
+  url: 'https://shop.apps.example.com',
+  domains: ['shop.apps.example.com'],
+  tasks: [],
+  routes: { proxy: 'not_deployed', routes: [], servers: [] },
+  labels: {
+    'futuswarm.app': 'shop',
+    'futuswarm.release': '3',
+    'futuswarm.image': 'localhost/shop:3',
+    'futuswarm.settings': JSON.stringify({ port: 8000, health }),
+    'futuswarm.template-hash': '0123456789abcdef',
+    'futuswarm.spec-hash': 'fedcba9876543210',
+  },
+  createdAt: '2025-01-01T00:00:00Z',
+  updatedAt: '2025-01-01T00:00:00Z',
+};
+
+const releases: ReleasesResult = {
+  app: 'shop',
+  live: 3,
+  releases: [
+    { n: 3, live: true, image: 'localhost/shop:3', imageId: null, secretsVersion: 'v3', user: 'alice', time: '2025-01-03T00:00:00Z', note: 'secrets STRIPE_KEY, DATABASE_URL', rollbackOf: null },
+    { n: 2, live: false, image: 'localhost/shop:2', imageId: null, secretsVersion: 'v2', user: 'alice', time: '2025-01-02T00:00:00Z', note: null, rollbackOf: null },
+  ],
+};
+
+describe('what people who are not owners see of an app', () => {
+  it('app:inspect: no health command, only the app, release and image labels', () => {
+    const seen = inspectForOthers(inspected);
+    const { cmd: _cmd, ...publicHealth } = health;
+    assert.deepEqual(seen, {
+      ...inspected,
+      settings: { ...inspected.settings, health: publicHealth },
+      labels: { 'futuswarm.app': 'shop', 'futuswarm.release': '3', 'futuswarm.image': 'localhost/shop:3' },
+      ownersOnly: ['health.cmd', 'labels'],
+    });
+    assert.equal(JSON.stringify(seen).includes('hunter2'), false);
+    assert.equal(inspectResultSchema.safeParse(seen).success, true, 'the result schema allows it');
+  });
+
+  it('app:inspect: names only what it left out', () => {
+    const noCmd = { ...inspected, settings: { ...inspected.settings!, health: { ...health, cmd: undefined } } };
+    assert.deepEqual(inspectForOthers(noCmd).ownersOnly, ['labels']);
+    const plain = { ...inspected, settings: undefined, labels: { 'futuswarm.app': 'shop' } };
+    assert.deepEqual(inspectForOthers(plain), plain);
+  });
+
+  it('app:releases: notes left out, which name secret keys; "none" stays null', () => {
+    const seen = releasesForOthers(releases);
+    assert.deepEqual(seen.releases.map((r) => ('note' in r ? r.note : 'absent')), ['absent', null]);
+    assert.deepEqual(seen.ownersOnly, ['note']);
+    assert.equal(JSON.stringify(seen).includes('STRIPE_KEY'), false);
+    assert.equal(releasesResultSchema.safeParse(seen).success, true);
+    const noNotes = { ...releases, releases: releases.releases.map((r) => ({ ...r, note: null })) };
+    assert.deepEqual(releasesForOthers(noNotes), noNotes);
+  });
+
+  it('the CLI shows "(owners only)" where something was left out', () => {
+    assert.equal(renderHealth(inspected), 'GET /healthz, command: pg_isready -U app --password=hunter2');
+    assert.equal(renderHealth(inspectForOthers(inspected)), 'GET /healthz, command: (owners only)');
+    assert.equal(renderHealth({ settings: undefined }), '(none)');
+    const table = renderReleases(JSON.parse(JSON.stringify(releasesForOthers(releases))) as ReleasesResult).split('\n');
+    assert.match(table[1]!, /alice\s+2025-01-03T00:00:00Z\s+\(owners only\)$/);
+    assert.match(table[2]!, /alice\s+2025-01-02T00:00:00Z$/);
+  });
+});
