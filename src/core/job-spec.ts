@@ -3,6 +3,7 @@
  * end, with the app's image, environment, network and limits, and the given argv. Plain data.
  */
 import type { AppSettings } from './app-settings.ts';
+import { REGISTRY_LABEL } from './registry-spec.ts';
 import type { ClusterInfo } from './service-spec.ts';
 
 export const JOB_LABEL = {
@@ -10,6 +11,14 @@ export const JOB_LABEL = {
   app: 'futuswarm.job.app',
   user: 'futuswarm.job.user',
 } as const;
+
+/**
+ * Whether a service is one of futuswarm's one-off runs (app:run, the registry's collector): a
+ * replicated service of one task that runs once, which nothing replaces or moves.
+ */
+export function isOneOffService(labels: Readonly<Record<string, string>>): boolean {
+  return JOB_LABEL.app in labels || labels[REGISTRY_LABEL.registry] === 'gc';
+}
 
 export interface JobInput {
   app: string;
@@ -38,7 +47,7 @@ export interface JobSpec {
     RestartPolicy: { Condition: 'none' };
     Networks: { Target: string }[];
   };
-  Mode: { ReplicatedJob: { MaxConcurrent: 1; TotalCompletions: 1 } };
+  Mode: { Replicated: { Replicas: 1 } };
 }
 
 /** `<app>_run_<id>`: the underscore keeps job names apart from app names, which cannot have one. */
@@ -71,6 +80,8 @@ export function buildJobSpec(job: JobInput, cluster: Pick<ClusterInfo, 'network'
       RestartPolicy: { Condition: 'none' },
       Networks: [{ Target: cluster.network }],
     },
-    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    // One task that runs once (restart condition none), not a Swarm job: Docker 20.10's job
+    // orchestrator was seen to start a replicated job's task again and again after it completed.
+    Mode: { Replicated: { Replicas: 1 } },
   };
 }

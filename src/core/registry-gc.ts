@@ -19,7 +19,7 @@ export interface RegistryGcJobSpec {
     Placement: { Constraints: string[] };
     Networks: { Target: string }[];
   };
-  Mode: { ReplicatedJob: { MaxConcurrent: 1; TotalCompletions: 1 } };
+  Mode: { Replicated: { Replicas: 1 } };
 }
 
 export interface RegistryGcJobInput {
@@ -51,7 +51,9 @@ export function buildRegistryGcJobSpec(input: RegistryGcJobInput): RegistryGcJob
       // The storage is reached exactly as the registry reaches it.
       Networks: [{ Target: 'host' }],
     },
-    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    // One task that runs once (restart condition none), not a Swarm job: Docker 20.10's job
+    // orchestrator was seen to start a replicated job's task again and again after it completed.
+    Mode: { Replicated: { Replicas: 1 } },
   };
 }
 

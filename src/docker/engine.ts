@@ -2,11 +2,16 @@
  * Thin adapter over dockerode on the manager's local socket: services, tasks, secrets, images,
  * logs and exec here, the swarm's nodes in nodes.ts. Docker failures become FutuswarmErrors
  * (docker-errors.ts); nothing above src/docker sees a dockerode error.
+ *
+ * Over 400 lines because it is the one place the agent calls the Engine API for services,
+ * tasks, secrets, images, logs and exec: one short method per call, kept together so that every
+ * call is translated the same way.
  */
 import type Dockerode from 'dockerode';
 import { call, statusOf, translate } from './docker-errors.ts';
 import { SwarmNodes, type NodeInfo } from './nodes.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
+import { isOneOffService } from '../core/job-spec.ts';
 import type { RegistryGcJobSpec } from '../core/registry-gc.ts';
 import type { RegistryServiceSpec } from '../core/registry-spec.ts';
 import type { ProxyServiceSpec } from '../core/proxy-spec.ts';
@@ -467,7 +472,8 @@ function toServiceInfo(s: Dockerode.Service): ServiceInfo {
     labels: spec.Labels ?? {},
     image: (spec.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image ?? '',
     replicas: spec.Mode?.Replicated?.Replicas ?? 0,
-    mode: serviceMode(spec.Mode as Record<string, unknown> | undefined),
+    // futuswarm's one-off runs are replicated services of one task that runs once: jobs.
+    mode: isOneOffService(spec.Labels ?? {}) ? 'replicated-job' : serviceMode(spec.Mode as Record<string, unknown> | undefined),
     placement: {
       constraints: placement?.Constraints ?? [],
       maxReplicas: placement?.MaxReplicas || undefined,

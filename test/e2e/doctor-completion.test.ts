@@ -111,7 +111,7 @@ describe('futuswarm completion', () => {
   it('bash: futuswarm app: offers every app command', () => {
     const appCommands = COMMANDS.filter((c) => c.name.startsWith('app:')).map((c) => c.name.slice('app:'.length));
     assert.deepEqual(complete('futuswarm', 'app', ':'), appCommands);
-    assert.deepEqual(complete('futuswarm', 'app', ':', 'secrets', ''), ['set', 'unset', 'list', 'get', 'history']);
+    assert.deepEqual(complete('futuswarm', 'app', ':', 'secrets', ''), ['set', 'import', 'unset', 'list', 'get', 'export', 'history']);
     assert.deepEqual(complete('futuswarm', 'admin', 'proxy', ':'), ['deploy', 'status']);
   });
 

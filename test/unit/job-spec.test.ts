@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildJobSpec, jobName } from '../../src/core/job-spec.ts';
+import { buildJobSpec, isOneOffService, jobName } from '../../src/core/job-spec.ts';
+import { buildRegistryGcJobSpec } from '../../src/core/registry-gc.ts';
 import { appName } from '../../src/core/names.ts';
 
 describe('buildJobSpec', () => {
@@ -24,12 +25,22 @@ describe('buildJobSpec', () => {
         RestartPolicy: { Condition: 'none' },
         Networks: [{ Target: 'futuswarm-proxy' }],
       },
-      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+      Mode: { Replicated: { Replicas: 1 } },
     });
   });
   it('names jobs so that no app can have the same name', () => {
     assert.equal(jobName('shop', '0f0f0f0f'), 'shop_run_0f0f0f0f');
     assert.equal(appName.safeParse(jobName('shop', '0f0f0f0f')).success, false);
     assert.ok(jobName('a'.repeat(40), 'ffffffff').length <= 63, 'Swarm service names are at most 63 characters');
+  });
+});
+
+describe('isOneOffService', () => {
+  it("knows app:run's jobs and the registry's collector by their labels, and nothing else", () => {
+    const gc = buildRegistryGcJobSpec({ image: 'localhost/registry:v3.1.2', config: { id: 'c', name: 'n' }, nodeId: 'node', dryRun: true, id: 'ab12' });
+    assert.equal(isOneOffService(gc.Labels), true);
+    assert.equal(isOneOffService({ 'futuswarm.job.app': 'shop', 'futuswarm.job.user': 'alice' }), true);
+    assert.equal(isOneOffService({ 'futuswarm.app': 'shop' }), false);
+    assert.equal(isOneOffService({ 'futuswarm.registry': 'true' }), false);
   });
 });

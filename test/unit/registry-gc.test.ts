@@ -36,7 +36,7 @@ describe('buildRegistryGcJobSpec', () => {
     assert.deepEqual(spec.TaskTemplate.Placement.Constraints, ['node.id==node1']);
     assert.deepEqual(spec.TaskTemplate.Networks, [{ Target: 'host' }]);
     assert.deepEqual(spec.TaskTemplate.RestartPolicy, { Condition: 'none' });
-    assert.deepEqual(spec.Mode, { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } });
+    assert.deepEqual(spec.Mode, { Replicated: { Replicas: 1 } });
     assert.ok(!JSON.stringify(spec).includes('delete-untagged'));
     // The label is not the registry service's "true": nothing takes the job for the registry.
     assert.equal(spec.Labels[REGISTRY_LABEL.registry], 'gc');

@@ -100,7 +100,8 @@ async function runCollector(ctx: OpContext, docker: DockerEngine, o: { config: S
     if (!report) {
       throw new FutuswarmError('deploy_failed', `the garbage collection failed (${task.state}${task.exitCode !== undefined ? `, exit code ${task.exitCode}` : ''}${task.error ? `: ${task.error}` : ''})`, {
         hint: `nothing more is deleted; check that this node can reach the registry's storage and run it again`,
-        details: { output: [...stderr, ...stdout].slice(-20) },
+        // Its own errors go to stderr, after pages of blob names on stdout: both tails, stderr last.
+        details: { output: [...stdout.slice(-5), ...stderr.slice(-15)] },
       });
     }
     return report;
