@@ -58,16 +58,14 @@ manager_addresses() {
   aws s3 ls "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_MANAGERS_PREFIX" 2>/dev/null | sort -r | awk 'NF >= 4 { print $4 }'
 }
 
-# Active now, or pending and active within a minute.
+# Joined in the background (pending, then active): yes. Otherwise leave, to start clean.
 joined_meanwhile() {
-  i=0
-  while [ "$i" -lt 60 ]; do
-    swarm_active && return 0
-    docker info 2>/dev/null | grep -q '^ *Swarm: pending' || return 1
-    sleep 1
-    i=$((i + 1))
+  for _ in $(seq 60); do
+    case "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" in
+      active) return 0 ;; pending) sleep 1 ;; *) break ;;
+    esac
   done
-  swarm_active
+  swarm_active || { docker swarm leave --force >/dev/null 2>&1; return 1; }
 }
 
 # 0: joined. 1: a swarm exists but no manager let this node in. 2: no swarm exists yet.
@@ -83,8 +81,6 @@ try_join() {
 200") say "joined the swarm through $manager"; return 0 ;;
       esac
     fi
-    # Docker gives up waiting after a while but goes on joining in the background: a node that
-    # becomes active meanwhile has joined, and asking again would only be refused.
     if joined_meanwhile; then say "joined the swarm through $manager (in the background)"; return 0; fi
     say "could not join through $manager: $(printf '%s' "$answer" | head -n 1)"
   done

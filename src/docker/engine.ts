@@ -439,7 +439,10 @@ export class DockerEngine {
   async imageId(ref: string): Promise<string | undefined> {
     try {
       const info = await this.docker.getImage(ref).inspect();
-      return info.RepoDigests?.[0]?.split('@')[1] ?? info.Id;
+      // The digest in the reference's own repository; another repository's (the same image
+      // pushed for another app) may be deleted with that app, so the image's ID instead.
+      const repository = (ref.split('@')[0] ?? ref).replace(/:[^/:]+$/, '');
+      return info.RepoDigests?.find((d) => d.split('@')[0] === repository)?.split('@')[1] ?? info.Id;
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw translate(e);
