@@ -58,14 +58,15 @@ manager_addresses() {
   aws s3 ls "s3://$FUTUSWARM_BUCKET/$FUTUSWARM_MANAGERS_PREFIX" 2>/dev/null | sort -r | awk 'NF >= 4 { print $4 }'
 }
 
-# Joined in the background (pending, then active): yes. Otherwise leave, to start clean.
+# Docker stops waiting for a join but goes on in the background: pending for a while, then
+# active. Never leave here: a manager half-joined would take the managers' quorum with it.
 joined_meanwhile() {
-  for _ in $(seq 60); do
+  for _ in $(seq 120); do
     case "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" in
-      active) return 0 ;; pending) sleep 1 ;; *) break ;;
+      active) return 0 ;; pending) sleep 1 ;; *) return 1 ;;
     esac
   done
-  swarm_active || { docker swarm leave --force >/dev/null 2>&1; return 1; }
+  return 1
 }
 
 # 0: joined. 1: a swarm exists but no manager let this node in. 2: no swarm exists yet.
