@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL, REPO, localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { localNode } from '../helpers/rig.ts';
 import { removeServiceIfExists } from '../helpers/docker.ts';
 import { agentState } from '../helpers/agent-state.ts';
 
@@ -19,8 +20,6 @@ const NODE_ADDR = '10.231.0.2';
 const NODE_NAME = 'futuswarm-node1';
 const NODE_SOCK = 'unix:///run/fsnode1/docker.sock';
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
-const localNode = (command: 'up' | 'down') =>
-  execFileSync('bash', [join(REPO, 'scripts/local-node.sh'), command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const nodeDocker = (args: string[]) => execFileSync('docker', ['-H', NODE_SOCK, ...args], { encoding: 'utf8', env: DOCKER_ENV }).trim();
 
 interface Task { id: string; slot: number; node: string; state: string }
@@ -66,7 +65,7 @@ describe('app:exec on another node (node channel)', () => {
     cli = await localSandbox();
     await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
-    localNode('up');
+    localNode('up', 'worker', 1);
     // With a worker that takes tasks, apps keep off the manager (nodes.appsOnManagers: auto), and
     // this test needs a task on each node: the first starts while the worker is paused (so the
     // deploy may use the manager), the second, scaled by Swarm alone, goes where fewer run.
@@ -89,7 +88,7 @@ describe('app:exec on another node (node channel)', () => {
   after(async () => {
     await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
-    localNode('down');
+    localNode('down', 'worker', 1);
     rmSync(keyDir, { recursive: true, force: true });
   });
 

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { REPO, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { localNode } from '../helpers/rig.ts';
+import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { buildUniqueImage, registryRunsOn, removeImagesNamed, removeServiceIfExists, until } from '../helpers/docker.ts';
 
 const run = Date.now().toString(36);
@@ -25,7 +26,6 @@ const EXT_DIR = '/var/lib/futuswarm-test/ext-registry';
 const NODE_NAME = 'futuswarm-node1';
 const NODE_SOCK = 'unix:///run/fsnode1/docker.sock';
 
-const localNode = (command: 'up' | 'down') => execFileSync('bash', [join(REPO, 'scripts/local-node.sh'), command], { stdio: ['ignore', 'ignore', 'inherit'] });
 const docker = (args: string[], input?: string, env?: NodeJS.ProcessEnv) =>
   execFileSync('docker', args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}), env: env ?? process.env }).trim();
 const nodeDocker = (args: string[]) => docker(['-H', NODE_SOCK, ...args]);
@@ -42,7 +42,7 @@ describe('images on a worker node', () => {
 
   before(async () => {
     admin = await localSandbox();
-    localNode('up');
+    localNode('up', 'worker', 1);
     // The cluster registry is global: an instance starts on the new node.
     await until('the registry runs on the worker', () => registryRunsOn(NODE_NAME));
     // An external registry: Distribution with htpasswd auth on every node's 127.0.0.1:5002,
@@ -76,7 +76,7 @@ describe('images on a worker node', () => {
     }
     await admin.run(['admin', 'registry:remove', EXT_HOST]);
     removeServiceIfExists(EXT_SERVICE);
-    localNode('down');
+    localNode('down', 'worker', 1);
     removeImagesNamed(run);
     rmSync(EXT_DIR, { recursive: true, force: true });
     rmSync(dockerConfig, { recursive: true, force: true });

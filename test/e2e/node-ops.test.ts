@@ -5,11 +5,11 @@
  * unknown name; and bob, who is no admin.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { rigUp } from '../helpers/rig.ts';
 import { buildUniqueImage, registryRunsOn, removeImagesNamed, removeServiceIfExists, until } from '../helpers/docker.ts';
 
 const run = Date.now().toString(36);
@@ -19,9 +19,6 @@ const NODE1 = 'futuswarm-node1';
 const NODE2 = 'futuswarm-node2';
 const MANAGER = hostname();
 const BOB_KEY = join(process.env.XDG_CONFIG_HOME || join(process.env.HOME ?? '', '.config'), 'futuswarm', 'ldap-users', 'bob', 'id_ed25519');
-
-const localCluster = (workers: number) =>
-  execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), 'up', '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 interface NodeView { id: string; name: string; availability: string; state: string; labels: Record<string, string> }
 interface Task { node?: string; state: string; desiredState: string }
@@ -43,7 +40,7 @@ describe('admin node:* on a swarm with two workers', () => {
     (await admin.json<{ tasks: Task[] }>(['app:inspect', '-n', APP])).tasks.filter((t) => t.state === 'running' && t.desiredState === 'running');
 
   before(async () => {
-    localCluster(2);
+    rigUp({ workers: 2 });
     [admin, bob] = await Promise.all([localSandbox(), localSandbox({ identityFile: BOB_KEY })]);
     // Images reach the workers only through the cluster registry, a global service.
     await until('the registry runs on both workers', () => registryRunsOn(NODE1) && registryRunsOn(NODE2), 120_000);
@@ -60,7 +57,7 @@ describe('admin node:* on a swarm with two workers', () => {
     await admin.run(['admin', 'node:label', NODE1, '--rm', 'zone', 'disk', 'ok']);
     await admin.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
     removeServiceIfExists(APP);
-    localCluster(0);
+    rigUp({ workers: 0 });
     removeImagesNamed(run);
   });
 

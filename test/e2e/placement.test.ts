@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { rigUp } from '../helpers/rig.ts';
 import { removeImagesNamed, removeServiceIfExists, registryRunsOn, serviceExists, serviceVersion, until } from '../helpers/docker.ts';
 
 const run = Date.now().toString(36);
@@ -24,7 +25,6 @@ const NODE1 = 'futuswarm-node1';
 const NODE2 = 'futuswarm-node2';
 const WORKERS = [NODE1, NODE2];
 
-const rig = (workers: number) => execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), 'up', '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'inherit'] });
 const docker = (args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 
 interface Task { node?: string; state: string; desiredState: string }
@@ -66,7 +66,7 @@ describe('placement of app tasks (two workers)', () => {
       await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
       removeServiceIfExists(app);
     }
-    rig(2);
+    rigUp({ workers: 2 });
     // The cluster registry is global: each worker pulls from its own instance.
     await until('the registry runs on both workers', () => WORKERS.every(registryRunsOn), 120_000);
     // Labels an earlier run left (docker refuses to remove one that is not there).
@@ -80,7 +80,7 @@ describe('placement of app tasks (two workers)', () => {
       await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
       removeServiceIfExists(app);
     }
-    rig(0);
+    rigUp({ workers: 0 });
     removeImagesNamed(run);
     rmSync(buildDir, { recursive: true, force: true });
   });
