@@ -123,11 +123,15 @@ describe('placement of app tasks (two workers)', () => {
     assert.deepEqual(runningByNode((await inspect(ZONE)).tasks), { [NODE1]: 2 });
   });
 
-  it('--spread zone with 4 replicas puts 2 on each zone', async () => {
+  it('--spread zone with 4 replicas: Swarm gets the spread preference, and both zones run tasks', async () => {
     await firstDeploy(SPREAD, ['--replicas', '4', '--spread', 'zone']);
     const shown = await inspect(SPREAD);
-    assert.deepEqual(runningByNode(shown.tasks), { [NODE1]: 2, [NODE2]: 2 });
     assert.deepEqual(shown.placement.spread, ['zone']);
+    assert.equal(docker(['service', 'inspect', '--format', '{{json .Spec.TaskTemplate.Placement.Preferences}}', SPREAD]), '[{"Spread":{"SpreadDescriptor":"node.labels.zone"}}]');
+    // Docker 20.10's scheduler treats spread as a preference: 2/2 mostly, 3/1 at times (seen here).
+    const byNode = runningByNode(shown.tasks);
+    assert.equal((byNode[NODE1] ?? 0) + (byNode[NODE2] ?? 0), 4, JSON.stringify(byNode));
+    assert.ok((byNode[NODE1] ?? 0) >= 1 && (byNode[NODE2] ?? 0) >= 1, `both zones run tasks: ${JSON.stringify(byNode)}`);
   });
 
   it('a constraint no node meets is refused, naming the nodes and their labels, and changes nothing', async () => {
