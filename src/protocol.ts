@@ -283,6 +283,8 @@ export const eventSchema = z.discriminatedUnion('type', [
     message: z.string(),
     hint: z.string().optional(),
     details: z.unknown().optional(),
+    /** Names this request in the manager's agent log, where an admin finds the details. */
+    requestId: z.string().max(64).optional(),
   }),
 ]);
 export type Event = z.output<typeof eventSchema>;
