@@ -1,0 +1,43 @@
+/**
+ * Everyday reads: `futuswarm app:list --json` against `docker service ls`, and `futuswarm
+ * app:inspect` against `docker service inspect`, the docker CLI talking to the same manager over
+ * multiplexed SSH (bench/baseline-sshd.sh). Rounds alternate so machine noise hits both alike.
+ * Also a deploy of an unchanged spec ("no changes") against `docker service inspect`.
+ * Prints medians, then ratios; the last line is the ratio of app:list.
+ * Usage: npm run bench:reads [-- <rounds>]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { CLI, dockerOverSsh, median, timed, timedCli } from './measure.ts';
+
+const rounds = Number(process.argv[2] ?? 15);
+const APP = `reads-${Date.now().toString(36)}`;
+const dockerEnv = dockerOverSsh();
+const deploy = ['-q', 'app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000'];
+
+execFileSync(process.execPath, [CLI, '--context', 'local', ...deploy], { stdio: 'inherit' });
+try {
+  // Warm both paths (the SSH master connections, caches) before measuring.
+  timedCli(['app:list', '--json']);
+  timed('docker', ['service', 'ls'], dockerEnv);
+
+  const samples: Record<string, number[]> = { list: [], ls: [], inspect: [], dinspect: [], noop: [] };
+  for (let i = 0; i < rounds; i++) {
+    samples.list!.push(timedCli(['app:list', '--json']));
+    samples.ls!.push(timed('docker', ['service', 'ls'], dockerEnv));
+    samples.inspect!.push(timedCli(['app:inspect', '-n', APP, '--json']));
+    samples.dinspect!.push(timed('docker', ['service', 'inspect', APP], dockerEnv));
+    samples.noop!.push(timedCli(deploy));
+  }
+  const m = { list: median(samples.list!), ls: median(samples.ls!), inspect: median(samples.inspect!), dinspect: median(samples.dinspect!), noop: median(samples.noop!) };
+  console.log(`${rounds} alternating rounds, medians`);
+  console.log(`futuswarm app:list --json         ${m.list.toFixed(0).padStart(5)} ms`);
+  console.log(`docker service ls (ssh)           ${m.ls.toFixed(0).padStart(5)} ms`);
+  console.log(`futuswarm app:inspect --json      ${m.inspect.toFixed(0).padStart(5)} ms`);
+  console.log(`docker service inspect (ssh)      ${m.dinspect.toFixed(0).padStart(5)} ms`);
+  console.log(`futuswarm app:deploy, no changes  ${m.noop.toFixed(0).padStart(5)} ms`);
+  console.log(`ratio ${(m.noop / m.dinspect).toFixed(2)}x no-op deploy against docker service inspect (goal <= 3x)`);
+  console.log(`ratio ${(m.inspect / m.dinspect).toFixed(2)}x app:inspect against docker service inspect (goal <= 2x)`);
+  console.log(`ratio ${(m.list / m.ls).toFixed(2)}x app:list against docker service ls (goal <= 2x)`);
+} finally {
+  spawnSync(process.execPath, [CLI, '--context', 'local', '-q', 'app:remove', '-n', APP, '--purge', '--confirm', APP], { stdio: 'ignore' });
+}
