@@ -3,7 +3,8 @@
  * what it needs: the agent starts for every SSH request (and twice per new connection, for
  * sshd's key lookup), so `authorized-keys` must not parse the AWS SDK and dockerode. The agent
  * is dist/agent/agent.js plus dist/agent/chunks/, which a node runs with plain `node`.
- * The health probe (probe/, Go) becomes dist/probe/futuswarm-probe, a static linux-x64 binary.
+ * The health probe (probe/, Go) becomes dist/probe/futuswarm-probe and the relay (relay/, Go)
+ * dist/relay/futuswarm-relay, static linux-x64 binaries.
  */
 import { build, type BuildOptions } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -51,22 +52,23 @@ for (const [dir, result] of [['dist/cli', cli], ['dist/agent', agent]] as const)
 // The agent was one file before it was split.
 for (const old of ['dist/agent.js', 'dist/agent.js.map']) if (existsSync(old)) rmSync(old);
 
-// The health probe runs inside any app's container: static, no libc, for the nodes' architecture.
-const probeOut = 'dist/probe/futuswarm-probe';
-const probeSources = readdirSync('probe').map((f) => join('probe', f));
-const newest = Math.max(...probeSources.map((f) => statSync(f).mtimeMs));
-if (!existsSync(probeOut) || statSync(probeOut).mtimeMs < newest) {
-  mkdirSync('dist/probe', { recursive: true });
+// Two Go programs, static (no libc) for the nodes' architecture: the health probe runs inside any
+// app's container; the relay is sshd's forced command on a manager with the resident agent.
+for (const [dir, what] of [['probe', 'the health probe'], ['relay', 'the relay']] as const) {
+  const out = `dist/${dir}/futuswarm-${dir}`;
+  const newest = Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
+  if (existsSync(out) && statSync(out).mtimeMs >= newest) continue;
+  mkdirSync(`dist/${dir}`, { recursive: true });
   try {
-    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', `../${probeOut}.tmp`, '.'], {
-      cwd: 'probe',
+    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', `../${out}.tmp`, '.'], {
+      cwd: dir,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64' },
     });
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    process.stderr.write(`build: ${missing ? 'Go is not installed (apt-get install golang, or go.dev/dl)' : 'go build of probe/ failed'}; the health probe is part of the agent bundle\n`);
+    process.stderr.write(`build: ${missing ? 'Go is not installed (apt-get install golang, or go.dev/dl)' : `go build of ${dir}/ failed`}; ${what} is part of the agent bundle\n`);
     process.exit(1);
   }
-  renameSync(`${probeOut}.tmp`, probeOut);
+  renameSync(`${out}.tmp`, out);
 }

@@ -15,6 +15,7 @@
 #                                          network namespace (scripts/local-node.sh)
 #   bash scripts/local-cluster.sh down     remove those nodes, stop our sshd and moto, remove futuswarm app services, the proxy and the registry
 #   bash scripts/local-cluster.sh status   show what runs
+#   bash scripts/local-cluster.sh daemon   start the resident agent, or hand over to the agent installed
 #   bash scripts/local-cluster.sh settings AGENT LDAP_URL
 #                                          the local agent settings for a manager in a namespace
 #
@@ -77,6 +78,12 @@ LOCK=/run/lock/futuswarm-local-cluster.lock
 LDAP_PORT=${FUTUSWARM_LDAP_PORT:-3890}
 LDAP_SUFFIX=dc=futuswarm,dc=test
 KEY_CACHE=/var/cache/futuswarm/keys
+# The resident agent (futuswarm-agent supervise/daemon), as futuswarm-agent.service runs it on a manager.
+DAEMON_DIR=/run/futuswarm
+DAEMON_SOCKET=$DAEMON_DIR/agent.sock
+DAEMON_PID=$DAEMON_DIR/supervise.pid
+AGENT_LOG_DIR=/var/log/futuswarm
+AGENT_LOG=$AGENT_LOG_DIR/agent.log
 # The AWS side of the cluster, bootstrapped in moto; PostgreSQL and Redis play RDS and ElastiCache.
 CLUSTER_FILE=$CLIENT_DIR/cluster.yaml
 AWS_STAMP=/run/futuswarm-local-aws.stamp
@@ -271,11 +278,17 @@ install_agent() {
 #
 # local_settings [AGENT_COMMAND LDAP_HOST_URL]: for this machine, or for a manager in a network
 # namespace (scripts/local-node.sh), which runs its own agent wrapper and reaches the LDAP rig
-# on the bridge.
+# on the bridge. This machine runs the resident agent; a manager in a namespace serves each
+# request with an agent process of its own (no daemon: section).
 local_settings() {
-  local pub='' agent=${1:-$AGENT_CMD} ldap=${2:-ldap://127.0.0.1}
+  local pub='' agent=${1:-$AGENT_CMD} ldap=${2:-ldap://127.0.0.1} daemon
   [ -s "$ETC/node-key.pub" ] && pub=$(cat "$ETC/node-key.pub")
-  jq -n \
+  if [ $# -eq 0 ]; then
+    daemon=$(jq -n --arg socket "$DAEMON_SOCKET" --arg relay "$PREFIX/bin/futuswarm-relay" --arg log "$AGENT_LOG" '{socket: $socket, relayCommand: $relay, logFile: $log}')
+  else
+    daemon=null
+  fi
+  jq -n --argjson daemon "$daemon" \
     --arg bucket futuswarm-local-state --arg pub "$pub" --arg agent "$agent" --arg etc "$ETC" \
     --arg proxyImage "$PROXY_IMAGE" --argjson proxyPort "$PROXY_PORT" \
     --arg registryImage "$REGISTRY_IMAGE" --argjson registryPort "$REGISTRY_PORT" \
@@ -289,6 +302,7 @@ local_settings() {
       agentCommand: $agent,
       usersFile: ($etc + "/users.yaml"),
       deploy: { monitorSeconds: 3, stopGraceSeconds: 5 },
+      daemon: $daemon,
       proxy: { image: $proxyImage, httpPort: $proxyPort, refreshSeconds: 1, trustedProxies: null },
       registry: { image: $registryImage, port: $registryPort, storage: { endpoint: $moto, credentials: "agent-env" } },
       ldap: {
@@ -319,6 +333,30 @@ AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 EOF
   if [ ${#changed[@]} -eq 0 ]; then say "$ETC up to date"; else say "wrote ${changed[*]} in $ETC"; fi
+}
+
+# The resident agent, supervised as systemd supervises futuswarm-agent.service on a manager:
+# started when missing; when running, SIGHUP hands over to the agent just installed (a new
+# daemon takes the socket, the old one finishes its requests), so nothing is dropped.
+ensure_daemon() {
+  local i before
+  install -d -m 700 -o "$ACCOUNT" -g "$ACCOUNT" "$DAEMON_DIR"
+  install -d -m 750 -o "$ACCOUNT" -g "$ACCOUNT" "$AGENT_LOG_DIR"
+  before=$(stat -c %i "$DAEMON_SOCKET" 2>/dev/null || true)
+  if pid_is "$DAEMON_PID" supervise; then
+    kill -HUP "$(cat "$DAEMON_PID")"
+  else
+    rm -f "$DAEMON_PID"
+    setsid runuser -u "$ACCOUNT" -- sh -c 'echo $$ >"$1" && exec "$2" supervise' sh "$DAEMON_PID" "$AGENT_CMD" \
+      </dev/null >>"$AGENT_LOG_DIR/supervise.log" 2>&1 9>&- &
+  fi
+  for i in $(seq 200); do
+    [ -S "$DAEMON_SOCKET" ] && [ "$(stat -c %i "$DAEMON_SOCKET" 2>/dev/null)" != "$before" ] && break
+    sleep 0.1
+  done
+  [ -S "$DAEMON_SOCKET" ] && [ "$(stat -c %i "$DAEMON_SOCKET")" != "$before" ] ||
+    die "the agent daemon did not take $DAEMON_SOCKET; see $AGENT_LOG_DIR/supervise.log and $AGENT_LOG"
+  say "agent daemon (pid $(cat "$DAEMON_PID")) serves $DAEMON_SOCKET; log $AGENT_LOG"
 }
 
 # The private slapd the agent's ldap: section points at. Its bind password file must be
@@ -894,6 +932,7 @@ cmd_up() {
   write_cluster_file
   install_agent
   write_agent_config
+  ensure_daemon
   ensure_client_key
   ensure_sshd
   ensure_moto
@@ -927,6 +966,7 @@ cmd_down() {
     bash "$ROOT/scripts/local-node.sh" down "$k" "$n" 9>&- | sed 's/^› /  /'
   done < <(bash "$ROOT/scripts/local-node.sh" list)
   stop_pidfile "$SSHD_PID" "$SSHD_CONFIG" sshd
+  stop_pidfile "$DAEMON_PID" supervise "the agent daemon"
   stop_pidfile "$MOTO_FORWARD_PID" socat "moto's forwarder"
   stop_pidfile "$LDAP_FORWARD_PID" socat "LDAP's forwarder"
   stop_pidfile "$MOTO_PID" moto_server moto
@@ -984,6 +1024,7 @@ cmd_status() {
     say "moto not running"
   fi
   if [ -x "$AGENT_CMD" ]; then say "agent installed: $AGENT_CMD"; else say "agent not installed"; fi
+  if pid_is "$DAEMON_PID" supervise; then say "agent daemon running (supervisor pid $(cat "$DAEMON_PID")) on $DAEMON_SOCKET"; else say "agent daemon not running"; fi
   local k n
   while read -r k n; do
     say "$(bash "$ROOT/scripts/local-node.sh" status "$k" "$n" | sed 's/^› //')"
@@ -1023,5 +1064,6 @@ case "${1:-}" in
   settings) local_settings "${2:?agent command}" "${3:?LDAP URL without port}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  daemon) [ "$(id -u)" = 0 ] || die "must run as root"; ensure_daemon ;;
+  *) echo "usage: $0 up|down|status|daemon" >&2; exit 2 ;;
 esac

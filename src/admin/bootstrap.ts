@@ -77,6 +77,7 @@ export function loadCloudInitTemplates(): CloudInitTemplates {
     worker: read('cloud-init-worker.yaml'),
     swarmJoin: read('swarm-join.sh'),
     sshdConfig: read('sshd_config.futuswarm'),
+    agentUnit: read('futuswarm-agent.service'),
     installAgent: read('install-agent.sh'),
     nodeRegister: read('node-register.sh'),
   };

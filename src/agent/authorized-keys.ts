@@ -29,7 +29,7 @@ export async function authorizedKeys(
   if (config.role === 'worker') return undefined;
   const owner = await lookupKeyOwner(config, keyType, keyBase64, options);
   if (!owner) return undefined;
-  return renderAuthorizedKeyLine(config.agentCommand, owner.user, keyType, keyBase64);
+  return renderAuthorizedKeyLine(config.agentCommand, owner.user, keyType, keyBase64, config.daemon);
 }
 
 /**

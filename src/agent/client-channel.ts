@@ -3,12 +3,14 @@
  * or attach (app:exec): whether the caller is still there, and what it sends after the
  * request line.
  *
- * The agent's stdin carries the request line first. For these ops the CLI keeps its side
- * open afterwards, so the end of stdin means the caller went away (Ctrl-C, a dropped
- * connection); so do a broken stdout and SIGHUP/SIGTERM from sshd. Other ops' callers close
- * stdin right after the request, which is why only ops that ask (`watch`) read it that way.
+ * The input carries the request line first. For these ops the CLI keeps its side open
+ * afterwards, so the end of the input means the caller went away (Ctrl-C, a dropped
+ * connection); so does a broken output, and, for an agent process per request, SIGHUP/SIGTERM
+ * from sshd. Other ops' callers close their input right after the request, which is why only
+ * ops that ask (`watch`) read it that way. Each request has its own channel (OpContext.channel):
+ * the resident agent serves many at once.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { FutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
@@ -24,15 +26,35 @@ export interface ClientChannel {
   watch(): AbortSignal;
   /** The client messages after the request line, until the input ends. */
   messages(): AsyncGenerator<ClientMessage>;
-  /** The bytes after the request line, unparsed; the caller's output is process stdout. */
+  /** The bytes after the request line, unparsed; the caller's side of them is `output`. */
   raw(): Readable;
+  /** Raw bytes to the caller (app.push's relay), on the same stream as the events. */
+  readonly output: Writable;
 }
+
+/** What ends a request besides its input and output: process signals, for an agent per request. */
+export interface ChannelHooks {
+  /** Calls `leave` when the caller's session is ended from outside (sshd's SIGHUP). */
+  onHangup?(leave: (why: string) => void): void;
+  /** The op has not finished CLEANUP_MS after its caller left. */
+  onStuck?(): void;
+}
+
+/** An agent process per request (`futuswarm-agent serve`): sshd's signals end it, and it must not linger. */
+export const PROCESS_HOOKS: ChannelHooks = {
+  onHangup: (leave) => {
+    process.once('SIGHUP', () => leave('the SSH connection was closed'));
+    process.once('SIGTERM', () => leave('the agent was asked to stop'));
+  },
+  onStuck: () => process.exit(129),
+};
 
 class StdioChannel implements ClientChannel {
   /** The request line, for serve(); ends after the first newline. */
   readonly request: Readable;
   readonly #input: NodeJS.ReadableStream;
-  readonly #output: NodeJS.WritableStream;
+  readonly output: Writable;
+  readonly #hooks: ChannelHooks;
   readonly #decoder = new StringDecoder('utf8');
   #requestDone = false;
   #partial = '';
@@ -47,9 +69,10 @@ class StdioChannel implements ClientChannel {
   /** messages() has begun: the input is messages, so #early is not kept. */
   #reading = false;
 
-  constructor(input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
+  constructor(input: NodeJS.ReadableStream, output: Writable, hooks: ChannelHooks) {
     this.#input = input;
-    this.#output = output;
+    this.output = output;
+    this.#hooks = hooks;
     this.request = new Readable({ read: () => undefined });
     input.on('data', (chunk: Buffer | string) => this.#onData(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
     input.on('end', () => this.#onEnd());
@@ -118,11 +141,11 @@ class StdioChannel implements ClientChannel {
     const leave = (why: string) => () => {
       if (!gone.signal.aborted) gone.abort(new FutuswarmError('interrupted', why));
     };
-    this.#output.on('error', leave('the connection to the caller broke'));
-    process.once('SIGHUP', leave('the SSH connection was closed'));
-    process.once('SIGTERM', leave('the agent was asked to stop'));
-    // The op cleans up and returns; if it cannot, the process must not linger.
-    gone.signal.addEventListener('abort', () => setTimeout(() => process.exit(129), CLEANUP_MS).unref(), { once: true });
+    this.output.on('error', leave('the connection to the caller broke'));
+    this.#hooks.onHangup?.((why) => leave(why)());
+    // The op cleans up and returns; if it cannot, the hooks say what happens (a process exits).
+    const stuck = this.#hooks.onStuck;
+    if (stuck) gone.signal.addEventListener('abort', () => setTimeout(stuck, CLEANUP_MS).unref(), { once: true });
     if (this.#ended) leave('the caller went away')();
     return gone.signal;
   }
@@ -155,6 +178,7 @@ class StdioChannel implements ClientChannel {
 
 /** Nobody on the other end (serve() called in-process, e.g. by tests): never gone, no input. */
 class DetachedChannel implements ClientChannel {
+  readonly output: Writable = new PassThrough().resume();
   watch(): AbortSignal {
     return new AbortController().signal;
   }
@@ -164,16 +188,12 @@ class DetachedChannel implements ClientChannel {
   }
 }
 
-let current: ClientChannel = new DetachedChannel();
-
-/** Called once by `futuswarm-agent serve`: the process's stdin/stdout are the caller. */
-export function openClientChannel(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): { channel: ClientChannel; request: Readable } {
-  const channel = new StdioChannel(input, output);
-  current = channel;
-  return { channel, request: channel.request };
+export function detachedChannel(): ClientChannel {
+  return new DetachedChannel();
 }
 
-/** The caller of this agent process. */
-export function clientChannel(): ClientChannel {
-  return current;
+/** The caller of one request: its input (the request line first) and its output. */
+export function openClientChannel(input: NodeJS.ReadableStream, output: Writable, hooks: ChannelHooks = {}): { channel: ClientChannel; request: Readable } {
+  const channel = new StdioChannel(input, output, hooks);
+  return { channel, request: channel.request };
 }

@@ -148,10 +148,10 @@ function checkedUid(uid: string): string {
 }
 
 /** Same rule as the agent config's agentCommand: an absolute path, nothing to quote. */
-const agentCommand = z.string().max(4096).regex(/^\/[\w./-]+$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"');
+const commandPath = z.string().max(4096).regex(/^\/[\w./-]+$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"');
 
 const authorizedKeyLineSchema = z
-  .strictObject({ agentCommand, user: userName, keyType: sshKeyType, keyBase64: sshKeyBase64 })
+  .strictObject({ agentCommand: commandPath, user: userName, keyType: sshKeyType, keyBase64: sshKeyBase64 })
   .refine((v) => checkSshPublicKey(v.keyType, v.keyBase64) !== undefined, {
     path: ['keyBase64'],
     message: 'must be a key of the given type',
@@ -161,9 +161,19 @@ const authorizedKeyLineSchema = z
  * The one line sshd reads for a recognised key. Every part is validated first, so no quote,
  * space or newline can reach sshd from a directory or a client.
  */
-export function renderAuthorizedKeyLine(agentCommand: string, user: string, keyType: string, keyBase64: string): string {
+export function renderAuthorizedKeyLine(
+  agentCommand: string,
+  user: string,
+  keyType: string,
+  keyBase64: string,
+  daemon?: { relayCommand: string; socket: string },
+): string {
   const v = parseWith(authorizedKeyLineSchema, { agentCommand, user, keyType, keyBase64 }, 'authorized key line');
-  return `restrict,command="${v.agentCommand} serve --user ${v.user}" ${v.keyType} ${v.keyBase64}`;
+  if (daemon === undefined) return `restrict,command="${v.agentCommand} serve --user ${v.user}" ${v.keyType} ${v.keyBase64}`;
+  // The resident agent: the relay hands it the request, naming the person found here.
+  const relay = parseWith(commandPath, daemon.relayCommand, 'daemon.relayCommand');
+  const socket = parseWith(commandPath, daemon.socket, 'daemon.socket');
+  return `restrict,command="${relay} --socket ${socket} --user ${v.user}" ${v.keyType} ${v.keyBase64}`;
 }
 
 /** The line for the cluster's node key: `node-serve` only, from managers' addresses only. */

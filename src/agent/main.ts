@@ -9,6 +9,8 @@ const USAGE = `usage:
   futuswarm-agent authorized-keys <os-user> <key-type> <key>   (sshd AuthorizedKeysCommand %u %t %k)
   futuswarm-agent serve --user <name>                           (sshd forced command)
   futuswarm-agent node-serve                                    (sshd forced command for the cluster's node key)
+  futuswarm-agent supervise                                     (keeps the resident agent running; SIGHUP hands over to a new one)
+  futuswarm-agent daemon [--socket <path>]                      (the resident agent; the relay hands it people's requests)
   futuswarm-agent state:ensure                                  (create the state bucket and KMS key if missing)
   futuswarm-agent node-key:ensure                               (create the cluster's node key if missing; print its public half)
   futuswarm-agent proxy:ensure                                  (deploy the proxy if missing or changed, as admin proxy:deploy; at a manager's first boot)
@@ -54,15 +56,28 @@ async function main(argv: string[]): Promise<number> {
       }
       const { loadAgentConfig } = await import('../config/agent-config.ts');
       const { serve } = await import('./serve.ts');
-      const { openClientChannel } = await import('./client-channel.ts');
+      const { openClientChannel, PROCESS_HOOKS } = await import('./client-channel.ts');
       // The client may go away mid-deploy: finish the op and release the lock anyway.
       process.stdout.on('error', () => undefined);
       // serve() reads the request line; what follows stays for ops that attach (app:exec).
-      const { request } = openClientChannel(process.stdin, process.stdout);
-      return serve(user.data, () => loadAgentConfig(), {
-        input: request,
-        write: (line) => process.stdout.write(line),
-      });
+      const { channel, request } = openClientChannel(process.stdin, process.stdout, PROCESS_HOOKS);
+      return serve(
+        user.data,
+        () => loadAgentConfig(),
+        { input: request, write: (line) => process.stdout.write(line), channel },
+        {
+          // sshd's SIGHUP: release the app's lock and go, rather than leave it until it expires.
+          onLock: (lock) => {
+            const hangup = () => void lock.release().finally(() => process.exit(129));
+            process.once('SIGHUP', hangup);
+            process.once('SIGTERM', hangup);
+            return () => {
+              process.off('SIGHUP', hangup);
+              process.off('SIGTERM', hangup);
+            };
+          },
+        },
+      );
     }
     case 'node-serve': {
       if (rest.length !== 0) {
@@ -72,9 +87,26 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.on('error', () => undefined);
       const { loadAgentConfig } = await import('../config/agent-config.ts');
       const { nodeServe } = await import('./node-serve.ts');
-      const { openClientChannel } = await import('./client-channel.ts');
-      const { request } = openClientChannel(process.stdin, process.stdout);
-      return nodeServe(() => loadAgentConfig(), { input: request, write: (line) => process.stdout.write(line) });
+      const { openClientChannel, PROCESS_HOOKS } = await import('./client-channel.ts');
+      const { channel, request } = openClientChannel(process.stdin, process.stdout, PROCESS_HOOKS);
+      return nodeServe(() => loadAgentConfig(), { input: request, write: (line) => process.stdout.write(line), channel });
+    }
+    case 'daemon': {
+      if (!(rest.length === 0 || (rest.length === 2 && rest[0] === '--socket' && rest[1]?.startsWith('/')))) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const { runDaemon } = await import('./daemon.ts');
+      return runDaemon({ ...(rest[1] ? { socket: rest[1] } : {}), onReady: () => process.send?.('ready') });
+    }
+    case 'supervise': {
+      if (!(rest.length === 0 || (rest.length === 2 && rest[0] === '--socket' && rest[1]?.startsWith('/')))) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+      }
+      const { loadAgentConfig } = await import('../config/agent-config.ts');
+      const { supervise } = await import('./supervise.ts');
+      return supervise((await loadAgentConfig()).agentCommand, rest);
     }
     case 'node-key:ensure': {
       const { loadAgentConfig } = await import('../config/agent-config.ts');

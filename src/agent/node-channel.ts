@@ -20,7 +20,7 @@ import { FutuswarmError, ERROR_CODES, isFutuswarmError } from '../core/errors.ts
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, ATTACHED_STEP, type Event, type NodeRequest } from '../protocol.ts';
 import type { AppState } from './app-state.ts';
-import type { ClientChannel } from './client-channel.ts';
+import { detachedChannel, type ClientChannel } from './client-channel.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { ExecOptions } from './exec-session.ts';
 
@@ -105,13 +105,7 @@ export async function execOnNode(
 }
 
 /** No messages from a caller: for requests that do not attach. */
-const NO_CALLER = {
-  watch: () => new AbortController().signal,
-  async *messages() {},
-  raw: () => {
-    throw new FutuswarmError('internal', 'no caller input here');
-  },
-} satisfies ClientChannel;
+const NO_CALLER = detachedChannel();
 
 /** Remove a finished job container of `app` on another node; false when it was gone already. */
 export async function removeJobContainerOnNode(config: AgentConfig, state: AppState, target: NodeTarget, request: { app: string; containerId: string }): Promise<boolean> {

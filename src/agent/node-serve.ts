@@ -11,7 +11,7 @@ import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { JOB_LABEL } from '../core/job-spec.ts';
 import { LABEL } from '../core/service-spec.ts';
 import { nodeRequestSchema, type Event } from '../protocol.ts';
-import { clientChannel } from './client-channel.ts';
+import { detachedChannel } from './client-channel.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { runAttachedExec } from './exec-session.ts';
 import { readJsonRequest, type ServeIo } from './serve.ts';
@@ -28,7 +28,7 @@ export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: Serv
     const request = parseWith(nodeRequestSchema, raw, 'bad node request', { code: 'protocol' });
     const config = await loadConfig();
     if (!config.nodeChannel) throw new FutuswarmError('unavailable', 'this node has no nodeChannel in its agent config');
-    const channel = clientChannel();
+    const channel = io.channel ?? detachedChannel();
     const gone = channel.watch();
     const { DockerEngine } = await import('../docker/engine.ts');
     const docker = await DockerEngine.connect();

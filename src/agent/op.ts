@@ -5,6 +5,7 @@ import type { OpResult } from '../results/index.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import type { AppState } from './app-state.ts';
+import type { ClientChannel } from './client-channel.ts';
 
 export interface OpContext {
   /** The person on the other end, as sshd's forced command named them. */
@@ -17,6 +18,8 @@ export interface OpContext {
   state(): Promise<AppState>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** The caller of this request: what it sends after the request line, and whether it left. */
+  channel: ClientChannel;
 }
 
 /**

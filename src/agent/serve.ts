@@ -9,6 +9,7 @@ import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { openState } from './open-state.ts';
+import { detachedChannel, type ClientChannel } from './client-channel.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import { RELAYED, type OpContext, type OpHandler } from './op.ts';
 import { authorize, releaseClaim } from './acl.ts';
@@ -22,6 +23,8 @@ const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export interface ServeIo {
   input: NodeJS.ReadableStream;
   write(line: string): void;
+  /** The caller, for ops that stream or attach; default: nobody (in-process calls). */
+  channel?: ClientChannel;
 }
 
 /** What a handler gets: Docker and the state bucket are connected on first use. */
@@ -31,6 +34,8 @@ export function opContext(
   emit: (event: Event) => void,
   signal: AbortSignal,
   open: (config: AgentConfig) => Promise<AppState> = openState,
+  channel: ClientChannel = detachedChannel(),
+  connect: () => Promise<DockerEngine> = () => import('../docker/engine.ts').then((m) => m.DockerEngine.connect()),
 ): OpContext {
   let engine: Promise<DockerEngine> | undefined;
   let store: Promise<AppState> | undefined;
@@ -39,15 +44,36 @@ export function opContext(
     config,
     emit,
     progress: (step, message) => emit({ type: 'progress', step, message }),
-    docker: () => (engine ??= import('../docker/engine.ts').then((m) => m.DockerEngine.connect())),
+    docker: () => (engine ??= connect()),
     state: () => (store ??= open(config)),
     signal,
+    channel,
   };
+}
+
+export interface HeldLock {
+  app: string;
+  token: string;
+  release(): Promise<void>;
 }
 
 export interface ServeOptions {
   /** The state bucket; default: the one the agent config names. */
   openState?: (config: AgentConfig) => Promise<AppState>;
+  /** The Docker Engine; default: a new connection to the local one. */
+  docker?: () => Promise<DockerEngine>;
+  /**
+   * Told when the request holds an app's lock, and how to free it; returns what to do once the
+   * op let go of it. An agent per request frees it on sshd's SIGHUP; the resident agent notes it
+   * so that a successor frees what a crashed daemon held.
+   */
+  onLock?: (lock: HeldLock) => () => void;
+  /** Names the request in error events and in the agent log. */
+  requestId?: string;
+  /** Where an internal error's stack goes (the agent log); default: stderr. */
+  log?: (line: string) => void;
+  /** Told what the request was and how it ended ('ok' or the error code), for the agent log. */
+  onOutcome?: (outcome: { op?: string; app?: string; outcome: string }) => void;
 }
 
 /**
@@ -69,7 +95,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     if (config.role === 'worker') {
       throw new FutuswarmError('unavailable', 'this node is a worker; futuswarm commands are served by the managers', { hint: 'point your context at a manager' });
     }
-    ctx = opContext(user, config, emit, abort.signal, options.openState);
+    ctx = opContext(user, config, emit, abort.signal, options.openState, io.channel, options.docker);
     subject = { op: UNREADABLE_OP };
     const line = await readRequestLine(io.input);
     if (line === undefined) {
@@ -97,7 +123,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     audited = handler.mutating || handler.audit === true;
     let data: unknown;
     try {
-      data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds);
+      data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds, options.onLock);
     } catch (e) {
       if (grant.claimed && app !== undefined) await releaseClaim(ctx, app).catch(() => undefined);
       // Who tried what is the point of an audit trail: a handler's refusal is recorded for every op.
@@ -105,6 +131,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       throw e;
     }
     if (audited) await auditRequest(ctx, subject, started, undefined);
+    options.onOutcome?.({ op: request.op, ...(app ? { app } : {}), outcome: 'ok' });
     if (data === RELAYED) return 0;
     emit({ type: 'result', data: data ?? null });
     return 0;
@@ -113,20 +140,29 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     const error = isFutuswarmError(e)
       ? e
       : new FutuswarmError('internal', `the agent failed: ${(e as Error).message}`, { cause: e, hint: 'an admin can find details in the agent log on the manager' });
-    if (!isFutuswarmError(e)) process.stderr.write(`futuswarm-agent: ${(e as Error).stack ?? String(e)}\n`);
+    if (!isFutuswarmError(e)) (options.log ?? ((line) => process.stderr.write(`futuswarm-agent: ${line}\n`)))((e as Error).stack ?? String(e));
     emit({
       type: 'error',
       code: error.code,
       message: error.message,
       ...(error.hint ? { hint: error.hint } : {}),
       ...(error.details !== undefined ? { details: error.details } : {}),
+      ...(options.requestId ? { requestId: options.requestId } : {}),
     });
+    options.onOutcome?.({ ...(subject ? { op: subject.op, ...(subject.app ? { app: subject.app } : {}) } : {}), outcome: error.code });
     return 1;
   }
 }
 
 /** Mutating ops on an app run under its deploy lock: two deploys never interleave. */
-async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown, app: string | undefined, lockWaitSeconds: number | undefined): Promise<unknown> {
+async function runHandler(
+  ctx: OpContext,
+  handler: OpHandler<Op>,
+  args: unknown,
+  app: string | undefined,
+  lockWaitSeconds: number | undefined,
+  onLock: ServeOptions['onLock'],
+): Promise<unknown> {
   if (!(handler.lock ?? handler.mutating) || app === undefined) return handler.handle(ctx, args as never);
   const state = await ctx.state();
   const request = {
@@ -140,15 +176,12 @@ async function runHandler(ctx: OpContext, handler: OpHandler<Op>, args: unknown,
     app,
     request,
     async (lock) => {
-      // A dropped connection must not leave the lock behind until it expires.
-      const onHangup = () => void state.locks.release(app, lock.token).catch(() => false).finally(() => process.exit(129));
-      process.once('SIGHUP', onHangup);
-      process.once('SIGTERM', onHangup);
+      // A dropped connection or a crash must not leave the lock behind until it expires.
+      const stop = onLock?.({ app, token: lock.token, release: () => state.locks.release(app, lock.token).then(() => undefined, () => undefined) });
       try {
         return await handler.handle(ctx, args as never);
       } finally {
-        process.off('SIGHUP', onHangup);
-        process.off('SIGTERM', onHangup);
+        stop?.();
       }
     },
     {

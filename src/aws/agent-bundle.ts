@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ClusterConfig } from '../config/cluster-file.ts';
-import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, ELF_HEAD_BYTES, isLinuxX64Elf, MIN_NODE_MAJOR, nodeBinaryProblem, PROBE_FILE, tarArchive } from '../core/agent-bundle.ts';
+import { agentBundleFiles, BUNDLE_HASH_METADATA, bundleContentHash, type BundleFile, chooseNodeBinary, ELF_HEAD_BYTES, isLinuxX64Elf, MIN_NODE_MAJOR, nodeBinaryProblem, PROBE_FILE, RELAY_FILE, tarArchive } from '../core/agent-bundle.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { ResolvedOf, ResourceIds } from '../core/plan-resources.ts';
 import { awsFailure } from './aws-errors.ts';
@@ -64,13 +64,16 @@ export function agentBundleSources(config: ClusterConfig, packageRoot: string): 
       hint: `use bin/node from the linux-x64 Node.js ${MIN_NODE_MAJOR}+ tarball of nodejs.org: set agent.nodeBinary in the cluster file`,
     });
   }
-  const probeBinary = join(packageRoot, 'dist', 'probe', PROBE_FILE);
-  if (!isFile(probeBinary) || !isLinuxX64Elf(readHead(probeBinary, 20))) {
-    throw new FutuswarmError('config', `the agent bundle needs the health probe ${probeBinary}, a linux-x64 executable, and it is missing or not one`, {
-      hint: 'build the package first (npm run build, which needs Go) or reinstall futuswarm',
-    });
-  }
-  return agentBundleFiles({ agentFiles, nodeBinary, probeBinary });
+  const [probeBinary, relayBinary] = (['probe', 'relay'] as const).map((dir) => {
+    const file = join(packageRoot, 'dist', dir, dir === 'probe' ? PROBE_FILE : RELAY_FILE);
+    if (!isFile(file) || !isLinuxX64Elf(readHead(file, 20))) {
+      throw new FutuswarmError('config', `the agent bundle needs ${dir === 'probe' ? 'the health probe' : 'the relay'} ${file}, a linux-x64 executable, and it is missing or not one`, {
+        hint: 'build the package first (npm run build, which needs Go) or reinstall futuswarm',
+      });
+    }
+    return file;
+  }) as [string, string];
+  return agentBundleFiles({ agentFiles, nodeBinary, probeBinary, relayBinary });
 }
 
 function readBundleFiles(files: readonly BundleFile[]): { path: string; mode: number; content: Buffer }[] {

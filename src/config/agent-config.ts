@@ -14,6 +14,8 @@ import { cachesConfigSchema, databasesConfigSchema } from './data-services.ts';
 
 export const DEFAULT_AGENT_CONFIG_PATH = '/etc/futuswarm/agent.yaml';
 
+const absolutePath = z.string().regex(/^\/[\w./-]+$/, 'must be an absolute path');
+
 export const agentConfigSchema = z.strictObject({
   /** Cluster name: part of every KMS encryption context and S3 object. */
   cluster: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and hyphens'),
@@ -53,8 +55,24 @@ export const agentConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** The command sshd runs for a recognised key (the agent itself, by absolute path). */
-  agentCommand: z.string().regex(/^\/[\w./-]+$/, 'must be an absolute path').default('/usr/local/bin/futuswarm-agent'),
+  agentCommand: absolutePath.default('/usr/local/bin/futuswarm-agent'),
   usersFile: z.string().default('/etc/futuswarm/users.yaml'),
+  /**
+   * The resident agent (`futuswarm-agent daemon`, under `supervise`). When set, a person's key
+   * runs the relay (a small static binary), which hands the request to the daemon over its
+   * socket; without it, sshd starts an agent process for every request.
+   */
+  daemon: z
+    .strictObject({
+      /** Only the SSH account may connect: the daemon makes it 0600, in a directory of that account. */
+      socket: absolutePath.default('/run/futuswarm/agent.sock'),
+      relayCommand: absolutePath.default('/opt/futuswarm/bin/futuswarm-relay'),
+      /** One JSON line per request (never a secret value); default: stderr (journald under systemd). */
+      logFile: absolutePath.optional(),
+      /** How long a stopping daemon lets requests in flight finish. */
+      drainSeconds: z.number().int().min(1).max(3600).default(900),
+    })
+    .optional(),
   deploy: z
     .strictObject({
       monitorSeconds: z.number().min(0).max(600).default(5),

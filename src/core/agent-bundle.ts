@@ -3,6 +3,7 @@
  * directory above AGENT_COMMAND (/opt/futuswarm), holding
  *
  *   bin/futuswarm-agent   the wrapper sshd runs (sources agent.env, execs node lib/agent.js)
+ *   bin/futuswarm-relay   sshd's forced command when the resident agent runs (relay/, Go, static)
  *   bin/node              a linux-x64 Node.js ≥ 22
  *   lib/agent.js          the agent's entry point, and
  *   lib/chunks/*.js       the parts it loads on demand (dist/agent/ of the CLI package)
@@ -23,6 +24,9 @@ export const AGENT_PREFIX = dirname(dirname(AGENT_COMMAND));
 /** The directory of the health probe on every node (dist/probe/ of the CLI package). */
 export const PROBE_DIR = `${AGENT_PREFIX}/probe`;
 export const PROBE_FILE = 'futuswarm-probe';
+export const RELAY_FILE = 'futuswarm-relay';
+/** Where the relay is on a manager (the agent config's daemon.relayCommand). */
+export const RELAY_COMMAND = `${AGENT_PREFIX}/bin/${RELAY_FILE}`;
 /** S3 user metadata (x-amz-meta-…) holding the bundle's content hash. */
 export const BUNDLE_HASH_METADATA = 'futuswarm-content-hash';
 export const MIN_NODE_MAJOR = 22;
@@ -53,12 +57,13 @@ export const AGENT_PACKAGE_JSON = '{ "type": "module" }\n';
  * relative to it and where they are on this machine) and the Node binary. Chunks come before
  * agent.js, so an agent started while the bundle is unpacked finds every chunk it names.
  */
-export function agentBundleFiles(sources: { agentFiles: readonly { path: string; file: string }[]; nodeBinary: string; probeBinary: string }): BundleFile[] {
+export function agentBundleFiles(sources: { agentFiles: readonly { path: string; file: string }[]; nodeBinary: string; probeBinary: string; relayBinary: string }): BundleFile[] {
   const js = sources.agentFiles.filter((f) => /^(agent\.js|chunks\/[\w.-]+\.js)$/.test(f.path));
   if (!js.some((f) => f.path === 'agent.js')) throw new FutuswarmError('config', 'the built agent has no agent.js', { hint: 'npm run build' });
   const order = (path: string) => (path === 'agent.js' ? 1 : 0);
   return [
     { path: 'bin/futuswarm-agent', mode: 0o755, source: { text: agentWrapperScript() } },
+    { path: `bin/${RELAY_FILE}`, mode: 0o755, source: { file: sources.relayBinary } },
     { path: 'bin/node', mode: 0o755, source: { file: sources.nodeBinary } },
     ...js
       .toSorted((a, b) => order(a.path) - order(b.path) || a.path.localeCompare(b.path))

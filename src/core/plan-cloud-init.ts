@@ -2,6 +2,7 @@
  * The user data of each node: cloud-init config rendered from templates/. Pure: the
  * templates' text comes in as input, so the result is checked as data in tests.
  */
+import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import type { ClusterConfig } from '../config/cluster-file.ts';
 import { FutuswarmError } from './errors.ts';
@@ -11,6 +12,8 @@ import { keyAliasName, SWARM_JOIN_OBJECT_KEYS, SWARM_MANAGERS_PREFIX } from './p
 /** Where cloud-init installs the agent; sshd runs it for every futuswarm login. */
 export const AGENT_COMMAND = '/opt/futuswarm/bin/futuswarm-agent';
 export const USERS_FILE = '/etc/futuswarm/users.yaml';
+/** The resident agent's socket on a manager: in systemd's RuntimeDirectory, the account's alone. */
+export const DAEMON_SOCKET = '/run/futuswarm/agent.sock';
 /** Amazon's RDS certificate authorities, fetched at first boot: the agent verifies database servers with them. */
 export const RDS_CA_FILE = '/etc/futuswarm/rds-ca.pem';
 
@@ -24,6 +27,8 @@ export interface CloudInitTemplates {
   sshdConfig: string;
   installAgent: string;
   nodeRegister: string;
+  /** The resident agent's systemd unit (managers). */
+  agentUnit: string;
 }
 
 /**
@@ -79,6 +84,17 @@ export function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A script or config file as it goes into user data: without its comment lines (a first-line
+ * `#!` stays). EC2's 16 KiB limit is near; the commented files are in templates/.
+ */
+export function withoutComments(text: string): string {
+  return text
+    .split('\n')
+    .filter((line, i) => !/^\s*#/.test(line) || (i === 0 && line.startsWith('#!')))
+    .join('\n');
+}
+
 /** A file of KEY=value lines that `sh` can source. */
 export function shellEnvFile(vars: Readonly<Record<string, string>>): string {
   return Object.entries(vars)
@@ -118,6 +134,8 @@ export function buildAgentConfig(config: ClusterConfig, input: AgentConfigInput)
     usersFile: USERS_FILE,
     databases: { ...config.databases, caFile: RDS_CA_FILE },
     caches: config.caches,
+    // The resident agent (futuswarm-agent.service) logs to journald; systemd makes /run/futuswarm.
+    daemon: { socket: DAEMON_SOCKET, relayCommand: `${dirname(AGENT_COMMAND)}/futuswarm-relay` },
     deploy: { appsOnManagers: config.nodes.appsOnManagers },
     // The load balancer forwards to this port; its X-Forwarded-* headers (https) must reach apps.
     proxy: { httpPort: config.proxy.port, trustedProxies: [config.network.vpcCidr] },
@@ -149,16 +167,17 @@ export function renderCloudInit(
   // Every node runs the agent: managers serve people, every node serves node-serve to managers.
   const vars: Record<string, string> = {
     nodeEnv,
-    swarmJoinScript: templates.swarmJoin,
-    installAgentScript: templates.installAgent,
-    nodeRegisterScript: renderTemplate(templates.nodeRegister, { agentCommand: AGENT_COMMAND }, 'templates/node-register.sh'),
+    swarmJoinScript: withoutComments(templates.swarmJoin),
+    installAgentScript: withoutComments(templates.installAgent),
+    nodeRegisterScript: withoutComments(renderTemplate(templates.nodeRegister, { agentCommand: AGENT_COMMAND }, 'templates/node-register.sh')),
     agentEnv: shellEnvFile({ AWS_REGION: config.region }),
     agentYaml: stringify(buildAgentConfig(config, { bucket, role: node.kind, nodePublicKey: input.nodePublicKey })),
-    sshdConfig: renderTemplate(templates.sshdConfig, { agentCommand: AGENT_COMMAND }, 'templates/sshd_config.futuswarm'),
+    sshdConfig: withoutComments(renderTemplate(templates.sshdConfig, { agentCommand: AGENT_COMMAND }, 'templates/sshd_config.futuswarm')),
   };
   if (node.kind === 'manager') {
     vars.usersYaml = stringify({ users: config.access.users ?? {} });
     vars.agentCommand = AGENT_COMMAND;
+    vars.agentUnit = withoutComments(renderTemplate(templates.agentUnit, { agentCommand: AGENT_COMMAND }, 'templates/futuswarm-agent.service'));
   }
   const template = node.kind === 'manager' ? templates.manager : templates.worker;
   const text = renderTemplate(template, vars, `templates/cloud-init-${node.kind}.yaml`);

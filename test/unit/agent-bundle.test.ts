@@ -68,10 +68,14 @@ test('a configured node binary must be a linux-x64 ELF file', () => {
   writeFileSync(join(root, 'dist', 'probe', 'futuswarm-probe'), arm);
   assert.throws(() => agentBundleSources(config(join(dir, 'node')), root), /not one/);
   writeFileSync(join(root, 'dist', 'probe', 'futuswarm-probe'), elf);
+  // So is the relay, sshd's forced command on managers with the resident agent.
+  execFileSync('mkdir', ['-p', join(root, 'dist', 'relay')]);
+  assert.throws(() => agentBundleSources(config(join(dir, 'node')), root), (e: unknown) => e instanceof FutuswarmError && /relay .*futuswarm-relay/.test(e.message));
+  writeFileSync(join(root, 'dist', 'relay', 'futuswarm-relay'), elf);
   const files = agentBundleSources(config(join(dir, 'node')), root);
   // Chunks before the entry point that names them; source maps stay behind.
   assert.deepEqual(files.map((f) => [f.path, f.mode.toString(8)]), [
-    ['bin/futuswarm-agent', '755'], ['bin/node', '755'], ['lib/chunks/serve-AB12CD34.js', '644'], ['lib/agent.js', '644'], ['lib/package.json', '644'],
+    ['bin/futuswarm-agent', '755'], ['bin/futuswarm-relay', '755'], ['bin/node', '755'], ['lib/chunks/serve-AB12CD34.js', '644'], ['lib/agent.js', '644'], ['lib/package.json', '644'],
     ['probe/futuswarm-probe', '755'],
   ]);
 });
@@ -86,8 +90,10 @@ test('the tarball unpacks with tar into root-owned 755 directories and the files
   writeFileSync(node, Buffer.alloc(1025, 7));
   const probe = join(dir, 'probe');
   writeFileSync(probe, Buffer.alloc(700, 9));
+  const relay = join(dir, 'relay');
+  writeFileSync(relay, Buffer.alloc(300, 5));
   const agentFiles = [{ path: 'agent.js', file: agentJs }, { path: 'chunks/x-ABC.js', file: chunk }];
-  const files = agentBundleFiles({ agentFiles, nodeBinary: node, probeBinary: probe }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
+  const files = agentBundleFiles({ agentFiles, nodeBinary: node, probeBinary: probe, relayBinary: relay }).map((f) => ({ path: f.path, mode: f.mode, content: 'text' in f.source ? Buffer.from(f.source.text) : readFileSync(f.source.file) }));
   const archive = join(dir, 'bundle.tar.gz');
   writeFileSync(archive, gzipSync(tarArchive(files, 1_700_000_000)));
 
@@ -100,6 +106,7 @@ test('the tarball unpacks with tar into root-owned 755 directories and the files
     [
       ['drwxr-xr-x', 'root/root', '0', 'bin/'],
       ['-rwxr-xr-x', 'root/root', String(Buffer.byteLength(agentWrapperScript())), 'bin/futuswarm-agent'],
+      ['-rwxr-xr-x', 'root/root', '300', 'bin/futuswarm-relay'],
       ['-rwxr-xr-x', 'root/root', '1025', 'bin/node'],
       ['drwxr-xr-x', 'root/root', '0', 'lib/'],
       ['drwxr-xr-x', 'root/root', '0', 'lib/chunks/'],

@@ -26,6 +26,18 @@ describe('renderAuthorizedKeyLine', () => {
     );
   });
 
+  it('forces the relay to the resident agent when the manager runs one, the person as its argument', () => {
+    const key = newSshKey();
+    const daemon = { relayCommand: '/opt/futuswarm/bin/futuswarm-relay', socket: '/run/futuswarm/agent.sock' };
+    assert.equal(
+      renderAuthorizedKeyLine(AGENT, 'alice', key.type, key.base64, daemon),
+      `restrict,command="${daemon.relayCommand} --socket ${daemon.socket} --user alice" ssh-ed25519 ${key.base64}`,
+    );
+    for (const bad of [{ ...daemon, socket: '/run/a b' }, { ...daemon, relayCommand: 'relay' }, { ...daemon, socket: '/run/"x' }]) {
+      refused(() => renderAuthorizedKeyLine(AGENT, 'alice', key.type, key.base64, bad));
+    }
+  });
+
   it('accepts the user names futuswarm allows', () => {
     const key = newSshKey();
     assert.match(renderAuthorizedKeyLine(AGENT, 'a.b_c-9', key.type, key.base64), /--user a\.b_c-9" /);

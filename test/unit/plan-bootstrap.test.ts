@@ -13,9 +13,9 @@ import { boundedName, cacheGroupId, clusterResourceNames, NODE_KEY_OBJECT_KEY, s
 import { buildSecurityGroupRules, subnetCidr } from '../../src/core/plan-network.ts';
 
 // Enough of a template for user data to have the node key's place, as the real ones do.
-const templates = { manager: '#cloud-config\n{{agentYaml}}\n', worker: '#cloud-config\n{{agentYaml}}\n', swarmJoin: '', sshdConfig: '', installAgent: '', nodeRegister: '' };
+const templates = { manager: '#cloud-config\n{{agentYaml}}\n', worker: '#cloud-config\n{{agentYaml}}\n', swarmJoin: '', sshdConfig: '', installAgent: '', nodeRegister: '', agentUnit: '' };
 const ACCOUNT = '123456789012';
-const agentBundle = { contentHash: 'sha256:aaaa', files: agentBundleFiles({ agentFiles: [{ path: 'agent.js', file: '/pkg/dist/agent/agent.js' }], nodeBinary: '/usr/bin/node', probeBinary: '/pkg/dist/probe/futuswarm-probe' }) };
+const agentBundle = { contentHash: 'sha256:aaaa', files: agentBundleFiles({ agentFiles: [{ path: 'agent.js', file: '/pkg/dist/agent/agent.js' }], nodeBinary: '/usr/bin/node', probeBinary: '/pkg/dist/probe/futuswarm-probe', relayBinary: '/pkg/dist/relay/futuswarm-relay' }) };
 const facts = { accountId: ACCOUNT, availabilityZones: ['eu-north-1c', 'eu-north-1a', 'eu-north-1b'], templates, agentBundle };
 
 function config(overrides: Partial<ClusterFileInput> = {}) {

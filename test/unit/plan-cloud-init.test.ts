@@ -16,6 +16,7 @@ import {
   NODE_KEY_PENDING,
   RDS_CA_FILE,
   renderCloudInit,
+  withoutComments,
   renderTemplate,
   shellEnvFile,
   shellQuote,
@@ -66,10 +67,19 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
     '/etc/futuswarm/users.yaml',
     '/etc/futuswarm/sshd_config.futuswarm',
     '/etc/ssh/sshd_config.d/00-futuswarm.conf',
+    '/etc/systemd/system/futuswarm-agent.service',
     '/usr/local/sbin/futuswarm-install-agent',
     '/usr/local/sbin/futuswarm-node-register',
     '/usr/local/sbin/futuswarm-swarm-join',
   ]);
+  // The resident agent: a supervised systemd service of the futuswarm account, started after
+  // the agent is installed; people's keys run the relay to its socket.
+  const unit = files.get('/etc/systemd/system/futuswarm-agent.service')!;
+  assert.match(unit, new RegExp(`^ExecStart=${AGENT_COMMAND} supervise$`, 'm'));
+  assert.match(unit, /^User=futuswarm$/m);
+  assert.match(unit, /^RuntimeDirectory=futuswarm$/m);
+  assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  assert.doesNotMatch(unit, /^#/m);
   assert.deepEqual(envOf(files.get('/etc/futuswarm/node.env')!), {
     FUTUSWARM_CLUSTER: 'prod',
     FUTUSWARM_REGION: 'eu-north-1',
@@ -97,6 +107,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.deepEqual(agent.caches, { nodeType: 'cache.t4g.micro', engineVersion: '7.1' });
   assert.deepEqual([agent.proxy.httpPort, agent.proxy.trustedProxies], [80, ['10.42.0.0/16']]);
   assert.equal(agent.deploy.appsOnManagers, 'auto');
+  assert.deepEqual(agent.daemon, { socket: '/run/futuswarm/agent.sock', relayCommand: '/opt/futuswarm/bin/futuswarm-relay', drainSeconds: 900 });
   assert.equal(agent.ldap, undefined);
   assert.equal(agent.role, 'manager');
   assert.deepEqual(agent.nodeChannel, { publicKey: nodeKey, from: ['10.42.0.0/16'], port: 22 });
@@ -106,9 +117,12 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.match(sshd, /^Match User futuswarm$/m);
   assert.match(sshd, new RegExp(`^ +AuthorizedKeysCommand ${AGENT_COMMAND} authorized-keys %u %t %k$`, 'm'));
   assert.doesNotMatch(sshd, /\{\{/);
-  assert.equal(files.get('/usr/local/sbin/futuswarm-swarm-join'), templates.swarmJoin);
+  // Scripts go in without their comment lines (EC2's 16 KiB), nothing else changed.
+  assert.equal(files.get('/usr/local/sbin/futuswarm-swarm-join'), withoutComments(templates.swarmJoin));
+  assert.ok(files.get('/usr/local/sbin/futuswarm-swarm-join')!.startsWith('#!/'));
 
   const runcmd = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(' ') : c));
+  assert.ok(runcmd.indexOf('systemctl enable --now futuswarm-agent') > runcmd.indexOf('/usr/local/sbin/futuswarm-install-agent'));
   assert.equal(runcmd[0], 'systemctl enable --now docker');
   assert.ok(runcmd.includes('useradd --system --shell /bin/sh --home-dir /var/lib/futuswarm --create-home --groups docker futuswarm'));
   assert.ok(runcmd.includes('usermod -p * futuswarm'));

@@ -9,7 +9,6 @@
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import type { TaskInfo } from '../../docker/engine.ts';
-import { clientChannel } from '../client-channel.ts';
 import { runAttachedExec, type ExecOptions } from '../exec-session.ts';
 import { defineOp } from '../op.ts';
 
@@ -20,7 +19,7 @@ export default defineOp({
   mutating: true,
   lock: false,
   async handle(ctx, args) {
-    const channel = clientChannel();
+    const channel = ctx.channel;
     const gone = channel.watch();
     const docker = await ctx.docker();
     const service = await docker.findService(args.app);

@@ -6,7 +6,6 @@ import { appNotFound } from '../../core/errors.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { LABEL } from '../../core/service-spec.ts';
-import { clientChannel } from '../client-channel.ts';
 import { defineOp } from '../op.ts';
 
 const TASK_ID = 'com.docker.swarm.task.id';
@@ -20,7 +19,7 @@ export default defineOp({
     const docker = await ctx.docker();
     const service = await docker.findService(args.app);
     if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
-    const signal = args.follow ? AbortSignal.any([ctx.signal, clientChannel().watch()]) : ctx.signal;
+    const signal = args.follow ? AbortSignal.any([ctx.signal, ctx.channel.watch()]) : ctx.signal;
     const names = new TaskNames(docker, args.app, service.id);
     let lines = 0;
     const options = {

@@ -6,7 +6,6 @@
  */
 import { FutuswarmError } from '../../core/errors.ts';
 import { REGISTRY_LABEL, REGISTRY_SERVICE } from '../../core/registry-spec.ts';
-import { clientChannel } from '../client-channel.ts';
 import { defineOp, RELAYED } from '../op.ts';
 import { relayRegistry } from '../push-relay.ts';
 import { clusterRegistry } from '../registry.ts';
@@ -38,12 +37,12 @@ export default defineOp({
     if (images.length > keep) {
       await pruneImages(ctx, args.app, { keep, dryRun: false }).catch((e: Error) => ctx.progress('prune', `warning: could not prune old images: ${e.message}`));
     }
-    const input = clientChannel().raw();
+    const input = ctx.channel.raw();
     ctx.emit({ type: 'relay', registry: clusterRegistry(ctx.config), repository: args.app });
     await relayRegistry({
       app: args.app,
       input,
-      output: process.stdout,
+      output: ctx.channel.output,
       registry: { host: '127.0.0.1', port: ctx.config.registry.port },
       authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
       onManifest: async (push) => {

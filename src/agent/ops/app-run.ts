@@ -10,7 +10,6 @@ import { buildJobSpec } from '../../core/job-spec.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
-import { clientChannel } from '../client-channel.ts';
 import { removeJob, waitForJob } from '../job.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
 import { pullAuthFor } from '../registry.ts';
@@ -28,7 +27,7 @@ export default defineOp({
   mutating: true,
   lock: false,
   async handle(ctx, args) {
-    const gone = clientChannel().watch();
+    const gone = ctx.channel.watch();
     const current = await loadApp(ctx, args.app);
     if (!current.service) throw appNotFound(args.app);
     const docker = await ctx.docker();

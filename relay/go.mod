@@ -1,0 +1,3 @@
+module futuswarm/relay
+
+go 1.22

@@ -1,0 +1,6 @@
+/** What `admin agent:status` reports about the agent that answers it. */
+export const daemonStats: { startedAt: Date | undefined; socket: string | undefined; requests: number } = {
+  startedAt: undefined,
+  socket: undefined,
+  requests: 0,
+};

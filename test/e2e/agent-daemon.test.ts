@@ -1,0 +1,202 @@
+/**
+ * The resident agent on the local cluster: people's keys run the relay (sshd's forced
+ * command), which hands each request to `futuswarm-agent daemon` under `supervise`. Who it
+ * serves, what it logs, what a caller sees when it is gone or dies in the middle of a deploy.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LOCAL, localSandbox, REPO, type CliSandbox } from '../helpers/cli.ts';
+import { addPerson, removeEntry, rigUserKeyFile, uniqueUid } from '../helpers/ldap.ts';
+import { until } from '../helpers/docker.ts';
+
+const SOCKET = '/run/futuswarm/agent.sock';
+const LOG = '/var/log/futuswarm/agent.log';
+const SUPERVISOR_PID = '/run/futuswarm/supervise.pid';
+const run = Date.now().toString(36);
+
+interface Answer {
+  events: Record<string, unknown>[];
+  code: number | undefined;
+  /** Whether the daemon closed the connection before every byte we meant to send was taken. */
+  cutShort: boolean;
+}
+
+/** One request straight to the daemon's socket, as the relay sends it (root may connect). */
+function viaSocket(header: string, body: Buffer | string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(SOCKET);
+    const chunks: Buffer[] = [];
+    let cutShort = false;
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') cutShort = true;
+      else reject(e);
+    });
+    socket.on('close', () => {
+      const all = Buffer.concat(chunks);
+      let output = '';
+      let code: number | undefined;
+      for (let at = 0; at + 5 <= all.length; ) {
+        const size = all.readUInt32BE(at + 1);
+        const payload = all.subarray(at + 5, at + 5 + size);
+        if (all[at] === 0x6f) output += payload.toString('utf8');
+        else if (all[at] === 0x78) code = payload[0];
+        at += 5 + size;
+      }
+      const events = output.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+      resolve({ events, code, cutShort });
+    });
+    socket.write(`${header}\n`);
+    socket.end(body, () => undefined);
+  });
+}
+
+const logLines = (): Record<string, unknown>[] =>
+  readFileSync(LOG, 'utf8').trim().split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+
+/** Who holds the app's lock, from `app:lock --status --json`; undefined when nobody does. */
+function lockHolder(r: { code: number; stdout: string }): string | undefined {
+  if (r.code !== 0) return undefined;
+  const status = JSON.parse(r.stdout) as { locked: boolean; lock: { user: string } | null };
+  return status.locked ? status.lock?.user : undefined;
+}
+
+const supervisorPid = (): number => Number(readFileSync(SUPERVISOR_PID, 'utf8').trim());
+/** The daemon the supervisor runs now (its only child). */
+const daemonPid = (): number => Number(execFileSync('pgrep', ['-P', String(supervisorPid()), '-f', 'daemon'], { encoding: 'utf8' }).trim().split('\n')[0]);
+
+describe('the resident agent behind the relay', () => {
+  let admin: CliSandbox;
+  const app = `daemon-${run}`;
+
+  before(async () => {
+    admin = await localSandbox();
+    assert.equal((await admin.run(['app:create', '-n', app])).code, 0);
+  });
+
+  after(async () => {
+    // Whatever a test did to it, the cluster keeps a running daemon.
+    execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), 'daemon'], { stdio: 'ignore' });
+    await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+  });
+
+  it("forces the relay for a person's key, naming the person the directory gave", () => {
+    const [type, key] = readFileSync(join(LOCAL.dir, 'id_ed25519.pub'), 'utf8').split(' ');
+    const line = execFileSync('runuser', ['-u', 'futuswarm', '--', '/opt/futuswarm/bin/futuswarm-agent', 'authorized-keys', 'futuswarm', type!, key!], { encoding: 'utf8' });
+    assert.match(line, /^restrict,command="\/opt\/futuswarm\/bin\/futuswarm-relay --socket \/run\/futuswarm\/agent\.sock --user admin" ssh-ed25519 /);
+  });
+
+  it('logs one line per request with its id, user, op, app, outcome and duration, and never a secret value', async () => {
+    const secret = `v-${run}-${Math.random().toString(36).slice(2)}`;
+    assert.equal((await admin.run(['app:secrets', 'set', '-n', app, '--no-restart', `TOKEN=${secret}`])).code, 0);
+    const missing = await admin.run(['app:inspect', '-n', `nothing-${run}`]);
+    assert.notEqual(missing.code, 0);
+    const lines = logLines();
+    const set = lines.findLast((l) => l.op === 'app.secrets.set' && l.app === app);
+    assert.ok(set, 'a line for the secrets write');
+    assert.equal(set.user, 'admin');
+    assert.equal(set.outcome, 'ok');
+    assert.equal(typeof set.ms, 'number');
+    assert.match(String(set.requestId), /^[0-9a-f]{12}$/);
+    const refused = lines.findLast((l) => l.op === 'app.inspect' && l.app === `nothing-${run}`);
+    assert.equal(refused?.outcome, 'not_found');
+    assert.ok(!readFileSync(LOG, 'utf8').includes(secret), 'the secret value is not in the agent log');
+  });
+
+  it("names the request in an error event, and the log's line carries the same id", async () => {
+    const answer = await viaSocket('futuswarm-relay/1 serve admin', `${JSON.stringify({ v: 1, op: 'app.inspect', args: { app: `gone-${run}` } })}\n`);
+    assert.equal(answer.code, 1);
+    const error = answer.events.find((e) => e.type === 'error');
+    assert.equal(error?.code, 'not_found');
+    assert.match(String(error?.requestId), /^[0-9a-f]{12}$/);
+    await until('the log line of the request', () => logLines().some((l) => l.requestId === error?.requestId && l.outcome === 'not_found'), 5_000);
+  });
+
+  it('refuses a header that is not the relay, and a request over the limit before reading it whole', async () => {
+    const bad = await viaSocket('futuswarm-relay/1 serve -x', '{}\n');
+    assert.equal(bad.events.length, 0);
+    assert.notEqual(bad.code, 0);
+    // 64 MiB on one line, no newline: refused at the 4 MiB limit, the rest never read.
+    const huge = await viaSocket('futuswarm-relay/1 serve admin', Buffer.alloc(64 * 1024 * 1024, 0x61));
+    assert.equal(huge.code, 1);
+    assert.match(String(huge.events.find((e) => e.type === 'error')?.message), /too large/);
+    assert.ok(huge.cutShort, 'the daemon closed the connection before taking all 64 MiB');
+  });
+
+  it('answers 50 concurrent requests from 5 people, each as who they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fs-daemon-'));
+    const fifth = uniqueUid('d');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', fifth, '-f', join(dir, 'id')]);
+    const dn = await addPerson(fifth, [readFileSync(join(dir, 'id.pub'), 'utf8').trim()]);
+    try {
+      const people: [string, CliSandbox][] = [['admin', admin]];
+      for (const uid of ['alice', 'bob', 'carol'] as const) people.push([uid, await localSandbox({ identityFile: rigUserKeyFile(uid) })]);
+      people.push([fifth, await localSandbox({ identityFile: join(dir, 'id') })]);
+      const answers = await Promise.all(
+        people.flatMap(([uid, sandbox]) => Array.from({ length: 10 }, async () => ({ uid, r: await sandbox.run(['whoami', '--json']) }))),
+      );
+      assert.equal(answers.length, 50);
+      for (const { uid, r } of answers) {
+        assert.equal(r.code, 0, `${uid}: ${r.stderr}`);
+        assert.equal((JSON.parse(r.stdout) as { user: string }).user, uid);
+      }
+    } finally {
+      await removeEntry(dn);
+    }
+  });
+
+  it('a daemon killed in the middle of a deploy: the caller gets a clear error, its lock is freed, and the next deploy works', async () => {
+    const deploy = (tag: string, extra: string[] = []) => admin.run(['app:deploy', '-n', app, '-i', 'localhost/hello', '-t', tag, '--port', '8000', ...extra]);
+    const first = await deploy('1');
+    assert.equal(first.code, 0, first.stderr);
+    const killed = daemonPid();
+    const second = deploy('2');
+    // Once the deploy holds the app's lock, the daemon dies as an out-of-memory kill would end it.
+    await until('the deploy to take the lock', async () => lockHolder(await admin.run(['app:lock', '-n', app, '--status', '--json'])) === 'admin', 20_000, 200);
+    process.kill(killed, 'SIGKILL');
+    const r = await second;
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /agent daemon ended the connection/);
+    // The supervisor starts another daemon, which frees what the dead one held: no TTL wait.
+    await until('a new daemon', () => {
+      try {
+        return daemonPid() !== killed;
+      } catch {
+        return false;
+      }
+    }, 10_000);
+    await until('the lock to be freed', async () => lockHolder(await admin.run(['app:lock', '-n', app, '--status', '--json'])) === undefined, 10_000);
+    const third = await deploy('2');
+    assert.equal(third.code, 0, third.stderr);
+  });
+
+  it('when the daemon is down, the relay says so in one line and the command fails', async () => {
+    process.kill(supervisorPid(), 'SIGTERM');
+    await until('the daemon to stop', () => {
+      try {
+        execFileSync('pgrep', ['-f', 'agent.js (supervise|daemon)']);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 20_000);
+    const r = await admin.run(['whoami']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /the futuswarm agent daemon on .* does not answer \(it is not running\)/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), 'daemon'], { stdio: 'ignore' });
+    const back = await admin.run(['whoami']);
+    assert.equal(back.code, 0, back.stderr);
+  });
+});
