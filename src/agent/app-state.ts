@@ -15,6 +15,7 @@ import { ImageRecords } from '../state/images.ts';
 import { mapLimit } from '../state/json.ts';
 import { stateKeys } from '../state/keys.ts';
 import { Locks } from '../state/locks.ts';
+import { Leadership } from '../state/leadership.ts';
 import { NodeRecords } from '../state/nodes.ts';
 import { Owners } from '../state/owners.ts';
 import { RegistryBlobs } from '../state/registry-blobs.ts';
@@ -45,6 +46,8 @@ export class AppState {
   readonly owners: Owners;
   /** Each app's lock (src/state/locks.ts). */
   readonly locks: Locks;
+  /** Which resident agent runs periodic work (src/state/leadership.ts). */
+  readonly leadership: Leadership;
   /** Extra host names and the app that holds each (src/state/domains.ts). */
   readonly domains: Domains;
   /** The audit log (src/state/audit.ts). */
@@ -76,6 +79,7 @@ export class AppState {
     this.settings = new SettingsStore(store);
     this.owners = new Owners(store, now);
     this.locks = new Locks(store, now);
+    this.leadership = new Leadership(store, now);
     this.domains = new Domains(store, now);
     this.audit = new AuditLog(store, now);
     this.nodes = new NodeRecords(store, now);

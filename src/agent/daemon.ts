@@ -11,6 +11,7 @@
  * newer daemon's socket.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { appendFileSync, chmodSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,7 @@ import { daemonStats } from './daemon-stats.ts';
 import { LockJournal } from './lock-journal.ts';
 import { openState } from './open-state.ts';
 import { OP_HANDLERS } from './ops/index.ts';
+import { startPeriodicWork } from './periodic.ts';
 import { serve } from './serve.ts';
 
 /** A relay sends its header at once; a connection that does not is dropped. */
@@ -164,6 +166,14 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
       (e: Error) => log({ level: 'warn', event: 'orphan locks', error: e.message }),
     );
 
+  // One daemon of the cluster at a time runs periodic work: the holder of the leader lease.
+  const periodic = startPeriodicWork({
+    state: () => warm.current().then((config) => warm.state(config)),
+    holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    log,
+    onLeader: (leader) => (daemonStats.leader = leader),
+  });
+
   const drainMs = (daemon?.drainSeconds ?? 900) * 1000;
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -177,11 +187,12 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
       log({ level: 'info', event: 'stop', signal, inFlight: inFlight.size });
       // Unlinks only `bound`, which a rename already moved: a newer daemon's socket stays.
       server.close();
+      const resigned = periodic.stop();
       const timer = setTimeout(() => {
         log({ level: 'warn', event: 'stopped', inFlight: inFlight.size, note: `requests still running after ${drainMs / 1000}s` });
         resolve(1);
       }, drainMs);
-      void Promise.allSettled([...inFlight]).then(() => {
+      void Promise.allSettled([...inFlight, resigned]).then(() => {
         clearTimeout(timer);
         log({ level: 'info', event: 'stopped' });
         resolve(0);

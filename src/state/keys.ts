@@ -10,6 +10,7 @@
  *   apps/<app>/lock             JSON {token, user, op, message, since, expiresAt}
  *   domains/<host>              which app holds an extra host name
  *   nodes/<addr>                a node's SSH host keys
+ *   cluster/agent/leader        JSON {holder, since, expiresAt}: the resident agent that runs periodic work
  *   audit/<yyyy>/<mm>/<dd>/<HHMMSS.mmm>Z-<random>.json   one record per mutating request
  */
 import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
@@ -31,4 +32,6 @@ export const stateKeys = {
   ldapBindPassword: LDAP_BIND_PASSWORD_OBJECT_KEY,
   /** One object per node address: the SSH host keys managers check when they connect to it. */
   node: (addr: string) => `nodes/${addr}`,
+  /** The lease of the resident agent that runs the cluster's periodic work. */
+  leader: 'cluster/agent/leader',
 };

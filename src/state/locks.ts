@@ -189,6 +189,21 @@ export class Locks extends StateConcern {
     return false;
   }
 
+  /** Remove the app's lock if it has expired (the leader's clean-up); returns what was removed. */
+  async removeExpired(app: string): Promise<LockInfo | undefined> {
+    checkApp(app);
+    const current = await this.#readLock(app);
+    if (!current?.info.expired) return undefined;
+    try {
+      // Only the version read: a lock taken over meanwhile stays.
+      await this.store.delete(stateKeys.lock(app), { ifMatch: current.etag });
+      return current.info;
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      return undefined;
+    }
+  }
+
   /** Remove whoever's lock is there (`app:unlock` by an owner or admin); returns what was removed. */
   async break(app: string): Promise<LockInfo | undefined> {
     checkApp(app);
