@@ -151,6 +151,7 @@ export const OP_ARGS = {
     timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
   'admin.proxy.status': z.strictObject({}),
+  'admin.agent.status': z.strictObject({}),
   'admin.node.list': z.strictObject({}),
   /**
    * Stop placing tasks on a node, so Swarm moves its tasks elsewhere; then, unless `wait` is
@@ -332,7 +333,9 @@ const nodeRemoveRequest = z.strictObject({
   app: appName,
   containerId: z.string().regex(/^[0-9a-f]{64}$/, 'must be a full container ID'),
 });
-export const nodeRequestSchema = z.discriminatedUnion('op', [nodeExecRequest, nodeRemoveRequest]);
+/** How the resident agent on that node (a manager) is doing: `admin agent:status`. */
+const nodeAgentStatusRequest = z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('node.agent.status') });
+export const nodeRequestSchema = z.discriminatedUnion('op', [nodeExecRequest, nodeRemoveRequest, nodeAgentStatusRequest]);
 export type NodeRequest = z.output<typeof nodeRequestSchema>;
 
 /** The progress step after which an attached op reads client messages. */

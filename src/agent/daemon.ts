@@ -21,7 +21,8 @@ import type { DockerEngine } from '../docker/engine.ts';
 import { VERSION } from '../version.ts';
 import type { AppState } from './app-state.ts';
 import { openClientChannel } from './client-channel.ts';
-import { exitFrame, outputFrames, readRelayHeader } from './daemon-wire.ts';
+import { exitFrame, frame, outputFrames, readRelayHeader } from './daemon-wire.ts';
+import { daemonView } from './agent-status.ts';
 import { daemonStats } from './daemon-stats.ts';
 import { LockJournal } from './lock-journal.ts';
 import { openState } from './open-state.ts';
@@ -220,6 +221,12 @@ async function serveConnection(socket: Socket, served: Served): Promise<void> {
   let outcome: { op?: string; app?: string; outcome: string } = { outcome: 'protocol' };
   try {
     const { header, input } = await readRelayHeader(socket, HEADER_TIMEOUT_MS);
+    if (header.kind === 'status') {
+      socket.write(frame('o', Buffer.from(JSON.stringify(daemonView()))));
+      code = 0;
+      outcome = { op: 'status', outcome: 'ok' };
+      return;
+    }
     user = header.user;
     daemonStats.requests += 1;
     const output = outputFrames(socket);

@@ -107,6 +107,12 @@ export async function execOnNode(
 /** No messages from a caller: for requests that do not attach. */
 const NO_CALLER = detachedChannel();
 
+/** How the agent of another manager is doing (admin agent:status), through its node-serve. */
+export async function agentStatusOnNode(config: AgentConfig, state: AppState, target: NodeTarget): Promise<unknown> {
+  const io = { emit: () => undefined, channel: NO_CALLER, gone: new AbortController().signal };
+  return callNode(config, state, target, { v: PROTOCOL_VERSION, op: 'node.agent.status' }, io);
+}
+
 /** Remove a finished job container of `app` on another node; false when it was gone already. */
 export async function removeJobContainerOnNode(config: AgentConfig, state: AppState, target: NodeTarget, request: { app: string; containerId: string }): Promise<boolean> {
   const io = { emit: () => undefined, channel: NO_CALLER, gone: new AbortController().signal };

@@ -1,8 +1,9 @@
 /**
  * `futuswarm-agent node-serve`: the forced command for the cluster's node key, on every node.
  * A manager's agent reaches a task on this node through it (app:exec on another node). It
- * answers two requests: exec into a running container that belongs to the named app, and
- * remove a finished job container of the named app (app:run), which still holds its environment.
+ * answers three requests: exec into a running container that belongs to the named app, remove
+ * a finished job container of the named app (app:run), which still holds its environment, and
+ * how this node's agent is doing (admin agent:status, on managers).
  * The person's ACL check and the audit record happen on the manager, which already controls
  * every node through Swarm; this side only makes sure the channel cannot reach anything else
  * (a container that is not an app's task, a shell on the node).
@@ -14,6 +15,7 @@ import { nodeRequestSchema, type Event } from '../protocol.ts';
 import { detachedChannel } from './client-channel.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { runAttachedExec } from './exec-session.ts';
+import { localAgentStatus } from './agent-status.ts';
 import { readJsonRequest, type ServeIo } from './serve.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 
@@ -28,6 +30,10 @@ export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: Serv
     const request = parseWith(nodeRequestSchema, raw, 'bad node request', { code: 'protocol' });
     const config = await loadConfig();
     if (!config.nodeChannel) throw new FutuswarmError('unavailable', 'this node has no nodeChannel in its agent config');
+    if (request.op === 'node.agent.status') {
+      emit({ type: 'result', data: await localAgentStatus(config) });
+      return 0;
+    }
     const channel = io.channel ?? detachedChannel();
     const gone = channel.watch();
     const { DockerEngine } = await import('../docker/engine.ts');

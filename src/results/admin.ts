@@ -74,6 +74,36 @@ const proxyStatusResult = z.discriminatedUnion('deployed', [
 ]);
 export type ProxyStatusResult = z.output<typeof proxyStatusResult>;
 
+// admin.agent.status
+
+/** One manager's agent: the resident one (with its figures), or an agent process per request. */
+export const agentView = z.strictObject({
+  mode: z.enum(['daemon', 'per-request']),
+  version: z.string().max(100),
+  pid: z.number().int().positive().optional(),
+  startedAt: isoTime.optional(),
+  uptimeSeconds: z.number().min(0).optional(),
+  requests: z.number().int().min(0).optional(),
+  /** Whether it holds the leader lease and runs the cluster's periodic work. */
+  leader: z.boolean().optional(),
+});
+export type AgentView = z.output<typeof agentView>;
+const agentStatusResult = z.strictObject({
+  managers: z.array(
+    z.strictObject({
+      node: z.string(),
+      addr: z.string().nullable(),
+      managerStatus: z.string().nullable(),
+      /** The manager whose agent answered this request. */
+      answered: z.boolean(),
+      agent: agentView.nullable(),
+      /** Why its agent could not be asked, or did not answer. */
+      error: z.string().optional(),
+    }),
+  ),
+});
+export type AgentStatusResult = z.output<typeof agentStatusResult>;
+
 // admin.registry.*
 
 const registryDeployResult = z.strictObject({
@@ -285,6 +315,7 @@ export const ADMIN_RESULTS = {
   'admin.node.label': nodeLabelResult,
   'admin.proxy.deploy': proxyDeployResult,
   'admin.proxy.status': proxyStatusResult,
+  'admin.agent.status': agentStatusResult,
   'admin.registry.deploy': registryDeployResult,
   'admin.registry.gc': registryGcResult,
   'admin.registry.add': z.strictObject({ host: registryHostName, username: z.string(), replaced: z.boolean() }),

@@ -134,6 +134,22 @@ describe('the resident agent behind the relay', () => {
     assert.ok(huge.cutShort, 'the daemon closed the connection before taking all 64 MiB');
   });
 
+  it('admin agent:status: the resident agent of the manager with its figures, and which agent leads the periodic work; admins only', async () => {
+    const status = await admin.json<{ managers: { node: string; answered: boolean; agent: { mode: string; pid: number; requests: number; leader: boolean; version: string } | null }[] }>(['admin', 'agent:status']);
+    const self = status.managers.find((m) => m.answered);
+    assert.equal(self?.agent?.mode, 'daemon');
+    assert.equal(self?.agent?.pid, daemonPid());
+    assert.ok((self?.agent?.requests ?? 0) > 0);
+    assert.equal(self?.agent?.leader, true, 'the only daemon of the cluster holds the leader lease');
+    const text = await admin.run(['admin', 'agent:status']);
+    assert.match(text.stdout, /^MANAGER +ADDRESS +AGENT +VERSION +UPTIME +REQUESTS +LEADER/m);
+    assert.match(text.stdout, / \* +\S+ +resident +\S+ +\S+/);
+    const alice = await localSandbox({ identityFile: rigUserKeyFile('alice') });
+    const refused = await alice.run(['admin', 'agent:status']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /admin/);
+  });
+
   it('answers 50 concurrent requests from 5 people, each as who they are', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fs-daemon-'));
     const fifth = uniqueUid('d');

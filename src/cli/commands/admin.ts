@@ -29,6 +29,7 @@ export const ADMIN_COMMANDS: readonly SubcommandEntry[] = [
   { name: 'registry:add', summary: 'store the login for an external private registry (tried first, sealed in the state bucket)', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerAdd })) },
   { name: 'registry:list', summary: 'list the external registries with stored logins (never a password)', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerList })) },
   { name: 'registry:remove', summary: 'forget the login for an external registry', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerRemove })) },
+  { name: 'agent:status', summary: 'the agent of every manager: resident or not, version, uptime, requests served, which one leads periodic work', load: () => import('./admin/agent-status.ts') },
   { name: 'audit', summary: 'who did what, when, with which result (never a secret value)', load: () => import('./admin/audit.ts') },
 ];
 
