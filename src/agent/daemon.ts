@@ -97,7 +97,7 @@ class WarmConfig {
 
   state(config: AgentConfig): Promise<AppState> {
     if (this.#state === undefined) {
-      const opening = openState(config);
+      const opening = openState(config, { dataKeyCacheSeconds: config.daemon?.dataKeyCacheSeconds ?? 0 });
       this.#state = opening;
       opening.catch(() => {
         if (this.#state === opening) this.#state = undefined;

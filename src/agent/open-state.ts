@@ -5,12 +5,16 @@
 import type { AppState } from './app-state.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 
-export async function openState(config: Pick<AgentConfig, 'cluster' | 'state'>): Promise<AppState> {
-  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }] = await Promise.all([
+/** `dataKeyCacheSeconds`: the resident agent keeps data keys KMS decrypted that long (0: never). */
+export async function openState(config: Pick<AgentConfig, 'cluster' | 'state'>, options: { dataKeyCacheSeconds?: number } = {}): Promise<AppState> {
+  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }, { cachingKeyService }] = await Promise.all([
     import('./app-state.ts'),
     import('../aws/state-store.ts'),
     import('../aws/kms.ts'),
+    import('../core/data-key-cache.ts'),
   ]);
   const region = config.state.region ? { region: config.state.region } : {};
-  return new AppState({ store: s3ObjectStore(config.state.bucket, region), keys: kmsKeyService(config.state.kmsKeyId, region), cluster: config.cluster });
+  const kms = kmsKeyService(config.state.kmsKeyId, region);
+  const keys = options.dataKeyCacheSeconds ? cachingKeyService(kms, { ttlMs: options.dataKeyCacheSeconds * 1000 }) : kms;
+  return new AppState({ store: s3ObjectStore(config.state.bucket, region), keys, cluster: config.cluster });
 }

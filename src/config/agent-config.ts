@@ -71,6 +71,8 @@ export const agentConfigSchema = z.strictObject({
       logFile: absolutePath.optional(),
       /** How long a stopping daemon lets requests in flight finish. */
       drainSeconds: z.number().int().min(1).max(3600).default(900),
+      /** How long a data key KMS decrypted is kept in memory and used again (0: ask KMS every time). */
+      dataKeyCacheSeconds: z.number().int().min(0).max(3600).default(300),
     })
     .optional(),
   deploy: z
