@@ -35,6 +35,8 @@ export interface ErrorOptions {
   hint?: string;
   /** Extra, structured detail (task errors, log lines); never secret values. */
   details?: unknown;
+  /** The agent's name for the request that failed: an admin finds it in the agent log. */
+  requestId?: string;
   cause?: unknown;
 }
 
@@ -42,6 +44,7 @@ export class FutuswarmError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly details: unknown;
+  readonly requestId: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -49,6 +52,7 @@ export class FutuswarmError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.details = options.details;
+    this.requestId = options.requestId;
   }
 
   get isUserError(): boolean {

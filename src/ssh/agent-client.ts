@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
-import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type Event, type Op } from '../protocol.ts';
+import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type ErrorEvent, type Event, type Op } from '../protocol.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 import { translateSshFailure } from './ssh-failure.ts';
 
@@ -92,7 +92,7 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
       const event = parseEvent(line);
       if (event.type === 'result') result = { data: event.data };
       else if (event.type === 'error') {
-        failure = new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details });
+        failure = errorFromEvent(event);
       } else options.onEvent(event);
     }
   } finally {
@@ -106,6 +106,11 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
   if (failure) throw failure;
   if (result) return result.data;
   throw translateSshFailure(code, stderr, target, { answered });
+}
+
+/** The agent's error as this side's own: its code, message, hint, details and request id. */
+export function errorFromEvent(event: ErrorEvent): FutuswarmError {
+  return new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details, requestId: event.requestId });
 }
 
 function parseEvent(line: string): Event {

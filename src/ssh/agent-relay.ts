@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, type Op } from '../protocol.ts';
+import { errorFromEvent } from './agent-client.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
 import { translateSshFailure } from './ssh-failure.ts';
 
@@ -80,7 +81,7 @@ export function openRelay(
           return;
         }
         if (event.type === 'error') {
-          fail(new FutuswarmError(event.code, event.message, { hint: event.hint, details: event.details }));
+          fail(errorFromEvent(event));
           return;
         }
         if (event.type === 'relay') {

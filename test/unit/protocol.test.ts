@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
 import { eventSchema, isOp, OP_ARGS, requestSchema } from '../../src/protocol.ts';
 import { validateArgs } from '../../src/cli/command.ts';
+import { errorFromEvent } from '../../src/ssh/agent-client.ts';
 
 describe('requests', () => {
   it('accepts a well-formed deploy request', () => {
@@ -48,5 +49,14 @@ describe('events', () => {
     assert.equal(eventSchema.safeParse({ type: 'shell', cmd: 'id' }).success, false);
     assert.equal(eventSchema.safeParse({ type: 'error', code: 'oops', message: 'x' }).success, false);
     assert.equal(eventSchema.safeParse({ type: 'progress', step: 'a', message: 'b', extra: 1 }).success, false);
+  });
+  it('an error event becomes this side\'s error with its code, hint, details and request id', () => {
+    const event = eventSchema.parse({ type: 'error', code: 'aws', message: 'S3 said no', hint: 'ask an admin', details: { bucket: 'b' }, requestId: 'r-7f3a' });
+    assert.equal(event.type, 'error');
+    if (event.type !== 'error') return;
+    const e = errorFromEvent(event);
+    assert.deepEqual([e.code, e.message, e.hint, e.details, e.requestId], ['aws', 'S3 said no', 'ask an admin', { bucket: 'b' }, 'r-7f3a']);
+    const bare = errorFromEvent({ type: 'error', code: 'locked', message: 'held' });
+    assert.deepEqual([bare.hint, bare.details, bare.requestId], [undefined, undefined, undefined]);
   });
 });
