@@ -10,6 +10,7 @@ import type { Op } from '../protocol.ts';
 import type { ClusterContext, ContextStore } from './contexts.ts';
 import type { AgentChannel } from '../ssh/agent-client.ts';
 import type { SshTarget } from '../ssh/ssh-args.ts';
+import { EXIT, exitCodeFor } from './exit-code.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
 import { COMMANDS } from './registry.ts';
 import { GLOBAL_OPTIONS } from './global-options.ts';
@@ -170,17 +171,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const name = findCommandName(argv);
   const entry = COMMANDS.find((c) => c.name === name);
+  const json = argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : argv.length).includes('--json');
   if (!entry && name === undefined) {
     if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       process.stdout.write(`${VERSION}\n`);
-      return 0;
+      return EXIT.ok;
     }
     if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))) {
       process.stdout.write(renderTopLevelHelp());
-      return 0;
+      return EXIT.ok;
     }
   }
-  const program = await buildProgram(argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : argv.length).includes('--json'));
+  const program = await buildProgram(json);
   program.exitOverride();
   let exitCode = 0;
 
@@ -192,10 +194,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       try {
         // A subcommand sees its parent's options too (`app:domains -n shop add …`).
         const code = await handler(await makeContext(io, globals), cmd.optsWithGlobals<Opts & Record<string, unknown>>(), cmd.args);
-        exitCode = code ?? 0;
+        exitCode = code ?? EXIT.ok;
       } catch (e) {
         io.error(isFutuswarmError(e) ? e : (e as Error));
-        exitCode = !isFutuswarmError(e) ? 1 : e.code === 'interrupted' ? 130 : e.code === 'invalid_input' ? 2 : 1;
+        exitCode = exitCodeFor(e);
       }
     };
 
@@ -211,12 +213,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     const { CommanderError } = await import('commander');
-    if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    // commander has said what was wrong itself (as a JSON error with --json, see buildProgram).
+    if (!(e instanceof CommanderError)) {
+      makeIo({ json, quiet: false, verbose: false, color: true }).error(isFutuswarmError(e) ? e : new FutuswarmError('internal', String((e as Error)?.message ?? e), { cause: e }));
     }
-    const g = { json: argv.includes('--json'), quiet: false, verbose: false, color: true };
-    makeIo(g).error(isFutuswarmError(e) ? e : new FutuswarmError('internal', (e as Error).message, { cause: e }));
-    return isFutuswarmError(e) && e.code === 'invalid_input' ? 2 : 1;
+    return exitCodeFor(e);
   }
   return exitCode;
 }

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = join(REPO, 'bin/futuswarm.js');
+/** The CLI's entry as source: Node runs it as it is, so tests of it need no build. */
+export const SOURCE_CLI = join(REPO, 'src/cli/bin.ts');
 
 /** What scripts/local-cluster.sh made for the person running it. */
 export const LOCAL = {
@@ -61,9 +63,10 @@ export async function localSandbox(options: { identityFile?: string; hosts?: rea
   return sandbox;
 }
 
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+/** Runs the CLI: the built binary, or `entry` (e.g. SOURCE_CLI, which needs no build). */
+export function runCli(args: readonly string[], options: { env?: Record<string, string>; input?: string; entry?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.entry ?? CLI, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,5 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag } from '../command.ts';
+import { isFutuswarmError } from '../../core/errors.ts';
+import { EXIT } from '../exit-code.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -36,7 +38,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           void r;
         } catch (e) {
           // Ctrl-C is how -f ends: not an error.
-          if ((e as { code?: string }).code === 'interrupted' && opts.follow) return 130;
+          if (isFutuswarmError(e) && e.code === 'interrupted' && opts.follow) return EXIT.interrupted;
           throw e;
         }
       }),

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { durationFlag, type AgentCallExtras, type CommandModule } from '../command.ts';
 import { secretsFromDotenv, serializeDotenv } from '../../core/dotenv.ts';
-import { FutuswarmError } from '../../core/errors.ts';
+import { FutuswarmError, parseWith } from '../../core/errors.ts';
+import { appName } from '../../core/names.ts';
 import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
@@ -106,8 +107,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .addHelpText('after', '\nExamples:\n  futuswarm app:secrets set -n shop DATABASE_URL=postgres://… STRIPE_KEY=sk_live_…\n  futuswarm app:secrets set -n shop TLS_KEY=@./key.pem\n  pass show shop/stripe | futuswarm app:secrets set -n shop STRIPE_KEY=-\n  futuswarm app:secrets set -n shop --no-restart --lock-wait 60s FEATURE_X=on\n')
     .action(
       action(async (ctx, opts, assignments) => {
+        // A bad name is said before any value is read (from a file, a pipe or the terminal).
+        const app = parseWith(appName, opts.name, '--name');
         const values = await parseAssignments(assignments, (p) => readFileSync(p, 'utf8'), readAllStdin);
-        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
+        const r = await ctx.agent('app.secrets.set', { app, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );
@@ -128,9 +131,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts, [file]) => {
+        const app = parseWith(appName, opts.name, '--name');
         const { text, source } = await readDotenvSource(String(file), (p) => readFileSync(p, 'utf8'), readAllStdin);
         const values = secretsFromDotenv(text, source);
-        const r = await ctx.agent('app.secrets.set', { app: opts.name, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
+        const r = await ctx.agent('app.secrets.set', { app, values, restart: opts.restart !== false }, { app: '--name', values: 'secret' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );

@@ -7,6 +7,7 @@ import type { ProxyStatusResult } from '../../results/admin.ts';
 import type { WhoamiResult } from '../../results/people.ts';
 import { SshConnectFailure, SshHostKeyFailure } from '../../ssh/ssh-failure.ts';
 import type { ClusterContext } from '../contexts.ts';
+import { EXIT } from '../exit-code.ts';
 
 /** `warn` is worth knowing but fails nothing; `skip` could not be checked for an earlier failure. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -175,6 +176,6 @@ function stateCheck(state: DoctorFacts['state']): Check {
   return { name, status: 'pass', detail: `the agent reads it (app:list: ${state.value.apps} app(s))` };
 }
 
-export function doctorExitCode(checks: readonly Check[]): 0 | 1 {
-  return checks.some((c) => c.status === 'fail') ? 1 : 0;
+export function doctorExitCode(checks: readonly Check[]): number {
+  return checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok;
 }

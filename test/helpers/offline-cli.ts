@@ -1,0 +1,44 @@
+/**
+ * The CLI from source with no cluster at all: a fresh config and cache, one context whose
+ * manager nobody runs, and `ssh` and `docker` on PATH that only note that they were called.
+ * What must fail before any connection is checked with `contacted()`.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { runCli, SOURCE_CLI, type CliResult } from './cli.ts';
+
+export interface OfflineCli {
+  env: Record<string, string>;
+  home: string;
+  run(args: readonly string[], options?: { input?: string }): Promise<CliResult>;
+  /** Each call of ssh or docker so far, as `ssh <args>`. */
+  contacted(): string[];
+}
+
+export async function offlineCli(): Promise<OfflineCli> {
+  const home = mkdtempSync(join(tmpdir(), 'futuswarm-offline-'));
+  const bin = join(home, 'bin');
+  const calls = join(home, 'calls');
+  mkdirSync(bin);
+  for (const tool of ['ssh', 'docker']) {
+    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\necho "${tool}: not here in this test" >&2\nexit 255\n`);
+    chmodSync(join(bin, tool), 0o755);
+  }
+  const env: Record<string, string> = {
+    HOME: home,
+    PATH: [bin, dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    NO_COLOR: '1',
+  };
+  const cli: OfflineCli = {
+    env,
+    home,
+    run: (args, options = {}) => runCli(args, { env, entry: SOURCE_CLI, ...options }),
+    contacted: () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l !== '') : []),
+  };
+  const added = await cli.run(['context', 'add', 'nowhere', '--host', '127.0.0.1', '--port', '9', '--domain', 'apps.example.test', '--use']);
+  if (added.code !== 0) throw new Error(`context add failed: ${added.stderr}`);
+  return cli;
+}
