@@ -7,9 +7,13 @@
  * character as its JSON escape (`\u001b`, src/core/terminal-text.ts) and `--json` output holds
  * none raw. Only what a program wrote passes as it came: `raw` (a secret value), `relay`
  * (app:run, app:exec) and the lines of `programLine` (app:logs), whose prefix is escaped.
+ *
+ * With --json, stdout carries one JSON document: the result, or the error (src/cli/render-error.ts).
+ * The task lines that explain a failure (`log`) go into the error document then, not the terminal.
  */
-import { FutuswarmError } from '../core/errors.ts';
+import type { FutuswarmError } from '../core/errors.ts';
 import { terminalJson, visibleText } from '../core/terminal-text.ts';
+import { errorDocument, errorLines, type ErrorLabel, type TaskLine } from './render-error.ts';
 
 export type OutputMode = 'human' | 'json';
 
@@ -26,7 +30,7 @@ export interface Io {
   raw(text: string): void;
   /** Output of a remote process relayed as it came (app:run, app:exec), to our stdout or stderr. */
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void;
-  /** A line a task wrote, relayed by the agent (e.g. why a release failed); shown escaped. */
+  /** A line a task wrote, relayed by the agent (e.g. why a release failed); shown escaped, or kept for the --json error. */
   log(source: string, line: string): void;
   /** A line of an app's own output, the command's output (app:logs): after its source, as written. */
   programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void;
@@ -45,6 +49,9 @@ export interface TerminalIoOptions {
 interface Writer {
   write(data: string | Uint8Array): unknown;
 }
+
+/** The task lines a --json error document keeps: the last ones, which say why it failed. */
+export const KEPT_TASK_LINES = 200;
 
 /** Text meant to span lines, escaped for the terminal (see the top of this file). */
 const shown = (text: string): string => visibleText(text, { lines: true });
@@ -68,6 +75,8 @@ export class TerminalIo implements Io {
   private readonly yellow: Paint;
   private readonly stdout: Writer;
   private readonly stderr: Writer;
+  private readonly paintLabel: Record<ErrorLabel, Paint>;
+  private readonly taskLines: TaskLine[] = [];
 
   constructor(options: TerminalIoOptions) {
     this.mode = options.mode;
@@ -78,6 +87,7 @@ export class TerminalIo implements Io {
     this.yellow = options.color ? ansi(33, 39) : plain;
     this.stdout = options.streams?.stdout ?? process.stdout;
     this.stderr = options.streams?.stderr ?? process.stderr;
+    this.paintLabel = { error: this.red, 'internal error': this.red, hint: this.dim, 'request id': this.dim, report: plain };
   }
 
   progress(message: string): void {
@@ -111,7 +121,11 @@ export class TerminalIo implements Io {
   }
 
   log(source: string, line: string): void {
-    if (this.mode === 'json') return;
+    if (this.mode === 'json') {
+      this.taskLines.push({ source, line });
+      if (this.taskLines.length > KEPT_TASK_LINES) this.taskLines.shift();
+      return;
+    }
     this.stderr.write(`  ${this.dim(`${visibleText(source)} |`)} ${shown(line)}\n`);
   }
 
@@ -122,20 +136,12 @@ export class TerminalIo implements Io {
 
   error(error: FutuswarmError | Error): void {
     if (this.mode === 'json') {
-      const body =
-        error instanceof FutuswarmError
-          ? { code: error.code, message: error.message, hint: error.hint, details: error.details }
-          : { code: 'internal', message: error.message };
-      this.stdout.write(`${terminalJson({ error: body }, 2)}\n`);
+      this.stdout.write(`${terminalJson(errorDocument(error, this.taskLines), 2)}\n`);
       return;
     }
-    if (error instanceof FutuswarmError && error.isUserError) {
-      this.stderr.write(`${this.red('error:')} ${shown(error.message)}\n`);
-      if (error.hint) this.stderr.write(`${this.dim('hint:')} ${shown(error.hint)}\n`);
-      return;
+    for (const { label, text } of errorLines(error)) {
+      this.stderr.write(label === 'report' ? `${text}\n` : `${this.paintLabel[label](`${label}:`)} ${shown(text)}\n`);
     }
-    this.stderr.write(`${this.red('internal error:')} ${shown(error.stack ?? error.message)}\n`);
-    this.stderr.write('This is a bug in futuswarm. Please report it with the command you ran and the output above.\n');
   }
 }
 

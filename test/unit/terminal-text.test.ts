@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { hasControlCharacters, terminalJson, visibleText } from '../../src/core/terminal-text.ts';
-import { TerminalIo, type OutputMode } from '../../src/cli/io.ts';
+import { terminal } from '../helpers/terminal-io.ts';
 import { renderTable } from '../../src/cli/table.ts';
 import { validateArgs } from '../../src/cli/command.ts';
 import { contextSchema } from '../../src/cli/contexts.ts';
@@ -49,22 +49,6 @@ describe('terminalJson', () => {
     assert.equal(terminalJson({ s: '\u009b' }), '{"s":"\\u009b"}');
   });
 });
-
-/** A TerminalIo writing into strings, as a terminal would receive them. */
-function terminal(mode: OutputMode, options: { quiet?: boolean } = {}) {
-  const out = { stdout: '', stderr: '' };
-  const io = new TerminalIo({
-    mode,
-    quiet: options.quiet ?? false,
-    verbose: true,
-    color: false,
-    streams: {
-      stdout: { write: (d: string | Uint8Array) => (out.stdout += Buffer.from(d).toString('utf8')) },
-      stderr: { write: (d: string | Uint8Array) => (out.stderr += Buffer.from(d).toString('utf8')) },
-    },
-  });
-  return { io, out };
-}
 
 describe('TerminalIo shows other people\'s text escaped', () => {
   it('progress, warnings, debug, results, task lines and errors', () => {
