@@ -4,23 +4,12 @@
  * stack trace.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { CLI, localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { localSandbox, throughPipe, type CliSandbox } from '../helpers/cli.ts';
 
 const APP = `out-${Date.now().toString(36)}`;
 // The largest value a secret may have: its --json document is larger than a pipe holds (64 KiB).
 const VALUE = 'v'.repeat(64 * 1024);
-
-/**
- * Run the CLI as a shell runs `futuswarm … | reader`: stdout on a real pipe (64 KiB), read by
- * `reader`. The status is the CLI's own (pipefail; the reader exits 0).
- */
-function throughPipe(env: Record<string, string>, args: string[], reader: string): { code: number | null; stdout: string; stderr: string } {
-  // The CLI and its arguments are positional parameters, never part of the script.
-  const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"$0" "$@" | ${reader}`, process.execPath, CLI, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('output through a pipe', () => {
   let admin: CliSandbox;

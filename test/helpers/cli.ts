@@ -2,7 +2,7 @@
  * Runs the built `futuswarm` binary as a user would, against the local cluster that
  * scripts/local-cluster.sh set up. Each suite gets its own config and cache directories.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -75,4 +75,14 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * Run the CLI as a shell runs `futuswarm … | reader`: stdout on a real pipe (64 KiB), read by
+ * `reader`. The status is the CLI's own (pipefail; the reader exits 0).
+ */
+export function throughPipe(env: Record<string, string>, args: readonly string[], reader: string, entry: string = CLI): { code: number | null; stdout: string; stderr: string } {
+  // The CLI and its arguments are positional parameters, never part of the script.
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"$0" "$@" | ${reader}`, process.execPath, entry, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
