@@ -35,17 +35,15 @@ export const EXIT_CODE_OF_ERROR: Readonly<Record<ErrorCode, number>> = {
   internal: EXIT.failed,
 };
 
-/** commander's codes that answer what was asked (help, version) rather than refuse it. */
-const COMMANDER_ANSWERS: ReadonlySet<string> = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
-
 /**
- * The exit code for whatever a command ended with: our errors by their code, commander's by
- * theirs (all usage errors but help and version), anything else is a failure.
+ * The exit code for whatever a command ended with: our errors by their code; commander's are
+ * usage errors, but for the help and version that were asked for (commander's own exit code 0;
+ * help shown because a subcommand is missing has 1); anything else is a failure.
  */
 export function exitCodeFor(error: unknown): number {
   if (isFutuswarmError(error)) return EXIT_CODE_OF_ERROR[error.code];
   // commander is loaded lazily; its errors are told apart by their code, never by their class.
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  if (typeof code === 'string' && code.startsWith('commander.')) return COMMANDER_ANSWERS.has(code) ? EXIT.ok : EXIT.usage;
+  const { code, exitCode } = (error ?? {}) as { code?: unknown; exitCode?: unknown };
+  if (typeof code === 'string' && code.startsWith('commander.')) return exitCode === 0 ? EXIT.ok : EXIT.usage;
   return EXIT.failed;
 }

@@ -24,11 +24,20 @@ describe('exit codes', () => {
     assert.equal(exitCodeFor(new FutuswarmError('interrupted', 'stopped following')), 130);
   });
 
-  it('commander: help and version are answers (0), every other of its errors is usage (2)', () => {
-    const commander = (code: string) => Object.assign(new Error(code), { code });
+  it('commander: help and version asked for are answers (0), every other of its errors is usage (2)', () => {
+    const commander = (code: string, exitCode: number) => Object.assign(new Error(code), { code, exitCode });
     assert.deepEqual(
-      ['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.unknownOption', 'commander.missingMandatoryOptionValue', 'commander.invalidArgument', 'commander.excessArguments'].map((c) => exitCodeFor(commander(c))),
-      [0, 0, 0, 2, 2, 2, 2],
+      [
+        commander('commander.helpDisplayed', 0),
+        commander('commander.version', 0),
+        commander('commander.help', 0),
+        commander('commander.help', 1), // help shown because a subcommand is missing
+        commander('commander.unknownOption', 1),
+        commander('commander.missingMandatoryOptionValue', 1),
+        commander('commander.invalidArgument', 1),
+        commander('commander.excessArguments', 1),
+      ].map(exitCodeFor),
+      [0, 0, 0, 2, 2, 2, 2, 2],
     );
   });
 
