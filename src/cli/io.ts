@@ -9,13 +9,21 @@
  * (app:run, app:exec) and the lines of `programLine` (app:logs), whose prefix is escaped.
  *
  * With --json, stdout carries one JSON document: the result, or the error (src/cli/render-error.ts).
- * The task lines that explain a failure (`log`) go into the error document then, not the terminal.
+ * What a remote program writes (`relay`) goes to stderr then, and the task lines that explain a
+ * failure (`log`) go into the error document instead of the terminal.
  */
 import type { FutuswarmError } from '../core/errors.ts';
 import { terminalJson, visibleText } from '../core/terminal-text.ts';
 import { errorDocument, errorLines, type ErrorLabel, type TaskLine } from './render-error.ts';
 
 export type OutputMode = 'human' | 'json';
+
+/** A line an app's task wrote, as app:logs prints it. */
+export interface ProgramLine {
+  source?: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
 
 export interface Io {
   readonly mode: OutputMode;
@@ -28,12 +36,12 @@ export interface Io {
   result(data: unknown, human: () => string): void;
   /** Raw bytes that are the command's output (a secret value, a log line). */
   raw(text: string): void;
-  /** Output of a remote process relayed as it came (app:run, app:exec), to our stdout or stderr. */
+  /** Output of a remote process relayed as it came (app:run, app:exec): to our stdout or stderr, to stderr with --json. */
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void;
   /** A line a task wrote, relayed by the agent (e.g. why a release failed); shown escaped, or kept for the --json error. */
   log(source: string, line: string): void;
   /** A line of an app's own output, the command's output (app:logs): after its source, as written. */
-  programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void;
+  programLine(line: ProgramLine, fallbackSource: string): void;
   error(error: FutuswarmError | Error): void;
 }
 
@@ -117,7 +125,7 @@ export class TerminalIo implements Io {
   }
 
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void {
-    (stream === 'stderr' ? this.stderr : this.stdout).write(data);
+    (stream === 'stderr' || this.mode === 'json' ? this.stderr : this.stdout).write(data);
   }
 
   log(source: string, line: string): void {
@@ -129,7 +137,7 @@ export class TerminalIo implements Io {
     this.stderr.write(`  ${this.dim(`${visibleText(source)} |`)} ${shown(line)}\n`);
   }
 
-  programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void {
+  programLine(line: ProgramLine, fallbackSource: string): void {
     if (this.mode === 'json') this.stdout.write(`${terminalJson({ source: line.source, stream: line.stream, line: line.line })}\n`);
     else this.stdout.write(`${visibleText(line.source ?? fallbackSource)} | ${line.line}\n`);
   }
@@ -161,6 +169,6 @@ export class RecordingIo implements Io {
   raw(text: string): void { this.lines.push(text); }
   relay(stream: 'stdout' | 'stderr', data: string | Uint8Array): void { this.lines.push(`${stream}: ${Buffer.from(data).toString('utf8')}`); }
   log(source: string, line: string): void { this.lines.push(`log ${source}: ${line}`); }
-  programLine(line: { source?: string; stream: 'stdout' | 'stderr'; line: string }, fallbackSource: string): void { this.lines.push(`${line.stream} ${line.source ?? fallbackSource}: ${line.line}`); }
+  programLine(line: ProgramLine, fallbackSource: string): void { this.lines.push(`${line.stream} ${line.source ?? fallbackSource}: ${line.line}`); }
   error(error: FutuswarmError | Error): void { this.errors.push(error); this.lines.push(`error: ${error.message}`); }
 }

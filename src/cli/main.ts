@@ -164,7 +164,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const helpAt = argv.indexOf('help');
   if (helpAt >= 0 && findCommandName(argv) === 'help') {
     const rest = argv.slice(helpAt + 1);
-    if (rest.length === 0) return main(['--help']);
+    if (rest.every((a) => a === '--json')) return main(['--help']);
     // An unknown name gets the unknown-command error, with its suggestion.
     const known = COMMANDS.some((c) => c.name === rest[0]);
     return main([...argv.slice(0, helpAt), ...rest, ...(known ? ['--help'] : [])]);
@@ -173,8 +173,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const entry = COMMANDS.find((c) => c.name === name);
   const json = argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : argv.length).includes('--json');
   if (!entry && name === undefined) {
-    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-      process.stdout.write(`${VERSION}\n`);
+    const asked = argv.filter((a) => a !== '--json');
+    if (asked.length === 1 && (asked[0] === '--version' || asked[0] === '-V')) {
+      process.stdout.write(json ? `${JSON.stringify({ version: VERSION })}\n` : `${VERSION}\n`);
       return EXIT.ok;
     }
     if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))) {
@@ -213,9 +214,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     const { CommanderError } = await import('commander');
-    // commander has said what was wrong itself (as a JSON error with --json, see buildProgram).
-    if (!(e instanceof CommanderError)) {
-      makeIo({ json, quiet: false, verbose: false, color: true }).error(isFutuswarmError(e) ? e : new FutuswarmError('internal', String((e as Error)?.message ?? e), { cause: e }));
+    const io = makeIo({ json, quiet: false, verbose: false, color: true });
+    if (e instanceof CommanderError) {
+      // commander has said what was wrong (as a JSON error with --json, see buildProgram), but for
+      // a missing subcommand, where it shows the help on stderr: a script needs the JSON error.
+      if (json && e.code === 'commander.help' && e.exitCode !== 0) {
+        const what = name === undefined ? 'futuswarm' : `futuswarm ${name}`;
+        io.error(new FutuswarmError('invalid_input', `${what} needs a command`, { hint: `${what} --help lists them` }));
+      }
+    } else {
+      io.error(isFutuswarmError(e) ? e : new FutuswarmError('internal', String((e as Error)?.message ?? e), { cause: e }));
     }
     return exitCodeFor(e);
   }

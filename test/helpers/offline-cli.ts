@@ -21,8 +21,10 @@ export async function offlineCli(): Promise<OfflineCli> {
   const bin = join(home, 'bin');
   const calls = join(home, 'calls');
   mkdirSync(bin);
-  for (const tool of ['ssh', 'docker']) {
-    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\necho "${tool}: not here in this test" >&2\nexit 255\n`);
+  // What each says is what the real one says when nothing listens (ssh) or no daemon runs (docker).
+  const says = { ssh: 'ssh: connect to host 127.0.0.1 port 9: Connection refused', docker: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' };
+  for (const [tool, message] of Object.entries(says)) {
+    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\necho "${message}" >&2\nexit 255\n`);
     chmodSync(join(bin, tool), 0o755);
   }
   const env: Record<string, string> = {

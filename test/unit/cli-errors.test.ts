@@ -104,4 +104,13 @@ describe('TerminalIo', () => {
     assert.equal(logs.length, KEPT_TASK_LINES);
     assert.equal(logs[0]?.line, 'line 5');
   });
+
+  it('--json: a remote program\'s output goes to stderr, so stdout holds only the result', () => {
+    const { io, out } = terminal('json');
+    io.relay('stdout', 'migrated 3 tables\n');
+    io.relay('stderr', Buffer.from('warning: slow\n'));
+    io.result({ app: 'shop', job: 'shop-run-1', exitCode: 0 }, () => '');
+    assert.deepEqual(JSON.parse(out.stdout), { app: 'shop', job: 'shop-run-1', exitCode: 0 });
+    assert.equal(out.stderr, 'migrated 3 tables\nwarning: slow\n');
+  });
 });

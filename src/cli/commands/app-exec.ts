@@ -11,7 +11,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('-i, --interactive', 'send this terminal\'s input to the command')
     .option('-t, --tty', 'give the command a terminal (only when this one is a terminal)')
     .option('--task <task>', 'which task: its slot number or the start of its ID (see app:inspect)')
-    .addHelpText('after', '\nExamples:\n  futuswarm app:exec -n shop -it -- sh\n  futuswarm app:exec -n shop -- env\n  futuswarm app:exec -n shop --task 2 -- cat /proc/loadavg\n')
+    .addHelpText('after', '\nWith --json (before --) the command\'s output goes to stderr and stdout holds {app, task, exitCode}.\n\nExamples:\n  futuswarm app:exec -n shop -it -- sh\n  futuswarm app:exec -n shop -- env\n  futuswarm app:exec -n shop --task 2 -- cat /proc/loadavg\n')
     .action(
       action(async (ctx, opts, command) => {
         const interactive = opts.interactive === true;

@@ -2,6 +2,25 @@ import type { CommandModule } from '../command.ts';
 import { durationFlag, intFlag } from '../command.ts';
 import { isFutuswarmError } from '../../core/errors.ts';
 import { EXIT } from '../exit-code.ts';
+import type { Io, ProgramLine } from '../io.ts';
+
+/**
+ * Where app:logs puts the lines: each as it comes (a terminal; with --json -f, one JSON object a
+ * line, as a stream that never ends can only be), or with --json alone gathered into the one
+ * document `{ app, lines: [{ source, stream, line }] }`.
+ */
+export function logsOutput(io: Io, app: string, follow: boolean): { line(line: ProgramLine): void; end(): void } {
+  const gathered: ProgramLine[] | undefined = io.mode === 'json' && !follow ? [] : undefined;
+  return {
+    line(line) {
+      if (gathered) gathered.push({ source: line.source, stream: line.stream, line: line.line });
+      else io.programLine(line, app);
+    },
+    end() {
+      if (gathered) io.result({ app, lines: gathered }, () => '');
+    },
+  };
+}
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -11,12 +30,13 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--since <duration>', 'only lines from the last while (e.g. 10m, 2h)', durationFlag('--since'))
     .option('--tail <lines>', 'only the last lines of each task', intFlag('--tail'))
     .option('--timestamps', 'show when each line was written')
-    .addHelpText('after', '\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop -f --tail 200\n')
+    .addHelpText('after', '\nWith --json: one document {app, lines: [{source, stream, line}]}; with -f, one such line object per line.\n\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop -f --tail 200\n')
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;
+        const output = logsOutput(ctx.io, app, opts.follow === true);
         try {
-          const r = await ctx.agent(
+          await ctx.agent(
             'app.logs',
             {
               app,
@@ -27,15 +47,15 @@ export const register: CommandModule['register'] = (cmd, action) => {
             },
             { app: '--name', sinceSeconds: '--since', tail: '--tail' },
             {
-              // The lines are this command's output: stdout, one JSON object a line with --json.
+              // The lines are this command's output, on stdout.
               onEvent(event) {
-                if (event.type === 'log') ctx.io.programLine(event, app);
+                if (event.type === 'log') output.line(event);
                 else if (event.type === 'progress') ctx.io.progress(event.message);
               },
               ...(opts.follow ? { keepOpen: true, interrupt: { message: 'stopped following' } } : {}),
             },
           );
-          void r;
+          output.end();
         } catch (e) {
           // Ctrl-C is how -f ends: not an error.
           if (isFutuswarmError(e) && e.code === 'interrupted' && opts.follow) return EXIT.interrupted;

@@ -8,7 +8,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .requiredOption('-n, --name <app>', 'app name')
     .argument('<command...>', 'the program and its arguments, after --')
     .option('--timeout <duration>', 'stop it after this long (default 1h)', durationFlag('--timeout'))
-    .addHelpText('after', '\nThe command runs without a shell, in a fresh task on the app\'s network; it is removed afterwards.\n\nExamples:\n  futuswarm app:run -n shop -- bin/migrate --step 1\n  futuswarm app:run -n shop -- sh -c \'echo $DATABASE_URL | cut -d@ -f2\'\n')
+    .addHelpText('after', '\nThe command runs without a shell, in a fresh task on the app\'s network; it is removed afterwards.\nWith --json (before --) its output goes to stderr and stdout holds {app, job, exitCode}.\n\nExamples:\n  futuswarm app:run -n shop -- bin/migrate --step 1\n  futuswarm app:run -n shop -- sh -c \'echo $DATABASE_URL | cut -d@ -f2\'\n')
     .action(
       action(async (ctx, opts, command) => {
         const app = opts.name;

@@ -28,7 +28,10 @@ again after an upgrade:`,
       action(async (ctx, _opts, [shell]) => {
         if (shell === undefined || !isShell(shell)) throw new FutuswarmError('invalid_input', `choose a shell: ${SHELLS.join(', ')}`);
         const { loadCommandTree } = await import('../command-tree.ts');
-        ctx.io.raw(renderCompletion(shell, describeCommand(await loadCommandTree())));
+        const script = renderCompletion(shell, describeCommand(await loadCommandTree()));
+        // A shell script passes as it is: the terminal escaping of results would change it.
+        if (ctx.io.mode === 'json') ctx.io.result({ shell, script }, () => '');
+        else ctx.io.raw(script);
       }),
     );
 };

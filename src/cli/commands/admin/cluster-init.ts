@@ -14,7 +14,8 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const text = renderClusterFileTemplate(String(name));
         const file = opts.output ?? `${name}.yaml`;
         if (file === '-') {
-          ctx.io.raw(text);
+          if (ctx.io.mode === 'json') ctx.io.result({ cluster: name, file, text }, () => '');
+          else ctx.io.raw(text);
           return;
         }
         try {
