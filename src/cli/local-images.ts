@@ -54,7 +54,7 @@ function docker(ctx: CommandContext, args: readonly string[], options: { show?: 
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('error', (e) =>
-      options.signal?.aborted ? resolvePromise({ code: 130, output }) : reject(new FutuswarmError('invalid_input', `cannot run docker: ${e.message}`, { hint: 'install Docker (the docker CLI and a running Docker Engine) on this machine' })),
+      options.signal?.aborted ? resolvePromise({ code: 130, output }) : reject(new FutuswarmError('unavailable', `cannot run docker: ${e.message}`, { hint: 'install Docker (the docker CLI and a running Docker Engine) on this machine' })),
     );
     child.on('close', (code) => resolvePromise({ code: code ?? 1, output }));
   });

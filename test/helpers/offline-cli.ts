@@ -11,7 +11,7 @@ import { runCli, SOURCE_CLI, type CliResult } from './cli.ts';
 export interface OfflineCli {
   env: Record<string, string>;
   home: string;
-  run(args: readonly string[], options?: { input?: string }): Promise<CliResult>;
+  run(args: readonly string[], options?: { input?: string; env?: Record<string, string> }): Promise<CliResult>;
   /** Each call of ssh or docker so far, as `ssh <args>`. */
   contacted(): string[];
 }
@@ -37,7 +37,7 @@ export async function offlineCli(): Promise<OfflineCli> {
   const cli: OfflineCli = {
     env,
     home,
-    run: (args, options = {}) => runCli(args, { env, entry: SOURCE_CLI, ...options }),
+    run: (args, options = {}) => runCli(args, { entry: SOURCE_CLI, ...options, env: { ...env, ...options.env } }),
     contacted: () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l !== '') : []),
   };
   const added = await cli.run(['context', 'add', 'nowhere', '--host', '127.0.0.1', '--port', '9', '--domain', 'apps.example.test', '--use']);

@@ -144,6 +144,12 @@ describe('the CLI exits 2 for bad input, before it connects anywhere', () => {
     assert.deepEqual(cli.contacted().slice(before), []);
   });
 
+  it('a missing docker CLI is a failure of this machine (1), not of the command line', async () => {
+    const r = await cli.run(['app:push', '-n', 'shop', '-i', 'shop:1.4'], { env: { FUTUSWARM_DOCKER_CLI: '/nonexistent/docker' } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot run docker: .*ENOENT/m);
+  });
+
   it('bad flags and usage', async () => {
     const before = cli.contacted().length;
     const runs = await Promise.all(BAD_USAGE.map(async (argv) => ({ argv, r: await cli.run(argv) })));
