@@ -33,6 +33,8 @@ export async function offlineCli(): Promise<OfflineCli> {
     XDG_CONFIG_HOME: join(home, 'config'),
     XDG_CACHE_HOME: join(home, 'cache'),
     NO_COLOR: '1',
+    // Node keeps what it compiled of the source (types stripped) for the next run: 3 times faster.
+    NODE_COMPILE_CACHE: join(tmpdir(), 'futuswarm-test-compile-cache'),
   };
   const cli: OfflineCli = {
     env,

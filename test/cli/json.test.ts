@@ -1,12 +1,10 @@
 /**
- * --json: exactly one JSON document on stdout, whatever the command and however it ends. The
- * real CLI from source where no cluster is needed; app:logs' gathering as data.
+ * --json: exactly one JSON document on stdout, whatever the command and however it ends; the
+ * real CLI from source, where no cluster is needed.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { logsOutput } from '../../src/cli/commands/app-logs.ts';
 import { offlineCli, type OfflineCli } from '../helpers/offline-cli.ts';
-import { terminal } from '../helpers/terminal-io.ts';
 
 /** The one JSON document on stdout; throws if there is anything else. */
 const theDocument = (stdout: string): Record<string, unknown> => JSON.parse(stdout) as Record<string, unknown>;
@@ -60,37 +58,5 @@ describe('--json prints one document on stdout', () => {
     const plain = await cli.run(['app:exec', '-n', 'shop', '--', 'echo', '--json']);
     assert.equal(plain.stdout, '');
     assert.match(plain.stderr, /^error: /m);
-  });
-});
-
-describe('app:logs', () => {
-  const lines = [
-    { source: 'shop.1.abc@node-1', stream: 'stdout' as const, line: 'GET / 200' },
-    { stream: 'stderr' as const, line: 'warning: slow' },
-  ];
-
-  it('--json: every line gathered into one document', () => {
-    const { io, out } = terminal('json');
-    const output = logsOutput(io, 'shop', false);
-    for (const l of lines) output.line(l);
-    assert.equal(out.stdout, '');
-    output.end();
-    assert.deepEqual(JSON.parse(out.stdout), { app: 'shop', lines });
-  });
-
-  it('--json -f: one JSON object a line, as a stream that never ends can only be', () => {
-    const { io, out } = terminal('json');
-    const output = logsOutput(io, 'shop', true);
-    for (const l of lines) output.line(l);
-    output.end();
-    assert.deepEqual(out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown), lines);
-  });
-
-  it('in a terminal: each line after its task, as it comes', () => {
-    const { io, out } = terminal('human');
-    const output = logsOutput(io, 'shop', false);
-    for (const l of lines) output.line(l);
-    output.end();
-    assert.equal(out.stdout, 'shop.1.abc@node-1 | GET / 200\nshop | warning: slow\n');
   });
 });
