@@ -1,4 +1,4 @@
-/** The futuswarm CLI: argv in, one command out. The only place that calls process.exit. */
+/** The futuswarm CLI: argv in, one command out, its exit code back (src/cli/exit.ts ends the process with it). */
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
