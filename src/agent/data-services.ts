@@ -80,14 +80,6 @@ export function connectionInfo(url: string, defaultPort: number): ConnectionInfo
 /** Databases and caches belong to apps that exist: deployed at least once. */
 export { requireApp } from './release.ts';
 
-/** Destroying data is never an accident: the caller repeats the app's name. */
-export function requireConfirmation(what: string, app: string, confirm: string, command: string): void {
-  if (confirm === app) return;
-  throw new FutuswarmError('invalid_input', `to destroy the ${what} of ${app}, confirm with the app's name${confirm === '' ? '' : ` (got "${confirm}")`}`, {
-    hint: `futuswarm ${command} -n ${app} --confirm ${app}`,
-  });
-}
-
 export function readPasswordFile(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8').trim();

@@ -124,10 +124,10 @@ describe('app lifecycle over SSH', () => {
   });
 
   it('removes the app', async () => {
-    const r = await cli.run(['app:remove', '-n', APP]);
+    const r = await cli.run(['app:remove', '-n', APP, '--confirm', APP]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(serviceExists(APP), false);
-    const again = await cli.run(['app:remove', '-n', APP]);
+    const again = await cli.run(['app:remove', '-n', APP, '--confirm', APP]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /there is no app named e2e-hello/);
   });

@@ -221,7 +221,7 @@ describe('databases and caches for apps', () => {
     it('cache:destroy needs the confirmation, then deletes the cache, the secret and the token', async () => {
       const refused = await runCli(['cache:destroy', '-n', SHOP]);
       assert.equal(refused.code, 2);
-      assert.match(refused.stderr, new RegExp(`confirm with its name\\nhint: futuswarm cache:destroy -n ${SHOP} --confirm ${SHOP}`));
+      assert.match(refused.stderr, new RegExp(`confirm with the app's name; nothing was changed\\nhint: futuswarm cache:destroy -n ${SHOP} --confirm ${SHOP}`));
       const r = await runCli(['cache:destroy', '-n', SHOP, '--confirm', SHOP]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`REDIS_URL removed from ${SHOP}'s secrets`));
@@ -269,7 +269,7 @@ describe('databases and caches for apps', () => {
       for (const args of [[], ['--confirm', BLOG]]) {
         const r = await runCli(['db:destroy', '-n', SHOP, ...args]);
         assert.equal(r.code, 2);
-        assert.match(r.stderr, new RegExp(`error: to destroy the database of ${SHOP}, confirm with its name`));
+        assert.match(r.stderr, new RegExp(`error: to destroy the database of ${SHOP} \\(its data is gone\\), confirm with the app's name`));
       }
       assert.equal(await tryDatabase(urls[SHOP]!), 'connected');
     });

@@ -15,7 +15,6 @@ import {
   DATABASE_URL,
   dataServicesScope,
   requireApp,
-  requireConfirmation,
   withParams,
 } from '../data-services.ts';
 import { defineOp, type OpContext } from '../op.ts';
@@ -59,7 +58,7 @@ export const dbCreate = defineOp({
     const currentInfo = current === undefined ? undefined : connectionInfo(current, 5432);
     if (current !== undefined && currentInfo?.user !== names.role) {
       throw new FutuswarmError('conflict', `${args.app} already has a ${DATABASE_URL} that futuswarm did not make`, {
-        hint: `remove it first if the app should use a new database: futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL}`,
+        hint: `remove it first if the app should use a new database: futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL} --confirm ${args.app}`,
       });
     }
     // Its DATABASE_URL is stored last: with it in place, the database was made whole before.
@@ -144,7 +143,6 @@ export const dbDestroy = defineOp({
   access: 'app',
   mutating: true,
   async handle(ctx, args) {
-    requireConfirmation('database', args.app, args.confirm, 'db:destroy');
     const state = await ctx.state();
     const url = (await state.secrets.read(args.app)).values[DATABASE_URL];
     const { kind } = await existingKind(ctx.config, args.app);
@@ -166,7 +164,7 @@ export const dbDestroy = defineOp({
     if (mine) {
       const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: [DATABASE_URL] }), {
         note: 'db:destroy',
-        rerun: `futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL}`,
+        rerun: `futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL} --confirm ${args.app}`,
       });
       restart = await restartWithSecrets(ctx, args.app, update, args.restart);
     }
