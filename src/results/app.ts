@@ -154,6 +154,10 @@ export const removeResultSchema = z.strictObject({
   removed: z.boolean(),
   purged: z.boolean(),
   ownersRemoved: z.boolean(),
+  /** With purge: the database dropped (a dedicated instance leaves its final snapshot); null: it had none. */
+  database: z.strictObject({ kind: z.enum(['shared', 'dedicated']), name: z.string(), snapshot: z.string().nullable() }).nullable(),
+  /** With purge: the cache deleted; null: it had none. */
+  cache: z.string().nullable(),
 });
 export type RemoveResult = z.output<typeof removeResultSchema>;
 

@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import type { Destruction } from '../../core/confirm.ts';
+import type { RemoveResult } from '../../results/app.ts';
 import { appDestruction, confirmDestruction, confirmHelp } from '../confirm.ts';
 
 /** What app:remove destroys, with and without --purge. */
@@ -11,6 +12,16 @@ export function removal(app: string, purge: boolean): Destruction {
     app,
     `app:remove -n ${app}${purge ? ' --purge' : ''}`,
   );
+}
+
+export function renderRemove(r: RemoveResult): string {
+  if (!r.removed && !r.purged) return `${r.app} was never deployed; its owners are removed and the name is free`;
+  if (!r.purged) return `removed ${r.app}; its secrets, releases, owners, database and cache are kept (--purge deletes them)`;
+  const lines = [`${r.removed ? `removed ${r.app} and deleted` : `deleted ${r.app}:`} its secrets, releases, settings, owners and images`];
+  if (r.database?.kind === 'shared') lines.push(`dropped its database ${r.database.name} and its role from the shared instance`);
+  if (r.database?.kind === 'dedicated') lines.push(`deleted its database instance ${r.database.name}${r.database.snapshot ? `; final snapshot ${r.database.snapshot}` : ''}`);
+  if (r.cache !== null) lines.push(`deleted its cache ${r.cache}`);
+  return lines.join('\n');
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
@@ -40,7 +51,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const purge = opts.purge === true;
         const confirm = await confirmDestruction(removal(app, purge), opts.confirm);
         const r = await ctx.agent('app.remove', { app, confirm, ...(purge ? { purge: true } : {}) }, { app: '--name', confirm: '--confirm' });
-        ctx.io.result(r, () => `removed ${r.app}${r.purged ? ' and its secrets, releases, settings and owners' : ''}`);
+        ctx.io.result(r, () => renderRemove(r));
       }),
     );
 };
