@@ -26,11 +26,17 @@ function withoutCmd<T extends { cmd?: string }>(health: T): Omit<T, 'cmd'> {
   return rest;
 }
 
+/** Notes and failures are left out where there are any; "none" (null) stays. */
 export function releasesForOthers(result: ReleasesResult): ReleasesResult {
-  if (!result.releases.some((r) => r.note !== null && r.note !== undefined)) return result;
+  const fields = (['note', 'failure'] as const).filter((field) => result.releases.some((r) => r[field] !== null && r[field] !== undefined));
+  if (fields.length === 0) return result;
   return {
     ...result,
-    releases: result.releases.map(({ note, ...release }) => (note === null ? { ...release, note } : release)),
-    ownersOnly: ['note'],
+    releases: result.releases.map((release) => {
+      const seen = { ...release };
+      for (const field of fields) if (seen[field] !== null) delete seen[field];
+      return seen;
+    }),
+    ownersOnly: fields,
   };
 }

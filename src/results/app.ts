@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { appSettingsSchema } from '../core/app-settings.ts';
 import { appName, domainName, userName } from '../core/names.ts';
 import type { Op } from '../protocol.ts';
-import { releaseSchema } from '../state/releases.ts';
+import { RELEASE_STATUSES, releaseSchema } from '../state/releases.ts';
 
 /** A release number; 0 when the service carries none. */
 const releaseNumber = z.number().int().min(0);
@@ -106,9 +106,11 @@ export type AppRoutesView = z.output<typeof appRoutesSchema>;
  * What an app's read ops leave out for a caller who is neither an owner nor an admin, each named
  * in the result's `ownersOnly` when it was left out: the health command (it may hold a
  * password), service labels besides app, release and image (the settings label holds the health
- * command; the hashes cover secret values), and release notes (they name secret keys).
+ * command; the hashes cover secret values), release notes (they name secret keys), why a
+ * release failed (it quotes the health command and what it printed), and the names of secrets
+ * stored but not yet running.
  */
-export const OWNERS_ONLY = ['health.cmd', 'labels', 'note'] as const;
+export const OWNERS_ONLY = ['health.cmd', 'labels', 'note', 'failure', 'pendingSecrets.keys'] as const;
 export const ownersOnlySchema = z.array(z.enum(OWNERS_ONLY)).optional();
 
 export const inspectResultSchema = z.strictObject({
@@ -186,6 +188,10 @@ export const releaseViewSchema = z.strictObject({
   /** Null when it has none; absent when left out (owners only). */
   note: z.string().nullable().optional(),
   rollbackOf: release.rollbackOf.unwrap().nullable(),
+  /** deployed: it ran healthy; failed: it never did; started: how its rollout ended is not recorded. */
+  status: z.enum(RELEASE_STATUSES),
+  /** Why it failed; null when it did not; absent when left out (owners only). */
+  failure: z.string().nullable().optional(),
 });
 export type ReleaseView = z.output<typeof releaseViewSchema>;
 
