@@ -113,6 +113,18 @@ export type AppRoutesView = z.output<typeof appRoutesSchema>;
 export const OWNERS_ONLY = ['health.cmd', 'labels', 'note', 'failure', 'pendingSecrets.keys'] as const;
 export const ownersOnlySchema = z.array(z.enum(OWNERS_ONLY)).optional();
 
+/** Secrets stored but not yet running (app:secrets … --no-restart): the next deploy applies them. */
+export const pendingSecretsSchema = z.strictObject({
+  /** The stored version. */
+  version: z.string().nullable(),
+  /** The version the live release runs with, as recorded. */
+  running: z.string().nullable(),
+  /** Keys added or changed, and keys removed, since; absent when left out (owners only). */
+  set: z.array(z.string()).optional(),
+  unset: z.array(z.string()).optional(),
+});
+export type PendingSecrets = z.output<typeof pendingSecretsSchema>;
+
 export const inspectResultSchema = z.strictObject({
   app: appName,
   release: releaseNumber,
@@ -144,6 +156,8 @@ export const inspectResultSchema = z.strictObject({
   ),
   routes: appRoutesSchema,
   labels: z.record(z.string(), z.string()),
+  /** Null: the tasks run the stored secrets; absent: they could not be read. */
+  pendingSecrets: pendingSecretsSchema.nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   ownersOnly: ownersOnlySchema,

@@ -174,5 +174,17 @@ describe('hardening against other people\'s input', () => {
         assert.equal(seen.ownersOnly, undefined, who);
       }
     });
+
+    it('a secret stored but not running yet: bob sees that one waits, not which; alice sees which', async () => {
+      const waiting = `${SECRET_KEY}_NEXT`;
+      ok(await alice.run(['app:secrets', 'set', '-n', APP, `${waiting}=later`, '--no-restart']), 'alice stores a secret for the next deploy');
+      const seen = await bob.run(['app:inspect', '-n', APP]);
+      ok(seen, 'bob inspects the app');
+      assert.match(seen.stdout, /^pending: +secrets version \S+ \(running: \S+\) is stored but not running: keys: \(owners only\); the next app:deploy applies it$/m);
+      assert.equal(seen.stdout.includes(waiting), false);
+      assert.deepEqual((await bob.json<Inspect>(['app:inspect', '-n', APP])).ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
+      const hers = await alice.json<Inspect & { pendingSecrets: { set: string[]; unset: string[] } }>(['app:inspect', '-n', APP]);
+      assert.deepEqual([hers.pendingSecrets.set, hers.pendingSecrets.unset], [[waiting], []]);
+    });
   });
 });

@@ -15,7 +15,7 @@ const GONE_IMAGE = 'localhost/lc-gone:1';
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
 
 interface Releases { live: number | null; releases: { n: number; live: boolean; image: string; imageId: string | null; secretsVersion: string | null; note: string | null; rollbackOf: number | null; status: string; failure: string | null }[] }
-interface Inspect { release: number; image: string; replicas: { running: number; desired: number } }
+interface Inspect { release: number; image: string; replicas: { running: number; desired: number }; pendingSecrets?: { version: string | null; running: string | null; set?: string[]; unset?: string[] } | null }
 
 /** A CLI run in the background, to act on while it works. */
 interface Running {
@@ -99,6 +99,11 @@ describe('release lifecycle', () => {
     // A secret between the releases: v1 runs without it, v2 with it.
     const set = await cli.run(['app:secrets', 'set', '-n', APP, 'GREETING=two', '--no-restart']);
     assert.equal(set.code, 0, set.stderr);
+    // Stored, not running: app:inspect says so until the next deploy.
+    const waiting = await cli.json<Inspect>(['app:inspect', '-n', APP]);
+    assert.deepEqual({ ...waiting.pendingSecrets, version: typeof waiting.pendingSecrets?.version }, { version: 'string', running: null, set: ['GREETING'], unset: [] });
+    const shown = await cli.run(['app:inspect', '-n', APP]);
+    assert.match(shown.stdout, /^pending: +secrets version \S+ \(running: \(none\)\) is stored but not running: GREETING set; the next app:deploy applies it$/m);
     const v2 = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '2']);
     assert.equal(v2.code, 0, v2.stderr);
     assert.match(v2.stderr, /rolling lc-web from release 1 to 2 \(localhost\/hello:2\), one task at a time/);
@@ -108,6 +113,8 @@ describe('release lifecycle', () => {
     assert.deepEqual(deployed.releases.map((r) => [r.n, r.image, r.live]), [[2, 'localhost/hello:2', true], [1, 'localhost/hello:1', false]]);
     assert.deepEqual([typeof deployed.releases[0]?.secretsVersion, deployed.releases[1]?.secretsVersion], ['string', null]);
     assert.deepEqual(runningImageIds(APP, 2), [imageId('localhost/hello:2')]);
+    assert.equal((await cli.json<Inspect>(['app:inspect', '-n', APP])).pendingSecrets, null, 'the deploy applied them');
+    assert.doesNotMatch((await cli.run(['app:inspect', '-n', APP])).stdout, /^pending:/m);
   });
 
   it('v3 fails its health check: Swarm rolls back, v2 keeps serving, and the CLI says why', async () => {

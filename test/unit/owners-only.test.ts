@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspectForOthers, releasesForOthers } from '../../src/agent/owners-only.ts';
 import { inspectResultSchema, releasesResultSchema, type InspectResult, type ReleasesResult } from '../../src/results/app.ts';
-import { renderHealth } from '../../src/cli/commands/app-inspect.ts';
+import { renderHealth, renderPendingSecrets } from '../../src/cli/commands/app-inspect.ts';
 import { renderReleases } from '../../src/cli/commands/app-releases.ts';
 
 const health = { path: '/healthz', cmd: 'pg_isready -U app --password=hunter2', intervalSeconds: 2, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 };
@@ -62,6 +62,19 @@ describe('what people who are not owners see of an app', () => {
     assert.deepEqual(inspectForOthers(noCmd).ownersOnly, ['labels']);
     const plain = { ...inspected, settings: undefined, labels: { 'futuswarm.app': 'shop' } };
     assert.deepEqual(inspectForOthers(plain), plain);
+  });
+
+  it('app:inspect: that secrets wait for a deploy is for everyone, which ones for the owners', () => {
+    const pending: InspectResult = { ...inspected, pendingSecrets: { version: 'v5', running: 'v3', set: ['STRIPE_KEY'], unset: ['OLD_TOKEN'] } };
+    const seen = inspectForOthers(pending);
+    assert.deepEqual(seen.pendingSecrets, { version: 'v5', running: 'v3' });
+    assert.deepEqual(seen.ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
+    assert.equal(JSON.stringify(seen).includes('STRIPE_KEY'), false);
+    assert.equal(inspectResultSchema.safeParse(seen).success, true);
+    assert.equal(renderPendingSecrets(pending), 'secrets version v5 (running: v3) is stored but not running: STRIPE_KEY set; OLD_TOKEN unset; the next app:deploy applies it');
+    assert.equal(renderPendingSecrets(seen), 'secrets version v5 (running: v3) is stored but not running: keys: (owners only); the next app:deploy applies it');
+    assert.equal(renderPendingSecrets({ ...inspected, pendingSecrets: null }), undefined);
+    assert.deepEqual(inspectForOthers({ ...inspected, pendingSecrets: null }).pendingSecrets, null);
   });
 
   it('app:releases: notes (which name secret keys) and failures (which quote the health check) left out; "none" stays null', () => {
