@@ -38,6 +38,9 @@ export const rollbackResultSchema = rolloutResultSchema.extend({
   secretsVersion: z.string().nullable(),
   /** The new current secrets version restored from it; null on a dry run or when nothing changed. */
   secretsRestored: z.string().nullable(),
+  /** On a dry run: the current secrets version, and whether it would be set back to `secretsVersion`'s values. */
+  currentSecretsVersion: z.string().nullable().optional(),
+  restoresSecrets: z.boolean().optional(),
 });
 export type RollbackResult = z.output<typeof rollbackResultSchema>;
 

@@ -170,6 +170,12 @@ describe('release lifecycle', () => {
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.match(rollback.stdout, /^image\s+localhost\/hello:2\s+localhost\/hello:1$/m);
     assert.match(rollback.stdout, /^env GREETING\s+\(set\)\s+\(none\)$/m, 'keys that change, never values');
+    assert.match(rollback.stdout, /^secrets: release 1 ran without secrets; the current ones \(version \S+\) would be removed$/m);
+    const planned = await cli.json<{ rollbackOf: number; secretsVersion: string | null; currentSecretsVersion: string | null; restoresSecrets: boolean }>(['app:rollback', '-n', APP, '--dry-run']);
+    assert.deepEqual([planned.rollbackOf, planned.secretsVersion, typeof planned.currentSecretsVersion, planned.restoresSecrets], [1, null, 'string', true]);
+    const toTwo = await cli.run(['app:rollback', '-n', APP, '--to', '2', '--dry-run']);
+    assert.equal(toTwo.code, 0, toTwo.stderr);
+    assert.match(toTwo.stdout, new RegExp(`^secrets: release 2 ran with version ${deployed.releases[0]?.secretsVersion}; the current ones hold the same values$`, 'm'));
     assert.doesNotMatch(rollback.stdout + rollback.stderr, /\btwo\b/);
     const scale = await cli.run(['app:scale', '-n', APP, '3', '--dry-run']);
     assert.equal(scale.code, 0, scale.stderr);

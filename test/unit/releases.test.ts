@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { releaseView } from '../../src/agent/ops/app-releases.ts';
+import { renderRollbackSecrets } from '../../src/cli/commands/app-rollback.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { releaseSchema, Releases } from '../../src/state/releases.ts';
 import { stateKeys } from '../../src/state/keys.ts';
@@ -85,5 +86,13 @@ describe('releases', () => {
       failure: 'not converged after 60s (0/1 tasks running)',
     });
     assert.deepEqual([releaseView(releaseSchema.parse({ ...input, n: 1 }), 1).live, releaseView(releaseSchema.parse({ ...input, n: 1 }), 1).failure], [true, null]);
+  });
+
+  it('a rollback\'s dry run names the secrets version it would run, and what becomes of the current one', () => {
+    const r = { rollbackOf: 3, secretsVersion: 'v3', currentSecretsVersion: 'v9', restoresSecrets: true };
+    assert.equal(renderRollbackSecrets(r), 'secrets: release 3 ran with version v3; the current ones (version v9) would be restored to it');
+    assert.equal(renderRollbackSecrets({ ...r, restoresSecrets: false }), 'secrets: release 3 ran with version v3; the current ones hold the same values');
+    assert.equal(renderRollbackSecrets({ ...r, secretsVersion: null }), 'secrets: release 3 ran without secrets; the current ones (version v9) would be removed');
+    assert.equal(renderRollbackSecrets({ ...r, secretsVersion: null, currentSecretsVersion: null, restoresSecrets: false }), 'secrets: release 3 ran without secrets; the app has none now either');
   });
 });

@@ -73,11 +73,14 @@ export default defineOp({
       ...(args.dryRun ? { dryRun: true } : {}),
       ...(args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}),
     });
-    if (args.dryRun) return { ...result, rollbackOf: target, secretsVersion: release.secretsVersion, secretsRestored: null };
+    const restores = canonicalJson(current.secrets.values) !== canonicalJson(secrets.values);
+    if (args.dryRun) {
+      return { ...result, rollbackOf: target, secretsVersion: release.secretsVersion, secretsRestored: null, currentSecretsVersion: current.secrets.versionId ?? null, restoresSecrets: restores };
+    }
 
     // What runs now must also be what the secrets say: restore the release's version as current.
     let restored: string | null = null;
-    if (canonicalJson(current.secrets.values) !== canonicalJson(secrets.values)) {
+    if (restores) {
       const note = `rollback of ${args.app} to release ${target}`;
       const update = release.secretsVersion
         ? await state.secrets.restore(args.app, ctx.user, release.secretsVersion, { note })
