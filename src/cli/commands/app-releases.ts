@@ -27,7 +27,13 @@ export function renderReleases(r: ReleasesResult): string {
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
-    .addHelpText('after', examples('futuswarm app:releases -n shop', 'futuswarm app:rollback -n shop --to 12   # run one of them again'))
+    .addHelpText(
+      'after',
+      '\nEvery release keeps its number. STATUS is deployed (it ran healthy), failed (it never did: why\n' +
+        'is listed under the table, for the app\'s owners) or started (its end was not recorded: the\n' +
+        'rollout is still going, or the agent stopped following it). * marks the live release.\n' +
+        examples('futuswarm app:releases -n shop', 'futuswarm app:rollback -n shop --to 12   # run one of them again'),
+    )
     .action(
       action(async (ctx, opts) => {
         const r = await ctx.agent('app.releases', { app: opts.name }, { app: '--name' });

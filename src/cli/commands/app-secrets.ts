@@ -144,7 +144,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--no-restart', 'only store the change')
     .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
     .option('--confirm <app>', confirmHelp('app'))
-    .addHelpText('after', `\nThe values are gone from the current version; app:secrets history still lists it.\n${examples('futuswarm app:secrets unset -n shop STRIPE_KEY --confirm shop')}`)
+    .addHelpText('after', `\nThe keys leave the current version; earlier versions keep them (app:secrets history).\n${examples('futuswarm app:secrets unset -n shop STRIPE_KEY --confirm shop')}`)
     .action(
       action(async (ctx, opts, keys) => {
         const app = opts.name;
