@@ -10,6 +10,7 @@ import { labelChangeProblems, nodeLabelKey, nodeLabelSet } from './core/node-lab
 import { nodeRef } from './core/node-ref.ts';
 import { secretKeyName } from './core/secrets.ts';
 import { CONTROL_CHARACTERS_RULE, noControlCharacters } from './core/terminal-text.ts';
+import { confirmationRule, type ConfirmedBy } from './core/confirm.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 
 const secretKey = secretKeyName;
@@ -27,6 +28,20 @@ const resources = z.strictObject({
   memoryMb: z.number().int().positive().max(1024 * 1024).optional(),
 });
 
+/** The name of what a destructive op destroys, typed again (`--confirm`, src/core/confirm.ts). */
+const confirmation = plainText(100);
+
+/**
+ * The check of a destructive op: `confirm` repeats the name `named` picks from its arguments
+ * (undefined: this request destroys nothing, e.g. a dry run).
+ */
+function confirmedBy<T extends { confirm?: string | undefined }>(by: ConfirmedBy, named: (args: T) => string | undefined) {
+  return (args: T, ctx: z.core.$RefinementCtx<T>): void => {
+    const name = named(args);
+    if (name !== undefined && args.confirm !== name) ctx.addIssue({ code: 'custom', path: ['confirm'], message: confirmationRule(by, name) });
+  };
+}
+
 const healthArgs = z.strictObject({
   path: healthPath.optional(),
   cmd: plainText(1000).min(1).optional(),
@@ -35,6 +50,11 @@ const healthArgs = z.strictObject({
   retries: z.number().int().min(1).max(20).optional(),
   startPeriodSeconds: z.number().min(0).max(600).optional(),
 });
+
+/** db.destroy, cache.destroy: `confirm` repeats the app's name, for the data is gone afterwards. */
+const destroyDataArgs = z
+  .strictObject({ app: appName, confirm: confirmation, restart: z.boolean().default(true) })
+  .superRefine(confirmedBy('app', (a) => a.app));
 
 /** Arguments of every op. Strict objects: an unknown field is an error, never ignored. */
 export const OP_ARGS = {
@@ -63,7 +83,8 @@ export const OP_ARGS = {
   'app.create': z.strictObject({ app: appName }),
   'app.list': z.strictObject({}),
   'app.inspect': z.strictObject({ app: appName }),
-  'app.remove': z.strictObject({ app: appName, purge: z.boolean().optional() }),
+  /** Stop and remove the app's service; with `purge`, delete everything it has (src/agent/ops/app-remove.ts). */
+  'app.remove': z.strictObject({ app: appName, purge: z.boolean().optional(), confirm: confirmation }).superRefine(confirmedBy('app', (a) => a.app)),
   'app.secrets.set': z.strictObject({
     app: appName,
     /** Values travel only inside the request body, never on a command line. */
@@ -78,7 +99,9 @@ export const OP_ARGS = {
       }),
     restart: z.boolean().default(true),
   }),
-  'app.secrets.unset': z.strictObject({ app: appName, keys: z.array(secretKey).min(1), restart: z.boolean().default(true) }),
+  'app.secrets.unset': z
+    .strictObject({ app: appName, keys: z.array(secretKey).min(1), restart: z.boolean().default(true), confirm: confirmation })
+    .superRefine(confirmedBy('app', (a) => a.app)),
   'app.secrets.list': z.strictObject({ app: appName }),
   'app.secrets.get': z.strictObject({ app: appName, key: secretKey }),
   /** Every value at once (app:secrets export): for those who may read values, audited like get. */
@@ -166,7 +189,7 @@ export const OP_ARGS = {
   }),
   'admin.node.activate': z.strictObject({ node: nodeRef }),
   /** Leave the swarm's list of nodes. Only a drained worker that is down, unless `force`. */
-  'admin.node.remove': z.strictObject({ node: nodeRef, force: z.boolean().optional() }),
+  'admin.node.remove': z.strictObject({ node: nodeRef, force: z.boolean().optional(), confirm: confirmation }).superRefine(confirmedBy('node', (a) => a.node)),
   'admin.node.label': z
     .strictObject({
       node: nodeRef,
@@ -202,11 +225,15 @@ export const OP_ARGS = {
   'app.push': z.strictObject({ app: appName }),
   'app.images': z.strictObject({ app: appName }),
   /** Delete manifests that neither the newest `keep` pushes nor the newest `keep` releases use. */
-  'app.images.prune': z.strictObject({
-    app: appName,
-    keep: z.number().int().min(1).max(1000).optional(),
-    dryRun: z.boolean().optional(),
-  }),
+  'app.images.prune': z
+    .strictObject({
+      app: appName,
+      keep: z.number().int().min(1).max(1000).optional(),
+      dryRun: z.boolean().optional(),
+      /** Needed unless a dry run. */
+      confirm: confirmation.optional(),
+    })
+    .superRefine(confirmedBy('app', (a) => (a.dryRun ? undefined : a.app))),
   whoami: z.strictObject({}),
   'app.owners': z.strictObject({ app: appName }),
   'app.owners.add': z.strictObject({ app: appName, user: userName }),
@@ -232,12 +259,7 @@ export const OP_ARGS = {
     restart: z.boolean().default(true),
   }),
   'db.info': z.strictObject({ app: appName }),
-  'db.destroy': z.strictObject({
-    app: appName,
-    /** Must repeat the app's name: the data is gone afterwards. */
-    confirm: plainText(100),
-    restart: z.boolean().default(true),
-  }),
+  'db.destroy': destroyDataArgs,
   /** An app's Redis; REDIS_URL goes into its secrets and never into a result. */
   'cache.create': z.strictObject({
     app: appName,
@@ -245,11 +267,7 @@ export const OP_ARGS = {
     restart: z.boolean().default(true),
   }),
   'cache.info': z.strictObject({ app: appName }),
-  'cache.destroy': z.strictObject({
-    app: appName,
-    confirm: plainText(100),
-    restart: z.boolean().default(true),
-  }),
+  'cache.destroy': destroyDataArgs,
 } as const;
 
 export type Op = keyof typeof OP_ARGS;

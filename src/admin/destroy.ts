@@ -3,6 +3,7 @@
  * (src/core/plan-destroy.ts); the state bucket and its key only with --delete-data.
  */
 import type { ClusterConfig } from '../config/cluster-file.ts';
+import { confirmationRefused, type Destruction } from '../core/confirm.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import { type ObservedCluster, type ObservedResource } from '../core/plan-resources.ts';
 import { type DestroyStep, planDestroy } from '../core/plan-destroy.ts';
@@ -113,17 +114,25 @@ async function deleteOne(ctx: { region: string; wait: WaitOptions }, step: Destr
   }
 }
 
+/** What cluster:destroy destroys, for its confirmation. */
+export function clusterDestruction(name: string, file: string, deleteData: boolean): Destruction {
+  return {
+    action: `destroy cluster ${name}: everything bootstrap made${deleteData ? ', and the state bucket with every app\'s secrets, releases and audit, the stored passwords and the KMS key' : ''}`,
+    by: 'cluster',
+    name,
+    rerun: `futuswarm admin cluster:destroy -f ${file} --confirm ${name}${deleteData ? ' --delete-data' : ''}`,
+  };
+}
+
 /**
  * Remove what bootstrap made, dependents first. Keeps the state bucket, the KMS key and stored
  * passwords unless `deleteData`; the shared database leaves a final snapshot unless `deleteData`.
  * Refuses while app databases or caches exist (they hold app data and use the VPC).
  */
 export async function destroyCluster(config: ClusterConfig, options: DestroyOptions): Promise<DestroyResult> {
-  if (options.confirm !== config.name) {
-    throw new FutuswarmError('invalid_input', `to destroy cluster ${config.name}, confirm with its name`, { hint: `futuswarm admin cluster:destroy -f <file> --confirm ${config.name}` });
-  }
-  const onProgress = options.onProgress ?? (() => {});
   const deleteData = options.deleteData ?? false;
+  if (options.confirm !== config.name) throw confirmationRefused(clusterDestruction(config.name, '<file>', deleteData), options.confirm);
+  const onProgress = options.onProgress ?? (() => {});
   onProgress(`looking up cluster ${config.name} in ${config.region}`);
   const observed = await observeCluster(config, { resolveImage: false });
   const describe = (list: ObservedCluster['appResources']) => list.map((a) => `${a.kind} ${a.id} (app ${a.app})`).join(', ');

@@ -1,12 +1,16 @@
 /**
- * What `db:*` and `cache:*` share on the agent side: the cluster as the AWS adapters see it
- * (from the agent config), connection URLs and what of them may be shown, and the rule that
- * data services belong to apps that exist.
+ * What `db:*`, `cache:*` and `app:remove --purge` share on the agent side: the cluster as the
+ * AWS adapters see it (from the agent config), connection URLs and what of them may be shown,
+ * dropping an app's database and deleting its cache, and the rule that data services belong to
+ * apps that exist.
  */
 import { readFileSync } from 'node:fs';
+import type { DatabaseInstanceInfo } from '../aws/rds.ts';
 import type { DataServicesScope } from '../config/cluster-file.ts';
 import { FutuswarmError } from '../core/errors.ts';
+import { appDbInstanceId, clusterResourceNames } from '../core/plan-names.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
+import type { OpContext } from './op.ts';
 
 export const DATABASE_URL = 'DATABASE_URL';
 export const REDIS_URL = 'REDIS_URL';
@@ -77,16 +81,76 @@ export function connectionInfo(url: string, defaultPort: number): ConnectionInfo
   };
 }
 
+/** Where an app's database lives: on the cluster's shared instance, or on an instance of its own. */
+export type DatabaseKind = 'shared' | 'dedicated';
+
+/** The admin's URL of the instance that holds (or will hold) the app's database. */
+export async function adminUrlFor(ctx: OpContext, kind: DatabaseKind, app: string): Promise<string> {
+  const scope = dataServicesScope(ctx.config);
+  const rds = await import('../aws/rds.ts');
+  const override = kind === 'shared' ? ctx.config.databases.sharedEndpointOverride : ctx.config.databases.dedicatedEndpointOverride;
+  const options = {
+    onProgress: (m: string) => ctx.progress('database', m),
+    ...(override ? { endpointOverride: override } : {}),
+  };
+  const admin = kind === 'shared' ? await rds.sharedDatabaseAdmin(scope, options) : await rds.dedicatedDatabaseAdmin(scope, app, options);
+  return withParams(rds.adminUrl(admin), adminConnectionParams(ctx.config));
+}
+
+/** Which database the app has: its own instance if one exists, else one on the shared instance. */
+export async function existingDatabase(config: AgentConfig, app: string): Promise<{ kind: DatabaseKind; instance: DatabaseInstanceInfo | undefined }> {
+  const scope = dataServicesScope(config);
+  const { describeDatabaseInstance } = await import('../aws/rds.ts');
+  const own = await describeDatabaseInstance(scope.region, appDbInstanceId(scope.name, app));
+  if (own !== undefined) return { kind: 'dedicated', instance: own };
+  const shared = config.databases.shared ? await describeDatabaseInstance(scope.region, clusterResourceNames(scope.name).sharedDbInstance) : undefined;
+  return { kind: 'shared', instance: shared };
+}
+
+/**
+ * Delete the app's database: its own instance after a final snapshot (whose name is returned),
+ * or its database and role on the shared instance (null).
+ */
+export async function dropDatabase(ctx: OpContext, app: string, kind: DatabaseKind): Promise<string | null> {
+  if (kind === 'dedicated') {
+    const { deleteDedicatedDatabase } = await import('../aws/rds.ts');
+    return (await deleteDedicatedDatabase(dataServicesScope(ctx.config), app, { onProgress: (m) => ctx.progress('database', m) })).snapshotId;
+  }
+  const { appDatabaseNames, dropAppDatabase } = await import('../aws/postgres-provision.ts');
+  const names = appDatabaseNames(app);
+  ctx.progress('database', `dropping database ${names.database} and role ${names.role} on the shared instance`);
+  await dropAppDatabase({ adminUrl: await adminUrlFor(ctx, 'shared', app), app });
+  return null;
+}
+
+/** The AUTH token of a REDIS_URL; '' without one (or without a token in it). */
+export function redisToken(url: string | undefined): string {
+  if (url === undefined) return '';
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Delete the app's cache (when it exists), and take its AUTH token off a Redis the agent
+ * administers itself (caches.endpointOverride with an admin password: the local cluster).
+ */
+export async function deleteAppCache(ctx: OpContext, app: string, cache: { exists: boolean; token: string }): Promise<void> {
+  if (cache.exists) {
+    const { deleteCache } = await import('../aws/elasticache.ts');
+    await deleteCache(dataServicesScope(ctx.config), app, { onProgress: (m) => ctx.progress('cache', m) });
+  }
+  const override = ctx.config.caches.endpointOverride;
+  if (override?.adminPasswordFile !== undefined && cache.token !== '') {
+    const { removeRedisPassword } = await import('../aws/redis-auth.ts');
+    await removeRedisPassword(override, readPasswordFile(override.adminPasswordFile, 'Redis admin password file'), cache.token);
+  }
+}
+
 /** Databases and caches belong to apps that exist: deployed at least once. */
 export { requireApp } from './release.ts';
-
-/** Destroying data is never an accident: the caller repeats the app's name. */
-export function requireConfirmation(what: string, app: string, confirm: string, command: string): void {
-  if (confirm === app) return;
-  throw new FutuswarmError('invalid_input', `to destroy the ${what} of ${app}, confirm with the app's name${confirm === '' ? '' : ` (got "${confirm}")`}`, {
-    hint: `futuswarm ${command} -n ${app} --confirm ${app}`,
-  });
-}
 
 export function readPasswordFile(path: string, what: string): string {
   try {

@@ -6,7 +6,9 @@ import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { splitImageReference } from '../core/names.ts';
 import { LABEL } from '../core/service-spec.ts';
+import { secretsDifference } from '../core/secrets.ts';
 import type { ServiceInfo } from '../docker/engine.ts';
+import type { PendingSecrets } from '../results/app.ts';
 import type { SecretsSnapshot } from '../state/secrets.ts';
 import type { OpContext } from './op.ts';
 import { loadAppWithoutSecrets, type DesiredState } from './release.ts';
@@ -64,4 +66,19 @@ export async function loadLiveApp(ctx: OpContext, app: string): Promise<LiveApp>
       service,
     },
   };
+}
+
+/**
+ * Secrets stored since the running tasks got theirs (`app:secrets set --no-restart`): the next
+ * deploy applies them. Null when the tasks run what is stored. Which keys: for owners only
+ * (src/agent/owners-only.ts).
+ */
+export async function pendingSecrets(ctx: OpContext, app: string, service: ServiceInfo): Promise<PendingSecrets | null> {
+  const state = await ctx.state();
+  const stored = await state.secrets.read(app);
+  const { set, unset } = secretsDifference(envOfSpec(service.spec), stored.values);
+  if (set.length === 0 && unset.length === 0) return null;
+  const release = Number(service.labels[LABEL.release] ?? 0);
+  const record = release > 0 ? await state.releases.get(app, release).catch(() => undefined) : undefined;
+  return { version: stored.versionId ?? null, running: record?.secretsVersion ?? null, set, unset };
 }

@@ -12,13 +12,17 @@ const PUBLIC_LABELS: readonly string[] = [LABEL.app, LABEL.release, LABEL.image]
 export function inspectForOthers(result: InspectResult): InspectResult {
   const health = result.settings?.health;
   const labels = Object.fromEntries(Object.entries(result.labels).filter(([key]) => PUBLIC_LABELS.includes(key)));
+  const pending = result.pendingSecrets;
   const ownersOnly = [
     ...(health?.cmd !== undefined ? (['health.cmd'] as const) : []),
     ...(Object.keys(labels).length < Object.keys(result.labels).length ? (['labels'] as const) : []),
+    ...(pending ? (['pendingSecrets.keys'] as const) : []),
   ];
   if (ownersOnly.length === 0) return result;
   const settings = result.settings && health ? { ...result.settings, health: withoutCmd(health) } : result.settings;
-  return { ...result, ...(settings ? { settings } : {}), labels, ownersOnly };
+  // That secrets wait for a deploy is for everyone; which ones, for the owners.
+  const pendingSecrets = pending ? { version: pending.version, running: pending.running } : pending;
+  return { ...result, ...(settings ? { settings } : {}), labels, ...(pendingSecrets !== undefined ? { pendingSecrets } : {}), ownersOnly };
 }
 
 function withoutCmd<T extends { cmd?: string }>(health: T): Omit<T, 'cmd'> {
@@ -26,11 +30,17 @@ function withoutCmd<T extends { cmd?: string }>(health: T): Omit<T, 'cmd'> {
   return rest;
 }
 
+/** Notes and failures are left out where there are any; "none" (null) stays. */
 export function releasesForOthers(result: ReleasesResult): ReleasesResult {
-  if (!result.releases.some((r) => r.note !== null && r.note !== undefined)) return result;
+  const fields = (['note', 'failure'] as const).filter((field) => result.releases.some((r) => r[field] !== null && r[field] !== undefined));
+  if (fields.length === 0) return result;
   return {
     ...result,
-    releases: result.releases.map(({ note, ...release }) => (note === null ? { ...release, note } : release)),
-    ownersOnly: ['note'],
+    releases: result.releases.map((release) => {
+      const seen = { ...release };
+      for (const field of fields) if (seen[field] !== null) delete seen[field];
+      return seen;
+    }),
+    ownersOnly: fields,
   };
 }

@@ -9,6 +9,7 @@ import { appsAvoidManagers, placementProblem } from '../core/placement.ts';
 import { diffSpecs } from '../core/spec-diff.ts';
 import { appUrl, buildServiceSpec, canonicalJson, describeHealthcheck, LABEL } from '../core/service-spec.ts';
 import type { RolloutResult } from '../results/app.ts';
+import type { StartedRelease } from '../state/releases.ts';
 import type { SecretsSnapshot } from '../state/secrets.ts';
 import { clusterInfo } from '../config/agent-config.ts';
 import type { OpContext } from './op.ts';
@@ -75,7 +76,7 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   // Swarm would leave tasks that fit no node pending without a word: refuse before anything changes.
   const unplaceable = !unchanged && settings.replicas > 0 ? placementProblem(d.app, settings.placement, onManagers, nodes) : undefined;
   if (unplaceable) throw unplaceable;
-  const release = templateChanged ? Math.max(await state.releases.next(d.app), currentRelease + 1) : currentRelease;
+  let release = templateChanged ? Math.max(await state.releases.next(d.app), currentRelease + 1) : currentRelease;
   if (release !== currentRelease) spec = build(release);
 
   if (d.dryRun) {
@@ -92,21 +93,49 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   const imageId = await docker.imageId(d.imageRef);
   const auth = await pullAuthFor(ctx, d.imageRef);
   if (templateChanged && !settings.health) await warnWithoutHealthCheck(ctx, d.app, d.imageRef, settings.port);
-  if ((await docker.ensureOverlayNetwork(cluster.network)) === 'created') ctx.progress('network', `created overlay network ${cluster.network}`);
+  // The number is taken before Swarm hears of it: whatever becomes of this release, no later one gets it.
+  const started = templateChanged
+    ? await state.releases.start(
+        d.app,
+        {
+          image: d.image,
+          ...(d.tag !== undefined ? { tag: d.tag } : {}),
+          ...(imageId ? { imageId } : {}),
+          ...(d.imageRef.includes('@') ? { imageDigest: d.imageRef.split('@')[1] } : {}),
+          secretsVersion: d.secrets.versionId ?? null,
+          settingsHash: spec.Labels[LABEL.specHash] ?? '',
+          settings: settings as unknown as Record<string, unknown>,
+          user: ctx.user,
+          time: new Date().toISOString(),
+          ...(d.note ? { note: d.note } : {}),
+          ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),
+        },
+        release,
+      )
+    : undefined;
+  if (started && started.release.n !== release) spec = build((release = started.release.n));
   const startedAt = Date.now();
   let serviceId: string;
   const rolling = existing !== undefined && templateChanged;
-  if (existing) {
-    ctx.progress('update', rolling
-      ? `rolling ${d.app} from release ${currentRelease} to ${release} (${d.imageRef}), one task at a time`
-      : `updating ${d.app}: ${settings.replicas} replica(s)`);
-    await docker.updateService(existing.id, existing.version, spec, auth);
-    serviceId = existing.id;
-  } else {
-    ctx.progress('create', `creating ${d.app} release ${release} (${d.imageRef}) with ${settings.replicas} replica(s)`);
-    serviceId = await docker.createService(spec, auth);
+  try {
+    if ((await docker.ensureOverlayNetwork(cluster.network)) === 'created') ctx.progress('network', `created overlay network ${cluster.network}`);
+    if (existing) {
+      ctx.progress('update', rolling
+        ? `rolling ${d.app} from release ${currentRelease} to ${release} (${d.imageRef}), one task at a time`
+        : `updating ${d.app}: ${settings.replicas} replica(s)`);
+      await docker.updateService(existing.id, existing.version, spec, auth);
+      serviceId = existing.id;
+    } else {
+      ctx.progress('create', `creating ${d.app} release ${release} (${d.imageRef}) with ${settings.replicas} replica(s)`);
+      serviceId = await docker.createService(spec, auth);
+    }
+  } catch (e) {
+    // Swarm was not given the release, so it never ran.
+    if (started) await recordFailure(ctx, d, started, (e as Error).message);
+    throw e;
   }
 
+  // Should following it fail, the release stays `started`: Swarm goes on without us.
   const outcome = await followRollout(ctx, docker, {
     serviceId,
     release: String(release),
@@ -124,31 +153,32 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
         ? `Swarm rolled ${d.app} back to release ${currentRelease}, which keeps serving`
         : `the update of ${d.app} is stopped`
       : `removed the new service ${d.app}`;
+    if (started) await recordFailure(ctx, d, started, outcome.reason);
     throw new FutuswarmError('deploy_failed', `release ${release} of ${d.app} (${d.imageRef}) did not become healthy: ${outcome.reason}; ${what}`, {
       hint: failureHint(d.app, settings, outcome.healthCheckFailed),
       details: { tasks: outcome.taskErrors },
     });
   }
 
-  if (templateChanged) {
-    await state.releases.put(d.app, {
-      n: release,
-      image: d.image,
-      ...(d.tag !== undefined ? { tag: d.tag } : {}),
-      ...(imageId ? { imageId } : {}),
-      ...(d.imageRef.includes('@') ? { imageDigest: d.imageRef.split('@')[1] } : {}),
-      secretsVersion: d.secrets.versionId ?? null,
-      settingsHash: spec.Labels[LABEL.specHash] ?? '',
-      settings: settings as unknown as Record<string, unknown>,
-      user: ctx.user,
-      time: new Date().toISOString(),
-      ...(d.note ? { note: d.note } : {}),
-      ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),
-    });
-  }
+  if (started) await state.releases.finish(d.app, started, { status: 'deployed' });
   await saveSettings(ctx, d, settings);
   ctx.progress('done', `${d.app} release ${release} is running: ${outcome.running}/${settings.replicas} task(s)`);
   return { app: d.app, changed: true, release, image: d.imageRef, replicas: settings.replicas, url };
+}
+
+/**
+ * A failed release keeps its number, marked failed with why; only the first release of a name
+ * that never became an app leaves nothing (the name is given back, see src/agent/acl.ts).
+ * Recording it must not hide the failure itself.
+ */
+async function recordFailure(ctx: OpContext, d: DesiredState, started: StartedRelease, failure: string): Promise<void> {
+  try {
+    const state = await ctx.state();
+    if (!d.service && !(await appStored(ctx, d.app))) await state.releases.forget(d.app, started);
+    else await state.releases.finish(d.app, started, { status: 'failed', failure: failure.slice(0, 2000) });
+  } catch (e) {
+    ctx.progress('warning', `warning: release ${started.release.n} of ${d.app} stays recorded as started: ${(e as Error).message}`);
+  }
 }
 
 async function saveSettings(ctx: OpContext, d: DesiredState, settings: AppSettings): Promise<void> {

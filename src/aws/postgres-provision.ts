@@ -142,3 +142,21 @@ export async function dropAppDatabase(input: { adminUrl: string; app: string }):
     await admin.end().catch(() => {});
   }
 }
+
+/** Whether the app's database or its role is on this server (looks only). */
+export async function appDatabaseExists(input: { adminUrl: string; app: string }): Promise<boolean> {
+  const { database, role } = appDatabaseNames(input.app);
+  const what = `looking for the database of ${input.app}`;
+  const admin = await connect(input.adminUrl, what);
+  try {
+    const found = await admin.query<{ found: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS found',
+      [database, role],
+    );
+    return found.rows[0]?.found === true;
+  } catch (e) {
+    throw pgFailure(e, what);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}

@@ -47,3 +47,29 @@ export async function readSecretLine(prompt: string, stdin: NodeJS.ReadStream = 
     stdin.pause();
   }
 }
+
+/**
+ * One line typed at the terminal, shown as it is typed (a confirmation, never a secret).
+ * Undefined when input ends (Ctrl-D); Ctrl-C is `interrupted`.
+ */
+export async function askLine(question: string, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string | undefined> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: stdin, output: stderr, terminal: true });
+  try {
+    return await new Promise<string | undefined>((resolve, reject) => {
+      let settled = false;
+      const settle = (finish: () => void, newline: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (newline) stderr.write('\n');
+        finish();
+      };
+      rl.once('SIGINT', () => settle(() => reject(new FutuswarmError('interrupted', 'interrupted: nothing was changed')), true));
+      rl.once('close', () => settle(() => resolve(undefined), true));
+      rl.question(question, (line) => settle(() => resolve(line), false));
+    });
+  } finally {
+    rl.close();
+    stdin.pause();
+  }
+}

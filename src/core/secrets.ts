@@ -177,6 +177,14 @@ export function applySecretsChange(current: Secrets, change: SecretsChange, what
   };
 }
 
+/** The keys that differ from `from` to `to`, sorted; never values. `set`: added or changed, `unset`: gone. */
+export function secretsDifference(from: Secrets, to: Secrets): { set: string[]; unset: string[] } {
+  return {
+    set: Object.keys(to).filter((k) => !Object.hasOwn(from, k) || from[k] !== to[k]).sort(),
+    unset: Object.keys(from).filter((k) => !Object.hasOwn(to, k)).sort(),
+  };
+}
+
 /** Keys and sizes, for `app:secrets list`; never values. */
 export function describeSecrets(values: Secrets): SecretDescription[] {
   return Object.keys(values)

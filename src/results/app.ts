@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { appSettingsSchema } from '../core/app-settings.ts';
 import { appName, domainName, userName } from '../core/names.ts';
 import type { Op } from '../protocol.ts';
-import { releaseSchema } from '../state/releases.ts';
+import { RELEASE_STATUSES, releaseSchema } from '../state/releases.ts';
 
 /** A release number; 0 when the service carries none. */
 const releaseNumber = z.number().int().min(0);
@@ -38,6 +38,9 @@ export const rollbackResultSchema = rolloutResultSchema.extend({
   secretsVersion: z.string().nullable(),
   /** The new current secrets version restored from it; null on a dry run or when nothing changed. */
   secretsRestored: z.string().nullable(),
+  /** On a dry run: the current secrets version, and whether it would be set back to `secretsVersion`'s values. */
+  currentSecretsVersion: z.string().nullable().optional(),
+  restoresSecrets: z.boolean().optional(),
 });
 export type RollbackResult = z.output<typeof rollbackResultSchema>;
 
@@ -106,10 +109,24 @@ export type AppRoutesView = z.output<typeof appRoutesSchema>;
  * What an app's read ops leave out for a caller who is neither an owner nor an admin, each named
  * in the result's `ownersOnly` when it was left out: the health command (it may hold a
  * password), service labels besides app, release and image (the settings label holds the health
- * command; the hashes cover secret values), and release notes (they name secret keys).
+ * command; the hashes cover secret values), release notes (they name secret keys), why a
+ * release failed (it quotes the health command and what it printed), and the names of secrets
+ * stored but not yet running.
  */
-export const OWNERS_ONLY = ['health.cmd', 'labels', 'note'] as const;
+export const OWNERS_ONLY = ['health.cmd', 'labels', 'note', 'failure', 'pendingSecrets.keys'] as const;
 export const ownersOnlySchema = z.array(z.enum(OWNERS_ONLY)).optional();
+
+/** Secrets stored but not yet running (app:secrets … --no-restart): the next deploy applies them. */
+export const pendingSecretsSchema = z.strictObject({
+  /** The stored version. */
+  version: z.string().nullable(),
+  /** The version the live release runs with, as recorded. */
+  running: z.string().nullable(),
+  /** Keys added or changed, and keys removed, since; absent when left out (owners only). */
+  set: z.array(z.string()).optional(),
+  unset: z.array(z.string()).optional(),
+});
+export type PendingSecrets = z.output<typeof pendingSecretsSchema>;
 
 export const inspectResultSchema = z.strictObject({
   app: appName,
@@ -142,6 +159,8 @@ export const inspectResultSchema = z.strictObject({
   ),
   routes: appRoutesSchema,
   labels: z.record(z.string(), z.string()),
+  /** Null: the tasks run the stored secrets; absent: they could not be read. */
+  pendingSecrets: pendingSecretsSchema.nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   ownersOnly: ownersOnlySchema,
@@ -154,6 +173,10 @@ export const removeResultSchema = z.strictObject({
   removed: z.boolean(),
   purged: z.boolean(),
   ownersRemoved: z.boolean(),
+  /** With purge: the database dropped (a dedicated instance leaves its final snapshot); null: it had none. */
+  database: z.strictObject({ kind: z.enum(['shared', 'dedicated']), name: z.string(), snapshot: z.string().nullable() }).nullable(),
+  /** With purge: the cache deleted; null: it had none. */
+  cache: z.string().nullable(),
 });
 export type RemoveResult = z.output<typeof removeResultSchema>;
 
@@ -182,6 +205,10 @@ export const releaseViewSchema = z.strictObject({
   /** Null when it has none; absent when left out (owners only). */
   note: z.string().nullable().optional(),
   rollbackOf: release.rollbackOf.unwrap().nullable(),
+  /** deployed: it ran healthy; failed: it never did; started: how its rollout ended is not recorded. */
+  status: z.enum(RELEASE_STATUSES),
+  /** Why it failed; null when it did not; absent when left out (owners only). */
+  failure: z.string().nullable().optional(),
 });
 export type ReleaseView = z.output<typeof releaseViewSchema>;
 

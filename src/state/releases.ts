@@ -1,7 +1,11 @@
 /**
- * An app's releases: `apps/<app>/releases/<n>`, each written once (If-None-Match), so two
+ * An app's releases: `apps/<app>/releases/<n>`, each created once (If-None-Match), so two
  * deploys never get one number. A release records the image (by digest), the secrets version
  * and the settings it ran with: what a rollback redeploys.
+ *
+ * A rollout takes its number before Swarm hears of it (`start`, status `started`) and records
+ * how it ended (`finish`: `deployed` or `failed`), so a number is never given twice: not after
+ * a release that failed, nor after an agent that stopped following its rollout.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -10,6 +14,13 @@ import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 import { checkApp, isConflict, isoTime, jsonObject, mapLimit, parseJson, putJson, StateConcern } from './json.ts';
 import { stateKeys } from './keys.ts';
+
+/**
+ * `started`: its rollout began and how it ended is not recorded (it is still rolling out, or the
+ * agent stopped following it); `deployed`: it ran healthy; `failed`: it never did.
+ */
+export const RELEASE_STATUSES = ['started', 'deployed', 'failed'] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
 export const releaseSchema = z.looseObject({
   n: z.number().int().min(1),
@@ -28,11 +39,26 @@ export const releaseSchema = z.looseObject({
   time: isoTime,
   note: z.string().max(500).optional(),
   rollbackOf: z.number().int().min(1).optional(),
+  /** Records from before statuses were kept are releases that ran: `deployed`. */
+  status: z.enum(RELEASE_STATUSES).default('deployed'),
+  /** Why a failed release failed, as its deploy said. */
+  failure: z.string().max(2000).optional(),
 });
 export type Release = z.output<typeof releaseSchema>;
+/** A release as handed in to be stored (its status defaults to deployed). */
+export type ReleaseRecord = z.input<typeof releaseSchema>;
 const releaseInputSchema = releaseSchema.omit({ n: true }).partial({ time: true, settingsHash: true });
 /** What a deploy hands to recordRelease; n, time and settingsHash are filled in. */
 export type ReleaseInput = z.input<typeof releaseInputSchema>;
+
+/** A release whose rollout has begun, and the ETag its end is recorded against. */
+export interface StartedRelease {
+  release: Release;
+  etag: string;
+}
+
+/** How a started release ended. */
+export type ReleaseEnd = { status: 'deployed' } | { status: 'failed'; failure: string };
 
 /** A stable hash of an app's settings, recorded in releases. */
 export function hashSettings(settings: unknown): string {
@@ -57,7 +83,7 @@ export class Releases extends StateConcern {
   }
 
   /** Store release `release.n`; fails with `conflict` if that number is taken. */
-  async put(app: string, release: Release): Promise<Release> {
+  async put(app: string, release: ReleaseRecord): Promise<Release> {
     checkApp(app);
     const record = parseWith(releaseSchema, release, `release of ${app}`, { code: 'internal' });
     try {
@@ -70,6 +96,38 @@ export class Releases extends StateConcern {
       });
     }
     return record;
+  }
+
+  /**
+   * Take the next free number, at least `floor`, for a release whose rollout begins now: it is
+   * stored as `started` before Swarm hears of it, so no later release gets its number,
+   * whatever becomes of this one. A number taken meanwhile is skipped.
+   */
+  async start(app: string, release: Omit<ReleaseRecord, 'n' | 'status' | 'failure'>, floor = 1): Promise<StartedRelease> {
+    let n = Math.max(await this.next(app), floor);
+    for (let attempt = 1; ; attempt++, n++) {
+      const record = parseWith(releaseSchema, { ...release, n, status: 'started' }, `release of ${app}`, { code: 'internal' });
+      try {
+        const written = await putJson(this.store, stateKeys.release(app, n), record, { ifNoneMatch: '*' });
+        return { release: record, etag: written.etag };
+      } catch (e) {
+        if (!isConflict(e) || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  /** Record how a started release ended; its number stays taken either way. */
+  async finish(app: string, started: StartedRelease, end: ReleaseEnd): Promise<Release> {
+    checkApp(app);
+    const record = parseWith(releaseSchema, { ...started.release, ...end }, `release of ${app}`, { code: 'internal' });
+    await putJson(this.store, stateKeys.release(app, record.n), record, { ifMatch: started.etag });
+    return record;
+  }
+
+  /** Give a started release's number back: only for a name that never became an app. */
+  async forget(app: string, started: StartedRelease): Promise<void> {
+    checkApp(app);
+    await this.store.delete(stateKeys.release(app, started.release.n), { ifMatch: started.etag });
   }
 
   /** Number, time and settings hash filled in, then put. */

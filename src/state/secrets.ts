@@ -9,6 +9,7 @@ import {
   applySecretsChange,
   decodeSecrets,
   encodeSecrets,
+  secretsDifference,
   secretsMetaSchema,
   type Secrets,
   type SecretsChange,
@@ -172,10 +173,8 @@ export class AppSecrets extends StateConcern {
     const head = await this.store.get(stateKeys.secrets(app));
     let current: Secrets | undefined;
     if (head) current = await this.#openSecrets(app, head).then((s) => s.values, () => undefined);
-    const set = Object.keys(old.values)
-      .filter((k) => current === undefined || !Object.hasOwn(current, k) || current[k] !== old.values[k])
-      .sort();
-    const unset = Object.keys(current ?? {}).filter((k) => !Object.hasOwn(old.values, k)).sort();
+    // An unreadable current version counts as none: every key of the old one is set again.
+    const { set, unset } = secretsDifference(current ?? {}, old.values);
     const meta: SecretsMeta = {
       user,
       time: this.now().toISOString(),

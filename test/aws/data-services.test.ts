@@ -17,6 +17,7 @@ import { FutuswarmError } from '../../src/core/errors.ts';
 import { appDbInstanceId, cacheGroupId, clusterResourceNames } from '../../src/core/plan-names.ts';
 import { uniqueName, useMoto } from '../helpers/moto.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { tryDatabase } from '../helpers/data-services.ts';
 
 const REGION = 'eu-north-1';
 const wait = { intervalMs: 50, timeoutMs: 60_000 };
@@ -78,23 +79,10 @@ describe('the shared database', () => {
 
       const shop = await createAppDatabase({ adminUrl: adminUrl(admin), app: 'shop' });
       const blog = await createAppDatabase({ adminUrl: adminUrl(admin), app: 'blog' });
-      const connect = async (url: string) => {
-        const c = new pg.Client({ connectionString: url });
-        c.on('error', () => {});
-        try {
-          await c.connect();
-          await c.query('CREATE TABLE IF NOT EXISTS probe (id int)');
-          return 'connected';
-        } catch (e) {
-          return (e as Error).message;
-        } finally {
-          await c.end().catch(() => {});
-        }
-      };
-      assert.equal(await connect(shop.databaseUrl), 'connected');
-      assert.equal(await connect(blog.databaseUrl), 'connected');
-      assert.match(await connect(shop.databaseUrl.replace(/\/app_shop$/, '/app_blog')), /permission denied for database "app_blog"/);
-      assert.match(await connect(blog.databaseUrl.replace(/\/app_blog$/, '/app_shop')), /permission denied for database "app_shop"/);
+      assert.equal(await tryDatabase(shop.databaseUrl), 'connected');
+      assert.equal(await tryDatabase(blog.databaseUrl), 'connected');
+      assert.match(await tryDatabase(shop.databaseUrl.replace(/\/app_shop$/, '/app_blog')), /permission denied for database "app_blog"/);
+      assert.match(await tryDatabase(blog.databaseUrl.replace(/\/app_blog$/, '/app_shop')), /permission denied for database "app_shop"/);
     });
   });
 });

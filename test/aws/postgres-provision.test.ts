@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { FutuswarmError } from '../../src/core/errors.ts';
-import { appDatabaseNames, createAppDatabase, dropAppDatabase } from '../../src/aws/postgres-provision.ts';
+import { appDatabaseExists, appDatabaseNames, createAppDatabase, dropAppDatabase } from '../../src/aws/postgres-provision.ts';
 import { POSTGRES_BINS, rdsLikeAdmin, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 async function canConnect(url: string): Promise<true | string> {
@@ -136,9 +136,12 @@ for (const [version, bin] of Object.entries(POSTGRES_BINS)) {
     });
 
     test('dropAppDatabase removes the database and the role, also one an earlier admin session created', async () => {
+      assert.equal(await appDatabaseExists({ adminUrl, app: 'gone' }), false);
       const db = await createAppDatabase({ adminUrl, app: 'gone' });
+      assert.equal(await appDatabaseExists({ adminUrl, app: 'gone' }), true);
       await dropAppDatabase({ adminUrl, app: 'gone' });
       await dropAppDatabase({ adminUrl, app: 'gone' });
+      assert.equal(await appDatabaseExists({ adminUrl, app: 'gone' }), false);
       assert.match(String(await canConnect(db.databaseUrl)), /password authentication failed|does not exist/);
       const su = new pg.Client({ connectionString: server.adminUrl });
       await su.connect();

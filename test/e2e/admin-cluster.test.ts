@@ -4,7 +4,6 @@
  * this proves the commands: their output, --plan and --json, confirmations and exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { parseClusterConfig } from '../../src/config/cluster-file.ts';
 import { clusterResourceNames } from '../../src/core/plan-names.ts';
 import { CLI, runCli, type CliResult } from '../helpers/cli.ts';
 import { awsTestEnv, uniqueName } from '../helpers/moto.ts';
+import { typeAtTerminal } from '../helpers/terminal.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'futuswarm-admin-'));
 const env = { ...(process.env as Record<string, string>), ...awsTestEnv(), NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
@@ -31,34 +31,6 @@ interface StatusJson {
   rows: { kind: string; name: string; id: string | null; status: string }[];
   loadBalancerDnsName: string | null;
   nodes: { name: string; state: string }[];
-}
-
-/**
- * Runs a command on a pseudo-terminal (util-linux `script`), as a person would, and types
- * `keys` once `prompt` appears. Input stays open until the command exits.
- */
-function typeAtTerminal(argv: string[], prompt: string, keys: string): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = argv.map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let typed = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-      if (!typed && output.includes(prompt)) {
-        typed = true;
-        child.stdin.write(keys);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ status, output });
-    });
-  });
 }
 
 describe('admin cluster:init', () => {
@@ -242,7 +214,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
 
     // At a terminal: a prompt, the typed password is not echoed, and it is what gets stored.
     const typed = `typed-${uniqueName('pw')}`;
-    const atTerminal = await typeAtTerminal([process.execPath, CLI, '--no-color', 'admin', 'cluster:ldap-password', '-f', withLdap], 'LDAP bind password for', `${typed}\r`);
+    const atTerminal = await typeAtTerminal([process.execPath, CLI, '--no-color', 'admin', 'cluster:ldap-password', '-f', withLdap], 'LDAP bind password for', `${typed}\r`, env);
     assert.equal(atTerminal.status, 0, atTerminal.output);
     assert.match(atTerminal.output, /LDAP bind password for cn=agent,dc=example,dc=com: \r?\n/);
     assert.match(atTerminal.output, /replaced the LDAP bind password/);
@@ -271,7 +243,7 @@ describe('admin cluster:bootstrap, status and destroy', () => {
     for (const args of [[], ['--confirm', 'prod']]) {
       const r = await cli('admin', 'cluster:destroy', '-f', file, ...args);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, new RegExp(`^error: to destroy cluster ${name}, confirm with its name`));
+      assert.match(r.stderr, new RegExp(`^error: to destroy cluster ${name}: everything bootstrap made, confirm with the cluster's name.*; nothing was changed\\nhint: futuswarm admin cluster:destroy -f ${file} --confirm ${name}$`, 'm'));
     }
     const r = await cli('admin', 'cluster:destroy', '-f', file, '--confirm', name, '--json');
     assert.equal(r.code, 0, r.stderr);

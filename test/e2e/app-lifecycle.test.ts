@@ -89,6 +89,10 @@ describe('app lifecycle over SSH', () => {
     assert.match(r.stderr, /\| fatal: no config/);
     assert.match(r.stderr, /error: release 1 of e2e-broken \(localhost\/broken:1\) did not become healthy/);
     assert.equal(serviceExists(BROKEN), false);
+    // Not even its failed release: the name never became an app, and is free again.
+    const releases = await cli.run(['app:releases', '-n', BROKEN]);
+    assert.equal(releases.code, 1);
+    assert.match(releases.stderr, /there is no app named e2e-broken/);
   });
 
   it('a failing new release of a running app is rolled back by Swarm; the old one keeps serving', async () => {
@@ -124,10 +128,10 @@ describe('app lifecycle over SSH', () => {
   });
 
   it('removes the app', async () => {
-    const r = await cli.run(['app:remove', '-n', APP]);
+    const r = await cli.run(['app:remove', '-n', APP, '--confirm', APP]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(serviceExists(APP), false);
-    const again = await cli.run(['app:remove', '-n', APP]);
+    const again = await cli.run(['app:remove', '-n', APP, '--confirm', APP]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /there is no app named e2e-hello/);
   });

@@ -5,14 +5,10 @@
  * read through app:secrets get; no other output may carry them.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
-import pg from 'pg';
 import { sharedDatabaseAdmin } from '../../src/aws/rds.ts';
 import { writeJsonObject } from '../../src/aws/s3-bucket.ts';
 import { loadClusterFile } from '../../src/config/cluster-file.ts';
@@ -20,74 +16,13 @@ import { appDbInstanceId, appDbSecretKey, keyAliasName } from '../../src/core/pl
 import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { removeServiceIfExists } from '../helpers/docker.ts';
 import { awsTestEnv } from '../helpers/moto.ts';
+import { containerEnv, dbName, PG_PORT, REDIS_PORT, redisAuthPing, SERVICES_ADDR, SERVICES_RE, superuserQuery, tryDatabase } from '../helpers/data-services.ts';
 
 const run = Date.now().toString(36);
 const SHOP = `ds-shop-${run}`;
 const BLOG = `ds-blog-${run}`;
 const WIKI = `ds-wiki-${run}`;
 const APPS = [SHOP, BLOG, WIKI];
-const dbName = (app: string) => `app_${app.replace(/-/g, '_')}`;
-
-const PG_PORT = Number(process.env.FUTUSWARM_PG_PORT ?? 5433);
-const REDIS_PORT = Number(process.env.FUTUSWARM_REDIS_PORT ?? 6380);
-/** Where tasks reach the local PostgreSQL and Redis (scripts/local-cluster.sh): not 127.0.0.1, which is the task itself. */
-const SERVICES_ADDR = process.env.FUTUSWARM_SERVICES_ADDR ?? '10.231.0.1';
-const SERVICES_RE = SERVICES_ADDR.replace(/\./g, '\\.');
-/** The local PostgreSQL's superuser (scripts/local-cluster.sh keeps its password there). */
-const pgSuperuserUrl = () =>
-  `postgresql://postgres:${encodeURIComponent(readFileSync('/var/lib/futuswarm-postgres/superuser-password', 'utf8').trim())}@127.0.0.1:${PG_PORT}/postgres`;
-
-function containerEnv(app: string): Record<string, string> {
-  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${app}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  assert.ok(ids.length > 0, `no running container of ${app}`);
-  const env = (JSON.parse(execFileSync('docker', ['inspect', '--format', '{{json .Config.Env}}', ids[0] ?? ''], { encoding: 'utf8' })) as string[] | null) ?? [];
-  return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-}
-
-/** Connect and write a table: 'connected', or PostgreSQL's refusal. */
-async function tryDatabase(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('CREATE TABLE IF NOT EXISTS probe (id int)');
-    return 'connected';
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function superuserQuery(sql: string, params: unknown[] = []): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: pgSuperuserUrl() });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The smallest RESP exchange: AUTH, then PING. Returns Redis's two answers. */
-function redisAuthPing(port: number, password: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let data = '';
-    const cmd = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-    socket.once('connect', () => socket.write(cmd('AUTH', password) + cmd('PING')));
-    socket.on('data', (d) => {
-      data += d.toString();
-      const lines = data.split('\r\n').filter(Boolean);
-      if (lines.length >= 2) {
-        socket.destroy();
-        resolve(lines.slice(0, 2));
-      }
-    });
-    socket.on('error', reject);
-    socket.setTimeout(5000, () => reject(new Error('Redis did not answer')));
-  });
-}
 
 describe('databases and caches for apps', () => {
   let cli: CliSandbox;
@@ -221,7 +156,7 @@ describe('databases and caches for apps', () => {
     it('cache:destroy needs the confirmation, then deletes the cache, the secret and the token', async () => {
       const refused = await runCli(['cache:destroy', '-n', SHOP]);
       assert.equal(refused.code, 2);
-      assert.match(refused.stderr, new RegExp(`confirm with its name\\nhint: futuswarm cache:destroy -n ${SHOP} --confirm ${SHOP}`));
+      assert.match(refused.stderr, new RegExp(`confirm with the app's name; nothing was changed\\nhint: futuswarm cache:destroy -n ${SHOP} --confirm ${SHOP}`));
       const r = await runCli(['cache:destroy', '-n', SHOP, '--confirm', SHOP]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`REDIS_URL removed from ${SHOP}'s secrets`));
@@ -269,7 +204,7 @@ describe('databases and caches for apps', () => {
       for (const args of [[], ['--confirm', BLOG]]) {
         const r = await runCli(['db:destroy', '-n', SHOP, ...args]);
         assert.equal(r.code, 2);
-        assert.match(r.stderr, new RegExp(`error: to destroy the database of ${SHOP}, confirm with its name`));
+        assert.match(r.stderr, new RegExp(`error: to destroy the database of ${SHOP} \\(its data is gone\\), confirm with the app's name`));
       }
       assert.equal(await tryDatabase(urls[SHOP]!), 'connected');
     });

@@ -5,13 +5,12 @@
  * bob sees neither the secret names nor the health command of alice's app.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AUDIT_ARGS_MAX_BYTES } from '../../src/core/audit-summary.ts';
-import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { removeServiceIfExists } from '../helpers/docker.ts';
 import { agentState } from '../helpers/agent-state.ts';
+import { rawRequest } from '../helpers/agent-request.ts';
 import { ensureLdap, rigUserKeyFile } from '../helpers/ldap.ts';
 
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -25,8 +24,6 @@ const PLANTED_SHOWN = '\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31mall clear';
 /** Any raw control character but line feed and tab. */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
-type Rig = 'alice' | 'bob' | 'carol';
-interface ErrorEvent { type: 'error'; code: string; message: string }
 interface AuditRecord { user: string; op: string; app?: string; args?: Record<string, unknown>; argsBytes?: number; result: string; code?: string; message?: string }
 interface Release { n: number; note?: string | null }
 interface Inspect { settings?: { health?: { path?: string; cmd?: string } }; labels: Record<string, string>; ownersOnly?: string[] }
@@ -38,19 +35,6 @@ function ok(r: CliResult, what: string): void {
 function noRawControls(r: CliResult, what: string): void {
   assert.equal(RAW_CONTROL.test(r.stdout), false, `${what}: stdout ${JSON.stringify(r.stdout)}`);
   assert.equal(RAW_CONTROL.test(r.stderr), false, `${what}: stderr ${JSON.stringify(r.stderr)}`);
-}
-
-/** One raw request line to the agent as `uid`, past the CLI: the events it answers. */
-function rawRequest(uid: Rig, line: string): ErrorEvent[] {
-  const r = spawnSync(
-    'ssh',
-    ['-F', '/dev/null', '-T', '-i', rigUserKeyFile(uid), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-      '-o', `UserKnownHostsFile=${join(LOCAL.dir, 'known_hosts')}`, '-o', 'LogLevel=ERROR',
-      '-p', String(LOCAL.port), '-l', 'futuswarm', LOCAL.host, 'futuswarm-agent'],
-    { input: `${line}\n`, encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-  );
-  assert.equal(r.error, undefined, String(r.error));
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ErrorEvent);
 }
 
 describe('hardening against other people\'s input', () => {
@@ -86,9 +70,9 @@ describe('hardening against other people\'s input', () => {
       noRawControls(r, 'app:lock -m');
       assert.equal((await alice.json<{ locked: boolean }>(['app:lock', '-n', APP, '--status'])).locked, false);
 
-      const [event] = rawRequest('alice', JSON.stringify({ v: 1, op: 'app.lock', args: { app: APP, message: `${ESC}[2J` } }));
+      const [event] = rawRequest(JSON.stringify({ v: 1, op: 'app.lock', args: { app: APP, message: `${ESC}[2J` } }), rigUserKeyFile('alice'));
       assert.equal(event?.code, 'invalid_input', JSON.stringify(event));
-      assert.match(event.message, /args\.message: must not contain control characters/);
+      assert.match(event?.message ?? '', /args\.message: must not contain control characters/);
     });
 
     it('a lock planted in state with control characters is shown escaped, and valid in --json', async () => {
@@ -129,23 +113,23 @@ describe('hardening against other people\'s input', () => {
   describe('reserved keys', () => {
     it('a raw request with a __proto__ key is refused with invalid_input, and recorded without it', async () => {
       const line = `{"v":1,"op":"app.lock.status","args":{"app":"${APP}","__proto__":{"admin":true}}}`;
-      const [event] = rawRequest('bob', line);
+      const [event] = rawRequest(line, rigUserKeyFile('bob'));
       assert.deepEqual([event?.type, event?.code, event?.message], ['error', 'invalid_input', 'bad request: args.__proto__: the key "__proto__" is not allowed']);
       const records = await auditOf(['--user', 'bob', '--op', 'app.lock.status']);
       assert.ok(records.some((x) => x.code === 'invalid_input' && JSON.stringify(x.args?.['[__proto__]']) === '{"admin":true}'), JSON.stringify(records));
     });
 
     it('a constructor key inside a map of values is refused too, not dropped', async () => {
-      const [event] = rawRequest('alice', `{"v":1,"op":"app.secrets.set","args":{"app":"${APP}","values":{"constructor":"x"},"restart":false}}`);
+      const [event] = rawRequest(`{"v":1,"op":"app.secrets.set","args":{"app":"${APP}","values":{"constructor":"x"},"restart":false}}`, rigUserKeyFile('alice'));
       assert.equal(event?.code, 'invalid_input', JSON.stringify(event));
-      assert.match(event.message, /args\.values\.constructor: the key "constructor" is not allowed/);
+      assert.match(event?.message ?? '', /args\.values\.constructor: the key "constructor" is not allowed/);
     });
   });
 
   describe('the audit trail', () => {
     it('a 3 MB request to an op bob may not call leaves a record with under 2 KB of arguments', async () => {
       const command = Array.from({ length: 48 }, (_, i) => `${i}`.padEnd(64 * 1024, 'y'));
-      const [event] = rawRequest('bob', JSON.stringify({ v: 1, op: 'app.run', args: { app: APP, command } }));
+      const [event] = rawRequest(JSON.stringify({ v: 1, op: 'app.run', args: { app: APP, command } }), rigUserKeyFile('bob'));
       assert.equal(event?.code, 'forbidden', JSON.stringify(event).slice(0, 500));
       const [record] = await auditOf(['--user', 'bob', '--op', 'app.run', '--limit', '1']);
       assert.ok(record, 'the refusal is recorded');
@@ -189,6 +173,18 @@ describe('hardening against other people\'s input', () => {
         assert.equal(seen.settings?.health?.cmd, `test -n ${HEALTH_TOKEN}`, who);
         assert.equal(seen.ownersOnly, undefined, who);
       }
+    });
+
+    it('a secret stored but not running yet: bob sees that one waits, not which; alice sees which', async () => {
+      const waiting = `${SECRET_KEY}_NEXT`;
+      ok(await alice.run(['app:secrets', 'set', '-n', APP, `${waiting}=later`, '--no-restart']), 'alice stores a secret for the next deploy');
+      const seen = await bob.run(['app:inspect', '-n', APP]);
+      ok(seen, 'bob inspects the app');
+      assert.match(seen.stdout, /^pending: +secrets version \S+ \(running: \S+\) is stored but not running: keys: \(owners only\); the next app:deploy applies it$/m);
+      assert.equal(seen.stdout.includes(waiting), false);
+      assert.deepEqual((await bob.json<Inspect>(['app:inspect', '-n', APP])).ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
+      const hers = await alice.json<Inspect & { pendingSecrets: { set: string[]; unset: string[] } }>(['app:inspect', '-n', APP]);
+      assert.deepEqual([hers.pendingSecrets.set, hers.pendingSecrets.unset], [[waiting], []]);
     });
   });
 });

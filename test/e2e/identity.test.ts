@@ -122,10 +122,10 @@ describe('identity and access', () => {
     // Every command that changes the app or shows what only its owners may see.
     const refused: { command: string; argv: string[] }[] = [
       { command: 'app:deploy', argv: ['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '2'] },
-      { command: 'app:remove', argv: ['app:remove', '-n', APP] },
+      { command: 'app:remove', argv: ['app:remove', '-n', APP, '--confirm', APP] },
       { command: 'app:remove', argv: ['app:remove', '-n', APP, '--purge', '--confirm', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'set', '-n', APP, `GREETING=${BOB_SECRET}`] },
-      { command: 'app:secrets', argv: ['app:secrets', 'unset', '-n', APP, 'GREETING'] },
+      { command: 'app:secrets', argv: ['app:secrets', 'unset', '-n', APP, 'GREETING', '--confirm', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'get', '-n', APP, 'GREETING'] },
       { command: 'app:secrets', argv: ['app:secrets', 'export', '-n', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'list', '-n', APP] },
@@ -214,7 +214,7 @@ describe('identity and access', () => {
     it('app:remove keeps the owners with the secrets; --purge frees the name', async () => {
       const [owner] = (await carol.json<Owners>(['app:owners', '-n', RACE])).owners;
       const remover = owner === 'alice' ? alice : bob;
-      ok(await remover.run(['app:remove', '-n', RACE]), 'the owner removes the app');
+      ok(await remover.run(['app:remove', '-n', RACE, '--confirm', RACE]), 'the owner removes the app');
       assert.equal(serviceExists(RACE), false);
       assert.deepEqual((await carol.json<Owners>(['app:owners', '-n', RACE])).owners, [owner]);
       const other = owner === 'alice' ? bob : alice;

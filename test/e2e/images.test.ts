@@ -144,7 +144,7 @@ describe('images: build, push, cluster registry', () => {
     const second = before.images.find((i) => !i.tags.includes('unused') && i.digest !== first.image.split('@')[1]);
     assert.deepEqual(second?.tags, ['v1']);
     assert.deepEqual(dry.wouldDelete, [second?.digest]);
-    const pruned = await admin.json<{ deleted: string[] }>(['app:images', '-n', APP, '--prune', '--keep', '1']);
+    const pruned = await admin.json<{ deleted: string[] }>(['app:images', '-n', APP, '--prune', '--keep', '1', '--confirm', APP]);
     assert.deepEqual(pruned.deleted, dry.wouldDelete);
     assert.equal((await admin.json<Images>(['app:images', '-n', APP])).images.length, 2);
   });

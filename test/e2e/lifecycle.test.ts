@@ -14,8 +14,8 @@ const GONE = 'lc-gone';
 const GONE_IMAGE = 'localhost/lc-gone:1';
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
 
-interface Releases { live: number | null; releases: { n: number; live: boolean; image: string; imageId: string | null; secretsVersion: string | null; note: string | null; rollbackOf: number | null }[] }
-interface Inspect { release: number; image: string; replicas: { running: number; desired: number } }
+interface Releases { live: number | null; releases: { n: number; live: boolean; image: string; imageId: string | null; secretsVersion: string | null; note: string | null; rollbackOf: number | null; status: string; failure: string | null }[] }
+interface Inspect { release: number; image: string; replicas: { running: number; desired: number }; pendingSecrets?: { version: string | null; running: string | null; set?: string[]; unset?: string[] } | null }
 
 /** A CLI run in the background, to act on while it works. */
 interface Running {
@@ -99,6 +99,11 @@ describe('release lifecycle', () => {
     // A secret between the releases: v1 runs without it, v2 with it.
     const set = await cli.run(['app:secrets', 'set', '-n', APP, 'GREETING=two', '--no-restart']);
     assert.equal(set.code, 0, set.stderr);
+    // Stored, not running: app:inspect says so until the next deploy.
+    const waiting = await cli.json<Inspect>(['app:inspect', '-n', APP]);
+    assert.deepEqual({ ...waiting.pendingSecrets, version: typeof waiting.pendingSecrets?.version }, { version: 'string', running: null, set: ['GREETING'], unset: [] });
+    const shown = await cli.run(['app:inspect', '-n', APP]);
+    assert.match(shown.stdout, /^pending: +secrets version \S+ \(running: \(none\)\) is stored but not running: GREETING set; the next app:deploy applies it$/m);
     const v2 = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '2']);
     assert.equal(v2.code, 0, v2.stderr);
     assert.match(v2.stderr, /rolling lc-web from release 1 to 2 \(localhost\/hello:2\), one task at a time/);
@@ -108,6 +113,8 @@ describe('release lifecycle', () => {
     assert.deepEqual(deployed.releases.map((r) => [r.n, r.image, r.live]), [[2, 'localhost/hello:2', true], [1, 'localhost/hello:1', false]]);
     assert.deepEqual([typeof deployed.releases[0]?.secretsVersion, deployed.releases[1]?.secretsVersion], ['string', null]);
     assert.deepEqual(runningImageIds(APP, 2), [imageId('localhost/hello:2')]);
+    assert.equal((await cli.json<Inspect>(['app:inspect', '-n', APP])).pendingSecrets, null, 'the deploy applied them');
+    assert.doesNotMatch((await cli.run(['app:inspect', '-n', APP])).stdout, /^pending:/m);
   });
 
   it('v3 fails its health check: Swarm rolls back, v2 keeps serving, and the CLI says why', async () => {
@@ -119,6 +126,13 @@ describe('release lifecycle', () => {
     assert.match(r.stderr, /error: release 3 of lc-web \(localhost\/hello:3\) did not become healthy: the health check \(GET \/healthz on port 8000\) failed on task \w+: GET http:\/\/127\.0\.0\.1:8000\/healthz answered 404 Not Found; Swarm rolled lc-web back to release 2, which keeps serving/);
     const inspect = await cli.json<Inspect>(['app:inspect', '-n', APP]);
     assert.deepEqual([inspect.release, inspect.image, inspect.replicas.running], [2, 'localhost/hello:2', 1]);
+    // Recorded as failed, with why: its number is never given again.
+    const { releases } = await cli.json<Releases>(['app:releases', '-n', APP]);
+    assert.deepEqual(releases.map((x) => [x.n, x.status, x.live]), [[3, 'failed', false], [2, 'deployed', true], [1, 'deployed', false]]);
+    assert.match(releases[0]?.failure ?? '', /^the health check \(GET \/healthz on port 8000\) failed on task \w+: GET http:\/\/127\.0\.0\.1:8000\/healthz answered 404 Not Found$/);
+    const table = await cli.run(['app:releases', '-n', APP]);
+    assert.match(table.stdout, /^\s+3\s+failed\s+localhost\/hello:3\s/m);
+    assert.match(table.stdout, /^release 3 failed: the health check \(GET \/healthz on port 8000\) failed on task /m);
     // Served, not just running: fetch the page over the app's network.
     const page = await cli.run(['app:run', '-n', APP, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${APP} 8000`]);
     assert.equal(page.code, 0, page.stderr);
@@ -129,28 +143,45 @@ describe('release lifecycle', () => {
     const r = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/broken', '-t', '1']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /\| fatal: no config/);
-    assert.match(r.stderr, /error: release 3 of lc-web \(localhost\/broken:1\) did not become healthy: the container exited with code 1 \(task \w+\); Swarm rolled lc-web back to release 2, which keeps serving/);
+    assert.match(r.stderr, /error: release 4 of lc-web \(localhost\/broken:1\) did not become healthy: the container exited with code 1 \(task \w+\); Swarm rolled lc-web back to release 2, which keeps serving/);
     const inspect = await cli.json<Inspect>(['app:inspect', '-n', APP]);
     assert.deepEqual([inspect.release, inspect.image, inspect.replicas.running], [2, 'localhost/hello:2', 1]);
-    assert.equal((await cli.json<Releases>(['app:releases', '-n', APP])).releases.length, 2, 'failed releases are not recorded');
+    const { releases } = await cli.json<Releases>(['app:releases', '-n', APP]);
+    assert.deepEqual(releases.map((x) => [x.n, x.status]), [[4, 'failed'], [3, 'failed'], [2, 'deployed'], [1, 'deployed']], 'a new number, not 3 again');
+    assert.match(releases[0]?.failure ?? '', /^the container exited with code 1 \(task \w+\)$/);
+  });
+
+  it('a failed release is no rollback target: --to refuses it, and the default passes over it', async () => {
+    const version = serviceVersion(APP);
+    const r = await cli.run(['app:rollback', '-n', APP, '--to', '4']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: release 4 of lc-web failed, so there is nothing to go back to: it never ran healthy \(the container exited with code 1 \(task \w+\)\)$/m);
+    assert.match(r.stderr, /^hint: roll back to a release that ran \(futuswarm app:releases -n lc-web\)/m);
+    assert.equal(serviceVersion(APP), version);
   });
 
   it('--dry-run prints the difference and changes nothing, for deploy, rollback and scale', async () => {
     const version = serviceVersion(APP);
     const deploy = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--dry-run']);
     assert.equal(deploy.code, 0, deploy.stderr);
-    assert.match(deploy.stdout, /lc-web: would roll to release 3 \(dry run, nothing changed\)/);
+    assert.match(deploy.stdout, /lc-web: would roll to release 5 \(dry run, nothing changed\)/);
     assert.match(deploy.stdout, /^image\s+localhost\/hello:2\s+localhost\/hello:1$/m);
     const rollback = await cli.run(['app:rollback', '-n', APP, '--dry-run']);
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.match(rollback.stdout, /^image\s+localhost\/hello:2\s+localhost\/hello:1$/m);
     assert.match(rollback.stdout, /^env GREETING\s+\(set\)\s+\(none\)$/m, 'keys that change, never values');
+    assert.match(rollback.stdout, /^secrets: release 1 ran without secrets; the current ones \(version \S+\) would be removed$/m);
+    const planned = await cli.json<{ rollbackOf: number; secretsVersion: string | null; currentSecretsVersion: string | null; restoresSecrets: boolean }>(['app:rollback', '-n', APP, '--dry-run']);
+    assert.deepEqual([planned.rollbackOf, planned.secretsVersion, typeof planned.currentSecretsVersion, planned.restoresSecrets], [1, null, 'string', true]);
+    const toTwo = await cli.run(['app:rollback', '-n', APP, '--to', '2', '--dry-run']);
+    assert.equal(toTwo.code, 0, toTwo.stderr);
+    assert.match(toTwo.stdout, new RegExp(`^secrets: release 2 ran with version ${deployed.releases[0]?.secretsVersion}; the current ones hold the same values$`, 'm'));
     assert.doesNotMatch(rollback.stdout + rollback.stderr, /\btwo\b/);
     const scale = await cli.run(['app:scale', '-n', APP, '3', '--dry-run']);
     assert.equal(scale.code, 0, scale.stderr);
     assert.match(scale.stdout, /lc-web: would scale from 1 to 3 task\(s\) \(dry run, nothing changed\)\n.*\nreplicas\s+1\s+3/);
     assert.equal(serviceVersion(APP), version, 'the service spec was not touched');
-    assert.equal((await cli.json<Releases>(['app:releases', '-n', APP])).releases.length, 2);
+    assert.equal((await cli.json<Releases>(['app:releases', '-n', APP])).releases.length, 4);
 
     // A new app: it would be created, and the dry run neither creates nor claims it.
     const fresh = await cli.run(['app:deploy', '-n', 'lc-dry-new', '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--dry-run']);
@@ -162,15 +193,17 @@ describe('release lifecycle', () => {
   it('rolls back to v1: v1\'s image and v1\'s secrets, recorded as a new release', async () => {
     const r = await cli.run(['app:rollback', '-n', APP, '--to', '1']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /lc-web release 3 \(rollback of 1, localhost\/hello:1\) is live/);
+    assert.match(r.stdout, /lc-web release 5 \(rollback of 1, localhost\/hello:1\) is live/);
     assert.match(r.stdout, /secrets restored to those of release 1 as version \S+/);
-    assert.deepEqual(runningImageIds(APP, 3), [imageId('localhost/hello:1')]);
+    assert.deepEqual(runningImageIds(APP, 5), [imageId('localhost/hello:1')]);
     const env = await cli.run(['app:exec', '-n', APP, '--', 'sh', '-c', 'echo "greeting=${GREETING-unset}"']);
     assert.equal(env.code, 0, env.stderr);
     assert.equal(env.stdout, 'greeting=unset\n', 'v1 ran before the secret was set');
     const { releases, live } = await cli.json<Releases>(['app:releases', '-n', APP]);
-    const [newest, , first] = releases;
-    assert.equal(live, 3);
+    const [newest] = releases;
+    const first = releases.at(-1);
+    assert.equal(live, 5);
+    assert.equal(newest?.status, 'deployed');
     assert.deepEqual([newest?.note, newest?.rollbackOf, newest?.image], ['rollback of 1', 1, 'localhost/hello:1']);
     assert.equal(newest?.imageId, first?.imageId, 'the same image');
     assert.equal(newest?.secretsVersion, first?.secretsVersion, 'the same secrets version');

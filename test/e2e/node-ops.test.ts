@@ -129,7 +129,7 @@ describe('admin node:* on a swarm with two workers', () => {
   });
 
   it('node:remove refuses a node that is ready without --force, naming the next step; the node stays', async () => {
-    const r = await admin.run(['admin', 'node:remove', NODE2]);
+    const r = await admin.run(['admin', 'node:remove', NODE2, '--confirm', NODE2]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`^error: refusing to remove ${NODE2}: .*it is ready: Swarm still hears from it`, 'm'));
     assert.match(r.stderr, /^hint: .*stop the node first \(terminate its instance or stop its Docker Engine\), or add --force/m);
@@ -154,7 +154,7 @@ describe('admin node:* on a swarm with two workers', () => {
       [['node:drain', NODE1], 'admin.node.drain'],
       [['node:activate', NODE1], 'admin.node.activate'],
       [['node:label', NODE1, 'zone=bob'], 'admin.node.label'],
-      [['node:remove', NODE2, '--force'], 'admin.node.remove'],
+      [['node:remove', NODE2, '--force', '--confirm', NODE2], 'admin.node.remove'],
     ];
     for (const [args, op] of tries) {
       const r = await bob.run(['admin', ...args]);

@@ -97,7 +97,7 @@ describe('routing through the proxy', () => {
   });
 
   it('a removed app is gone from the proxy (404); the other app is unaffected', async () => {
-    const r = await cli.run(['app:remove', '-n', ONE]);
+    const r = await cli.run(['app:remove', '-n', ONE, '--confirm', ONE]);
     assert.equal(r.code, 0, r.stderr);
     const ms = await waitForProxy(`${ONE}.${DOMAIN}`, (res) => res.status === 404, ROUTE_WITHIN_MS);
     process.stdout.write(`# ${ONE} route gone ${ms}ms after app:remove returned\n`);

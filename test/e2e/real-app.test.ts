@@ -76,7 +76,7 @@ describe('a real app with a database and a cache', () => {
     const inspect = await cli.run(['app:inspect', '-n', NOTES]);
     assert.equal(inspect.code, 1);
     assert.match(inspect.stderr, /has not been deployed yet \(created by admin/);
-    const remove = await cli.run(['app:remove', '-n', NOTES]);
+    const remove = await cli.run(['app:remove', '-n', NOTES, '--confirm', NOTES]);
     assert.equal(remove.code, 2, remove.stderr);
     assert.match(remove.stderr, /never been deployed.*\n.*--purge --confirm/s);
   });

@@ -103,7 +103,7 @@ describe('app secrets', () => {
   });
 
   it('unsets a key and the app restarts without it', async () => {
-    const r = await runCli(['app:secrets', 'unset', '-n', APP, 'STRIPE_KEY']);
+    const r = await runCli(['app:secrets', 'unset', '-n', APP, 'STRIPE_KEY', '--confirm', APP]);
     assert.equal(r.code, 0, r.stderr);
     const env = containerEnv(APP);
     assert.equal(env.STRIPE_KEY, undefined);
@@ -151,7 +151,7 @@ describe('app secrets', () => {
     // Purging needs the app's name again, and without it nothing is deleted.
     const purge = await runCli(['app:remove', '-n', APP, '--purge']);
     assert.equal(purge.code, 2);
-    assert.match(purge.stderr, new RegExp(`confirm with its name[\\s\\S]*app:remove -n ${APP} --purge --confirm ${APP}`));
+    assert.match(purge.stderr, new RegExp(`confirm with the app's name; nothing was changed\\nhint: futuswarm app:remove -n ${APP} --purge --confirm ${APP}`));
     const missing = await runCli(['app:secrets', 'set', '-n', 'e2e-no-such-app', 'A=1']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /there is no app named e2e-no-such-app/);

@@ -263,6 +263,22 @@ describe('AppState on S3 + KMS (moto)', () => {
       for (const r of results) if (r.status === 'rejected') isCode('conflict')(r.reason);
     });
 
+    it('a started release keeps its number on S3 whatever its end: deployed, failed, or given back', async () => {
+      const app = newApp();
+      const input = { ...base, settingsHash: hashSettings(base.settings), time: new Date().toISOString() };
+      const first = await state.releases.start(app, input);
+      await state.releases.finish(app, first, { status: 'deployed' });
+      const second = await state.releases.start(app, { ...input, tag: '1.5' });
+      assert.equal(second.release.n, 2);
+      await state.releases.finish(app, second, { status: 'failed', failure: 'the container exited with code 1' });
+      await assert.rejects(state.releases.finish(app, second, { status: 'deployed' }), isCode('conflict'));
+      const third = await state.releases.start(app, input, 2);
+      assert.deepEqual([third.release.n, await state.releases.next(app)], [3, 4]);
+      assert.deepEqual((await state.releases.list(app)).map((r) => [r.n, r.status]), [[3, 'started'], [2, 'failed'], [1, 'deployed']]);
+      await state.releases.forget(app, third);
+      assert.equal(await state.releases.next(app), 3);
+    });
+
     it('pins the secrets version so a rollback can read it back', async () => {
       const app = newApp();
       const old = secretValue('release');

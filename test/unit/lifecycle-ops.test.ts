@@ -38,6 +38,11 @@ describe('previousRelease', () => {
     // A rollback made release 5 live again after 6 failed: still the one before it.
     assert.equal(previousRelease('shop', 6, releases), 5);
   });
+  it('passes over releases that failed: they never ran', () => {
+    const withFailures = [{ n: 1 }, { n: 2, status: 'deployed' as const }, { n: 3, status: 'failed' as const }, { n: 4, status: 'failed' as const }, { n: 5 }];
+    assert.equal(previousRelease('shop', 5, withFailures), 2);
+    assert.throws(() => previousRelease('shop', 2, [{ n: 1, status: 'failed' as const }, { n: 2 }]), (e: unknown) => e instanceof FutuswarmError && e.code === 'not_found');
+  });
   it('says when there is nothing to go back to', () => {
     assert.throws(() => previousRelease('shop', 1, releases), (e: unknown) => e instanceof FutuswarmError && e.code === 'not_found');
     assert.throws(() => previousRelease('shop', undefined, releases), (e: unknown) => e instanceof FutuswarmError && e.code === 'invalid_input' && /--to N/.test(e.hint ?? ''));

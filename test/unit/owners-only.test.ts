@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspectForOthers, releasesForOthers } from '../../src/agent/owners-only.ts';
 import { inspectResultSchema, releasesResultSchema, type InspectResult, type ReleasesResult } from '../../src/results/app.ts';
-import { renderHealth } from '../../src/cli/commands/app-inspect.ts';
+import { renderHealth, renderPendingSecrets } from '../../src/cli/commands/app-inspect.ts';
 import { renderReleases } from '../../src/cli/commands/app-releases.ts';
 
 const health = { path: '/healthz', cmd: 'pg_isready -U app --password=hunter2', intervalSeconds: 2, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 };
@@ -34,8 +34,12 @@ const releases: ReleasesResult = {
   app: 'shop',
   live: 3,
   releases: [
-    { n: 3, live: true, image: 'localhost/shop:3', imageId: null, secretsVersion: 'v3', user: 'alice', time: '2025-01-03T00:00:00Z', note: 'secrets STRIPE_KEY, DATABASE_URL', rollbackOf: null },
-    { n: 2, live: false, image: 'localhost/shop:2', imageId: null, secretsVersion: 'v2', user: 'alice', time: '2025-01-02T00:00:00Z', note: null, rollbackOf: null },
+    {
+      n: 4, live: false, image: 'localhost/shop:4', imageId: null, secretsVersion: 'v3', user: 'alice', time: '2025-01-04T00:00:00Z', note: null, rollbackOf: null,
+      status: 'failed', failure: 'the health check (`pg_isready -U app --password=hunter2`) failed on task x',
+    },
+    { n: 3, live: true, image: 'localhost/shop:3', imageId: null, secretsVersion: 'v3', user: 'alice', time: '2025-01-03T00:00:00Z', note: 'secrets STRIPE_KEY, DATABASE_URL', rollbackOf: null, status: 'deployed', failure: null },
+    { n: 2, live: false, image: 'localhost/shop:2', imageId: null, secretsVersion: 'v2', user: 'alice', time: '2025-01-02T00:00:00Z', note: null, rollbackOf: null, status: 'deployed', failure: null },
   ],
 };
 
@@ -60,14 +64,30 @@ describe('what people who are not owners see of an app', () => {
     assert.deepEqual(inspectForOthers(plain), plain);
   });
 
-  it('app:releases: notes left out, which name secret keys; "none" stays null', () => {
-    const seen = releasesForOthers(releases);
-    assert.deepEqual(seen.releases.map((r) => ('note' in r ? r.note : 'absent')), ['absent', null]);
-    assert.deepEqual(seen.ownersOnly, ['note']);
+  it('app:inspect: that secrets wait for a deploy is for everyone, which ones for the owners', () => {
+    const pending: InspectResult = { ...inspected, pendingSecrets: { version: 'v5', running: 'v3', set: ['STRIPE_KEY'], unset: ['OLD_TOKEN'] } };
+    const seen = inspectForOthers(pending);
+    assert.deepEqual(seen.pendingSecrets, { version: 'v5', running: 'v3' });
+    assert.deepEqual(seen.ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
     assert.equal(JSON.stringify(seen).includes('STRIPE_KEY'), false);
+    assert.equal(inspectResultSchema.safeParse(seen).success, true);
+    assert.equal(renderPendingSecrets(pending), 'secrets version v5 (running: v3) is stored but not running: STRIPE_KEY set; OLD_TOKEN unset; the next app:deploy applies it');
+    assert.equal(renderPendingSecrets(seen), 'secrets version v5 (running: v3) is stored but not running: keys: (owners only); the next app:deploy applies it');
+    assert.equal(renderPendingSecrets({ ...inspected, pendingSecrets: null }), undefined);
+    assert.deepEqual(inspectForOthers({ ...inspected, pendingSecrets: null }).pendingSecrets, null);
+  });
+
+  it('app:releases: notes (which name secret keys) and failures (which quote the health check) left out; "none" stays null', () => {
+    const seen = releasesForOthers(releases);
+    assert.deepEqual(seen.releases.map((r) => ('note' in r ? r.note : 'absent')), [null, 'absent', null]);
+    assert.deepEqual(seen.releases.map((r) => ('failure' in r ? r.failure : 'absent')), ['absent', null, null]);
+    assert.deepEqual(seen.releases.map((r) => r.status), ['failed', 'deployed', 'deployed'], 'that it failed is for everyone');
+    assert.deepEqual(seen.ownersOnly, ['note', 'failure']);
+    assert.equal(JSON.stringify(seen).includes('STRIPE_KEY'), false);
+    assert.equal(JSON.stringify(seen).includes('hunter2'), false);
     assert.equal(releasesResultSchema.safeParse(seen).success, true);
-    const noNotes = { ...releases, releases: releases.releases.map((r) => ({ ...r, note: null })) };
-    assert.deepEqual(releasesForOthers(noNotes), noNotes);
+    const plain = { ...releases, releases: releases.releases.map((r) => ({ ...r, note: null, failure: null })) };
+    assert.deepEqual(releasesForOthers(plain), plain);
   });
 
   it('the CLI shows "(owners only)" where something was left out', () => {
@@ -75,7 +95,10 @@ describe('what people who are not owners see of an app', () => {
     assert.equal(renderHealth(inspectForOthers(inspected)), 'GET /healthz, command: (owners only)');
     assert.equal(renderHealth({ settings: undefined }), '(none)');
     const table = renderReleases(JSON.parse(JSON.stringify(releasesForOthers(releases))) as ReleasesResult).split('\n');
-    assert.match(table[1]!, /alice\s+2025-01-03T00:00:00Z\s+\(owners only\)$/);
-    assert.match(table[2]!, /alice\s+2025-01-02T00:00:00Z$/);
+    assert.match(table[1]!, /^\s+4\s+failed\s+localhost\/shop:4\s.*alice\s+2025-01-04T00:00:00Z$/);
+    assert.match(table[2]!, /^\*\s+3\s+deployed\s.*alice\s+2025-01-03T00:00:00Z\s+\(owners only\)$/);
+    assert.match(table[3]!, /alice\s+2025-01-02T00:00:00Z$/);
+    assert.deepEqual(table.slice(4), ['', 'release 4 failed: (owners only)']);
+    assert.equal(renderReleases(releases).split('\n').at(-1), 'release 4 failed: the health check (`pg_isready -U app --password=hunter2`) failed on task x');
   });
 });

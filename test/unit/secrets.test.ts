@@ -8,6 +8,7 @@ import {
   describeSecrets,
   encodeSecrets,
   isSecretKey,
+  secretsDifference,
   validateSecrets,
 } from '../../src/core/secrets.ts';
 
@@ -126,6 +127,17 @@ describe('applySecretsChange', () => {
   it('refuses a change that makes the app too big', () => {
     const full = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`K${i}`, 'x'.repeat(64 * 1024 - 8)]));
     assert.throws(() => applySecretsChange(full, { set: { MORE: `${SECRET}${'z'.repeat(1000)}` } }), invalidWithout(SECRET, /in total/));
+  });
+});
+
+describe('secretsDifference', () => {
+  it('names keys added or changed (set) and gone (unset), sorted, never values', () => {
+    const running = { A: '1', B: '2', C: SECRET };
+    const stored = { B: '2', C: 'rotated', D: '4', A2: '' };
+    assert.deepEqual(secretsDifference(running, stored), { set: ['A2', 'C', 'D'], unset: ['A'] });
+    assert.deepEqual(secretsDifference(stored, stored), { set: [], unset: [] });
+    assert.deepEqual(secretsDifference({}, { X: '' }), { set: ['X'], unset: [] });
+    assert.ok(!JSON.stringify(secretsDifference(running, stored)).includes(SECRET));
   });
 });
 

@@ -79,6 +79,20 @@ describe('serve: refused requests', () => {
     assert.deepEqual([r.records[0]?.op, r.records[0]?.code, r.records[0]?.args?.message], ['app.lock', 'invalid_input', '\x1b[2J']);
   });
 
+  it('a destructive request without the name that confirms it is refused, the owner\'s too, and changes nothing', async () => {
+    let state: AppState | undefined;
+    for (const confirm of [{}, { confirm: 'blog' }]) {
+      const r = await serveAs('alice', request('app.remove', { app: 'shop', purge: true, ...confirm }), async (s) => {
+        state = s;
+        await aliceOwnsShop(s);
+      });
+      assert.deepEqual(r.events.map((e) => e.code), ['invalid_input']);
+      assert.match(r.events[0]!.message!, /^invalid arguments: args\.confirm: /);
+      assert.deepEqual([r.records[0]?.op, r.records[0]?.code], ['app.remove', 'invalid_input']);
+      assert.deepEqual((await state?.owners.get('shop'))?.owners, ['alice']);
+    }
+  });
+
   it('a request too large to read is recorded as unreadable', async () => {
     const r = await serveAs('bob', `{"v":1,"op":"app.lock","args":{"message":"${'z'.repeat(5 * 1024 * 1024)}`);
     assert.deepEqual(r.events.map((e) => [e.code, e.message]), [['protocol', 'the request is too large']]);

@@ -28,7 +28,8 @@ export const imagesPrune = defineOp({
 async function describe(ctx: OpContext, app: string): Promise<{ images: ImageEntry[]; releaseDigests: string[] }> {
   const state = await ctx.state();
   const [records, releases] = await Promise.all([state.images.list(app), state.releases.list(app)]);
-  const ours = releases.filter((r) => clusterRepository(ctx.config, r.image) === app && r.imageDigest);
+  // A failed release never ran: it keeps no image, nor a place among the newest releases.
+  const ours = releases.filter((r) => clusterRepository(ctx.config, r.image) === app && r.imageDigest && r.status !== 'failed');
   const images = records.map((record) => ({
     ...record,
     reference: `${clusterRegistry(ctx.config)}/${app}@${record.digest}`,

@@ -7,6 +7,7 @@ import { clusterInfo } from '../../config/agent-config.ts';
 import { mayManage } from '../acl.ts';
 import { defineOp } from '../op.ts';
 import { inspectForOthers } from '../owners-only.ts';
+import { pendingSecrets } from '../live-app.ts';
 import { routesFor } from '../proxy-status.ts';
 import { readSettingsLabel } from '../settings.ts';
 
@@ -32,6 +33,11 @@ export default defineOp({
     const stored = await (await ctx.state()).settings.get(args.app);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
     const routes = await routesFor(docker, args.app, { tasks });
+    // Unreadable secrets (KMS not answering) must not hide the rest of the app.
+    const pending = await pendingSecrets(ctx, args.app, service).catch((e: Error) => {
+      ctx.progress('secrets', `warning: cannot tell whether stored secrets are waiting for a deploy: ${e.message}`);
+      return undefined;
+    });
     const result = {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
@@ -61,6 +67,7 @@ export default defineOp({
       /** What the proxy on this manager routes to the app, and each server's health. */
       routes,
       labels: service.labels,
+      ...(pending !== undefined ? { pendingSecrets: pending } : {}),
       createdAt: service.createdAt,
       updatedAt: service.updatedAt,
     };

@@ -1,10 +1,12 @@
 /**
- * app.remove: stop the app's service and remove it; with purge, its stored state and owners
- * too, so a later app of the same name inherits nothing.
+ * app.remove: stop the app's service and remove it; with purge, its database, cache, images,
+ * stored state and owners too, so a later app of the same name inherits nothing. What a purge
+ * removes outside the state bucket is looked up before anything changes.
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
+import { describeAppData, findAppData, removeAppData, type AppData } from '../app-data.ts';
 import { deleteRepository } from './app-images.ts';
 import { defineOp } from '../op.ts';
 
@@ -22,7 +24,7 @@ export default defineOp({
       // Owners of a name that never came to exist: free the name.
       await state.owners.delete(args.app);
       ctx.progress('owners', `${args.app} was never deployed; removed its owners`);
-      return { app: args.app, removed: false, purged: false, ownersRemoved: true };
+      return { app: args.app, removed: false, purged: false, ownersRemoved: true, database: null, cache: null };
     }
     if (!managed && !stored && record && !args.purge) {
       throw new FutuswarmError('invalid_input', `${args.app} has never been deployed, so nothing of it runs; removing it means deleting it`, {
@@ -30,11 +32,15 @@ export default defineOp({
       });
     }
     if (!managed && !(args.purge && (stored || record))) throw appNotFound(args.app);
+    const data: AppData = args.purge ? await findAppData(ctx, args.app) : { database: null, cache: null };
+    if (args.purge) ctx.progress('data', describeAppData(args.app, data));
     if (managed) {
       ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
       await docker.removeService(service.id);
     }
+    let dropped: Awaited<ReturnType<typeof removeAppData>> = { database: null, cache: null };
     if (args.purge) {
+      dropped = await removeAppData(ctx, args.app, data);
       const domains = stored ? appSettingsSchema.safeParse(stored.settings).data?.domains ?? [] : [];
       for (const host of new Set([...domains, ...(record?.record.domains ?? [])])) await state.domains.release(args.app, host);
       const images = await deleteRepository(ctx, args.app).catch((e: Error) => {
@@ -50,8 +56,8 @@ export default defineOp({
     } else {
       // Secrets and releases stay, so the owners stay with them: nobody else may claim the name
       // and inherit the secrets (a rollback would even run them). --purge frees the name.
-      ctx.progress('kept', `kept the secrets, releases and owners of ${args.app}; remove them with --purge --confirm ${args.app} to free the name`);
+      ctx.progress('kept', `kept the secrets, releases, owners, database and cache of ${args.app}; remove them with --purge --confirm ${args.app} to free the name`);
     }
-    return { app: args.app, removed: managed, purged: args.purge === true, ownersRemoved: args.purge === true };
+    return { app: args.app, removed: managed, purged: args.purge === true, ownersRemoved: args.purge === true, ...dropped };
   },
 });

@@ -14,7 +14,7 @@ import { canonicalJson } from '../../core/envelope.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
-import type { Release } from '../../state/releases.ts';
+import type { Release, ReleaseStatus } from '../../state/releases.ts';
 import type { SecretsSnapshot } from '../../state/secrets.ts';
 import { RegistryClient } from '../../registry/client.ts';
 import { clusterRegistry, clusterRepository } from '../registry.ts';
@@ -34,6 +34,11 @@ export default defineOp({
     const release = await state.releases.get(args.app, target);
     if (!release) {
       throw new FutuswarmError('not_found', `${args.app} has no release ${target}`, { hint: `futuswarm app:releases -n ${args.app} lists them` });
+    }
+    if (release.status === 'failed') {
+      throw new FutuswarmError('invalid_input', `release ${target} of ${args.app} failed, so there is nothing to go back to: it never ran healthy (${release.failure ?? 'no reason recorded'})`, {
+        hint: `roll back to a release that ran (futuswarm app:releases -n ${args.app}), or deploy its image again with futuswarm app:deploy`,
+      });
     }
     const imageRef = await pinnedImage(ctx, docker, args.app, release);
     const secrets: SecretsSnapshot = release.secretsVersion
@@ -68,11 +73,14 @@ export default defineOp({
       ...(args.dryRun ? { dryRun: true } : {}),
       ...(args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}),
     });
-    if (args.dryRun) return { ...result, rollbackOf: target, secretsVersion: release.secretsVersion, secretsRestored: null };
+    const restores = canonicalJson(current.secrets.values) !== canonicalJson(secrets.values);
+    if (args.dryRun) {
+      return { ...result, rollbackOf: target, secretsVersion: release.secretsVersion, secretsRestored: null, currentSecretsVersion: current.secrets.versionId ?? null, restoresSecrets: restores };
+    }
 
     // What runs now must also be what the secrets say: restore the release's version as current.
     let restored: string | null = null;
-    if (canonicalJson(current.secrets.values) !== canonicalJson(secrets.values)) {
+    if (restores) {
       const note = `rollback of ${args.app} to release ${target}`;
       const update = release.secretsVersion
         ? await state.secrets.restore(args.app, ctx.user, release.secretsVersion, { note })
@@ -84,14 +92,14 @@ export default defineOp({
   },
 });
 
-/** The release before the live one: what `app:rollback` without --to goes back to. */
-export function previousRelease(app: string, live: number | undefined, releases: readonly Pick<Release, 'n'>[]): number {
+/** The release before the live one that did not fail: what `app:rollback` without --to goes back to. */
+export function previousRelease(app: string, live: number | undefined, releases: readonly { n: number; status?: ReleaseStatus }[]): number {
   if (!live) {
     throw new FutuswarmError('invalid_input', `${app} is not running, so there is no release to go back from`, {
       hint: `name the release to run: futuswarm app:rollback -n ${app} --to N (futuswarm app:releases -n ${app} lists them)`,
     });
   }
-  const previous = releases.filter((r) => r.n < live).sort((a, b) => b.n - a.n)[0];
+  const previous = releases.filter((r) => r.n < live && r.status !== 'failed').sort((a, b) => b.n - a.n)[0];
   if (!previous) {
     throw new FutuswarmError('not_found', `${app} has no release before ${live} to roll back to`, { hint: `futuswarm app:releases -n ${app}` });
   }

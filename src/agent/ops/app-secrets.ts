@@ -30,7 +30,7 @@ export const secretsUnset = defineOp({
     await requireApp(ctx, args.app);
     const state = await ctx.state();
     const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: args.keys }), {
-      rerun: `futuswarm app:secrets unset -n ${args.app} ${args.keys.join(' ')}`,
+      rerun: `futuswarm app:secrets unset -n ${args.app} ${args.keys.join(' ')} --confirm ${args.app}`,
     });
     return restartWithSecrets(ctx, args.app, update, args.restart);
   },

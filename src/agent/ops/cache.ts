@@ -8,7 +8,7 @@ import { FutuswarmError } from '../../core/errors.ts';
 import { cacheGroupId } from '../../core/plan-names.ts';
 import type { RedisEndpoint } from '../../aws/redis-auth.ts';
 import type { OpContext } from '../op.ts';
-import { connectionInfo, dataServicesScope, readPasswordFile, REDIS_URL, requireApp, requireConfirmation } from '../data-services.ts';
+import { connectionInfo, dataServicesScope, deleteAppCache, readPasswordFile, REDIS_URL, redisToken, requireApp } from '../data-services.ts';
 import { defineOp } from '../op.ts';
 import { restartWithSecrets } from '../secrets-restart.ts';
 
@@ -53,7 +53,7 @@ export const cacheCreate = defineOp({
     if (current !== undefined) {
       if ((await describeCache(scope, args.app)) === undefined) {
         throw new FutuswarmError('conflict', `${args.app} already has a ${REDIS_URL} that futuswarm did not make`, {
-          hint: `remove it first if the app should use a new cache: futuswarm app:secrets unset -n ${args.app} ${REDIS_URL}`,
+          hint: `remove it first if the app should use a new cache: futuswarm app:secrets unset -n ${args.app} ${REDIS_URL} --confirm ${args.app}`,
         });
       }
       // Its REDIS_URL is stored last: with it in place, the cache was made whole before.
@@ -133,28 +133,21 @@ export const cacheDestroy = defineOp({
   access: 'app',
   mutating: true,
   async handle(ctx, args) {
-    requireConfirmation('cache', args.app, args.confirm, 'cache:destroy');
     const state = await ctx.state();
     const scope = dataServicesScope(ctx.config);
     const url = (await state.secrets.read(args.app)).values[REDIS_URL];
-    const { deleteCache, describeCache } = await import('../../aws/elasticache.ts');
+    const { describeCache } = await import('../../aws/elasticache.ts');
     const id = cacheGroupId(scope.name, args.app);
     const exists = (await describeCache(scope, args.app)) !== undefined;
     if (!exists && url === undefined) {
       throw new FutuswarmError('not_found', `${args.app} has no cache`, { hint: `futuswarm cache:info -n ${args.app} shows what it has; futuswarm cache:create -n ${args.app} makes one` });
     }
-    if (exists) await deleteCache(scope, args.app, { onProgress: (m) => ctx.progress('cache', m) });
-    const override = ctx.config.caches.endpointOverride;
-    const token = url === undefined ? '' : decodeURIComponent(new URL(url).password);
-    if (override?.adminPasswordFile !== undefined && token !== '') {
-      const { removeRedisPassword } = await import('../../aws/redis-auth.ts');
-      await removeRedisPassword(override, readPasswordFile(override.adminPasswordFile, 'Redis admin password file'), token);
-    }
+    await deleteAppCache(ctx, args.app, { exists, token: redisToken(url) });
     let restart: Awaited<ReturnType<typeof restartWithSecrets>> | undefined;
     if (url !== undefined) {
       const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: [REDIS_URL] }), {
         note: 'cache:destroy',
-        rerun: `futuswarm app:secrets unset -n ${args.app} ${REDIS_URL}`,
+        rerun: `futuswarm app:secrets unset -n ${args.app} ${REDIS_URL} --confirm ${args.app}`,
       });
       restart = await restartWithSecrets(ctx, args.app, update, args.restart);
     }

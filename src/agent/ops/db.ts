@@ -4,46 +4,21 @@
  * goes into the app's secrets as DATABASE_URL (and the app restarts with it); it is never part
  * of a result or a progress line.
  */
-import type { DatabaseInstanceInfo } from '../../aws/rds.ts';
 import { FutuswarmError } from '../../core/errors.ts';
-import { appDbInstanceId, clusterResourceNames } from '../../core/plan-names.ts';
-import type { AgentConfig } from '../../config/agent-config.ts';
+import { clusterResourceNames } from '../../core/plan-names.ts';
 import {
-  adminConnectionParams,
+  adminUrlFor,
   appDatabaseUrl,
   connectionInfo,
   DATABASE_URL,
   dataServicesScope,
+  dropDatabase,
+  existingDatabase,
   requireApp,
-  requireConfirmation,
-  withParams,
+  type DatabaseKind,
 } from '../data-services.ts';
-import { defineOp, type OpContext } from '../op.ts';
+import { defineOp } from '../op.ts';
 import { restartWithSecrets } from '../secrets-restart.ts';
-
-type Kind = 'shared' | 'dedicated';
-
-async function adminUrlFor(ctx: OpContext, kind: Kind, app: string): Promise<string> {
-  const scope = dataServicesScope(ctx.config);
-  const rds = await import('../../aws/rds.ts');
-  const override = kind === 'shared' ? ctx.config.databases.sharedEndpointOverride : ctx.config.databases.dedicatedEndpointOverride;
-  const options = {
-    onProgress: (m: string) => ctx.progress('database', m),
-    ...(override ? { endpointOverride: override } : {}),
-  };
-  const admin = kind === 'shared' ? await rds.sharedDatabaseAdmin(scope, options) : await rds.dedicatedDatabaseAdmin(scope, app, options);
-  return withParams(rds.adminUrl(admin), adminConnectionParams(ctx.config));
-}
-
-/** Which database the app has: its own instance if one exists, else one on the shared instance. */
-async function existingKind(config: AgentConfig, app: string): Promise<{ kind: Kind; instance: DatabaseInstanceInfo | undefined }> {
-  const scope = dataServicesScope(config);
-  const { describeDatabaseInstance } = await import('../../aws/rds.ts');
-  const own = await describeDatabaseInstance(scope.region, appDbInstanceId(scope.name, app));
-  if (own !== undefined) return { kind: 'dedicated', instance: own };
-  const shared = config.databases.shared ? await describeDatabaseInstance(scope.region, clusterResourceNames(scope.name).sharedDbInstance) : undefined;
-  return { kind: 'shared', instance: shared };
-}
 
 export const dbCreate = defineOp({
   op: 'db.create',
@@ -59,7 +34,7 @@ export const dbCreate = defineOp({
     const currentInfo = current === undefined ? undefined : connectionInfo(current, 5432);
     if (current !== undefined && currentInfo?.user !== names.role) {
       throw new FutuswarmError('conflict', `${args.app} already has a ${DATABASE_URL} that futuswarm did not make`, {
-        hint: `remove it first if the app should use a new database: futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL}`,
+        hint: `remove it first if the app should use a new database: futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL} --confirm ${args.app}`,
       });
     }
     // Its DATABASE_URL is stored last: with it in place, the database was made whole before.
@@ -69,7 +44,7 @@ export const dbCreate = defineOp({
       });
     }
     const scope = dataServicesScope(ctx.config);
-    const kind: Kind = args.dedicated ? 'dedicated' : 'shared';
+    const kind: DatabaseKind = args.dedicated ? 'dedicated' : 'shared';
     let instanceId = clusterResourceNames(scope.name).sharedDbInstance;
     if (kind === 'dedicated') {
       const { createDedicatedDatabase } = await import('../../aws/rds.ts');
@@ -118,7 +93,7 @@ export const dbInfo = defineOp({
   mutating: false,
   async handle(ctx, args) {
     const url = (await (await ctx.state()).secrets.read(args.app)).values[DATABASE_URL];
-    const { kind, instance } = await existingKind(ctx.config, args.app);
+    const { kind, instance } = await existingDatabase(ctx.config, args.app);
     if (url === undefined && kind !== 'dedicated') {
       throw new FutuswarmError('not_found', `${args.app} has no database`, { hint: `create one: futuswarm db:create -n ${args.app}` });
     }
@@ -144,29 +119,21 @@ export const dbDestroy = defineOp({
   access: 'app',
   mutating: true,
   async handle(ctx, args) {
-    requireConfirmation('database', args.app, args.confirm, 'db:destroy');
     const state = await ctx.state();
     const url = (await state.secrets.read(args.app)).values[DATABASE_URL];
-    const { kind } = await existingKind(ctx.config, args.app);
-    let snapshot: string | null = null;
-    const { appDatabaseNames, dropAppDatabase } = await import('../../aws/postgres-provision.ts');
-    const names = appDatabaseNames(args.app);
-    if (kind === 'dedicated') {
-      const { deleteDedicatedDatabase } = await import('../../aws/rds.ts');
-      snapshot = (await deleteDedicatedDatabase(dataServicesScope(ctx.config), args.app, { onProgress: (m) => ctx.progress('database', m) })).snapshotId;
-    } else {
-      if (url === undefined && !ctx.config.databases.shared) {
-        throw new FutuswarmError('not_found', `${args.app} has no database`, { hint: 'futuswarm db:info shows what an app has' });
-      }
-      ctx.progress('database', `dropping database ${names.database} and role ${names.role} on the shared instance`);
-      await dropAppDatabase({ adminUrl: await adminUrlFor(ctx, 'shared', args.app), app: args.app });
+    const { kind } = await existingDatabase(ctx.config, args.app);
+    if (kind === 'shared' && url === undefined && !ctx.config.databases.shared) {
+      throw new FutuswarmError('not_found', `${args.app} has no database`, { hint: 'futuswarm db:info shows what an app has' });
     }
+    const { appDatabaseNames } = await import('../../aws/postgres-provision.ts');
+    const names = appDatabaseNames(args.app);
+    const snapshot = await dropDatabase(ctx, args.app, kind);
     const mine = url !== undefined && connectionInfo(url, 5432)?.user === names.role;
     let restart: Awaited<ReturnType<typeof restartWithSecrets>> | undefined;
     if (mine) {
       const update = await state.secrets.update(args.app, ctx.user, () => ({ unset: [DATABASE_URL] }), {
         note: 'db:destroy',
-        rerun: `futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL}`,
+        rerun: `futuswarm app:secrets unset -n ${args.app} ${DATABASE_URL} --confirm ${args.app}`,
       });
       restart = await restartWithSecrets(ctx, args.app, update, args.restart);
     }

@@ -2,6 +2,7 @@ import type { CommandModule } from '../command.ts';
 import { intFlag } from '../command.ts';
 import { examples } from '../help-text.ts';
 import { formatBytes, renderTable } from '../table.ts';
+import { appDestruction, confirmDestruction, confirmHelp } from '../confirm.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
@@ -9,16 +10,22 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--prune', 'delete images that neither the newest --keep pushes nor the newest --keep releases use')
     .option('--keep <n>', 'with --prune: how many to keep (default: the cluster\'s registry.keepImages, 20)', intFlag('--keep'))
     .option('--dry-run', 'with --prune: show what would be deleted')
-    .addHelpText('after', examples('futuswarm app:images -n shop', 'futuswarm app:images -n shop --prune --keep 5 --dry-run'))
+    .option('--confirm <app>', `with --prune: ${confirmHelp('app')}`)
+    .addHelpText('after', examples('futuswarm app:images -n shop', 'futuswarm app:images -n shop --prune --keep 5 --dry-run', 'futuswarm app:images -n shop --prune --keep 5 --confirm shop'))
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;
         if (opts.prune) {
-          const r = await ctx.agent(
-            'app.images.prune',
-            { app, ...(opts.keep !== undefined ? { keep: opts.keep } : {}), ...(opts.dryRun ? { dryRun: true } : {}) },
-            { app: '--name', keep: '--keep' },
-          );
+          const keep = opts.keep !== undefined ? { keep: opts.keep } : {};
+          const mode = opts.dryRun
+            ? { dryRun: true }
+            : {
+                confirm: await confirmDestruction(
+                  appDestruction(`delete the images of ${app} that the newest pushes and releases do not use`, app, `app:images -n ${app} --prune${opts.keep !== undefined ? ` --keep ${opts.keep}` : ''}`),
+                  opts.confirm,
+                ),
+              };
+          const r = await ctx.agent('app.images.prune', { app, ...keep, ...mode }, { app: '--name', keep: '--keep', confirm: '--confirm' });
           ctx.io.result(r, () =>
             r.dryRun
               ? `would delete ${r.wouldDelete.length} image(s) of ${r.app}, keep ${r.kept}${r.wouldDelete.map((d) => `\n  ${d}`).join('')}`

@@ -14,6 +14,17 @@ export function renderHealth(r: Pick<InspectResult, 'settings' | 'ownersOnly'>):
   return parts.join(', ') || '(none)';
 }
 
+/** Secrets stored but not yet running, for the `pending` line; undefined when there are none. */
+export function renderPendingSecrets(r: Pick<InspectResult, 'pendingSecrets' | 'ownersOnly'>): string | undefined {
+  const p = r.pendingSecrets;
+  if (!p) return undefined;
+  const keys = r.ownersOnly?.includes('pendingSecrets.keys')
+    ? `keys: ${OWNERS_ONLY}`
+    : [...(p.set?.length ? [`${p.set.join(', ')} set`] : []), ...(p.unset?.length ? [`${p.unset.join(', ')} unset`] : [])].join('; ');
+  const versions = `secrets version ${p.version ?? '(none)'} (running: ${p.running ?? '(none)'})`;
+  return `${versions} is stored but not running: ${keys}; the next app:deploy applies it`;
+}
+
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
@@ -36,6 +47,8 @@ export const register: CommandModule['register'] = (cmd, action) => {
             field('health', renderHealth(r)),
           ];
           if (r.update) lines.push(field('update', `${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`));
+          const pending = renderPendingSecrets(r);
+          if (pending) lines.push(field('pending', pending));
           lines.push('', 'tasks:');
           lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.node ?? '-', t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
           if (r.routes) {

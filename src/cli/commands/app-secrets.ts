@@ -7,6 +7,7 @@ import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
 import { renderTable } from '../table.ts';
 import { examples } from '../help-text.ts';
 import { readAllStdin } from '../prompt.ts';
+import { appDestruction, confirmDestruction, confirmHelp } from '../confirm.ts';
 import type { SecretsChangeResult, SecretsExportResult } from '../../results/people.ts';
 
 /**
@@ -94,6 +95,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
       'futuswarm app:secrets set -n shop STRIPE_KEY=- < stripe-key.txt',
       'futuswarm app:secrets import -n shop .env.production',
       'futuswarm app:secrets list -n shop',
+      'futuswarm app:secrets unset -n shop STRIPE_KEY --confirm shop',
       'futuswarm app:secrets history -n shop',
     ),
   );
@@ -145,9 +147,17 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .argument('<keys...>', 'names of the secrets to remove')
     .option('--no-restart', 'only store the change')
     .option('--lock-wait <duration>', LOCK_WAIT_HELP, durationFlag('--lock-wait'))
+    .option('--confirm <app>', confirmHelp('app'))
+    .addHelpText('after', `\nThe keys leave the current version; earlier versions keep them (app:secrets history).\n${examples('futuswarm app:secrets unset -n shop STRIPE_KEY --confirm shop')}`)
     .action(
       action(async (ctx, opts, keys) => {
-        const r = await ctx.agent('app.secrets.unset', { app: opts.name, keys, restart: opts.restart !== false }, { app: '--name', keys: 'key' }, lockWait(opts.lockWait));
+        const app = opts.name;
+        const restart = opts.restart !== false;
+        const confirm = await confirmDestruction(
+          appDestruction(`unset ${keys.join(', ')} of ${app}${restart ? ' and restart it without them' : ''}`, app, `app:secrets unset -n ${app} ${keys.join(' ')}${restart ? '' : ' --no-restart'}`),
+          opts.confirm,
+        );
+        const r = await ctx.agent('app.secrets.unset', { app, keys, restart, confirm }, { app: '--name', keys: 'key', confirm: '--confirm' }, lockWait(opts.lockWait));
         ctx.io.result(r, () => renderChange(r));
       }),
     );

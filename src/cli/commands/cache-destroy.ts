@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import type { CacheDestroyResult } from '../../results/admin.ts';
 import { examples } from '../help-text.ts';
-import { checkConfirmation } from '../confirm.ts';
+import { appDestruction, confirmDestruction, confirmHelp } from '../confirm.ts';
 
 export function renderCacheDestroy(r: CacheDestroyResult): string {
   const lines = [r.deleted ? `${r.app}: deleting cache ${r.cache} (it is gone in a few minutes)` : `${r.app}: cache ${r.cache} was already gone`];
@@ -12,13 +12,13 @@ export function renderCacheDestroy(r: CacheDestroyResult): string {
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
-    .option('--confirm <app>', 'the app\'s name again: the cache and its data are deleted')
+    .option('--confirm <app>', confirmHelp('app'))
     .option('--no-restart', 'do not restart the app without REDIS_URL')
     .addHelpText('after', examples('futuswarm cache:destroy -n shop --confirm shop'))
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;
-        const confirm = checkConfirmation(`the cache of ${app}`, app, opts.confirm, `futuswarm cache:destroy -n ${app} --confirm ${app}`);
+        const confirm = await confirmDestruction(appDestruction(`destroy the cache of ${app} (its data is gone)`, app, `cache:destroy -n ${app}`), opts.confirm);
         const r = await ctx.agent('cache.destroy', { app, confirm, restart: opts.restart !== false }, { app: '--name', confirm: '--confirm' });
         ctx.io.result(r, () => renderCacheDestroy(r));
       }),

@@ -1,10 +1,10 @@
 import type { CommandModule } from '../../command.ts';
-import { checkConfirmation } from '../../confirm.ts';
+import { confirmDestruction, confirmHelp } from '../../confirm.ts';
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-f, --file <file>', 'the cluster file')
-    .option('--confirm <name>', 'the cluster\'s name again: everything bootstrap made is deleted')
+    .option('--confirm <name>', confirmHelp('cluster'))
     .option('--delete-data', 'also delete the state bucket (every app\'s secrets, releases, audit), the stored passwords and the KMS key')
     .addHelpText(
       'after',
@@ -12,11 +12,12 @@ export const register: CommandModule['register'] = (cmd, action) => {
     )
     .action(
       action(async (ctx, opts) => {
-        const [{ loadClusterFile }, { destroyCluster, formatDestroy }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../admin/destroy.ts')]);
+        const [{ loadClusterFile }, { clusterDestruction, destroyCluster, formatDestroy }] = await Promise.all([import('../../../config/cluster-file.ts'), import('../../../admin/destroy.ts')]);
         const file = opts.file;
         const config = await loadClusterFile(file);
-        const confirm = checkConfirmation(`cluster ${config.name}`, config.name, opts.confirm, `futuswarm admin cluster:destroy -f ${file} --confirm ${config.name}`);
-        const result = await destroyCluster(config, { confirm, deleteData: opts.deleteData === true, onProgress: (m) => ctx.io.progress(m) });
+        const deleteData = opts.deleteData === true;
+        const confirm = await confirmDestruction(clusterDestruction(config.name, file, deleteData), opts.confirm);
+        const result = await destroyCluster(config, { confirm, deleteData, onProgress: (m) => ctx.io.progress(m) });
         ctx.io.result(result, () => formatDestroy(result));
       }),
     );
