@@ -6,6 +6,8 @@
  */
 import { confirmationQuestion, confirmationRefused, type ConfirmedBy, type Destruction } from '../core/confirm.ts';
 import { visibleText } from '../core/terminal-text.ts';
+import { parseWith } from '../core/errors.ts';
+import { appName } from '../core/names.ts';
 import { askLine } from './prompt.ts';
 
 /** Where the question is asked: a person at a terminal, or nobody (a script, a pipe). */
@@ -37,6 +39,8 @@ export function appDestruction(action: string, app: string, command: string): De
 
 /** The confirmed name, or the refusal. Names in the question are shown escaped: they are not checked yet. */
 export async function confirmDestruction(d: Destruction, given: string | undefined, terminal: ConfirmTerminal = processTerminal()): Promise<string> {
+  // A bad app name is bad input first: nobody is asked to confirm a name that cannot exist.
+  if (d.by === 'app') parseWith(appName, d.name, '--name');
   if (given !== undefined) {
     if (given === d.name) return given;
     throw confirmationRefused(d, given);

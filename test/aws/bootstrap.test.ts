@@ -337,7 +337,7 @@ describe('cluster:bootstrap, status and destroy', () => {
     const tarball = join(mkdtempSync(join(tmpdir(), 'fs-bundle-')), 'agent.tar.gz');
     writeFileSync(tarball, await bundle.Body!.transformToByteArray());
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-    assert.deepEqual(listing.filter((p) => !p.startsWith('lib/chunks/')), ['bin/', 'bin/futuswarm-agent', 'bin/node', 'lib/', 'lib/agent.js', 'lib/package.json', 'probe/', 'probe/futuswarm-probe']);
+    assert.deepEqual(listing.filter((p) => !p.startsWith('lib/chunks/')), ['bin/', 'bin/futuswarm-agent', 'bin/futuswarm-relay', 'bin/node', 'lib/', 'lib/agent.js', 'lib/package.json', 'probe/', 'probe/futuswarm-probe']);
     assert.ok(listing.includes('lib/chunks/') && listing.some((p) => /^lib\/chunks\/[\w-]+\.js$/.test(p)), listing.join('\n'));
     assert.ok(progress.includes('uploading agent-bundle agent-bundle to s3://…/dist/futuswarm-agent-linux-x64.tar.gz'), progress.join('\n'));
 

@@ -145,7 +145,8 @@ describe('app:secrets import and export', () => {
   it('bob, who does not own the app, may not export it; the refusal and the exports are audited without values', async () => {
     const r = await bob.run(['app:secrets', 'export', '-n', APP]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `error: forbidden: ${APP} is owned by admin (ask an owner: futuswarm app:owners add -n ${APP} bob)\n`);
+    assert.equal(r.stderr.split('\n')[0], `error: forbidden: ${APP} is owned by admin (ask an owner: futuswarm app:owners add -n ${APP} bob)`);
+    assert.match(r.stderr, /\nrequest id: [0-9a-f]{12}\n$/);
     assert.equal(r.stdout, '');
     const audit = await cli.run(['admin', 'audit', '--app', APP, '--since', '1h', '--json']);
     assert.equal(audit.code, 0, audit.stderr);

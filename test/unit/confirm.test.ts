@@ -59,10 +59,12 @@ describe('confirming a destructive command', () => {
     assert.match((await refusal(confirmDestruction(DB, undefined, terminal(undefined))))[1], /confirm with the app's name; nothing was changed$/);
   });
 
-  it('the question shows control characters escaped: the name is not checked yet', async () => {
+  it('an app name that cannot exist is bad input before anyone is asked; other names are shown escaped', async () => {
     const t = terminal('x');
-    await refusal(confirmDestruction(appDestruction('remove \u001b[2J', '\u001b[2J', 'app:remove'), undefined, t));
-    assert.equal(t.asked[0], 'To remove \\u001b[2J, type the app\'s name (\\u001b[2J): ');
+    await assert.rejects(confirmDestruction(appDestruction('remove \u001b[2J', '\u001b[2J', 'app:remove'), undefined, t), (e: unknown) => e instanceof FutuswarmError && e.code === 'invalid_input' && /^--name: /.test(e.message));
+    assert.deepEqual(t.asked, []);
+    await refusal(confirmDestruction({ action: 'remove \u001b[2J', by: 'node', name: '\u001b[2J', rerun: 'futuswarm admin node:remove x' }, undefined, t));
+    assert.equal(t.asked[0], 'To remove \\u001b[2J, type the node\'s name (\\u001b[2J): ');
   });
 
   it('app:remove says what goes, with and without --purge', () => {
