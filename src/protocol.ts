@@ -280,8 +280,10 @@ export const requestSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()),
   /** How long a mutating op may wait for the app's lock before failing with `locked`. */
   lockWaitSeconds: z.number().int().min(0).max(3600).optional(),
+  /** The CLI's version: a request the agent cannot take names both versions in its refusal. */
+  cli: z.string().max(40).optional(),
 });
-export type Request = { v: typeof PROTOCOL_VERSION; op: Op; args: Record<string, unknown>; lockWaitSeconds?: number };
+export type Request = { v: typeof PROTOCOL_VERSION; op: Op; args: Record<string, unknown>; lockWaitSeconds?: number; cli?: string };
 
 export const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('progress'), step: z.string(), message: z.string() }),

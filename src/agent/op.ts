@@ -44,6 +44,11 @@ export interface OpHandler<O extends Op> {
   lock?: boolean;
   /** What it answers is the op's result schema (src/results/). */
   handle(ctx: OpContext, args: OpArgs<O>): Promise<OpResult<O>>;
+  /**
+   * A read-only look before the lock: when it answers, the request would change nothing, and
+   * that answer goes back without taking the lock or leaving an audit record (a repeated deploy).
+   */
+  unchanged?(ctx: OpContext, args: OpArgs<O>): Promise<OpResult<O> | undefined>;
 }
 
 export function defineOp<O extends Op>(handler: OpHandler<O>): OpHandler<O> {

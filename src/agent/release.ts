@@ -49,6 +49,19 @@ export function checkManaged(app: string, labels: Record<string, string> | undef
 }
 
 export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutResult> {
+  return (await roll(ctx, d, false))!;
+}
+
+/**
+ * Whether `d` would change nothing at all (the same spec, the settings stored as they are):
+ * then the "unchanged" answer, else undefined. Writes nothing either way: the fast path of a
+ * repeated deploy, before the app's lock.
+ */
+export function unchangedRollout(ctx: OpContext, d: DesiredState): Promise<RolloutResult | undefined> {
+  return roll(ctx, d, true);
+}
+
+async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<RolloutResult | undefined> {
   const docker = await ctx.docker();
   const state = await ctx.state();
   // Decided anew at every change: a worker that joined since keeps later releases off the managers.
@@ -73,6 +86,15 @@ export async function rollOut(ctx: OpContext, d: DesiredState): Promise<RolloutR
   let spec = build(currentRelease);
   const templateChanged = !existing || d.restart === true || existing.labels[LABEL.templateHash] !== spec.Labels[LABEL.templateHash];
   const unchanged = existing && !templateChanged && existing.labels[LABEL.specHash] === spec.Labels[LABEL.specHash] && existing.updateState !== 'paused';
+  if (probe) {
+    // Nothing to write either: the same spec, and settings stored as they are.
+    // Not while Swarm still rolls (another deploy's update): that answer is the locked path's.
+    const settled = existing?.updateState === undefined || existing.updateState === 'completed' || existing.updateState === 'rollback_completed';
+    const same = unchanged && settled && !d.dryRun && d.storedSettings !== undefined && canonicalJson(d.storedSettings) === canonicalJson(settings);
+    if (!same) return undefined;
+    ctx.progress('unchanged', `${d.app} already runs ${d.imageRef} (release ${currentRelease}); no changes`);
+    return { app: d.app, changed: false, release: currentRelease, image: d.imageRef, replicas: settings.replicas, url };
+  }
   // Swarm would leave tasks that fit no node pending without a word: refuse before anything changes.
   const unplaceable = !unchanged && settings.replicas > 0 ? placementProblem(d.app, settings.placement, onManagers, nodes) : undefined;
   if (unplaceable) throw unplaceable;

@@ -21,21 +21,25 @@ export type RolloutOutcome =
 const POLL_MS = 250;
 const LOG_LINES = 20;
 const HEALTH_PROBES = 3;
+/** With no task changing, a line this often says where the rollout stands. */
+const QUIET_REPORT_MS = 5_000;
 
 export async function followRollout(ctx: OpContext, docker: DockerEngine, r: RolloutRequest): Promise<RolloutOutcome> {
   const deadline = r.startedAt + r.timeoutSeconds * 1000;
   const seen = new Map<string, string>();
   // Swarm says why it rolls back only while the rollback starts; keep that reason.
   let rollbackReason: string | undefined;
+  let lastReport = Date.now();
   for (;;) {
     const [service, tasks] = await Promise.all([docker.findServiceById(r.serviceId), docker.listTasks(r.serviceId)]);
     const observed: ObservedTask[] = tasksSince(tasks, r.startedAt).map((t) => ({ ...t }));
+    const changes: string[] = [];
     for (const t of observed) {
       if (t.release !== r.release || seen.get(t.id) === t.state) continue;
       seen.set(t.id, t.state);
       const why = t.error ? `: ${t.error}` : '';
       const check = failedHealthCheck(t) ? ` (health check: ${r.healthCheck ?? "the image's HEALTHCHECK"})` : '';
-      ctx.progress('task', `task ${t.id.slice(0, 12)} (release ${t.release}) ${t.state}${why}${check}`);
+      changes.push(`task ${t.id.slice(0, 12)} (release ${t.release}) ${t.state}${why}${check}`);
     }
     // UpdateStatus left over from an earlier update says nothing about this one.
     const ours = service?.updateStartedAt !== undefined && Date.parse(service.updateStartedAt) >= r.startedAt - 1000;
@@ -50,6 +54,15 @@ export async function followRollout(ctx: OpContext, docker: DockerEngine, r: Rol
       now: Date.now(),
       monitorMs: ctx.config.deploy.monitorSeconds * 1000,
     });
+    // Where it stands, with each change and every few seconds while nothing changes.
+    const running = verdict.status === 'failed' ? observed.filter((t) => t.release === r.release && t.state === 'running').length : verdict.running;
+    const where = `${running}/${r.desiredReplicas} task(s) of release ${r.release} running, ${((Date.now() - r.startedAt) / 1000).toFixed(1)}s`;
+    for (const change of changes) ctx.progress('task', `${change} [${where}]`);
+    if (changes.length > 0) lastReport = Date.now();
+    else if (Date.now() - lastReport >= QUIET_REPORT_MS && verdict.status === 'waiting') {
+      ctx.progress('wait', `waiting: ${where}${running >= r.desiredReplicas ? `, healthy for the monitor window (${ctx.config.deploy.monitorSeconds}s)` : ''}`);
+      lastReport = Date.now();
+    }
     if (verdict.status === 'converged') return verdict;
     if (verdict.status === 'failed') {
       const probes = await reportTaskLogs(ctx, docker, verdict.failedTasks);

@@ -16,6 +16,8 @@ import { authorize, releaseClaim } from './acl.ts';
 import { OP_HANDLERS } from './ops/index.ts';
 import type { AppState } from './app-state.ts';
 import { cutText } from '../core/audit-summary.ts';
+import { visibleText } from '../core/terminal-text.ts';
+import { VERSION } from '../version.ts';
 import { auditRequest, requestSubject, UNREADABLE_OP, type AuditSubject } from './audit-request.ts';
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -105,11 +107,13 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     const raw = parseRequestJson(line);
     subject = requestSubject(raw);
     refuseReservedKeys(raw, 'bad request');
-    const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
-    if (!isOp(request.op)) {
-      throw new FutuswarmError('protocol', `unknown op "${cutText(request.op, 100)}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
-    }
-    const args = parseWith(OP_ARGS[request.op], request.args, 'invalid arguments', { root: 'args' });
+    const { request, args } = withVersions(raw, () => {
+      const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
+      if (!isOp(request.op)) {
+        throw new FutuswarmError('protocol', `unknown op "${cutText(request.op, 100)}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
+      }
+      return { request: { ...request, op: request.op }, args: parseWith(OP_ARGS[request.op], request.args, 'invalid arguments', { root: 'args' }) };
+    });
     const app = typeof (args as { app?: unknown }).app === 'string' ? (args as { app: string }).app : undefined;
     subject = { op: request.op, ...(app ? { app } : {}), args: args as Record<string, unknown> };
     const handler = (await OP_HANDLERS[request.op]()).default;
@@ -121,6 +125,12 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       claim: (args as { dryRun?: unknown }).dryRun !== true,
     });
     audited = handler.mutating || handler.audit === true;
+    const unchanged = await handler.unchanged?.(ctx, args as never);
+    if (unchanged !== undefined) {
+      options.onOutcome?.({ op: request.op, ...(app ? { app } : {}), outcome: 'ok' });
+      emit({ type: 'result', data: unchanged });
+      return 0;
+    }
     let data: unknown;
     try {
       data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds, options.onLock);
@@ -151,6 +161,24 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     });
     options.onOutcome?.({ ...(subject ? { op: subject.op, ...(subject.app ? { app: subject.app } : {}) } : {}), outcome: error.code });
     return 1;
+  }
+}
+
+/**
+ * A request this agent cannot take, from a CLI of another version: the refusal names both
+ * versions, since the CLI checked the same arguments before it sent them.
+ */
+function withVersions<T>(raw: unknown, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    const cli = (raw as { cli?: unknown } | null)?.cli;
+    if (!isFutuswarmError(e) || typeof cli !== 'string' || cli === VERSION) throw e;
+    const shown = visibleText(cutText(cli, 40));
+    throw new FutuswarmError(e.code, `${e.message} (this CLI is version ${shown}, the agent on this manager ${VERSION})`, {
+      hint: `use one version on both sides: install futuswarm ${VERSION}, or ask an admin to upgrade the agents to ${shown}`,
+      ...(e.details !== undefined ? { details: e.details } : {}),
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import { FutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type ErrorEvent, type Event, type Op } from '../protocol.ts';
 import { buildSshArgs, type SshTarget } from './ssh-args.ts';
+import { VERSION } from '../version.ts';
 import { translateSshFailure } from './ssh-failure.ts';
 
 export interface AgentCallOptions {
@@ -41,7 +42,7 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
     ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
   });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const request = { v: PROTOCOL_VERSION, op, args, ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}) };
+  const request = { v: PROTOCOL_VERSION, op, args, ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}), cli: VERSION };
   // The agent may exit before reading everything we send (it answered, or refused).
   child.stdin.on('error', () => undefined);
   if (options.keepOpen || options.onChannel) {

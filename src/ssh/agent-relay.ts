@@ -4,6 +4,7 @@
  * whatever the two ends speak (frames of src/relay-mux.ts). Progress before that is passed on.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { VERSION } from '../version.ts';
 import { mkdirSync } from 'node:fs';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
@@ -41,7 +42,7 @@ export function openRelay(
   });
   const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => undefined);
-  child.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args })}\n`);
+  child.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args, cli: VERSION })}\n`);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

@@ -197,6 +197,28 @@ describe('the resident agent behind the relay', () => {
     assert.equal(third.code, 0, third.stderr);
   });
 
+  it('a deploy reports where it stands as it goes; a deploy of what runs answers "no changes" from reads alone, without the lock', async () => {
+    const fast = `${app}-fast`;
+    try {
+      const first = await admin.run(['app:deploy', '-n', fast, '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
+      assert.equal(first.code, 0, first.stderr);
+      // n/m tasks of the release and the time so far, on each change.
+      assert.match(first.stderr, /task \w{12} \(release 1\) running \[\d\/1 task\(s\) of release 1 running, \d+\.\ds\]/);
+      // An admin's maintenance lock stops every change, but not the answer that nothing changes.
+      assert.equal((await admin.run(['app:lock', '-n', fast, '-m', 'maintenance'])).code, 0);
+      const again = await admin.json<{ changed: boolean; release: number }>(['app:deploy', '-n', fast, '-i', 'localhost/hello', '-t', '1']);
+      assert.deepEqual([again.changed, again.release], [false, 1]);
+      const changed = await admin.run(['app:deploy', '-n', fast, '-i', 'localhost/hello', '-t', '2']);
+      assert.notEqual(changed.code, 0);
+      assert.match(changed.stderr, /locked by admin/);
+      const line = logLines().findLast((l) => l.op === 'app.deploy' && l.app === fast && l.outcome === 'ok');
+      assert.ok(line, 'the no-op deploy is in the agent log');
+    } finally {
+      await admin.run(['app:unlock', '-n', fast]);
+      await admin.run(['app:remove', '-n', fast, '--purge', '--confirm', fast]);
+    }
+  });
+
   it('when the daemon is down, the relay says so in one line and the command fails', async () => {
     process.kill(supervisorPid(), 'SIGTERM');
     await until('the daemon to stop', () => {

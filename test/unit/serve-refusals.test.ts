@@ -3,6 +3,7 @@
  * it leaves in the audit trail. Refusals happen before Docker is reached, so none is needed.
  */
 import assert from 'node:assert/strict';
+import { VERSION } from '../../src/version.ts';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { AppState } from '../../src/agent/app-state.ts';
@@ -70,6 +71,18 @@ describe('serve: refused requests', () => {
     assert.ok(Buffer.byteLength(JSON.stringify(record!.args)) <= AUDIT_ARGS_MAX_BYTES);
     assert.ok(record!.argsBytes! > 3_000_000);
     assert.ok(r.sizes[0]! < AUDIT_ARGS_MAX_BYTES + 2000, `${r.sizes[0]} bytes stored`);
+  });
+
+  it('a request from a CLI of another version that this agent cannot take names both versions', async () => {
+    const unknown = await serveAs('bob', `${JSON.stringify({ v: 1, op: 'app.teleport', args: {}, cli: '9.9.9' })}\n`);
+    assert.deepEqual(unknown.events.map((e) => e.code), ['protocol']);
+    assert.equal(unknown.events[0]!.message, `unknown op "app.teleport" (this CLI is version 9.9.9, the agent on this manager ${VERSION})`);
+    assert.match((unknown.events[0] as { hint?: string }).hint ?? '', new RegExp(`install futuswarm ${VERSION.replace(/\./g, '\\.')}, or ask an admin to upgrade the agents to 9\\.9\\.9`));
+    const newField = await serveAs('bob', `${JSON.stringify({ v: 1, op: 'app.lock', args: { app: 'shop', colour: 'red' }, cli: '9.9.9' })}\n`, aliceOwnsShop);
+    assert.match(newField.events[0]!.message!, /args: .*colour.*\(this CLI is version 9\.9\.9, the agent on this manager /);
+    // The same version: the refusal is the argument's own, nothing about versions.
+    const same = await serveAs('bob', `${JSON.stringify({ v: 1, op: 'app.teleport', args: {}, cli: VERSION })}\n`);
+    assert.equal(same.events[0]!.message, 'unknown op "app.teleport"');
   });
 
   it('invalid arguments are refused and recorded, with the path of the bad value', async () => {
