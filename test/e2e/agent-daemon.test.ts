@@ -73,8 +73,8 @@ function lockHolder(r: { code: number; stdout: string }): string | undefined {
 }
 
 const supervisorPid = (): number => Number(readFileSync(SUPERVISOR_PID, 'utf8').trim());
-/** The daemon the supervisor runs now (its only child). */
-const daemonPid = (): number => Number(execFileSync('pgrep', ['-P', String(supervisorPid()), '-f', 'daemon'], { encoding: 'utf8' }).trim().split('\n')[0]);
+/** The daemon the supervisor started last (during a hand-over the old one still finishes its requests). */
+const daemonPid = (): number => Number(execFileSync('pgrep', ['-n', '-P', String(supervisorPid()), '-f', 'daemon'], { encoding: 'utf8' }).trim());
 
 describe('the resident agent behind the relay', () => {
   let admin: CliSandbox;
@@ -217,6 +217,38 @@ describe('the resident agent behind the relay', () => {
       await admin.run(['app:unlock', '-n', fast]);
       await admin.run(['app:remove', '-n', fast, '--purge', '--confirm', fast]);
     }
+  });
+
+  it('a hand-over to a newly installed agent drops no request: the deploy in flight finishes on the old daemon, new requests reach the new one', async () => {
+    const before = daemonPid();
+    const deploy = admin.run(['app:deploy', '-n', app, '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
+    await until('the deploy to take the lock', async () => lockHolder(await admin.run(['app:lock', '-n', app, '--status', '--json'])) === 'admin', 20_000, 200);
+    // Requests keep coming while the supervisor starts a new daemon and the old one drains.
+    let stop = false;
+    const answers: number[] = [];
+    const load = (async () => {
+      while (!stop) answers.push((await admin.run(['whoami', '--json'])).code);
+    })();
+    try {
+      execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), 'daemon'], { stdio: 'ignore' });
+      const after = daemonPid();
+      assert.notEqual(after, before, 'a new daemon serves');
+      const deployed = await deploy;
+      assert.equal(deployed.code, 0, deployed.stderr);
+      await until('the old daemon to finish and exit', () => {
+        try {
+          process.kill(before, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 30_000);
+    } finally {
+      stop = true;
+      await load;
+    }
+    assert.ok(answers.length >= 3, `${answers.length} requests during the hand-over`);
+    assert.deepEqual(answers.filter((code) => code !== 0), [], 'no request failed');
   });
 
   it('when the daemon is down, the relay says so in one line and the command fails', async () => {
