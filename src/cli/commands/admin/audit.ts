@@ -46,7 +46,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             ...(opts.since !== undefined ? parseSince(opts.since) : {}),
             ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
           },
-          { app: '--name', user: '--user', op: '--op', since: '--since', sinceSeconds: '--since', limit: '--limit' },
+          { app: opts.name !== undefined ? '--name' : '--app', user: '--user', op: '--op', since: '--since', sinceSeconds: '--since', limit: '--limit' },
         );
         ctx.io.result(r, () => {
           if (r.records.length === 0) return 'No audit records match.';
