@@ -9,6 +9,7 @@ import { offlineCli, type OfflineCli } from '../helpers/offline-cli.ts';
 /** [new form or alias, the canonical command line that must send the same]. */
 const SAME: readonly (readonly [readonly string[], readonly string[]])[] = [
   [['apps'], ['app:list']],
+  [['deploy', '-n', 'shop', '-i', 'nginx', '-t', '1.27'], ['app:deploy', '-n', 'shop', '-i', 'nginx', '-t', '1.27']],
   [['ps', '-n', 'shop'], ['app:inspect', '-n', 'shop']],
   [['open', '-n', 'shop'], ['app:inspect', '-n', 'shop']],
   [['logs', '-n', 'shop'], ['app:logs', '-n', 'shop']],
