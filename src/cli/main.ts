@@ -12,23 +12,29 @@ import type { AgentChannel } from '../ssh/agent-client.ts';
 import type { SshTarget } from '../ssh/ssh-args.ts';
 import { EXIT, exitCodeFor } from './exit-code.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
-import { COMMANDS } from './registry.ts';
+import { ALIASES, aliasSummary, COMMANDS, expandAlias } from './registry.ts';
 import { GLOBAL_OPTIONS } from './global-options.ts';
 
 /** Global options that take a value, so the command name can be found without loading anything. */
 const VALUE_OPTIONS = new Set(['--context']);
 
-export function findCommandName(argv: readonly string[]): string | undefined {
+/** Where the command name stands in argv, or -1. */
+export function findCommandIndex(argv: readonly string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    if (arg === '--') return undefined;
+    if (arg === '--') return -1;
     if (VALUE_OPTIONS.has(arg)) {
       i++;
       continue;
     }
-    if (!arg.startsWith('-')) return arg;
+    if (!arg.startsWith('-')) return i;
   }
-  return undefined;
+  return -1;
+}
+
+export function findCommandName(argv: readonly string[]): string | undefined {
+  const at = findCommandIndex(argv);
+  return at < 0 ? undefined : argv[at];
 }
 
 const DESCRIPTION = 'Deploy containers by name to your own Docker Swarm cluster, over SSH.';
@@ -40,9 +46,10 @@ const DESCRIPTION = 'Deploy containers by name to your own Docker Swarm cluster,
 export function renderTopLevelHelp(): string {
   const options = [{ flags: '-V, --version', description: 'output the version number' }, ...GLOBAL_OPTIONS, { flags: '-h, --help', description: 'display help for command' }];
   const commands = [...COMMANDS.map((c) => ({ flags: c.name, description: c.summary })), { flags: 'help [command]', description: 'display help for command' }];
+  const aliases = ALIASES.map((a) => ({ flags: a.name, description: aliasSummary(a) }));
   const width = Math.max(...[...options, ...commands].map((o) => o.flags.length)) + 2;
   const rows = (list: { flags: string; description: string }[]) => list.map((o) => `  ${o.flags.padEnd(width)}${o.description}`).join('\n');
-  return `Usage: futuswarm [options] [command]\n\n${DESCRIPTION}\n\nOptions:\n${rows(options)}\n\nCommands:\n${rows(commands)}\n\nRun futuswarm <command> --help for a command's flags and examples.\n`;
+  return `Usage: futuswarm [options] [command]\n\n${DESCRIPTION}\n\nOptions:\n${rows(options)}\n\nCommands:\n${rows(commands)}\n\nAliases:\n${rows(aliases)}\n\nRun futuswarm <command> --help for a command's flags and examples.\n`;
 }
 
 async function buildProgram(json: boolean): Promise<Command> {
@@ -166,9 +173,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const rest = argv.slice(helpAt + 1);
     if (rest.every((a) => a === '--json')) return main(['--help']);
     // An unknown name gets the unknown-command error, with its suggestion.
-    const known = COMMANDS.some((c) => c.name === rest[0]);
+    const known = COMMANDS.some((c) => c.name === rest[0]) || ALIASES.some((a) => a.name === rest[0]);
     return main([...argv.slice(0, helpAt), ...rest, ...(known ? ['--help'] : [])]);
   }
+  // `ps -n shop` is `app:inspect -n shop`: an alias is its words, then everything runs as they do.
+  const at = findCommandIndex(argv);
+  if (at >= 0 && ALIASES.some((a) => a.name === argv[at])) return main(expandAlias(argv, at));
   const name = findCommandName(argv);
   const entry = COMMANDS.find((c) => c.name === name);
   const json = argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : argv.length).includes('--json');
@@ -207,7 +217,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     // The same Command at run time; its extra typings give each command typed options.
     (await entry.load()).register(cmd as unknown as TypedCommand, action);
   } else {
+    // Every name and alias, so that commander's did-you-mean offers them all.
     for (const c of COMMANDS) program.command(c.name).description(c.summary);
+    for (const a of ALIASES) program.command(a.name).description(aliasSummary(a));
   }
 
   try {

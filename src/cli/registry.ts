@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'app:restart', summary: 'replace an app\'s tasks with fresh ones, one at a time, health-gated', load: () => import('./commands/app-restart.ts') },
   { name: 'app:logs', summary: 'print (or follow) what an app\'s tasks write', load: () => import('./commands/app-logs.ts') },
   { name: 'app:run', summary: 'run a one-off command with an app\'s image and secrets', load: () => import('./commands/app-run.ts') },
+  { name: 'app:open', summary: 'print the URL an app answers at', load: () => import('./commands/app-open.ts') },
   { name: 'app:exec', summary: 'run a command (or a shell) inside a running task of an app', load: () => import('./commands/app-exec.ts') },
   { name: 'app:lock', summary: 'lock an app against changes for a maintenance window, or show its lock', load: () => import('./commands/app-lock.ts') },
   { name: 'app:unlock', summary: 'release an app\'s lock', load: () => import('./commands/app-unlock.ts') },
@@ -42,3 +43,32 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'context', summary: 'manage the clusters this CLI talks to (add, use, list, remove)', load: () => import('./commands/context.ts') },
   { name: 'admin', summary: 'run the cluster itself: AWS (cluster:init, cluster:bootstrap, cluster:status, cluster:ldap-password, cluster:destroy), the nodes (node:list, node:drain, node:activate, node:label, node:remove), the proxy (proxy:deploy, proxy:status), the image registries (registry:deploy, registry:add, registry:list, registry:remove), the audit trail (audit)', load: () => import('./commands/admin.ts') },
 ];
+
+/** A familiar short name for a command path: `ps` is `app:inspect`, `config` is `app:secrets list`. */
+export interface CommandAlias {
+  name: string;
+  /** The words it stands for, in place of the alias. */
+  to: readonly [string, ...string[]];
+}
+
+export const ALIASES: readonly CommandAlias[] = [
+  { name: 'apps', to: ['app:list'] },
+  { name: 'deploy', to: ['app:deploy'] },
+  { name: 'logs', to: ['app:logs'] },
+  { name: 'ps', to: ['app:inspect'] },
+  { name: 'open', to: ['app:open'] },
+  { name: 'run', to: ['app:run'] },
+  { name: 'config', to: ['app:secrets', 'list'] },
+];
+
+/** What an alias means, as a help line says it: `alias of app:secrets list`. */
+export const aliasSummary = (alias: CommandAlias): string => `alias of ${alias.to.join(' ')}`;
+
+/** Every word that names a command at the top, for did-you-mean. */
+export const COMMAND_WORDS: readonly string[] = [...COMMANDS.map((c) => c.name), ...ALIASES.map((a) => a.name)];
+
+/** argv with an alias (where the command name stands) replaced by the words it stands for. */
+export function expandAlias(argv: readonly string[], at: number): string[] {
+  const alias = ALIASES.find((a) => a.name === argv[at]);
+  return alias ? [...argv.slice(0, at), ...alias.to, ...argv.slice(at + 1)] : [...argv];
+}

@@ -28,7 +28,7 @@ export class Domains extends StateConcern {
       const holder = await this.holder(host);
       if (holder === app) return;
       throw new FutuswarmError('conflict', `${host} is already used by the app ${holder ?? '(unknown)'}`, {
-        hint: holder ? `remove it there first: futuswarm app:domains -n ${holder} remove ${host}` : 'choose another host name',
+        hint: holder ? `remove it there first: futuswarm app:domains remove -n ${holder} ${host}` : 'choose another host name',
       });
     }
   }

@@ -89,7 +89,7 @@ export class Owners extends StateConcern {
       }
       if (owners.length === 1) {
         throw new FutuswarmError('invalid_input', `${user} is the last owner of ${app}`, {
-          hint: `add another owner first (futuswarm app:owners -n ${app} add USER), or remove the app`,
+          hint: `add another owner first (futuswarm app:owners add -n ${app} USER), or remove the app`,
         });
       }
       return owners.filter((o) => o !== user);

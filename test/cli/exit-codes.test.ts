@@ -33,6 +33,7 @@ const WITH_BAD_APP: readonly string[][] = [
   ['app:secrets', 'history', '-n', BAD],
   ['app:domains', '-n', BAD],
   ['app:domains', '-n', BAD, 'add', 'shop.example.com'],
+  ['app:domains', 'add', '-n', BAD, 'shop.example.com'],
   ['app:releases', '-n', BAD],
   ['app:rollback', '-n', BAD],
   ['app:scale', '-n', BAD, '2'],
@@ -44,6 +45,11 @@ const WITH_BAD_APP: readonly string[][] = [
   ['app:unlock', '-n', BAD],
   ['app:owners', '-n', BAD],
   ['app:owners', '-n', BAD, 'add', 'bob'],
+  ['app:owners', 'add', '-n', BAD, 'bob'],
+  ['app:open', '-n', BAD],
+  ['ps', '-n', BAD],
+  ['config', '-n', BAD],
+  ['logs', '-n', BAD],
   ['db:create', '-n', BAD],
   ['db:info', '-n', BAD],
   ['db:destroy', '-n', BAD, '--confirm', BAD],
@@ -51,6 +57,7 @@ const WITH_BAD_APP: readonly string[][] = [
   ['cache:info', '-n', BAD],
   ['cache:destroy', '-n', BAD, '--confirm', BAD],
   ['admin', 'audit', '--app', BAD],
+  ['admin', 'audit', '-n', BAD],
 ];
 
 /** Bad flags and usage, found by commander or by the CLI. */
@@ -62,6 +69,7 @@ const BAD_USAGE: readonly string[][] = [
   ['app:logs', '-n', 'shop', '--since', 'soon'],
   ['app:list', '--bogus'],
   ['app:bogus'],
+  ['apss'],
   ['cache:info'],
   ['whoami', 'extra'],
   ['completion', 'tcsh'],

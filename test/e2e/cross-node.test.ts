@@ -166,7 +166,7 @@ describe('app:exec on another node (node channel)', () => {
   });
 
   it('is audited on the manager like any exec', async () => {
-    const audit = await cli.json<{ records: { op: string; app?: string; result: string; args?: { task?: string } }[] }>(['admin', 'audit', '--app', APP]);
+    const audit = await cli.json<{ records: { op: string; app?: string; result: string; args?: { task?: string } }[] }>(['admin', 'audit', '-n', APP]);
     assert.ok(audit.records.some((a) => a.op === 'app.exec' && a.result === 'ok' && a.args?.task === String(remote.slot)), JSON.stringify(audit.records.slice(0, 5)));
   });
 

@@ -26,7 +26,7 @@ describe('app domains', () => {
   });
 
   it('routes an added host name to the app, next to its default name', async () => {
-    const r = await cli.json<{ hosts: string[] }>(['app:domains', '-n', SHOP, 'add', HOST]);
+    const r = await cli.json<{ hosts: string[] }>(['app:domains', 'add', '-n', SHOP, HOST]);
     assert.deepEqual(r.hosts, [`${SHOP}.${DOMAIN}`, HOST]);
     await waitForProxy(HOST, (res) => res.status === 200 && titleOf(res.body) === 'hello v1', 4000);
     assert.equal(titleOf((await proxyGet(`${SHOP}.${DOMAIN}`)).body), 'hello v1');
@@ -37,28 +37,28 @@ describe('app domains', () => {
 
   it('refuses a host name another app uses, and changes nothing', async () => {
     const version = serviceVersion(BLOG);
-    const r = await cli.run(['app:domains', '-n', BLOG, 'add', HOST]);
+    const r = await cli.run(['app:domains', 'add', '-n', BLOG, HOST]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`error: ${HOST.replaceAll('.', '\\.')} is already used by the app ${SHOP}`));
-    assert.match(r.stderr, /hint: remove it there first: futuswarm app:domains -n dm-shop remove/);
+    assert.match(r.stderr, /hint: remove it there first: futuswarm app:domains remove -n dm-shop/);
     assert.equal(serviceVersion(BLOG), version);
     assert.equal(titleOf((await proxyGet(HOST)).body), 'hello v1');
   });
 
   it('refuses names under the cluster domain and malformed names', async () => {
-    const under = await cli.run(['app:domains', '-n', SHOP, 'add', `other.${DOMAIN}`]);
+    const under = await cli.run(['app:domains', 'add', '-n', SHOP, `other.${DOMAIN}`]);
     assert.equal(under.code, 2);
     assert.match(under.stderr, /is under the cluster domain/);
-    const bad = await cli.run(['app:domains', '-n', SHOP, 'add', 'not a host']);
+    const bad = await cli.run(['app:domains', 'add', '-n', SHOP, 'not a host']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /must be a host name/);
   });
 
   it('a removed host name stops routing and becomes free for another app', async () => {
-    const r = await cli.json<{ hosts: string[] }>(['app:domains', '-n', SHOP, 'remove', HOST]);
+    const r = await cli.json<{ hosts: string[] }>(['app:domains', 'remove', '-n', SHOP, HOST]);
     assert.deepEqual(r.hosts, [`${SHOP}.${DOMAIN}`]);
     await waitForProxy(HOST, (res) => res.status === 404, 4000);
-    const taken = await cli.json<{ hosts: string[] }>(['app:domains', '-n', BLOG, 'add', HOST]);
+    const taken = await cli.json<{ hosts: string[] }>(['app:domains', 'add', '-n', BLOG, HOST]);
     assert.deepEqual(taken.hosts, [`${BLOG}.${DOMAIN}`, HOST]);
     await waitForProxy(HOST, (res) => res.status === 200 && titleOf(res.body) === 'hello v2', 4000);
   });

@@ -42,7 +42,7 @@ describe('hardening against other people\'s input', () => {
   let bob: CliSandbox;
   let carol: CliSandbox;
   let admin: CliSandbox;
-  const auditOf = async (filter: string[]) => (await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '--app', APP, '--since', '1h', ...filter])).records;
+  const auditOf = async (filter: string[]) => (await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '-n', APP, '--since', '1h', ...filter])).records;
 
   before(async () => {
     await ensureLdap();
@@ -101,7 +101,7 @@ describe('hardening against other people\'s input', () => {
     it('an audit record planted with control characters is shown escaped, and valid in --json', async () => {
       const { state } = agentState();
       await state.audit.append({ user: 'alice', op: 'app.restart', app: APP, result: 'error', code: 'docker', message: `pull failed: ${PLANTED}` });
-      const text = await carol.run(['admin', 'audit', '--app', APP, '--op', 'app.restart']);
+      const text = await carol.run(['admin', 'audit', '-n', APP, '--op', 'app.restart']);
       ok(text, 'admin audit');
       noRawControls(text, 'admin audit');
       assert.ok(text.stdout.includes(`pull failed: ${PLANTED_SHOWN}`), text.stdout);

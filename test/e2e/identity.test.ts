@@ -132,8 +132,8 @@ describe('identity and access', () => {
       { command: 'app:secrets', argv: ['app:secrets', 'export', '-n', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'list', '-n', APP] },
       { command: 'app:secrets', argv: ['app:secrets', 'history', '-n', APP] },
-      { command: 'app:owners', argv: ['app:owners', '-n', APP, 'add', 'bob'] },
-      { command: 'app:owners', argv: ['app:owners', '-n', APP, 'remove', 'alice'] },
+      { command: 'app:owners', argv: ['app:owners', 'add', '-n', APP, 'bob'] },
+      { command: 'app:owners', argv: ['app:owners', 'remove', '-n', APP, 'alice'] },
       { command: 'app:scale', argv: ['app:scale', '-n', APP, '3'] },
       { command: 'app:restart', argv: ['app:restart', '-n', APP] },
       { command: 'app:rollback', argv: ['app:rollback', '-n', APP] },
@@ -179,20 +179,20 @@ describe('identity and access', () => {
     });
 
     it('owners manage owners: alice lets bob in, and out again', async () => {
-      const added = await alice.run(['app:owners', '-n', APP, 'add', 'bob']);
+      const added = await alice.run(['app:owners', 'add', '-n', APP, 'bob']);
       ok(added, 'alice adds bob');
       assert.equal(added.stdout, `added bob; owners of ${APP}: alice, bob\n`);
       ok(await bob.run(['app:secrets', 'list', '-n', APP]), 'bob, now an owner, lists the secrets');
-      ok(await bob.run(['app:owners', '-n', APP, 'remove', 'bob']), 'bob removes himself');
+      ok(await bob.run(['app:owners', 'remove', '-n', APP, 'bob']), 'bob removes himself');
       const again = await bob.run(['app:secrets', 'list', '-n', APP]);
       assert.match(again.stderr, refusedWith(forbiddenLine(APP, 'alice', 'bob')));
     });
 
     it('an app keeps its last owner, and owners must be people the cluster knows', async () => {
-      const last = await alice.run(['app:owners', '-n', APP, 'remove', 'alice']);
+      const last = await alice.run(['app:owners', 'remove', '-n', APP, 'alice']);
       assert.equal(last.code, 2);
       assert.match(last.stderr, /alice is the last owner of/);
-      const nobody = await alice.run(['app:owners', '-n', APP, 'add', `nobody-${suffix}`]);
+      const nobody = await alice.run(['app:owners', 'add', '-n', APP, `nobody-${suffix}`]);
       assert.equal(nobody.code, 1);
       assert.match(nobody.stderr, /nobody named nobody-\S+ is known to this cluster/);
       assert.deepEqual((await alice.json<Owners>(['app:owners', '-n', APP])).owners, ['alice']);
@@ -257,7 +257,7 @@ describe('identity and access', () => {
     it('LDAP injection: a key or name that is a filter fragment is refused before any lookup', async () => {
       const out = execFileSync(AGENT, ['authorized-keys', 'futuswarm', 'ssh-ed25519', '*)(uid=*'], { encoding: 'utf8' });
       assert.equal(out, '');
-      const add = await alice.run(['app:owners', '-n', APP, 'add', '*)(uid=*']);
+      const add = await alice.run(['app:owners', 'add', '-n', APP, '*)(uid=*']);
       assert.equal(add.code, 2);
       assert.match(add.stderr, /USER: must be letters, digits/);
       assert.deepEqual((await alice.json<Owners>(['app:owners', '-n', APP])).owners, ['alice']);
@@ -306,7 +306,7 @@ describe('identity and access', () => {
 
   describe('audit', () => {
     it('records every request above, refused ones included, and never a secret value', async () => {
-      const { records } = await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '--app', APP, '--since', '1h']);
+      const { records } = await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '-n', APP, '--since', '1h']);
       const has = (user: string, op: string, result: 'ok' | 'error', code?: string) =>
         records.some((x) => x.user === user && x.op === op && x.result === result && (code === undefined || x.code === code));
       assert.ok(has('alice', 'app.deploy', 'ok'), 'alice deployed');
@@ -324,17 +324,17 @@ describe('identity and access', () => {
       const text = JSON.stringify(records);
       for (const secret of [ALICE_SECRET, BOB_SECRET, CAROL_SECRET]) assert.equal(text.includes(secret), false, `${secret} in the audit trail`);
 
-      const race = await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '--app', RACE]);
+      const race = await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '-n', RACE]);
       assert.equal(race.records.filter((x) => x.op === 'app.deploy' && x.result === 'ok').length, 1);
       assert.ok(race.records.some((x) => x.op === 'app.deploy' && x.code === 'forbidden'));
       assert.ok(race.records.some((x) => x.op === 'app.remove' && x.result === 'ok'));
     });
 
     it('filters by user and prints a table', async () => {
-      const { records } = await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '--user', 'bob', '--app', APP]);
+      const { records } = await carol.json<{ records: AuditRecord[] }>(['admin', 'audit', '--user', 'bob', '-n', APP]);
       assert.ok(records.length >= 10, `${records.length} records`);
       assert.ok(records.every((x) => x.user === 'bob' && x.app === APP));
-      const table = await admin.run(['admin', 'audit', '--user', 'bob', '--app', APP, '--limit', '3']);
+      const table = await admin.run(['admin', 'audit', '--user', 'bob', '-n', APP, '--limit', '3']);
       ok(table, 'admin audit as a table');
       assert.match(table.stdout, /^TIME\s+USER\s+OP\s+APP\s+RESULT\s+TOOK\s+DETAIL$/m);
       assert.match(table.stdout, new RegExp(`bob\\s+app\\.\\S+\\s+${APP}\\s+forbidden`));

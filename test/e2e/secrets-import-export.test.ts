@@ -148,7 +148,7 @@ describe('app:secrets import and export', () => {
     assert.equal(r.stderr.split('\n')[0], `error: forbidden: ${APP} is owned by admin (ask an owner: futuswarm app:owners add -n ${APP} bob)`);
     assert.match(r.stderr, /\nrequest id: [0-9a-f]{12}\n$/);
     assert.equal(r.stdout, '');
-    const audit = await cli.run(['admin', 'audit', '--app', APP, '--since', '1h', '--json']);
+    const audit = await cli.run(['admin', 'audit', '-n', APP, '--since', '1h', '--json']);
     assert.equal(audit.code, 0, audit.stderr);
     const { records } = JSON.parse(audit.stdout) as { records: { user: string; op: string; result: string; code?: string }[] };
     const exports = records.filter((x) => x.op === 'app.secrets.export');

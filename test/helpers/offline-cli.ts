@@ -14,17 +14,22 @@ export interface OfflineCli {
   run(args: readonly string[], options?: { input?: string; env?: Record<string, string> }): Promise<CliResult>;
   /** Each call of ssh or docker so far, as `ssh <args>`. */
   contacted(): string[];
+  /** What was sent to the agent so far: the first line ssh got on stdin, parsed. */
+  requests(): unknown[];
 }
 
 export async function offlineCli(): Promise<OfflineCli> {
   const home = mkdtempSync(join(tmpdir(), 'futuswarm-offline-'));
   const bin = join(home, 'bin');
   const calls = join(home, 'calls');
+  const sent = join(home, 'requests');
   mkdirSync(bin);
   // What each says is what the real one says when nothing listens (ssh) or no daemon runs (docker).
   const says = { ssh: 'ssh: connect to host 127.0.0.1 port 9: Connection refused', docker: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' };
   for (const [tool, message] of Object.entries(says)) {
-    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\necho "${message}" >&2\nexit 255\n`);
+    // ssh keeps the request's line (one line: a call that keeps stdin open wrote it already).
+    const keep = tool === 'ssh' ? `head -n 1 >> "${sent}"\n` : '';
+    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n${keep}echo "${message}" >&2\nexit 255\n`);
     chmodSync(join(bin, tool), 0o755);
   }
   const env: Record<string, string> = {
@@ -41,6 +46,7 @@ export async function offlineCli(): Promise<OfflineCli> {
     home,
     run: (args, options = {}) => runCli(args, { entry: SOURCE_CLI, ...options, env: { ...env, ...options.env } }),
     contacted: () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l !== '') : []),
+    requests: () => (existsSync(sent) ? readFileSync(sent, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown) : []),
   };
   const added = await cli.run(['context', 'add', 'nowhere', '--host', '127.0.0.1', '--port', '9', '--domain', 'apps.example.test', '--use']);
   if (added.code !== 0) throw new Error(`context add failed: ${added.stderr}`);

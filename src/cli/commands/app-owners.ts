@@ -11,7 +11,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
       'after',
       '\nOwners deploy, configure and remove their app; whoever deploys a new app first owns it.\n' +
         'Owners and admins add and remove owners; an app always keeps at least one.\n\n' +
-        'Examples:\n  futuswarm app:owners -n shop\n  futuswarm app:owners -n shop add bob\n  futuswarm app:owners -n shop remove bob\n',
+        'Examples:\n  futuswarm app:owners -n shop\n  futuswarm app:owners add -n shop bob\n  futuswarm app:owners remove -n shop bob\n',
     )
     .action(
       action(async (ctx, opts, operands) => {
@@ -21,10 +21,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
         if (verb === undefined) {
           r = await ctx.agent('app.owners', { app }, { app: '--name' });
         } else if (verb === 'add' || verb === 'remove') {
-          if (user === undefined) throw new FutuswarmError('invalid_input', `say whom to ${verb}: futuswarm app:owners -n ${app} ${verb} USER`);
+          if (user === undefined) throw new FutuswarmError('invalid_input', `say whom to ${verb}: futuswarm app:owners ${verb} -n ${app} USER`);
           r = await ctx.agent(verb === 'add' ? 'app.owners.add' : 'app.owners.remove', { app, user }, { app: '--name', user: 'USER' });
         } else {
-          throw new FutuswarmError('invalid_input', `"${verb}" is not add or remove`, { hint: `futuswarm app:owners -n ${app} add USER` });
+          throw new FutuswarmError('invalid_input', `"${verb}" is not add or remove`, { hint: `futuswarm app:owners add -n ${app} USER` });
         }
         ctx.io.result(r, () => {
           if (verb === undefined) {
