@@ -22,3 +22,11 @@ export const OWNERS_ONLY = '(owners only)';
 export function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
 }
+
+/** How many rows a table shows without --limit; --json without it gets the whole list, for scripts. */
+export const DEFAULT_LIMIT = 20;
+
+/** Under a table cut by --limit: how many rows were left out (or that some were), and how to see them. */
+export function limitNote(more: number | 'some', noun: string): string {
+  return `${more === 'some' ? '' : `${more} `}${noun} left out; use --limit to see them`;
+}
