@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.ts';
-import { durationFlag, intFlag } from '../command.ts';
+import { intFlag } from '../command.ts';
+import { sinceSeconds } from '../since.ts';
 import { isFutuswarmError } from '../../core/errors.ts';
 import { EXIT } from '../exit-code.ts';
 import type { Io, ProgramLine } from '../io.ts';
@@ -27,10 +28,10 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .description('print what the app\'s tasks wrote, each line named by its task and node')
     .requiredOption('-n, --name <app>', 'app name')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .option('--since <duration>', 'only lines from the last while (e.g. 10m, 2h)', durationFlag('--since'))
+    .option('--since <when>', 'only lines since then: a while (10m, 2h, 1d) or a date/time (2025-01-31T09:00Z)', (v) => sinceSeconds(v, Date.now()))
     .option('--tail <lines>', 'only the last lines of each task', intFlag('--tail'))
     .option('--timestamps', 'show when each line was written')
-    .addHelpText('after', '\nWith --json: one document {app, lines: [{source, stream, line}]}; with -f, one such line object per line.\n\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop -f --tail 200\n')
+    .addHelpText('after', '\nWith --json: one document {app, lines: [{source, stream, line}]}; with -f, one such line object per line.\n\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop --since 2025-01-31T09:00:00Z\n  futuswarm app:logs -n shop -f --tail 200\n')
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;

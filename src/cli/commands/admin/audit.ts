@@ -1,19 +1,9 @@
 import type { CommandModule } from '../../command.ts';
 import { limitFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
-import { FutuswarmError } from '../../../core/errors.ts';
+import { parseSince } from '../../since.ts';
 import { DEFAULT_LIMIT, limitNote, renderTable } from '../../table.ts';
 import { relativeTime } from '../../../core/relative-time.ts';
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
-
-/** `--since 24h` (30m, 7d, 2w …) or an ISO 8601 date/time. */
-export function parseSince(value: string): { sinceSeconds: number } | { since: string } {
-  const m = /^(\d+)([smhdw])$/.exec(value);
-  if (m) return { sinceSeconds: Number(m[1]) * UNITS[m[2]!]! };
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return { since: new Date(value).toISOString() };
-  throw new FutuswarmError('invalid_input', `--since: must be a duration such as 30m, 24h or 7d, or a date such as 2025-01-31, got "${value}"`);
-}
 
 function duration(ms: number | undefined): string {
   if (ms === undefined) return '';
