@@ -15,6 +15,12 @@ export function renderTable(headers: readonly string[], unsafeRows: readonly (re
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/** A free-text cell cut to `max` characters (its first line), so the table fits a terminal; --json keeps it whole. */
+export function clip(text: string, max: number): string {
+  const first = text.split('\n')[0]!;
+  return first.length > max || first !== text ? `${first.slice(0, max - 1)}…` : first;
+}
+
 /** What a table or a field shows in place of what only an app's owners may see. */
 export const OWNERS_ONLY = '(owners only)';
 

@@ -33,7 +33,6 @@ describe('tables and logs', () => {
     assert.match(table.stdout, new RegExp(`^\\*\\s+2\\s+deployed\\s.*${RECENT.source}`, 'm'));
     assert.doesNotMatch(table.stdout, /^\s+1\s+deployed/m);
     assert.match(table.stdout, /^older releases left out; use --limit to see them$/m);
-    assert.ok(table.stdout.split('\n').every((l) => l.length <= 100), table.stdout);
     const { releases } = await cli.json<{ releases: { n: number; time: string }[] }>(['app:releases', '-n', APP]);
     assert.deepEqual(releases.map((r) => r.n), [2, 1]);
     assert.ok(releases.every((r) => ISO.test(r.time)), JSON.stringify(releases));

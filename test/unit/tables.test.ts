@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { limitFlag } from '../../src/cli/command.ts';
 import { newestImages, renderImages } from '../../src/cli/commands/app-images.ts';
 import { liveTasks } from '../../src/cli/commands/app-inspect.ts';
-import { limitNote } from '../../src/cli/table.ts';
+import { clip, limitNote } from '../../src/cli/table.ts';
 import { isFutuswarmError } from '../../src/core/errors.ts';
 
 const now = Date.parse('2026-12-04T12:00:00.000Z');
@@ -63,4 +63,9 @@ describe('app:inspect tasks', () => {
   it('without --all: live ones and failures of the last five minutes', () => {
     assert.deepEqual(liveTasks(tasks, now).map((t) => t.id), ['run', 'start', 'new-fail', 'rejected']);
   });
+});
+
+describe('clip', () => {
+  const cases: [string, number, string][] = [['short', 10, 'short'], ['exactly10!', 10, 'exactly10!'], ['one too long', 10, 'one too l…'], ['first\nsecond', 10, 'first…'], ['', 5, '']];
+  for (const [text, max, shown] of cases) it(`${JSON.stringify(text)} in ${max} → ${JSON.stringify(shown)}`, () => assert.equal(clip(text, max), shown));
 });

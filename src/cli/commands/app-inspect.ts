@@ -1,6 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { OWNERS_ONLY, renderTable } from '../table.ts';
+import { clip, OWNERS_ONLY, renderTable } from '../table.ts';
 import { relativeTime } from '../../core/relative-time.ts';
 import type { InspectResult } from '../../results/app.ts';
 
@@ -65,7 +65,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
           if (pending) lines.push(field('pending', pending));
           const hidden = all.tasks.length - r.tasks.length;
           lines.push('', `tasks:${hidden > 0 ? ` (${hidden} ended; --all lists them)` : ''}`);
-          lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id.slice(0, 12), t.node ?? '-', t.release ?? '', t.state, t.desiredState, relativeTime(t.since, now), (t.error ?? '').slice(0, 40)])));
+          lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id.slice(0, 12), t.node ?? '-', t.release ?? '', t.state, t.desiredState, relativeTime(t.since, now), clip(t.error ?? '', 40)])));
           if (r.routes) {
             lines.push('', 'routes:');
             if (r.routes.proxy !== 'ok') lines.push(`  unknown: ${r.routes.reason ?? r.routes.proxy}`);

@@ -2,7 +2,7 @@ import type { CommandModule } from '../../command.ts';
 import { limitFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
 import { parseSince } from '../../since.ts';
-import { DEFAULT_LIMIT, limitNote, renderTable } from '../../table.ts';
+import { clip, DEFAULT_LIMIT, limitNote, renderTable } from '../../table.ts';
 import { relativeTime } from '../../../core/relative-time.ts';
 
 function duration(ms: number | undefined): string {
@@ -44,7 +44,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
               x.app ?? '',
               x.result === 'ok' ? 'ok' : (x.code ?? 'error'),
               duration(x.durationMs),
-              x.result === 'ok' ? '' : (x.message ?? '').split('\n')[0]!.slice(0, 60),
+              x.result === 'ok' ? '' : clip(x.message ?? '', 60),
             ]),
           );
           return r.truncated ? `${table}\n\n${limitNote('some', 'older records')} (or narrow the query)` : table;
