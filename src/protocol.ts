@@ -149,6 +149,8 @@ export const OP_ARGS = {
     /** The last this many lines of each task (default: all). */
     tail: z.number().int().min(0).max(100_000).optional(),
     timestamps: z.boolean().optional(),
+    /** Also the lines of tasks that ended (default: only tasks meant to run). */
+    all: z.boolean().optional(),
   }),
   'app.run': z.strictObject({
     app: appName,

@@ -93,6 +93,16 @@ export function intFlag(name: string): (value: string) => number {
   };
 }
 
+/** `--limit N`: a whole number from 1 to max (how many rows a table shows). */
+export function limitFlag(name: string, max: number): (value: string) => number {
+  const whole = intFlag(name);
+  return (value) => {
+    const n = whole(value);
+    if (n < 1 || n > max) throw new FutuswarmError('invalid_input', `${name}: must be between 1 and ${max}, got "${value}"`);
+    return n;
+  };
+}
+
 export function numberFlag(name: string): (value: string) => number {
   return (value) => {
     if (!/^\d+(\.\d+)?$/.test(value)) throw new FutuswarmError('invalid_input', `${name}: must be a number, got "${value}"`);

@@ -94,11 +94,12 @@ describe('what people who are not owners see of an app', () => {
     assert.equal(renderHealth(inspected), 'GET /healthz, command: pg_isready -U app --password=hunter2');
     assert.equal(renderHealth(inspectForOthers(inspected)), 'GET /healthz, command: (owners only)');
     assert.equal(renderHealth({ settings: undefined }), '(none)');
-    const table = renderReleases(JSON.parse(JSON.stringify(releasesForOthers(releases))) as ReleasesResult).split('\n');
-    assert.match(table[1]!, /^\s+4\s+failed\s+localhost\/shop:4\s.*alice\s+2025-01-04T00:00:00Z$/);
-    assert.match(table[2]!, /^\*\s+3\s+deployed\s.*alice\s+2025-01-03T00:00:00Z\s+\(owners only\)$/);
-    assert.match(table[3]!, /alice\s+2025-01-02T00:00:00Z$/);
+    const table = renderReleases(JSON.parse(JSON.stringify(releasesForOthers(releases))) as ReleasesResult, Date.parse('2025-01-05T00:00:00Z')).split('\n');
+    assert.match(table[1]!, /^\s+4\s+failed\s+localhost\/shop:4\s.*alice\s+1d ago$/);
+    assert.match(table[2]!, /^\*\s+3\s+deployed\s.*alice\s+2d ago\s+\(owners only\)$/);
+    assert.match(table[3]!, /alice\s+3d ago$/);
     assert.deepEqual(table.slice(4), ['', 'release 4 failed: (owners only)']);
-    assert.equal(renderReleases(releases).split('\n').at(-1), 'release 4 failed: the health check (`pg_isready -U app --password=hunter2`) failed on task x');
+    assert.equal(renderReleases(releases, Date.now(), true).split('\n').at(-1), 'older releases left out; use --limit to see them');
+    assert.equal(renderReleases(releases, Date.now()).split('\n').at(-1), 'release 4 failed: the health check (`pg_isready -U app --password=hunter2`) failed on task x');
   });
 });

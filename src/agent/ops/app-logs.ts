@@ -1,8 +1,11 @@
 /**
- * app.logs: what the app's tasks wrote, from all of them, each line named by its task and
- * node (`shop.1.x7k2p9q4m1ab@node-1`). With follow, lines stream until the caller leaves.
+ * app.logs: what the app's tasks wrote, each line named by its task and node
+ * (`shop.1.x7k2p9q4m1ab@node-1`): of the tasks meant to run, or with `all` of every task Swarm
+ * still knows. Without follow, the lines of all tasks are merged by time (Docker sends them task
+ * by task); with follow, stored lines and new ones stream as they come until the caller leaves.
  */
 import { appNotFound } from '../../core/errors.ts';
+import { mergeByTime } from '../../core/log-merge.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { LABEL } from '../../core/service-spec.ts';
@@ -10,6 +13,15 @@ import { defineOp } from '../op.ts';
 
 const TASK_ID = 'com.docker.swarm.task.id';
 const NODE_ID = 'com.docker.swarm.node.id';
+/** Lines merged at once: a bigger log is merged in windows of this many, to bound the agent's memory. */
+const MERGE_WINDOW = 20_000;
+
+interface TimedLine {
+  time: string | undefined;
+  stream: 'stdout' | 'stderr';
+  source: string;
+  line: string;
+}
 
 export default defineOp({
   op: 'app.logs',
@@ -24,17 +36,30 @@ export default defineOp({
     let lines = 0;
     const options = {
       follow: args.follow === true,
-      timestamps: args.timestamps === true,
+      // Always asked for: the merge needs them; shown only when the caller asked.
+      timestamps: true,
       details: true,
       ...(args.sinceSeconds !== undefined ? { since: Math.floor(Date.now() / 1000) - args.sinceSeconds } : {}),
       ...(args.tail !== undefined ? { tail: args.tail } : {}),
     };
-    for await (const raw of docker.serviceLogs(service.id, options, signal)) {
-      const line = parseLogLine(raw.text, { timestamps: options.timestamps, details: true });
-      const source = await names.of(line.attrs[TASK_ID], line.attrs[NODE_ID]);
-      ctx.emit({ type: 'log', stream: raw.stream, source, line: line.time ? `${line.time} ${line.message}` : line.message });
+    const window: TimedLine[] = [];
+    const send = (l: TimedLine) => {
+      ctx.emit({ type: 'log', stream: l.stream, source: l.source, line: args.timestamps && l.time ? `${l.time} ${l.line}` : l.line });
       lines++;
+    };
+    const flush = () => {
+      for (const l of mergeByTime(window)) send(l);
+      window.length = 0;
+    };
+    for await (const raw of docker.serviceLogs(service.id, options, signal)) {
+      const line = parseLogLine(raw.text, { timestamps: true, details: true });
+      const taskId = line.attrs[TASK_ID];
+      if (!args.all && taskId && !(await names.live(taskId))) continue;
+      const timed = { time: line.time, stream: raw.stream, source: await names.of(taskId, line.attrs[NODE_ID]), line: line.message };
+      if (options.follow) send(timed);
+      else if (window.push(timed) >= MERGE_WINDOW) flush();
     }
+    flush();
     return { app: args.app, lines };
   },
 });
@@ -45,6 +70,7 @@ export class TaskNames {
   readonly #app: string;
   readonly #serviceId: string;
   readonly #slots = new Map<string, number | undefined>();
+  readonly #live = new Set<string>();
   #nodes: Map<string, string> | undefined;
   #lastRefresh = 0;
 
@@ -54,15 +80,29 @@ export class TaskNames {
     this.#serviceId = serviceId;
   }
 
+  /** Whether the task is meant to run (Swarm's desired state), not one that ended or was replaced; one too new to be listed yet is. */
+  async live(taskId: string): Promise<boolean> {
+    await this.#know(taskId);
+    return !this.#slots.has(taskId) || this.#live.has(taskId);
+  }
+
   async of(taskId: string | undefined, nodeId: string | undefined): Promise<string> {
     if (!taskId) return this.#app;
-    if (!this.#slots.has(taskId) && Date.now() - this.#lastRefresh > 1000) {
-      this.#lastRefresh = Date.now();
-      for (const t of await this.#docker.listTasks(this.#serviceId).catch(() => [])) this.#slots.set(t.id, t.slot);
-    }
+    await this.#know(taskId);
     this.#nodes ??= new Map((await this.#docker.listNodes().catch(() => [])).map((n) => [n.id, n.hostname]));
     const slot = this.#slots.get(taskId);
     const node = nodeId ? (this.#nodes.get(nodeId) ?? nodeId.slice(0, 12)) : undefined;
     return `${this.#app}.${slot ?? '?'}.${taskId.slice(0, 12)}${node ? `@${node}` : ''}`;
+  }
+
+  /** Lists the service's tasks again when one is new to us, at most once a second. */
+  async #know(taskId: string): Promise<void> {
+    if (this.#slots.has(taskId) || Date.now() - this.#lastRefresh <= 1000) return;
+    this.#lastRefresh = Date.now();
+    this.#live.clear();
+    for (const t of await this.#docker.listTasks(this.#serviceId).catch(() => [])) {
+      this.#slots.set(t.id, t.slot);
+      if (t.desiredState === 'running') this.#live.add(t.id);
+    }
   }
 }

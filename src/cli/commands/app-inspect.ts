@@ -1,7 +1,18 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { OWNERS_ONLY, renderTable } from '../table.ts';
+import { clip, OWNERS_ONLY, renderTable } from '../table.ts';
+import { relativeTime } from '../../core/relative-time.ts';
 import type { InspectResult } from '../../results/app.ts';
+
+/** Task states of a task that runs or is on its way to (Swarm's names). */
+const LIVE_STATES = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+/** A task that failed this recently still explains what is going on. */
+const RECENT_FAILURE_MS = 5 * 60 * 1000;
+
+/** The tasks app:inspect shows without --all: live ones, and those that failed in the last few minutes. */
+export function liveTasks<T extends Pick<InspectResult['tasks'][number], 'state' | 'since'>>(tasks: readonly T[], now: number): T[] {
+  return tasks.filter((t) => LIVE_STATES.has(t.state) || (['failed', 'rejected'].includes(t.state) && now - Date.parse(t.since) < RECENT_FAILURE_MS));
+}
 
 /** The health check as set: the HTTP path and the command (the command for owners only). */
 export function renderHealth(r: Pick<InspectResult, 'settings' | 'ownersOnly'>): string {
@@ -28,10 +39,13 @@ export function renderPendingSecrets(r: Pick<InspectResult, 'pendingSecrets' | '
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
     .requiredOption('-n, --name <app>', 'app name')
-    .addHelpText('after', examples('futuswarm app:inspect -n shop', 'futuswarm app:inspect -n shop --json'))
+    .option('--all', 'list every task the agent knows of (the last 20), not only the live ones and recent failures')
+    .addHelpText('after', examples('futuswarm app:inspect -n shop', 'futuswarm app:inspect -n shop --all', 'futuswarm app:inspect -n shop --json'))
     .action(
       action(async (ctx, opts) => {
-        const r = await ctx.agent('app.inspect', { app: opts.name }, { app: '--name' });
+        const all = await ctx.agent('app.inspect', { app: opts.name }, { app: '--name' });
+        const now = Date.now();
+        const r = opts.all ? all : { ...all, tasks: liveTasks(all.tasks, now) };
         ctx.io.result(r, () => {
           const field = (name: string, value: string) => `${`${name}:`.padEnd(13)}${value}`;
           const lines = [
@@ -49,8 +63,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
           if (r.update) lines.push(field('update', `${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`));
           const pending = renderPendingSecrets(r);
           if (pending) lines.push(field('pending', pending));
-          lines.push('', 'tasks:');
-          lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id, t.node ?? '-', t.release ?? '', t.state, t.desiredState, t.since, t.error ?? ''])));
+          const hidden = all.tasks.length - r.tasks.length;
+          lines.push('', `tasks:${hidden > 0 ? ` (${hidden} ended; --all lists them)` : ''}`);
+          lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id.slice(0, 12), t.node ?? '-', t.release ?? '', t.state, t.desiredState, relativeTime(t.since, now), clip(t.error ?? '', 40)])));
           if (r.routes) {
             lines.push('', 'routes:');
             if (r.routes.proxy !== 'ok') lines.push(`  unknown: ${r.routes.reason ?? r.routes.proxy}`);

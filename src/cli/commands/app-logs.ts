@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.ts';
-import { durationFlag, intFlag } from '../command.ts';
+import { intFlag } from '../command.ts';
+import { sinceSeconds } from '../since.ts';
 import { isFutuswarmError } from '../../core/errors.ts';
 import { EXIT } from '../exit-code.ts';
 import type { Io, ProgramLine } from '../io.ts';
@@ -24,13 +25,14 @@ export function logsOutput(io: Io, app: string, follow: boolean): { line(line: P
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
-    .description('print what the app\'s tasks wrote, each line named by its task and node')
+    .description('print what the app\'s live tasks wrote, merged by time, each line named by its task and node')
     .requiredOption('-n, --name <app>', 'app name')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .option('--since <duration>', 'only lines from the last while (e.g. 10m, 2h)', durationFlag('--since'))
+    .option('--since <when>', 'only lines since then: a while (10m, 2h, 1d) or a date/time (2025-01-31T09:00Z)', (v) => sinceSeconds(v, Date.now()))
     .option('--tail <lines>', 'only the last lines of each task', intFlag('--tail'))
     .option('--timestamps', 'show when each line was written')
-    .addHelpText('after', '\nWith --json: one document {app, lines: [{source, stream, line}]}; with -f, one such line object per line.\n\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop -f --tail 200\n')
+    .option('--all', 'also the lines of tasks that ended (replaced, failed, scaled away)')
+    .addHelpText('after', '\nWith --json: one document {app, lines: [{source, stream, line}]}; with -f, one such line object per line.\n\nExamples:\n  futuswarm app:logs -n shop --since 10m\n  futuswarm app:logs -n shop --since 2025-01-31T09:00:00Z\n  futuswarm app:logs -n shop -f --tail 200\n  futuswarm app:logs -n shop --all --since 1h   # with the tasks that ended\n')
     .action(
       action(async (ctx, opts) => {
         const app = opts.name;
@@ -44,6 +46,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
               ...(opts.since !== undefined ? { sinceSeconds: opts.since } : {}),
               ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
               ...(opts.timestamps ? { timestamps: true } : {}),
+              ...(opts.all ? { all: true } : {}),
             },
             { app: '--name', sinceSeconds: '--since', tail: '--tail' },
             {

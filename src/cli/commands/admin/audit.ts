@@ -1,19 +1,10 @@
 import { Option } from '@commander-js/extra-typings';
 import type { CommandModule } from '../../command.ts';
-import { intFlag } from '../../command.ts';
+import { limitFlag } from '../../command.ts';
 import { examples } from '../../help-text.ts';
-import { FutuswarmError } from '../../../core/errors.ts';
-import { renderTable } from '../../table.ts';
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
-
-/** `--since 24h` (30m, 7d, 2w …) or an ISO 8601 date/time. */
-export function parseSince(value: string): { sinceSeconds: number } | { since: string } {
-  const m = /^(\d+)([smhdw])$/.exec(value);
-  if (m) return { sinceSeconds: Number(m[1]) * UNITS[m[2]!]! };
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return { since: new Date(value).toISOString() };
-  throw new FutuswarmError('invalid_input', `--since: must be a duration such as 30m, 24h or 7d, or a date such as 2025-01-31, got "${value}"`);
-}
+import { parseSince } from '../../since.ts';
+import { clip, DEFAULT_LIMIT, limitNote, renderTable } from '../../table.ts';
+import { relativeTime } from '../../../core/relative-time.ts';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined) return '';
@@ -28,7 +19,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--user <user>', 'only requests by this person')
     .option('--op <op>', 'only this op, e.g. app.deploy')
     .option('--since <when>', 'only since then: 30m, 24h, 7d, or a date (2025-01-31)')
-    .option('--limit <n>', 'at most this many records, newest first (default 200)', intFlag('--limit'))
+    .option('--limit <n>', `at most this many records, newest first (default ${DEFAULT_LIMIT}; with --json, 200)`, limitFlag('--limit', 10000))
     .addHelpText('after', '\nEvery mutating request, every refused one and every secret read leaves a record; secret values never do.\n')
     .addHelpText('after', examples('futuswarm admin audit -n shop --since 24h', 'futuswarm admin audit --user alice --op app.deploy --limit 20'))
     .action(
@@ -44,25 +35,26 @@ export const register: CommandModule['register'] = (cmd, action) => {
             ...(opts.user !== undefined ? { user: opts.user } : {}),
             ...(opts.op !== undefined ? { op: opts.op } : {}),
             ...(opts.since !== undefined ? parseSince(opts.since) : {}),
-            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            ...(opts.limit !== undefined || ctx.io.mode !== 'json' ? { limit: opts.limit ?? DEFAULT_LIMIT } : {}),
           },
           { app: opts.name !== undefined ? '--name' : '--app', user: '--user', op: '--op', since: '--since', sinceSeconds: '--since', limit: '--limit' },
         );
         ctx.io.result(r, () => {
           if (r.records.length === 0) return 'No audit records match.';
+          const now = Date.now();
           const table = renderTable(
             ['TIME', 'USER', 'OP', 'APP', 'RESULT', 'TOOK', 'DETAIL'],
             r.records.map((x) => [
-              x.time.replace(/\.\d+Z$/, 'Z'),
+              relativeTime(x.time, now),
               x.user,
               x.op,
               x.app ?? '',
               x.result === 'ok' ? 'ok' : (x.code ?? 'error'),
               duration(x.durationMs),
-              x.result === 'ok' ? '' : (x.message ?? '').split('\n')[0]!.slice(0, 120),
+              x.result === 'ok' ? '' : clip(x.message ?? '', 60),
             ]),
           );
-          return r.truncated ? `${table}\n\n(older records left out: narrow the query or raise --limit)` : table;
+          return r.truncated ? `${table}\n\n${limitNote('some', 'older records')} (or narrow the query)` : table;
         });
       }),
     );
