@@ -5,6 +5,7 @@ import { examples } from '../../help-text.ts';
 import { parseSince } from '../../since.ts';
 import { clip, DEFAULT_LIMIT, limitNote, renderTable } from '../../table.ts';
 import { relativeTime } from '../../../core/relative-time.ts';
+import { FutuswarmError } from '../../../core/errors.ts';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined) return '';
