@@ -56,8 +56,9 @@ REDIS_PORT=${FUTUSWARM_REDIS_PORT:-6380}
 SERVICES_ADDR=${FUTUSWARM_SERVICES_ADDR:-10.231.0.1}
 SERVICES_BRIDGE=futuswarm0
 
-# zsh and fish: the tests of `futuswarm completion` run the scripts in each shell.
-PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq socat zsh fish)
+# zsh and fish: the tests of `futuswarm completion` run the scripts in each shell. procps: the
+# resident agent's tests find its processes with pgrep.
+PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq socat zsh fish procps)
 ACCOUNT=futuswarm
 ACCOUNT_HOME=/var/lib/futuswarm
 PREFIX=/opt/futuswarm
