@@ -52,15 +52,16 @@ describe('app:images', () => {
 
 describe('app:inspect tasks', () => {
   const tasks = [
-    { id: 'run', state: 'running', since: ago(600) },
-    { id: 'start', state: 'starting', since: ago(1) },
-    { id: 'new-fail', state: 'failed', since: ago(2) },
-    { id: 'old-fail', state: 'failed', since: ago(30) },
-    { id: 'shutdown', state: 'shutdown', since: ago(1) },
-    { id: 'complete', state: 'complete', since: ago(1) },
-    { id: 'rejected', state: 'rejected', since: ago(4) },
+    { id: 'run', state: 'running', desiredState: 'running', since: ago(600) },
+    { id: 'start', state: 'starting', desiredState: 'running', since: ago(1) },
+    { id: 'stopping', state: 'running', desiredState: 'shutdown', since: ago(1) },
+    { id: 'new-fail', state: 'failed', desiredState: 'shutdown', since: ago(2) },
+    { id: 'old-fail', state: 'failed', desiredState: 'shutdown', since: ago(30) },
+    { id: 'shutdown', state: 'shutdown', desiredState: 'shutdown', since: ago(1) },
+    { id: 'complete', state: 'complete', desiredState: 'shutdown', since: ago(1) },
+    { id: 'rejected', state: 'rejected', desiredState: 'shutdown', since: ago(4) },
   ];
-  it('without --all: live ones and failures of the last five minutes', () => {
+  it('without --all: live ones (not those an update is stopping) and failures of the last five minutes', () => {
     assert.deepEqual(liveTasks(tasks, now).map((t) => t.id), ['run', 'start', 'new-fail', 'rejected']);
   });
 });

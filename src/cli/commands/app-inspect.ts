@@ -9,9 +9,15 @@ const LIVE_STATES = new Set(['new', 'pending', 'assigned', 'accepted', 'preparin
 /** A task that failed this recently still explains what is going on. */
 const RECENT_FAILURE_MS = 5 * 60 * 1000;
 
-/** The tasks app:inspect shows without --all: live ones, and those that failed in the last few minutes. */
-export function liveTasks<T extends Pick<InspectResult['tasks'][number], 'state' | 'since'>>(tasks: readonly T[], now: number): T[] {
-  return tasks.filter((t) => LIVE_STATES.has(t.state) || (['failed', 'rejected'].includes(t.state) && now - Date.parse(t.since) < RECENT_FAILURE_MS));
+/**
+ * The tasks app:inspect shows without --all: those Swarm wants running and that run or are on
+ * their way to, and those that failed in the last few minutes. A task an update is stopping
+ * (desired state shutdown, still running out its grace period) has ended as far as the app goes.
+ */
+export function liveTasks<T extends Pick<InspectResult['tasks'][number], 'state' | 'desiredState' | 'since'>>(tasks: readonly T[], now: number): T[] {
+  return tasks.filter(
+    (t) => (LIVE_STATES.has(t.state) && t.desiredState !== 'shutdown') || (['failed', 'rejected'].includes(t.state) && now - Date.parse(t.since) < RECENT_FAILURE_MS),
+  );
 }
 
 /** The health check as set: the HTTP path and the command (the command for owners only). */
