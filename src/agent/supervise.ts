@@ -27,11 +27,24 @@ export function supervise(command: string, daemonArgs: readonly string[]): Promi
   let stopping = false;
   let pause = MIN_PAUSE_MS;
   const children = new Set<ChildProcess>();
+  const retired = new WeakSet<ChildProcess>();
 
   const start = (): ChildProcess => {
     const child = spawn(command, ['daemon', ...daemonArgs], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const startedAt = Date.now();
     children.add(child);
+    // A daemon that took the socket retires every other one: they finish their requests and exit
+    // (also an old one whose first successor failed to start, and whose next one then did).
+    child.on('message', (message) => {
+      if (message !== 'ready' || stopping) return;
+      for (const other of children) {
+        // Once only: a second SIGTERM tells a daemon to leave without finishing its requests.
+        if (other === child || retired.has(other)) continue;
+        retired.add(other);
+        say('a new daemon took the socket; the old one finishes its requests');
+        other.kill('SIGTERM');
+      }
+    });
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) {
@@ -54,16 +67,7 @@ export function supervise(command: string, daemonArgs: readonly string[]): Promi
     finish = () => resolve(0);
     current = start();
     process.on('SIGHUP', () => {
-      if (stopping) return;
-      const old = current;
-      const next = start();
-      current = next;
-      next.once('message', (message) => {
-        if (message === 'ready') {
-          say('a new daemon took the socket; the old one finishes its requests');
-          old?.kill('SIGTERM');
-        }
-      });
+      if (!stopping) current = start();
     });
     const stop = (): void => {
       if (stopping) {
@@ -72,7 +76,7 @@ export function supervise(command: string, daemonArgs: readonly string[]): Promi
       }
       stopping = true;
       if (children.size === 0) finish();
-      for (const child of children) child.kill('SIGTERM');
+      for (const child of children) if (!retired.has(child)) child.kill('SIGTERM');
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
