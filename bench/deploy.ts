@@ -5,7 +5,7 @@
  * Usage: npm run bench:deploy [-- <rounds>]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { CLI as cli, dockerOverSsh, median, timed } from './measure.ts';
+import { CLI as cli, dockerOverSsh, median, timed } from '../test/helpers/bench.ts';
 
 const rounds = Number(process.argv[2] ?? 6);
 const monitor = Number(process.env.FUTUSWARM_BENCH_MONITOR ?? 3); // the local agent config's deploy.monitorSeconds

@@ -7,7 +7,7 @@
  * Usage: npm run bench:reads [-- <rounds>]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { CLI, dockerOverSsh, median, timed, timedCli } from './measure.ts';
+import { CLI, dockerOverSsh, median, timed, timedCli } from '../test/helpers/bench.ts';
 
 const rounds = Number(process.argv[2] ?? 15);
 const APP = `reads-${Date.now().toString(36)}`;

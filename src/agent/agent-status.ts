@@ -9,7 +9,7 @@ import { FutuswarmError } from '../core/errors.ts';
 import { agentView, type AgentView } from '../results/admin.ts';
 import { VERSION } from '../version.ts';
 import { daemonStats } from './daemon-stats.ts';
-import { RELAY_PROTOCOL } from './daemon-wire.ts';
+import { readFrames, RELAY_PROTOCOL } from './daemon-wire.ts';
 
 /** This process, when it is the resident agent. */
 export function daemonView(): AgentView | undefined {
@@ -46,9 +46,8 @@ function askDaemon(socket: string, timeoutMs: number): Promise<AgentView> {
     });
     conn.on('close', () => {
       clearTimeout(timer);
-      const all = Buffer.concat(chunks);
-      const size = all.length >= 5 && all[0] === 0x6f ? all.readUInt32BE(1) : -1;
-      const parsed = size >= 0 ? agentView.safeParse(safeJson(all.subarray(5, 5 + size).toString('utf8'))) : undefined;
+      const { output, code } = readFrames(Buffer.concat(chunks));
+      const parsed = code === 0 ? agentView.safeParse(safeJson(output.toString('utf8'))) : undefined;
       if (parsed?.success) resolve(parsed.data);
       else reject(new FutuswarmError('unavailable', `the resident agent on ${socket} gave no status`));
     });

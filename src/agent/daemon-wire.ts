@@ -40,6 +40,24 @@ export function frame(type: 'o' | 'x', payload: Uint8Array): Buffer {
 
 export const exitFrame = (code: number): Buffer => frame('x', Buffer.from([Math.max(0, Math.min(255, code))]));
 
+/**
+ * A whole answer read back (what the relay does as it goes): the output frames' bytes, and the
+ * exit code, undefined when the answer ended without one. A frame cut short ends the reading.
+ */
+export function readFrames(answer: Buffer): { output: Buffer; code: number | undefined } {
+  const output: Buffer[] = [];
+  let code: number | undefined;
+  for (let at = 0; at + 5 <= answer.length; ) {
+    const size = answer.readUInt32BE(at + 1);
+    const payload = answer.subarray(at + 5, at + 5 + size);
+    if (payload.length < size) break;
+    if (answer[at] === 0x6f) output.push(payload);
+    else if (answer[at] === 0x78) code = payload[0];
+    at += 5 + size;
+  }
+  return { output: Buffer.concat(output), code };
+}
+
 /** A stream whose bytes reach the caller as output frames; backpressure is the socket's. */
 export function outputFrames(socket: Socket): Writable {
   return new Writable({

@@ -59,6 +59,12 @@ function agentLog(file: string | undefined): Log {
   };
 }
 
+/** `promise`, with `forget` told if it fails: what is kept warm is connected again by the next request. */
+function untilItFails<T>(promise: Promise<T>, forget: (failed: Promise<T>) => void): Promise<T> {
+  promise.catch(() => forget(promise));
+  return promise;
+}
+
 /**
  * The agent config, read again when its file changes (one stat per request), with the state
  * store opened for it: an admin's edit takes effect at the next request, as with an agent per
@@ -84,25 +90,19 @@ class WarmConfig {
     }
     if (stamp !== this.#stamp || this.#config === undefined) {
       this.#stamp = stamp;
-      const loading = loadAgentConfig(this.#path);
-      this.#config = loading;
       this.#state = undefined;
       // A config that failed to load is tried again by the next request.
-      loading.catch(() => {
-        if (this.#config === loading) this.#stamp = '';
+      this.#config = untilItFails(loadAgentConfig(this.#path), (failed) => {
+        if (this.#config === failed) this.#stamp = '';
       });
     }
     return this.#config;
   }
 
   state(config: AgentConfig): Promise<AppState> {
-    if (this.#state === undefined) {
-      const opening = openState(config, { dataKeyCacheSeconds: config.daemon?.dataKeyCacheSeconds ?? 0 });
-      this.#state = opening;
-      opening.catch(() => {
-        if (this.#state === opening) this.#state = undefined;
-      });
-    }
+    this.#state ??= untilItFails(openState(config, { dataKeyCacheSeconds: config.daemon?.dataKeyCacheSeconds ?? 0 }), (failed) => {
+      if (this.#state === failed) this.#state = undefined;
+    });
     return this.#state;
   }
 }
@@ -122,16 +122,10 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
   // The handlers' code is loaded once, before the first request, not during it.
   await Promise.all(Object.values(OP_HANDLERS).map((load) => load()));
   let engine: Promise<DockerEngine> | undefined;
-  const docker = (): Promise<DockerEngine> => {
-    if (engine === undefined) {
-      const connecting = import('../docker/engine.ts').then((m) => m.DockerEngine.connect());
-      engine = connecting;
-      connecting.catch(() => {
-        if (engine === connecting) engine = undefined;
-      });
-    }
-    return engine;
-  };
+  const docker = (): Promise<DockerEngine> =>
+    (engine ??= untilItFails(import('../docker/engine.ts').then((m) => m.DockerEngine.connect()), (failed) => {
+      if (engine === failed) engine = undefined;
+    }));
 
   const inFlight = new Set<Promise<void>>();
   const handle = (socket: Socket): void => {

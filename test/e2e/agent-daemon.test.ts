@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { LOCAL, localSandbox, REPO, type CliSandbox } from '../helpers/cli.ts';
 import { addPerson, removeEntry, rigUserKeyFile, uniqueUid } from '../helpers/ldap.ts';
 import { until } from '../helpers/docker.ts';
+import { readFrames } from '../../src/agent/daemon-wire.ts';
 
 const SOCKET = '/run/futuswarm/agent.sock';
 const LOG = '/var/log/futuswarm/agent.log';
@@ -38,17 +39,8 @@ function viaSocket(header: string, body: Buffer | string): Promise<Answer> {
       else reject(e);
     });
     socket.on('close', () => {
-      const all = Buffer.concat(chunks);
-      let output = '';
-      let code: number | undefined;
-      for (let at = 0; at + 5 <= all.length; ) {
-        const size = all.readUInt32BE(at + 1);
-        const payload = all.subarray(at + 5, at + 5 + size);
-        if (all[at] === 0x6f) output += payload.toString('utf8');
-        else if (all[at] === 0x78) code = payload[0];
-        at += 5 + size;
-      }
-      const events = output.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const { output, code } = readFrames(Buffer.concat(chunks));
+      const events = output.toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
       resolve({ events, code, cutShort });
     });
     socket.write(`${header}\n`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { uptime } from '../../src/cli/commands/admin/agent-status.ts';
-import { parseRelayHeader } from '../../src/agent/daemon-wire.ts';
+import { exitFrame, frame, parseRelayHeader, readFrames } from '../../src/agent/daemon-wire.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 
 test('uptimes read as the two largest units', () => {
@@ -14,4 +14,12 @@ test('the relay header: a person to serve, or the status question; nothing else'
   for (const bad of ['futuswarm-relay/2 serve alice', 'futuswarm-relay/1 serve', 'futuswarm-relay/1 serve -x', 'futuswarm-relay/1 serve a b', 'futuswarm-relay/1 status x', 'futuswarm-relay/1 exec alice', '']) {
     assert.throws(() => parseRelayHeader(bad), (e: unknown) => e instanceof FutuswarmError && e.code === 'protocol', bad);
   }
+});
+
+test('answer frames read back: output in order, then the exit code; a cut answer has none', () => {
+  const answer = Buffer.concat([frame('o', Buffer.from('{"a":')), frame('o', Buffer.from('1}\n')), exitFrame(2)]);
+  assert.deepEqual(readFrames(answer), { output: Buffer.from('{"a":1}\n'), code: 2 });
+  assert.deepEqual(readFrames(answer.subarray(0, answer.length - 1)), { output: Buffer.from('{"a":1}\n'), code: undefined });
+  assert.deepEqual(readFrames(frame('o', Buffer.from('abc')).subarray(0, 6)), { output: Buffer.alloc(0), code: undefined });
+  assert.equal(readFrames(exitFrame(300)).code, 255);
 });

@@ -1,5 +1,5 @@
 /**
- * What the benchmarks share: timing a command, medians, and the baseline a user would otherwise
+ * What the benchmarks (bench/) share: timing a command, medians, and the baseline a user would otherwise
  * have — the docker CLI over SSH to the manager (bench/baseline-sshd.sh), multiplexed as a
  * user's ~/.ssh/config would make it.
  */
@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../bin/futuswarm.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/futuswarm.js', import.meta.url));
 export const LOCAL_DIR = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'futuswarm/local');
 
 export function median(xs: readonly number[]): number {
@@ -33,7 +33,7 @@ export const timedCli = (args: string[]): number => timed(process.execPath, [CLI
  * user's ~/.ssh/config would.
  */
 export function dockerOverSsh(): NodeJS.ProcessEnv {
-  const [target, knownHosts] = execFileSync('bash', [fileURLToPath(new URL('./baseline-sshd.sh', import.meta.url))], { encoding: 'utf8' }).trim().split(' ');
+  const [target, knownHosts] = execFileSync('bash', [fileURLToPath(new URL('../../bench/baseline-sshd.sh', import.meta.url))], { encoding: 'utf8' }).trim().split(' ');
   const sshConfig = join(LOCAL_DIR, 'bench-ssh-config');
   execFileSync('sh', ['-c', `printf 'Host 127.0.0.1\\n  IdentityFile %s\\n  UserKnownHostsFile %s\\n  IdentitiesOnly yes\\n  BatchMode yes\\n  ControlMaster auto\\n  ControlPath %s/fsbench-%%C\\n  ControlPersist 60\\n' "$1" "$2" "$3" > "$4"`, 'sh', join(LOCAL_DIR, 'id_ed25519'), knownHosts ?? '', LOCAL_DIR, sshConfig]);
   const wrapperDir = join(LOCAL_DIR, 'bench-bin');
