@@ -58,7 +58,7 @@ SERVICES_BRIDGE=futuswarm0
 
 # zsh and fish: the tests of `futuswarm completion` run the scripts in each shell. procps: the
 # resident agent's tests find its processes with pgrep.
-PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq socat zsh fish procps)
+PACKAGES=(docker.io openssh-server busybox-static python3-venv slapd ldap-utils redis-server postgresql cloud-init jq socat zsh fish procps sudo)
 ACCOUNT=futuswarm
 ACCOUNT_HOME=/var/lib/futuswarm
 PREFIX=/opt/futuswarm
@@ -334,6 +334,30 @@ AWS_ACCESS_KEY_ID=testing
 AWS_SECRET_ACCESS_KEY=testing
 EOF
   if [ ${#changed[@]} -eq 0 ]; then say "$ETC up to date"; else say "wrote ${changed[*]} in $ETC"; fi
+}
+
+# What `admin agent:upgrade` needs on a node, as cloud-init writes it on a real one: the install
+# script (templates/install-agent.sh), the sudo rule that lets the agent's account run exactly
+# it, and node.env, here naming moto and the venv's AWS CLI.
+ensure_upgrade_path() {
+  local changed=() bundle_key rule
+  bundle_key=$("$NODE" -e 'import("'"$ROOT"'/src/config/cluster-file.ts").then(async (m) => process.stdout.write((await m.loadClusterFile(process.argv[1])).agent.bundleKey))' "$CLUSTER_FILE" 2>&1 9>&-) ||
+    die "could not read the agent bundle key of $CLUSTER_FILE: $bundle_key"
+  copy_file "$ROOT/templates/install-agent.sh" /usr/local/sbin/futuswarm-install-agent 755 && changed+=(futuswarm-install-agent)
+  write_file "$ETC/node.env" 644 root:root <<ENV && changed+=(node.env)
+FUTUSWARM_CLUSTER=local
+FUTUSWARM_REGION=eu-north-1
+FUTUSWARM_BUCKET=futuswarm-local-state
+FUTUSWARM_AGENT_BUNDLE=$bundle_key
+export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export PATH=$VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV
+  rule=$(mktemp)
+  printf '%s ALL=(root) NOPASSWD: /usr/local/sbin/futuswarm-install-agent\n' "$ACCOUNT" >"$rule"
+  visudo -cqf "$rule" || die "sudo refuses the rule in $rule"
+  write_file /etc/sudoers.d/futuswarm 440 root:root <"$rule" && changed+=(sudoers.d/futuswarm)
+  rm -f "$rule"
+  if [ ${#changed[@]} -eq 0 ]; then say "agent upgrade path up to date"; else say "wrote ${changed[*]}"; fi
 }
 
 # The resident agent, supervised as systemd supervises futuswarm-agent.service on a manager:
@@ -937,6 +961,7 @@ cmd_up() {
   ensure_client_key
   ensure_sshd
   ensure_moto
+  ensure_upgrade_path
   ensure_state
   ensure_node_key
   ensure_forwards

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { agentConfigSchema } from '../src/config/agent-config.ts';
-import { agentBundleSources } from '../src/aws/agent-bundle.ts';
+import { agentBundleHash, agentBundleSources } from '../src/aws/agent-bundle.ts';
 import { loadClusterFile, type ClusterConfig } from '../src/config/cluster-file.ts';
 import { agentWrapperScript, type BundleFile } from '../src/core/agent-bundle.ts';
 import { parseWith } from '../src/core/errors.ts';
@@ -143,6 +143,13 @@ async function main(argv: readonly string[]): Promise<number> {
       f.path === 'bin/futuswarm-agent' ? { ...f, source: { text: agentWrapperScript(prefix) } } : f,
     );
     const changed = installBundle(files, prefix);
+    // As the install script records it: `admin agent:upgrade` then knows this node runs that bundle.
+    const hashFile = join(prefix, 'bundle-hash');
+    const hash = `${agentBundleHash(files)}\n`;
+    if (!existsSync(hashFile) || readFileSync(hashFile, 'utf8') !== hash) {
+      writeFileSync(`${hashFile}.new`, hash, { mode: 0o644 });
+      renameSync(`${hashFile}.new`, hashFile);
+    }
     const chunks = changed.filter((p) => p.startsWith('lib/chunks/')).length;
     const named = changed.filter((p) => !p.startsWith('lib/chunks/')).map((p) => p.split('/').at(-1));
     process.stdout.write(changed.length === 0 ? `agent up to date in ${prefix}\n` : `installed ${[...named, ...(chunks ? [`${chunks} chunk(s)`] : [])].join(' ')} in ${prefix}\n`);

@@ -15,6 +15,9 @@ import { appName, domainName, imageDigest, imageRepository, imageTag, registryHo
 
 const secretKey = secretKeyName;
 
+/** An agent bundle's content hash (src/core/agent-bundle.ts bundleContentHash). */
+const bundleHash = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be an agent bundle hash (sha256:<64 hex digits>)');
+
 /** Free text that others will see (a lock's message): one line, no control characters. */
 const plainText = (max: number) => z.string().max(max).refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
 
@@ -177,6 +180,11 @@ export const OP_ARGS = {
   }),
   'admin.proxy.status': z.strictObject({}),
   'admin.agent.status': z.strictObject({}),
+  /**
+   * Install the agent bundle the state bucket holds on every node, whose content hash the CLI
+   * uploaded it with, and hand each resident agent over to it (admin agent:upgrade).
+   */
+  'admin.agent.upgrade': z.strictObject({ bundle: bundleHash }),
   'admin.node.list': z.strictObject({}),
   /**
    * Stop placing tasks on a node, so Swarm moves its tasks elsewhere; then, unless `wait` is
@@ -357,7 +365,9 @@ const nodeRemoveRequest = z.strictObject({
 });
 /** How the resident agent on that node (a manager) is doing: `admin agent:status`. */
 const nodeAgentStatusRequest = z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('node.agent.status') });
-export const nodeRequestSchema = z.discriminatedUnion('op', [nodeExecRequest, nodeRemoveRequest, nodeAgentStatusRequest]);
+/** Install that agent bundle on that node and hand its resident agent over to it (`admin agent:upgrade`). */
+const nodeAgentUpgradeRequest = z.strictObject({ v: z.literal(PROTOCOL_VERSION), op: z.literal('node.agent.upgrade'), bundle: bundleHash });
+export const nodeRequestSchema = z.discriminatedUnion('op', [nodeExecRequest, nodeRemoveRequest, nodeAgentStatusRequest, nodeAgentUpgradeRequest]);
 export type NodeRequest = z.output<typeof nodeRequestSchema>;
 
 /** The progress step after which an attached op reads client messages. */

@@ -9,6 +9,7 @@ import { FutuswarmError } from '../core/errors.ts';
 import { agentView, type AgentView } from '../results/admin.ts';
 import { VERSION } from '../version.ts';
 import { daemonStats } from './daemon-stats.ts';
+import { installedBundle } from './installed-bundle.ts';
 import { readFrames, RELAY_PROTOCOL } from './daemon-wire.ts';
 
 /** This process, when it is the resident agent. */
@@ -23,18 +24,22 @@ export function daemonView(): AgentView | undefined {
     uptimeSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     requests: daemonStats.requests,
     leader: daemonStats.leader,
+    bundle: daemonStats.bundle,
   };
 }
 
 export async function localAgentStatus(config: AgentConfig, timeoutMs = 5_000): Promise<AgentView> {
   const own = daemonView();
   if (own) return own;
-  if (!config.daemon) return { mode: 'per-request', version: VERSION };
-  return askDaemon(config.daemon.socket, timeoutMs);
+  if (!config.daemon) return { mode: 'per-request', version: VERSION, bundle: installedBundle() };
+  return askDaemon(config.daemon.socket, 'status', timeoutMs);
 }
 
-/** The daemon's answer to a `status` header: one output frame of JSON, then the exit frame. */
-function askDaemon(socket: string, timeoutMs: number): Promise<AgentView> {
+/**
+ * The daemon's answer to a `status` header (or `hand-over`, which asks its supervisor to start a
+ * daemon of the agent now installed): one output frame of its figures as JSON, then the exit frame.
+ */
+export function askDaemon(socket: string, ask: 'status' | 'hand-over', timeoutMs: number): Promise<AgentView> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = connect(socket);
@@ -49,9 +54,9 @@ function askDaemon(socket: string, timeoutMs: number): Promise<AgentView> {
       const { output, code } = readFrames(Buffer.concat(chunks));
       const parsed = code === 0 ? agentView.safeParse(safeJson(output.toString('utf8'))) : undefined;
       if (parsed?.success) resolve(parsed.data);
-      else reject(new FutuswarmError('unavailable', `the resident agent on ${socket} gave no status`));
+      else reject(new FutuswarmError('unavailable', `the resident agent on ${socket} ${ask === 'status' ? 'gave no status' : 'cannot hand over (it runs without its supervisor)'}`));
     });
-    conn.end(`${RELAY_PROTOCOL} status\n`);
+    conn.end(`${RELAY_PROTOCOL} ${ask}\n`);
   });
 }
 

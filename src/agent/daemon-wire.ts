@@ -17,15 +17,20 @@ export const MAX_HEADER_BYTES = 256;
 /** The relay refuses bigger frames; output is cut into frames of at most this. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** `serve NAME`: a person's request follows. `status`: the daemon's own figures (admin agent:status). */
-export type RelayHeader = { kind: 'serve'; user: string } | { kind: 'status' };
+/**
+ * `serve NAME`: a person's request follows. `status`: the daemon's own figures (admin
+ * agent:status). `hand-over`: ask the supervisor for a daemon of the agent now installed (admin
+ * agent:upgrade). Only the relay and the agent's own account reach the socket; the relay sends
+ * only `serve`, with the name sshd gave it.
+ */
+export type RelayHeader = { kind: 'serve'; user: string } | { kind: 'status' } | { kind: 'hand-over' };
 
 export function parseRelayHeader(line: string): RelayHeader {
   const [protocol, kind, user, ...rest] = line.split(' ');
   if (protocol !== RELAY_PROTOCOL) {
     throw new FutuswarmError('protocol', `not a relay header (expected ${RELAY_PROTOCOL})`, { hint: 'the relay and the agent may be different versions; reinstall the agent bundle' });
   }
-  if (kind === 'status' && user === undefined) return { kind };
+  if ((kind === 'status' || kind === 'hand-over') && user === undefined) return { kind };
   const name = userName.safeParse(user);
   if (kind !== 'serve' || !name.success || rest.length > 0) throw new FutuswarmError('protocol', 'bad relay header');
   return { kind, user: name.data };

@@ -24,6 +24,7 @@ import { openClientChannel } from './client-channel.ts';
 import { exitFrame, frame, outputFrames, readRelayHeader } from './daemon-wire.ts';
 import { daemonView } from './agent-status.ts';
 import { daemonStats } from './daemon-stats.ts';
+import { installedBundle } from './installed-bundle.ts';
 import { LockJournal } from './lock-journal.ts';
 import { openState } from './open-state.ts';
 import { OP_HANDLERS } from './ops/index.ts';
@@ -149,7 +150,8 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
   renameSync(bound, socketPath);
   daemonStats.startedAt = new Date();
   daemonStats.socket = socketPath;
-  log({ level: 'info', event: 'listening', socket: socketPath, version: VERSION });
+  daemonStats.bundle = installedBundle();
+  log({ level: 'info', event: 'listening', socket: socketPath, version: VERSION, bundle: daemonStats.bundle });
   options.onReady?.();
   // What a daemon that died held: free it now, not when its TTL runs out.
   void warm
@@ -219,6 +221,18 @@ async function serveConnection(socket: Socket, served: Served): Promise<void> {
       socket.write(frame('o', Buffer.from(JSON.stringify(daemonView()))));
       code = 0;
       outcome = { op: 'status', outcome: 'ok' };
+      return;
+    }
+    if (header.kind === 'hand-over') {
+      // The supervisor starts a daemon of the agent now installed; this one then finishes its requests.
+      if (process.send === undefined) {
+        outcome = { op: 'hand-over', outcome: 'no supervisor' };
+        return;
+      }
+      process.send('hand-over');
+      socket.write(frame('o', Buffer.from(JSON.stringify(daemonView()))));
+      code = 0;
+      outcome = { op: 'hand-over', outcome: 'ok' };
       return;
     }
     user = header.user;

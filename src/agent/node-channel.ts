@@ -113,6 +113,14 @@ export async function agentStatusOnNode(config: AgentConfig, state: AppState, ta
   return callNode(config, state, target, { v: PROTOCOL_VERSION, op: 'node.agent.status' }, io);
 }
 
+/** Install agent bundle `bundle` on another node and hand its resident agent over (admin agent:upgrade). */
+export async function agentUpgradeOnNode(config: AgentConfig, state: AppState, target: NodeTarget, bundle: string, onProgress: (message: string) => void): Promise<unknown> {
+  const emit = (event: Event): void => {
+    if (event.type === 'progress') onProgress(event.message);
+  };
+  return callNode(config, state, target, { v: PROTOCOL_VERSION, op: 'node.agent.upgrade', bundle }, { emit, channel: NO_CALLER, gone: new AbortController().signal });
+}
+
 /** Remove a finished job container of `app` on another node; false when it was gone already. */
 export async function removeJobContainerOnNode(config: AgentConfig, state: AppState, target: NodeTarget, request: { app: string; containerId: string }): Promise<boolean> {
   const io = { emit: () => undefined, channel: NO_CALLER, gone: new AbortController().signal };

@@ -2,12 +2,14 @@
  * `futuswarm-agent node-serve`: the forced command for the cluster's node key, on every node.
  * A manager's agent reaches a task on this node through it (app:exec on another node). It
  * answers three requests: exec into a running container that belongs to the named app, remove
- * a finished job container of the named app (app:run), which still holds its environment, and
- * how this node's agent is doing (admin agent:status, on managers).
+ * a finished job container of the named app (app:run), which still holds its environment, how
+ * this node's agent is doing (admin agent:status, on managers), and install a newer agent bundle
+ * (admin agent:upgrade).
  * The person's ACL check and the audit record happen on the manager, which already controls
  * every node through Swarm; this side only makes sure the channel cannot reach anything else
  * (a container that is not an app's task, a shell on the node).
  */
+import { hostname } from 'node:os';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { JOB_LABEL } from '../core/job-spec.ts';
 import { LABEL } from '../core/service-spec.ts';
@@ -32,6 +34,12 @@ export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: Serv
     if (!config.nodeChannel) throw new FutuswarmError('unavailable', 'this node has no nodeChannel in its agent config');
     if (request.op === 'node.agent.status') {
       emit({ type: 'result', data: await localAgentStatus(config) });
+      return 0;
+    }
+    if (request.op === 'node.agent.upgrade') {
+      const { upgradeHere } = await import('./agent-install.ts');
+      const done = await upgradeHere(config, request.bundle, hostname(), (message) => emit({ type: 'progress', step: 'agent-upgrade', message }));
+      emit({ type: 'result', data: done });
       return 0;
     }
     const channel = io.channel ?? detachedChannel();

@@ -5,7 +5,8 @@
  * - A daemon that exits on its own is started again, after a pause that grows while it keeps
  *   failing (0.5 s up to 10 s; back to 0.5 s after a minute of service).
  * - SIGHUP hands over without dropping a request: a new daemon (the agent now installed) takes
- *   the socket, then the old one is asked to stop and finishes what it has in flight.
+ *   the socket, then the old one is asked to stop and finishes what it has in flight. A daemon
+ *   asks for the same by its IPC channel (`hand-over`, admin agent:upgrade).
  * - SIGTERM stops the daemon the same graceful way, then exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +37,11 @@ export function supervise(command: string, daemonArgs: readonly string[]): Promi
     // A daemon that took the socket retires every other one: they finish their requests and exit
     // (also an old one whose first successor failed to start, and whose next one then did).
     child.on('message', (message) => {
+      if (message === 'hand-over' && child === current && !stopping) {
+        say('the daemon asked for a hand-over to the agent now installed');
+        current = start();
+        return;
+      }
       if (message !== 'ready' || stopping) return;
       for (const other of children) {
         // Once only: a second SIGTERM tells a daemon to leave without finishing its requests.

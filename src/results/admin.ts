@@ -86,6 +86,8 @@ export const agentView = z.strictObject({
   requests: z.number().int().min(0).optional(),
   /** Whether it holds the leader lease and runs the cluster's periodic work. */
   leader: z.boolean().optional(),
+  /** The content hash of the agent bundle it runs (null: installed another way). */
+  bundle: z.string().max(100).nullable().optional(),
 });
 export type AgentView = z.output<typeof agentView>;
 const agentStatusResult = z.strictObject({
@@ -103,6 +105,29 @@ const agentStatusResult = z.strictObject({
   ),
 });
 export type AgentStatusResult = z.output<typeof agentStatusResult>;
+
+/** What one node's agent became (node.agent.upgrade answers with it). */
+export const nodeAgentUpgrade = z.strictObject({
+  outcome: z.enum(['upgraded', 'unchanged']),
+  before: z.string().nullable(),
+  after: z.string(),
+  agent: agentView,
+});
+const agentUpgradeResult = z.strictObject({
+  bundle: z.string(),
+  nodes: z.array(
+    z.strictObject({
+      node: z.string(),
+      role: z.enum(['manager', 'worker']),
+      /** `skipped`: the node is down; `not tried`: an earlier node failed, so the upgrade stopped. */
+      outcome: z.enum(['upgraded', 'unchanged', 'failed', 'skipped', 'not tried']),
+      before: z.string().nullable().optional(),
+      agent: agentView.nullable(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+export type AgentUpgradeResult = z.output<typeof agentUpgradeResult>;
 
 // admin.registry.*
 
@@ -316,6 +341,7 @@ export const ADMIN_RESULTS = {
   'admin.proxy.deploy': proxyDeployResult,
   'admin.proxy.status': proxyStatusResult,
   'admin.agent.status': agentStatusResult,
+  'admin.agent.upgrade': agentUpgradeResult,
   'admin.registry.deploy': registryDeployResult,
   'admin.registry.gc': registryGcResult,
   'admin.registry.add': z.strictObject({ host: registryHostName, username: z.string(), replaced: z.boolean() }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -69,6 +69,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
     '/etc/ssh/sshd_config.d/00-futuswarm.conf',
     '/etc/systemd/system/futuswarm-agent.service',
     '/usr/local/sbin/futuswarm-install-agent',
+    '/etc/sudoers.d/futuswarm',
     '/usr/local/sbin/futuswarm-node-register',
     '/usr/local/sbin/futuswarm-swarm-join',
   ]);
@@ -140,11 +141,11 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   // The bundle is unpacked where sshd runs the agent from: <prefix>/bin/futuswarm-agent, root-owned, 755 directories.
   const install = files.get('/usr/local/sbin/futuswarm-install-agent')!;
   assert.equal(AGENT_COMMAND, `${AGENT_PREFIX}/bin/futuswarm-agent`);
-  assert.match(install, new RegExp(`^install -d -m 0755 -o root -g root ${AGENT_PREFIX}$`, 'm'));
-  assert.match(install, new RegExp(`^tar -xzf "\\$bundle" -C ${AGENT_PREFIX} --no-same-owner$`, 'm'));
-  assert.match(install, new RegExp(`^chown -R root:root ${AGENT_PREFIX}$`, 'm'));
-  assert.match(install, new RegExp(`^find ${AGENT_PREFIX} -type d -exec chmod 0755 \\{\\} \\+$`, 'm'));
-  assert.match(install, new RegExp(`^test -x ${AGENT_COMMAND}$`, 'm'));
+  assert.match(install, new RegExp(`^prefix=${AGENT_PREFIX}$`, 'm'));
+  assert.match(install, /^chown -R root:root "\$staging"$/m);
+  assert.match(install, /^find "\$staging" -type d -exec chmod 0755 \{\} \+$/m);
+  // admin agent:upgrade runs it again as root through sudo, and the agent's account may run nothing else.
+  assert.equal(files.get('/etc/sudoers.d/futuswarm'), 'futuswarm ALL=(root) NOPASSWD: /usr/local/sbin/futuswarm-install-agent\n');
 
   // The key cache (LDAP answers) and Node's compile cache: the futuswarm account's, nobody else's.
   const caches = 'install -d -m 0700 -o futuswarm -g futuswarm /var/cache/futuswarm/keys /var/cache/futuswarm/node-compile-cache';
@@ -190,6 +191,7 @@ test('a worker: Docker, the agent for managers only (node key), its host keys pu
     '/etc/futuswarm/agent.yaml',
     '/etc/futuswarm/sshd_config.futuswarm',
     '/usr/local/sbin/futuswarm-install-agent',
+    '/etc/sudoers.d/futuswarm',
     '/usr/local/sbin/futuswarm-node-register',
     '/usr/local/sbin/futuswarm-swarm-join',
   ]);
@@ -206,7 +208,7 @@ test('a worker: Docker, the agent for managers only (node key), its host keys pu
   assert.deepEqual([agent.admins, agent.ldap], [[], undefined]);
 
   // The same installer, sshd block and registration as on managers.
-  for (const path of ['/etc/futuswarm/sshd_config.futuswarm', '/usr/local/sbin/futuswarm-install-agent', '/usr/local/sbin/futuswarm-node-register', '/usr/local/sbin/futuswarm-swarm-join']) {
+  for (const path of ['/etc/futuswarm/sshd_config.futuswarm', '/usr/local/sbin/futuswarm-install-agent', '/etc/sudoers.d/futuswarm', '/usr/local/sbin/futuswarm-node-register', '/usr/local/sbin/futuswarm-swarm-join']) {
     assert.equal(files.get(path), manager.files.get(path), path);
   }
   assert.match(files.get('/etc/futuswarm/sshd_config.futuswarm')!, new RegExp(`^ +AuthorizedKeysCommand ${AGENT_COMMAND} authorized-keys %u %t %k$`, 'm'));
@@ -331,20 +333,28 @@ esac`);
   assert.deepEqual(readdirSync(join(work, 'w1')).filter((f) => f !== 'engine'), []);
 });
 
-test('the install script unpacks the bundle and refuses an agent that does not start, loudly', () => {
-  // The script as written, with aws replaced by a recorder and directories of the test's own.
+test('the install script replaces the agent file by file, records the bundle hash, and refuses an agent that does not start', () => {
+  // The script as written, with aws replaced by a stand-in (it writes the object to the last
+  // argument and prints the content-hash metadata the query asks for) and directories of the test's own.
   const work = mkdtempSync(join(tmpdir(), 'fs-install-'));
   const bin = join(work, 'bin');
   const prefix = join(work, 'opt');
-  execFileSync('mkdir', ['-p', bin, join(work, 'bundle', 'bin')]);
-  writeFileSync(join(bin, 'aws'), `#!/bin/sh\ncp ${join(work, 'bundle.tar.gz')} "$4"\n`, { mode: 0o755 });
+  const src = join(work, 'bundle');
+  execFileSync('mkdir', ['-p', bin, join(src, 'bin'), join(src, 'lib', 'chunks')]);
+  const hash = `sha256:${'ab'.repeat(32)}`;
+  writeFileSync(join(bin, 'aws'), `#!/bin/sh\nfor last; do :; done\ncp ${join(work, 'bundle.tar.gz')} "$last"\necho ${hash}\n`, { mode: 0o755 });
   const envFile = join(work, 'node.env');
   writeFileSync(envFile, shellEnvFile({ FUTUSWARM_REGION: 'eu-north-1', FUTUSWARM_BUCKET: 'b', FUTUSWARM_AGENT_BUNDLE: 'dist/agent.tar.gz' }));
   const script = join(work, 'install-agent.sh');
   writeFileSync(script, templates.installAgent.replace('/etc/futuswarm/node.env', envFile).replaceAll('/opt/futuswarm', prefix).replace('/run/futuswarm-agent.tar.gz', join(work, 'dl.tar.gz')));
-  const install = (agent: string) => {
-    writeFileSync(join(work, 'bundle', 'bin', 'futuswarm-agent'), agent, { mode: 0o755 });
-    execFileSync('tar', ['-czf', join(work, 'bundle.tar.gz'), '-C', join(work, 'bundle'), '.']);
+  const install = (agent: string, chunk: string) => {
+    execFileSync('rm', ['-rf', join(src, 'lib', 'chunks')]);
+    execFileSync('mkdir', ['-p', join(src, 'lib', 'chunks')]);
+    writeFileSync(join(src, 'bin', 'futuswarm-agent'), agent, { mode: 0o755 });
+    writeFileSync(join(src, 'bin', 'node'), '#!/bin/sh\necho v24.0.0\n', { mode: 0o755 });
+    writeFileSync(join(src, 'lib', 'agent.js'), `import './chunks/${chunk}';\n`);
+    writeFileSync(join(src, 'lib', 'chunks', chunk), chunk);
+    execFileSync('tar', ['-czf', join(work, 'bundle.tar.gz'), '-C', src, '.']);
     try {
       return { code: 0, out: execFileSync('sh', [script], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', stdio: 'pipe' }) };
     } catch (e) {
@@ -352,12 +362,20 @@ test('the install script unpacks the bundle and refuses an agent that does not s
       return { code: err.status, out: err.stderr };
     }
   };
-  assert.deepEqual(install('#!/bin/sh\necho 1.2.3\n'), { code: 0, out: `futuswarm: agent 1.2.3 installed in ${prefix}\n` });
+  assert.deepEqual(install('#!/bin/sh\necho 1.2.3\n', 'one.js'), { code: 0, out: `futuswarm: agent 1.2.3 installed in ${prefix} (bundle ${hash})\n` });
+  assert.equal(readFileSync(join(prefix, 'bundle-hash'), 'utf8'), `${hash}\n`);
+  assert.equal(readFileSync(join(prefix, 'lib', 'agent.js'), 'utf8'), "import './chunks/one.js';\n");
+  // A newer bundle: its files replace the old ones; the old chunk stays for an agent still draining.
+  const inode = statSync(join(prefix, 'lib', 'agent.js')).ino;
+  assert.equal(install('#!/bin/sh\necho 1.2.4\n', 'two.js').code, 0);
+  assert.notEqual(statSync(join(prefix, 'lib', 'agent.js')).ino, inode, 'replaced by rename, not rewritten in place');
+  assert.deepEqual(readdirSync(join(prefix, 'lib', 'chunks')).sort(), ['one.js', 'two.js']);
+  assert.equal(statSync(join(prefix, 'bin')).mode & 0o777, 0o755);
+  assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('opt.new')), [], 'the staging directory is gone');
   // What a Node for another architecture or C library does when started: exec fails.
-  const bad = install('#!/bin/sh\necho "exec: node: cannot execute binary file: Exec format error" >&2; exit 126\n');
+  const bad = install('#!/bin/sh\necho "exec: node: cannot execute binary file: Exec format error" >&2; exit 126\n', 'three.js');
   assert.equal(bad.code, 1);
   assert.match(bad.out, /^futuswarm: the agent installed in .* does not start: exec: node: cannot execute binary file: Exec format error$/m);
-  assert.match(bad.out, /linux-x64 for glibc, version 22 or later \(agent\.nodeBinary in the cluster file\)/);
 });
 
 test('renderTemplate: indented multi-line values, one-line values inline, missing values are errors', () => {

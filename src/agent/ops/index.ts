@@ -35,6 +35,7 @@ export const OP_HANDLERS: Record<Op, Loader> = {
   'admin.node.label': () => import('./admin-node-label.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.proxy.status': () => import('./admin-proxy-status.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.agent.status': () => import('./admin-agent-status.ts') as Promise<{ default: OpHandler<Op> }>,
+  'admin.agent.upgrade': () => import('./admin-agent-upgrade.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.deploy': () => import('./admin-registry-deploy.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.gc': () => import('./admin-registry-gc.ts') as Promise<{ default: OpHandler<Op> }>,
   'admin.registry.add': () => import('./admin-registry-logins.ts').then((m) => ({ default: m.registryAdd as OpHandler<Op> })),

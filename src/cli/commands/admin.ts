@@ -30,6 +30,7 @@ export const ADMIN_COMMANDS: readonly SubcommandEntry[] = [
   { name: 'registry:list', summary: 'list the external registries with stored logins (never a password)', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerList })) },
   { name: 'registry:remove', summary: 'forget the login for an external registry', load: () => import('./admin/registry-logins.ts').then((m) => ({ register: m.registerRemove })) },
   { name: 'agent:status', summary: 'the agent of every manager: resident or not, version, uptime, requests served, which one leads periodic work', load: () => import('./admin/agent-status.ts') },
+  { name: 'agent:upgrade', summary: 'install the agent this CLI carries on every node; each resident agent hands over without dropping a request', load: () => import('./admin/agent-upgrade.ts') },
   { name: 'audit', summary: 'who did what, when, with which result (never a secret value)', load: () => import('./admin/audit.ts') },
 ];
 
