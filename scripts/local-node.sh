@@ -204,15 +204,16 @@ cmd_kill() {
 
 # A manager leaves the swarm's Raft group first (demoted), so the managers left keep their quorum.
 # A node that was lost (cmd_kill) cannot leave: the manager forgets it, and so does its own data.
+# Its engine is asked with a time limit: one stuck joining (swarm "pending") never answers.
 cmd_down() {
   local id='' i
-  if node_docker info >/dev/null 2>&1; then
-    id=$(node_docker info --format '{{.Swarm.NodeID}}')
+  if timeout 10 docker -H "unix://$SOCK" info >/dev/null 2>&1; then
+    id=$(timeout 10 docker -H "unix://$SOCK" info --format '{{.Swarm.NodeID}}')
     if [ -n "$id" ] && [ "$KIND" = manager ]; then
       docker node demote "$id" >/dev/null 2>&1 || true
-      for i in $(seq 50); do [ "$(node_docker info --format '{{.Swarm.ControlAvailable}}')" = false ] && break; sleep 0.2; done
+      for i in $(seq 50); do [ "$(timeout 10 docker -H "unix://$SOCK" info --format '{{.Swarm.ControlAvailable}}')" = false ] && break; sleep 0.2; done
     fi
-    node_docker swarm leave --force >/dev/null 2>&1 || true
+    timeout 30 docker -H "unix://$SOCK" swarm leave --force >/dev/null 2>&1 || true
     if [ -n "$id" ]; then
       for i in $(seq 50); do [ "$(docker node inspect "$id" --format '{{.Status.State}}' 2>/dev/null)" != ready ] && break; sleep 0.2; done
     fi

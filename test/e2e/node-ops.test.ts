@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { awsTestEnv } from '../helpers/moto.ts';
 import { rigUp } from '../helpers/rig.ts';
 import { buildUniqueImage, registryRunsOn, removeImagesNamed, removeServiceIfExists, until } from '../helpers/docker.ts';
 
@@ -164,6 +165,21 @@ describe('admin node:* on a swarm with two workers', () => {
     const n1 = await node(NODE1);
     assert.deepEqual([n1.availability, n1.labels.zone], ['active', `z-${run}`]);
     assert.equal((await node(NODE2)).state, 'ready');
+  });
+
+  it('admin agent:upgrade asks every node, workers through the node channel, manager first', async () => {
+    const r = await admin.run(['admin', 'agent:upgrade', '-f', join(LOCAL.dir, 'cluster.yaml'), '--json'], { env: awsTestEnv() });
+    ok(r, 'agent:upgrade');
+    const result = JSON.parse(r.stdout) as { bundle: string; nodes: { node: string; role: string; outcome: string; agent: { mode: string; bundle?: string | null } | null }[] };
+    assert.deepEqual(result.nodes.map((n) => [n.node, n.role]), [[MANAGER, 'manager'], [NODE1, 'worker'], [NODE2, 'worker']]);
+    // The namespaced nodes share this machine's /opt/futuswarm: the manager's install is theirs too.
+    for (const n of result.nodes.slice(1)) {
+      assert.equal(n.outcome, 'unchanged', JSON.stringify(n));
+      assert.deepEqual([n.agent?.mode, n.agent?.bundle], ['per-request', result.bundle]);
+    }
+    const refused = await bob.run(['admin', 'agent:upgrade', '-f', join(LOCAL.dir, 'cluster.yaml')], { env: awsTestEnv() });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /admin/);
   });
 
   it('every node command is audited, refusals too', async () => {
