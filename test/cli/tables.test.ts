@@ -23,6 +23,12 @@ const COMMANDS: readonly [string[], keyof typeof LONG_ANSWERS][] = [
   [['admin', 'node:list'], 'admin.node.list'],
   [['admin', 'proxy:status'], 'admin.proxy.status'],
   [['admin', 'agent:status'], 'admin.agent.status'],
+  [['app:secrets', 'list', '-n', app], 'app.secrets.list'],
+  [['app:secrets', 'history', '-n', app], 'app.secrets.history'],
+  [['admin', 'registry:list'], 'admin.registry.list'],
+  [['whoami'], 'whoami'],
+  [['db:info', '-n', app], 'db.info'],
+  [['cache:info', '-n', app], 'cache.info'],
 ];
 
 const tooWide = (stdout: string): string[] => stdout.split('\n').filter((line) => displayWidth(line) > 100);

@@ -123,6 +123,43 @@ export const agentStatus = {
   ],
 };
 
+const rds = 'futuswarm-prod-customer-checkout-frontend-eu-north-prod.c9akciq32.eu-north-1.rds.amazonaws.com';
+const versionId = 'Zx8Qw.7Lm3Nb5Vc1Rt9Ys2Ud4Fg6Hj0Kl';
+
+export const secretsList = {
+  app, version: versionId, changedBy: 'firstname.lastname.contractor', changedAt: ago(45),
+  keys: [{ key: 'STRIPE_SECRET_KEY_FOR_NORDIC_MARKETS_AND_THE_BALTIC_STATES_AND_ICELAND_AND_THE_FAROE_ISLANDS_PRODUCTION_ONLY_v2', bytes: 107 }, { key: 'DATABASE_URL', bytes: 160 }],
+};
+
+export const secretsHistory = {
+  app,
+  versions: [
+    { versionId, time: ago(45), user: 'firstname.lastname.contractor', set: ['STRIPE_SECRET_KEY_FOR_NORDIC_MARKETS', 'PAYPAL_CLIENT_SECRET', 'KLARNA_API_KEY'], unset: ['OLD_TOKEN'], current: true, deleted: false },
+    { versionId: `${versionId}-older`, user: 'alice', set: [], unset: [], current: false, deleted: true },
+  ],
+};
+
+export const registryList = {
+  cluster: '127.0.0.1:5000',
+  registries: [{ host: 'registry.internal.example-company.com:5000', username: 'svc-futuswarm-pull-only-robot-account-for-production', addedBy: 'firstname.lastname.contractor', addedAt: ago(60 * 24 * 3) }],
+};
+
+export const whoami = {
+  user: 'firstname.lastname.contractor', source: 'ldap', cluster: 'production-eu-north-1-customer-facing',
+  groups: ['futuswarm-admins', 'checkout-and-payments-platform', 'on-call-primary', 'everyone-in-the-company-directory'],
+  admin: true, adminVia: ['LDAP group futuswarm-admins', "the agent config's admins: list"],
+};
+
+export const dbInfo = {
+  app, engine: 'postgres', kind: 'dedicated', host: rds, port: 5432, database: app.replaceAll('-', '_'), user: app.replaceAll('-', '_'), secret: 'DATABASE_URL',
+  instance: { id: `futuswarm-prod-${app}`, status: 'available', class: 'db.r6g.2xlarge', engineVersion: '16.4', endpoint: { host: rds, port: 5432 } },
+};
+
+export const cacheInfo = {
+  app, engine: 'redis', cache: `futuswarm-prod-${app}`, status: 'available', endpoint: { host: `master.futuswarm-prod-${app}.abc123.eun1.cache.amazonaws.com`, port: 6379 },
+  transitEncryption: true, authToken: true, host: `master.futuswarm-prod-${app}.abc123.eun1.cache.amazonaws.com`, port: 6379, tls: true, secret: 'REDIS_URL',
+};
+
 /** The answers by op, for offlineCli({ answers }). */
 export const LONG_ANSWERS = {
   'app.list': list,
@@ -133,4 +170,10 @@ export const LONG_ANSWERS = {
   'admin.node.list': nodes,
   'admin.proxy.status': proxyStatus,
   'admin.agent.status': agentStatus,
+  'app.secrets.list': secretsList,
+  'app.secrets.history': secretsHistory,
+  'admin.registry.list': registryList,
+  'whoami': whoami,
+  'db.info': dbInfo,
+  'cache.info': cacheInfo,
 };
