@@ -57,6 +57,17 @@ describe('human output fits 100 columns', () => {
     assert.deepEqual(tooWide(r.stdout), []);
   });
 
+  it('context list (read from the config file): no line wider than 100 columns', async () => {
+    const hosts = Array.from({ length: 7 }, (_, i) => `manager-${i + 1}.eu-north-1.compute.internal.example-company.com`).join(',');
+    const added = await cli.run(['context', 'add', 'production-eu-north-1', '--host', hosts, '--domain', 'apps.production.eu-north-1.example-company.com']);
+    assert.equal(added.code, 0, added.stderr);
+    const r = await cli.run(['context', 'list']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tooWide(r.stdout), []);
+    assert.match(r.stdout, /^ {3}production-eu-north-1 {2}futuswarm@manager-1\.\S*… {2}apps\.production\S*$/m);
+    assert.match((await cli.run(['context', 'list', '--json'])).stdout, /manager-7\.eu-north-1\.compute\.internal\.example-company\.com/);
+  });
+
   it('--json is never cut', async () => {
     for (const argv of [['app:list'], ['app:releases', '-n', app], ['app:images', '-n', app], ['admin', 'node:list'], ['app:inspect', '-n', app, '--all']]) {
       const r = await cli.run([...argv, '--json']);
