@@ -42,3 +42,21 @@ export const CONTROL_CHARACTERS_RULE = 'must not contain control characters (suc
 export function noControlCharacters(text: string): boolean {
   return !hasControlCharacters(text);
 }
+
+/** Code points a terminal shows in no column: combining marks, format characters, variation selectors. */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u{fe00}-\u{fe0f}]$/u;
+/** Code points a terminal shows in two columns: East Asian wide and fullwidth, and emoji. */
+const WIDE = /^[\u{1100}-\u{115f}\u{2e80}-\u{303e}\u{3041}-\u{33ff}\u{3400}-\u{4dbf}\u{4e00}-\u{9fff}\u{a000}-\u{a4cf}\u{ac00}-\u{d7a3}\u{f900}-\u{faff}\u{fe30}-\u{fe4f}\u{ff00}-\u{ff60}\u{ffe0}-\u{ffe6}\u{20000}-\u{3fffd}\p{Emoji_Presentation}]$/u;
+
+/** How many terminal columns one code point takes: 0, 1 or 2. */
+export function charWidth(ch: string): number {
+  if (ZERO_WIDTH.test(ch)) return 0;
+  return WIDE.test(ch) ? 2 : 1;
+}
+
+/** How many terminal columns `text` takes (printable text; escape control characters first). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += charWidth(ch);
+  return width;
+}

@@ -64,7 +64,7 @@ describe('app lifecycle over SSH', () => {
     const mine = apps.find((a) => a.app === APP);
     assert.deepEqual(mine && [mine.release, mine.running, mine.desired], [2, 2, 2]);
     const table = await cli.run(['app:list']);
-    assert.match(table.stdout, /^APP\s+RELEASE\s+IMAGE\s+TASKS\s+URL$/m);
+    assert.match(table.stdout, /^APP\s+RELEASE\s+IMAGE\s+TASKS\s+UPDATED\s+URL$/m);
     assert.match(table.stdout, /e2e-hello\s+2\s+localhost\/hello:2\s+2\/2/);
   });
 

@@ -180,7 +180,7 @@ describe('hardening against other people\'s input', () => {
       ok(await alice.run(['app:secrets', 'set', '-n', APP, `${waiting}=later`, '--no-restart']), 'alice stores a secret for the next deploy');
       const seen = await bob.run(['app:inspect', '-n', APP]);
       ok(seen, 'bob inspects the app');
-      assert.match(seen.stdout, /^pending: +secrets version \S+ \(running: \S+\) is stored but not running: keys: \(owners only\); the next app:deploy applies it$/m);
+      assert.match(seen.stdout, /^pending: +secrets are stored that the tasks do not run; the next app:deploy applies them\n +keys: \(owners only\)\n +stored version: +\S+\n +running version: \S+$/m);
       assert.equal(seen.stdout.includes(waiting), false);
       assert.deepEqual((await bob.json<Inspect>(['app:inspect', '-n', APP])).ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
       const hers = await alice.json<Inspect & { pendingSecrets: { set: string[]; unset: string[] } }>(['app:inspect', '-n', APP]);

@@ -103,7 +103,7 @@ describe('release lifecycle', () => {
     const waiting = await cli.json<Inspect>(['app:inspect', '-n', APP]);
     assert.deepEqual({ ...waiting.pendingSecrets, version: typeof waiting.pendingSecrets?.version }, { version: 'string', running: null, set: ['GREETING'], unset: [] });
     const shown = await cli.run(['app:inspect', '-n', APP]);
-    assert.match(shown.stdout, /^pending: +secrets version \S+ \(running: \(none\)\) is stored but not running: GREETING set; the next app:deploy applies it$/m);
+    assert.match(shown.stdout, /^pending: +secrets are stored that the tasks do not run; the next app:deploy applies them\n +GREETING set\n +stored version: +\S+\n +running version: \(none\)$/m);
     const v2 = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '2']);
     assert.equal(v2.code, 0, v2.stderr);
     assert.match(v2.stderr, /rolling lc-web from release 1 to 2 \(localhost\/hello:2\), one task at a time/);

@@ -1,7 +1,9 @@
 /**
  * The CLI from source with no cluster at all: a fresh config and cache, one context whose
  * manager nobody runs, and `ssh` and `docker` on PATH that only note that they were called.
- * What must fail before any connection is checked with `contacted()`.
+ * What must fail before any connection is checked with `contacted()`. Given `answers`, ssh
+ * answers each request whose op is among them with that result, as the agent would (a
+ * `result` event), so a command's output can be checked without a cluster.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,10 @@ export interface OfflineCli {
   requests(): unknown[];
 }
 
-export async function offlineCli(): Promise<OfflineCli> {
+/** Results by op, e.g. `{ 'app.list': { apps: [] } }`. */
+export type AgentAnswers = Record<string, unknown>;
+
+export async function offlineCli(options: { answers?: AgentAnswers } = {}): Promise<OfflineCli> {
   const home = mkdtempSync(join(tmpdir(), 'futuswarm-offline-'));
   const bin = join(home, 'bin');
   const calls = join(home, 'calls');
@@ -32,6 +37,7 @@ export async function offlineCli(): Promise<OfflineCli> {
     writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n${keep}echo "${message}" >&2\nexit 255\n`);
     chmodSync(join(bin, tool), 0o755);
   }
+  if (options.answers) writeAnsweringSsh(join(bin, 'ssh'), options.answers, { calls, sent, refused: says.ssh });
   const env: Record<string, string> = {
     HOME: home,
     PATH: [bin, dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
@@ -40,6 +46,8 @@ export async function offlineCli(): Promise<OfflineCli> {
     NO_COLOR: '1',
     // Node keeps what it compiled of the source (types stripped) for the next run: 3 times faster.
     NODE_COMPILE_CACHE: join(tmpdir(), 'futuswarm-test-compile-cache'),
+    // Every answer is checked against its op's result schema, as under npm test.
+    FUTUSWARM_CHECK_RESULTS: '1',
   };
   const cli: OfflineCli = {
     env,
@@ -51,4 +59,31 @@ export async function offlineCli(): Promise<OfflineCli> {
   const added = await cli.run(['context', 'add', 'nowhere', '--host', '127.0.0.1', '--port', '9', '--domain', 'apps.example.test', '--use']);
   if (added.code !== 0) throw new Error(`context add failed: ${added.stderr}`);
   return cli;
+}
+
+/** An ssh (run by this Node) that notes its call and request, and answers the request's op from `answers`; other ops are refused. */
+function writeAnsweringSsh(path: string, answers: AgentAnswers, files: { calls: string; sent: string; refused: string }): void {
+  const answersFile = `${path}.answers.json`;
+  writeFileSync(answersFile, JSON.stringify(answers));
+  const script = `#!${process.execPath}
+const { appendFileSync, readFileSync } = require('node:fs');
+appendFileSync(${JSON.stringify(files.calls)}, 'ssh ' + process.argv.slice(2).join(' ') + '\\n');
+const answers = JSON.parse(readFileSync(${JSON.stringify(answersFile)}, 'utf8'));
+let input = '';
+process.stdin.setEncoding('utf8').on('data', (chunk) => {
+  input += chunk;
+  const end = input.indexOf('\\n');
+  if (end < 0) return;
+  const line = input.slice(0, end);
+  appendFileSync(${JSON.stringify(files.sent)}, line + '\\n');
+  const { op } = JSON.parse(line);
+  if (!Object.hasOwn(answers, op)) {
+    process.stderr.write(${JSON.stringify(files.refused)} + '\\n');
+    process.exit(255);
+  }
+  process.stdout.write(JSON.stringify({ type: 'result', data: answers[op] }) + '\\n', () => process.exit(0));
+});
+`;
+  writeFileSync(path, script);
+  chmodSync(path, 0o755);
 }

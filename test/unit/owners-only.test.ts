@@ -2,33 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspectForOthers, releasesForOthers } from '../../src/agent/owners-only.ts';
 import { inspectResultSchema, releasesResultSchema, type InspectResult, type ReleasesResult } from '../../src/results/app.ts';
-import { renderHealth, renderPendingSecrets } from '../../src/cli/commands/app-inspect.ts';
+import { healthFields, renderPendingSecrets } from '../../src/cli/commands/app-inspect.ts';
 import { renderReleases } from '../../src/cli/commands/app-releases.ts';
-
-const health = { path: '/healthz', cmd: 'pg_isready -U app --password=hunter2', intervalSeconds: 2, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 };
-
-const inspected: InspectResult = {
-  app: 'shop',
-  release: 3,
-  image: 'localhost/shop:3',
-  replicas: { running: 1, desired: 1 },
-  settings: { port: 8000, replicas: 1, domains: [], internal: false, health },
-  placement: { constraints: [], spread: [], workersOnly: false },
-  url: 'https://shop.apps.example.com',
-  domains: ['shop.apps.example.com'],
-  tasks: [],
-  routes: { proxy: 'not_deployed', routes: [], servers: [] },
-  labels: {
-    'futuswarm.app': 'shop',
-    'futuswarm.release': '3',
-    'futuswarm.image': 'localhost/shop:3',
-    'futuswarm.settings': JSON.stringify({ port: 8000, health }),
-    'futuswarm.template-hash': '0123456789abcdef',
-    'futuswarm.spec-hash': 'fedcba9876543210',
-  },
-  createdAt: '2025-01-01T00:00:00Z',
-  updatedAt: '2025-01-01T00:00:00Z',
-};
+import { health, inspected } from '../helpers/inspect-result.ts';
 
 const releases: ReleasesResult = {
   app: 'shop',
@@ -71,8 +47,9 @@ describe('what people who are not owners see of an app', () => {
     assert.deepEqual(seen.ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
     assert.equal(JSON.stringify(seen).includes('STRIPE_KEY'), false);
     assert.equal(inspectResultSchema.safeParse(seen).success, true);
-    assert.equal(renderPendingSecrets(pending), 'secrets version v5 (running: v3) is stored but not running: STRIPE_KEY set; OLD_TOKEN unset; the next app:deploy applies it');
-    assert.equal(renderPendingSecrets(seen), 'secrets version v5 (running: v3) is stored but not running: keys: (owners only); the next app:deploy applies it');
+    const stored = 'secrets are stored that the tasks do not run; the next app:deploy applies them';
+    assert.deepEqual(renderPendingSecrets(pending), [stored, 'STRIPE_KEY set; OLD_TOKEN unset', 'stored version:  v5', 'running version: v3']);
+    assert.deepEqual(renderPendingSecrets(seen), [stored, 'keys: (owners only)', 'stored version:  v5', 'running version: v3']);
     assert.equal(renderPendingSecrets({ ...inspected, pendingSecrets: null }), undefined);
     assert.deepEqual(inspectForOthers({ ...inspected, pendingSecrets: null }).pendingSecrets, null);
   });
@@ -91,9 +68,10 @@ describe('what people who are not owners see of an app', () => {
   });
 
   it('the CLI shows "(owners only)" where something was left out', () => {
-    assert.equal(renderHealth(inspected), 'GET /healthz, command: pg_isready -U app --password=hunter2');
-    assert.equal(renderHealth(inspectForOthers(inspected)), 'GET /healthz, command: (owners only)');
-    assert.equal(renderHealth({ settings: undefined }), '(none)');
+    const timing = ['health timing', 'every 2s, timeout 2s, 3 retries, start period 0s'];
+    assert.deepEqual(healthFields(inspected), [['health path', 'GET /healthz'], ['health command', 'pg_isready -U app --password=hunter2'], timing]);
+    assert.deepEqual(healthFields(inspectForOthers(inspected)), [['health path', 'GET /healthz'], ['health command', '(owners only)'], timing]);
+    assert.deepEqual(healthFields({ settings: undefined }), [['health', '(none)']]);
     const table = renderReleases(JSON.parse(JSON.stringify(releasesForOthers(releases))) as ReleasesResult, Date.parse('2025-01-05T00:00:00Z')).split('\n');
     assert.match(table[1]!, /^\s+4\s+failed\s+localhost\/shop:4\s.*alice\s+1d ago$/);
     assert.match(table[2]!, /^\*\s+3\s+deployed\s.*alice\s+2d ago\s+\(owners only\)$/);

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { intFlag, limitFlag } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { DEFAULT_LIMIT, formatBytes, limitNote, renderTable } from '../table.ts';
+import { DEFAULT_LIMIT, fitLine, formatBytes, limitNote, renderTable } from '../table.ts';
 import { relativeTime } from '../../core/relative-time.ts';
 import type { ImagesResult } from '../../results/people.ts';
 
@@ -18,7 +18,7 @@ export function renderImages(r: ImagesResult, now: number, more: number): string
     ['DIGEST', 'TAGS', 'SIZE', 'PUSHED BY', 'WHEN', 'RELEASES'],
     r.images.map((i) => [i.digest.slice(0, 19), i.tags.join(',') || '-', formatBytes(i.size), i.pushedBy, relativeTime(i.pushedAt, now), i.releases.join(',') || '-']),
   );
-  return [r.repository, table, ...(more > 0 ? ['', limitNote(more, 'older images')] : [])].join('\n');
+  return [fitLine(r.repository), table, ...(more > 0 ? ['', limitNote(more, 'older images')] : [])].join('\n');
 }
 import { appDestruction, confirmDestruction, confirmHelp } from '../confirm.ts';
 

@@ -1,6 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
-import { clip, OWNERS_ONLY, renderTable } from '../table.ts';
+import { clip, fitLine, OWNERS_ONLY, renderFields, renderTable } from '../table.ts';
+import { LABEL } from '../../core/service-spec.ts';
 import { relativeTime } from '../../core/relative-time.ts';
 import type { InspectResult } from '../../results/app.ts';
 
@@ -20,26 +21,87 @@ export function liveTasks<T extends Pick<InspectResult['tasks'][number], 'state'
   );
 }
 
-/** The health check as set: the HTTP path and the command (the command for owners only). */
-export function renderHealth(r: Pick<InspectResult, 'settings' | 'ownersOnly'>): string {
+/** The health check as set, one field each: the HTTP path, the command (for owners only) and its timing. */
+export function healthFields(r: Pick<InspectResult, 'settings' | 'ownersOnly'>): [string, string][] {
   const health = r.settings?.health;
-  const parts = [
-    ...(health?.path !== undefined ? [`GET ${health.path}`] : []),
-    ...(health?.cmd !== undefined ? [`command: ${health.cmd}`] : []),
-    ...(r.ownersOnly?.includes('health.cmd') ? [`command: ${OWNERS_ONLY}`] : []),
+  if (!health) return [['health', '(none)']];
+  const cmd = r.ownersOnly?.includes('health.cmd') ? OWNERS_ONLY : health.cmd;
+  return [
+    ['health path', health.path !== undefined ? `GET ${health.path}` : '(none)'],
+    ['health command', cmd ?? '(none)'],
+    ['health timing', `every ${health.intervalSeconds}s, timeout ${health.timeoutSeconds}s, ${health.retries} retries, start period ${health.startPeriodSeconds}s`],
   ];
-  return parts.join(', ') || '(none)';
 }
 
-/** Secrets stored but not yet running, for the `pending` line; undefined when there are none. */
-export function renderPendingSecrets(r: Pick<InspectResult, 'pendingSecrets' | 'ownersOnly'>): string | undefined {
+/** Secrets stored but not yet running, the lines of the `pending` field; undefined when there are none. */
+export function renderPendingSecrets(r: Pick<InspectResult, 'pendingSecrets' | 'ownersOnly'>): string[] | undefined {
   const p = r.pendingSecrets;
   if (!p) return undefined;
   const keys = r.ownersOnly?.includes('pendingSecrets.keys')
     ? `keys: ${OWNERS_ONLY}`
     : [...(p.set?.length ? [`${p.set.join(', ')} set`] : []), ...(p.unset?.length ? [`${p.unset.join(', ')} unset`] : [])].join('; ');
-  const versions = `secrets version ${p.version ?? '(none)'} (running: ${p.running ?? '(none)'})`;
-  return `${versions} is stored but not running: ${keys}; the next app:deploy applies it`;
+  return [
+    'secrets are stored that the tasks do not run; the next app:deploy applies them',
+    keys || '(no keys changed)',
+    `stored version:  ${p.version ?? '(none)'}`,
+    `running version: ${p.running ?? '(none)'}`,
+  ];
+}
+
+/** The app's settings, one field each: what app:deploy set (health command for owners only). */
+export function settingsFields(r: Pick<InspectResult, 'settings' | 'ownersOnly' | 'placement'>): [string, string][] {
+  const s = r.settings;
+  const fields: [string, string][] = s
+    ? [
+        ['port', String(s.port)],
+        ['internal', s.internal ? 'yes: no route through the proxy, reachable inside the cluster only' : 'no'],
+        ['limits', [...(s.limits?.cpus !== undefined ? [`${s.limits.cpus} CPUs`] : []), ...(s.limits?.memoryMb !== undefined ? [`${s.limits.memoryMb} MB memory`] : [])].join(', ') || '(none)'],
+        ...healthFields(r),
+      ]
+    : [['settings', '(unknown: the agent could read neither the stored settings nor the service\'s)']];
+  return [
+    ...fields,
+    ['constraints', r.placement.constraints.join(', ') || '(none)'],
+    ['spread', r.placement.spread.join(', ') || '(none)'],
+    ['managers', r.placement.workersOnly ? 'avoided: tasks run on workers only' : 'allowed'],
+  ];
+}
+
+/**
+ * app:inspect as people read it: the app and its settings as fields, its tasks, what the proxy
+ * routes, and its service labels besides the settings (those are the fields above).
+ */
+export function renderInspect(r: InspectResult, hiddenTasks: number, now: number): string {
+  const fields: [string, string | string[]][] = [
+    ['app', r.app],
+    ['release', String(r.release)],
+    ['image', r.image],
+    ['replicas', `${r.replicas.running}/${r.replicas.desired} running`],
+    ['url', r.url],
+    ['domains', r.domains],
+    ...settingsFields(r),
+    ['created', relativeTime(r.createdAt, now)],
+    ['updated', relativeTime(r.updatedAt, now)],
+  ];
+  if (r.update) fields.push(['update', `${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`]);
+  const pending = renderPendingSecrets(r);
+  if (pending) fields.push(['pending', pending]);
+  const lines = [renderFields(fields)];
+  lines.push('', `tasks:${hiddenTasks > 0 ? ` (${hiddenTasks} ended; --all lists them)` : ''}`);
+  lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id.slice(0, 12), t.node ?? '-', t.release ?? '', t.state, t.desiredState, relativeTime(t.since, now), clip(t.error ?? '', 40)])));
+  if (r.routes) {
+    lines.push('', 'routes:');
+    if (r.routes.proxy !== 'ok') lines.push(fitLine(`  unknown: ${r.routes.reason ?? r.routes.proxy}`));
+    else if (r.routes.routes.length === 0) lines.push('  (none: the proxy does not route to this app)');
+    else {
+      lines.push(renderTable(['', 'ROUTER', 'RULE', 'STATUS'], r.routes.routes.map((x) => ['', x.name, x.rule, x.errors.length ? `${x.status}: ${x.errors.join('; ')}` : x.status])));
+      lines.push(renderTable(['', 'SERVER', 'HEALTH', 'TASK'], r.routes.servers.map((x) => ['', x.url, x.status, x.task ?? ''])));
+    }
+  }
+  lines.push('', 'labels:');
+  for (const [k, v] of Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b))) if (k !== LABEL.settings) lines.push(fitLine(`  ${k}=${v}`));
+  if (r.ownersOnly?.includes('labels')) lines.push(`  (the others: ${OWNERS_ONLY})`);
+  return lines.join('\n');
 }
 
 export const register: CommandModule['register'] = (cmd, action) => {
@@ -52,40 +114,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const all = await ctx.agent('app.inspect', { app: opts.name }, { app: '--name' });
         const now = Date.now();
         const r = opts.all ? all : { ...all, tasks: liveTasks(all.tasks, now) };
-        ctx.io.result(r, () => {
-          const field = (name: string, value: string) => `${`${name}:`.padEnd(13)}${value}`;
-          const lines = [
-            field('app', r.app),
-            field('release', String(r.release)),
-            field('image', r.image),
-            field('replicas', `${r.replicas.running}/${r.replicas.desired} running`),
-            field('url', r.url),
-            field('domains', r.domains.join(', ')),
-            field('constraints', r.placement.constraints.join(', ') || '(none)'),
-            field('spread', r.placement.spread.join(', ') || '(none)'),
-            field('managers', r.placement.workersOnly ? 'avoided: tasks run on workers only' : 'allowed'),
-            field('health', renderHealth(r)),
-          ];
-          if (r.update) lines.push(field('update', `${r.update.state}${r.update.message ? ` (${r.update.message})` : ''}`));
-          const pending = renderPendingSecrets(r);
-          if (pending) lines.push(field('pending', pending));
-          const hidden = all.tasks.length - r.tasks.length;
-          lines.push('', `tasks:${hidden > 0 ? ` (${hidden} ended; --all lists them)` : ''}`);
-          lines.push(renderTable(['ID', 'NODE', 'RELEASE', 'STATE', 'DESIRED', 'SINCE', 'ERROR'], r.tasks.map((t) => [t.id.slice(0, 12), t.node ?? '-', t.release ?? '', t.state, t.desiredState, relativeTime(t.since, now), clip(t.error ?? '', 40)])));
-          if (r.routes) {
-            lines.push('', 'routes:');
-            if (r.routes.proxy !== 'ok') lines.push(`  unknown: ${r.routes.reason ?? r.routes.proxy}`);
-            else if (r.routes.routes.length === 0) lines.push('  (none: the proxy does not route to this app)');
-            else {
-              lines.push(renderTable(['', 'ROUTER', 'RULE', 'STATUS'], r.routes.routes.map((x) => ['', x.name, x.rule, x.errors.length ? `${x.status}: ${x.errors.join('; ')}` : x.status])));
-              lines.push(renderTable(['', 'SERVER', 'HEALTH', 'TASK'], r.routes.servers.map((x) => ['', x.url, x.status, x.task ?? ''])));
-            }
-          }
-          lines.push('', 'labels:');
-          for (const [k, v] of Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${k}=${v}`);
-          if (r.ownersOnly?.includes('labels')) lines.push(`  (the others: ${OWNERS_ONLY})`);
-          return lines.join('\n');
-        });
+        ctx.io.result(r, () => renderInspect(r, all.tasks.length - r.tasks.length, now));
       }),
     );
 };

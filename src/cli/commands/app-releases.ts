@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
 import { limitFlag } from '../command.ts';
-import { clip, DEFAULT_LIMIT, limitNote, OWNERS_ONLY, renderTable } from '../table.ts';
+import { clip, DEFAULT_LIMIT, fitLine, limitNote, OWNERS_ONLY, renderTable } from '../table.ts';
 import { relativeTime } from '../../core/relative-time.ts';
 import type { ReleasesResult } from '../../results/app.ts';
 
@@ -25,7 +25,7 @@ export function renderReleases(r: ReleasesResult, now: number, more = false): st
       x.note === undefined ? OWNERS_ONLY : clip(x.note ?? '', 30),
     ]),
   );
-  const failures = r.releases.filter((x) => x.status === 'failed').map((x) => `release ${x.n} failed: ${x.failure === undefined ? OWNERS_ONLY : (x.failure ?? '(no reason recorded)')}`);
+  const failures = r.releases.filter((x) => x.status === 'failed').map((x) => fitLine(`release ${x.n} failed: ${x.failure === undefined ? OWNERS_ONLY : (x.failure ?? '(no reason recorded)')}`));
   return [table, ...(failures.length > 0 ? ['', ...failures] : []), ...(more ? ['', limitNote('some', 'older releases')] : [])].join('\n');
 }
 

@@ -4,7 +4,8 @@ import { secretsFromDotenv, serializeDotenv } from '../../core/dotenv.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import { appName } from '../../core/names.ts';
 import { SECRET_KEY_RULE, secretKeyName } from '../../core/secrets.ts';
-import { renderTable } from '../table.ts';
+import { fitLine, renderTable } from '../table.ts';
+import { relativeTime } from '../../core/relative-time.ts';
 import { examples } from '../help-text.ts';
 import { readAllStdin } from '../prompt.ts';
 import { appDestruction, confirmDestruction, confirmHelp } from '../confirm.ts';
@@ -171,7 +172,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         ctx.io.result(r, () =>
           r.keys.length === 0
             ? `${r.app} has no secrets. Set one: futuswarm app:secrets set -n ${r.app} KEY=value`
-            : `${renderTable(['KEY', 'BYTES'], r.keys.map((k) => [k.key, String(k.bytes)]))}\n\nversion ${r.version} by ${r.changedBy} at ${r.changedAt}`,
+            : `${renderTable(['KEY', 'BYTES'], r.keys.map((k) => [k.key, String(k.bytes)]), { whole: ['KEY'] })}\n\n${fitLine(`version ${r.version} by ${r.changedBy ?? '(unknown)'}, ${r.changedAt ? relativeTime(r.changedAt, Date.now()) : 'when is unknown'}`)}`,
         );
       }),
     );
@@ -215,16 +216,18 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .action(
       action(async (ctx, opts) => {
         const r = await ctx.agent('app.secrets.history', { app: opts.name }, { app: '--name' });
+        const now = Date.now();
         ctx.io.result(r, () =>
           renderTable(
             ['', 'VERSION', 'WHEN', 'WHO', 'CHANGE'],
             r.versions.map((v) => [
               v.current ? '*' : '',
               v.versionId,
-              v.time ?? '',
+              v.time ? relativeTime(v.time, now) : '',
               v.user ?? '',
               v.deleted ? '(removed)' : [...v.set.map((k) => `+${k}`), ...v.unset.map((k) => `-${k}`)].join(' '),
             ]),
+            { whole: ['VERSION'] },
           ),
         );
       }),

@@ -98,7 +98,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         ctx.io.result({ current, contexts: rows }, () =>
           rows.length === 0
             ? 'No contexts. Add one: futuswarm context add <name> --host <manager> --domain <domain>'
-            : renderTable(['', 'NAME', 'MANAGERS', 'DOMAIN'], rows.map((r) => [r.current ? '*' : '', r.name, managers(r), r.domain])),
+            : renderTable(['', 'NAME', 'MANAGERS', 'DOMAIN'], rows.map((r) => [r.current ? '*' : '', r.name, managers(r), r.domain]), { whole: ['NAME'] }),
         );
       }),
     );

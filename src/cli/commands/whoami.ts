@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
+import { renderFields } from '../table.ts';
 import type { WhoamiResult } from '../../results/people.ts';
 
 const SOURCES: Record<WhoamiResult['source'], string> = {
@@ -17,13 +18,13 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const r = await ctx.agent('whoami', {});
         if (r.warning && ctx.io.mode !== 'json') ctx.io.warn(r.warning);
         ctx.io.result(r, () =>
-          [
-            `user:    ${r.user}`,
-            `cluster: ${r.cluster}`,
-            `from:    ${SOURCES[r.source] ?? r.source}`,
-            `groups:  ${r.groups.length > 0 ? r.groups.join(', ') : '(none)'}`,
-            `admin:   ${r.admin ? `yes (${r.adminVia.join('; ')})` : 'no'}`,
-          ].join('\n'),
+          renderFields([
+            ['user', r.user],
+            ['cluster', r.cluster],
+            ['from', SOURCES[r.source] ?? r.source],
+            ['groups', r.groups.length > 0 ? r.groups.join(', ') : '(none)'],
+            ['admin', r.admin ? `yes (${r.adminVia.join('; ')})` : 'no'],
+          ]),
         );
       }),
     );

@@ -23,6 +23,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
             String(n.tasks),
             Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).sort().join(',') || '-',
           ]),
+          { whole: ['NAME'] },
         ),
       );
     }),

@@ -4,7 +4,8 @@ import type { ActionWrapper } from '../../command.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { examples } from '../../help-text.ts';
 import { readSecretLine } from '../../prompt.ts';
-import { renderTable } from '../../table.ts';
+import { fitLine, renderTable } from '../../table.ts';
+import { relativeTime } from '../../../core/relative-time.ts';
 
 export function registerAdd(cmd: Command, action: ActionWrapper): void {
   cmd
@@ -32,10 +33,10 @@ export function registerList(cmd: Command, action: ActionWrapper): void {
     action(async (ctx) => {
       const r = await ctx.agent('admin.registry.list', {});
       ctx.io.result(r, () =>
-        `cluster registry: ${r.cluster} on every node (app:push)\n` +
+        `${fitLine(`cluster registry: ${r.cluster} on every node (app:push)`)}\n` +
         (r.registries.length === 0
           ? 'no external registries (futuswarm admin registry:add HOST -u USER --password-stdin)'
-          : renderTable(['REGISTRY', 'USER', 'ADDED BY', 'WHEN'], r.registries.map((x) => [x.host, x.username, x.addedBy, x.addedAt]))),
+          : renderTable(['REGISTRY', 'USER', 'ADDED BY', 'WHEN'], r.registries.map((x) => [x.host, x.username, x.addedBy, relativeTime(x.addedAt, Date.now())]))),
       );
     }),
   );
