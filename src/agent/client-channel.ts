@@ -18,6 +18,13 @@ import { clientMessageSchema, type ClientMessage } from '../protocol.ts';
 
 /** Client messages buffered before the op reads them; more pauses the input. */
 const MAX_QUEUED = 1000;
+/**
+ * The longest client message: app:exec's input arrives in chunks of at most 64 KiB (base64 in
+ * JSON). A longer line is not read on: the op ends with an error, whatever its caller sends.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Bytes after the request line kept while the op has not said how it reads them; more pauses the input. */
+const MAX_EARLY_BYTES = 4 * 1024 * 1024;
 /** An op gets this long to clean up after its caller left (remove a job, end an exec). */
 const CLEANUP_MS = 20_000;
 
@@ -57,7 +64,12 @@ class StdioChannel implements ClientChannel {
   readonly #hooks: ChannelHooks;
   readonly #decoder = new StringDecoder('utf8');
   #requestDone = false;
-  #partial = '';
+  /** The start of a message whose end has not arrived, in pieces (joined once, at its newline). */
+  #partial: string[] = [];
+  #partialBytes = 0;
+  /** The caller broke the protocol (a message over the limit): nothing more is read. */
+  #failed: FutuswarmError | undefined;
+  #earlyBytes = 0;
   readonly #queue: string[] = [];
   #ended = false;
   #wake: (() => void) | undefined;
@@ -97,11 +109,45 @@ class StdioChannel implements ClientChannel {
       if (!this.#raw.push(chunk)) this.#input.pause();
       return;
     }
-    if (!this.#reading) this.#early.push(chunk);
-    const lines = (this.#partial + this.#decoder.write(chunk)).split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') this.#queue.push(line);
+    if (this.#failed) return;
+    if (!this.#reading) {
+      this.#early.push(chunk);
+      this.#earlyBytes += chunk.length;
+      if (this.#earlyBytes > MAX_EARLY_BYTES) this.#input.pause();
+    }
+    const text = this.#decoder.write(chunk);
+    const newline = text.indexOf('\n');
+    if (newline < 0) {
+      // Only a newline completes a message: until then the pieces are kept, not joined.
+      this.#partial.push(text);
+      this.#partialBytes += chunk.length;
+      if (this.#partialBytes > MAX_MESSAGE_BYTES) this.#fail();
+      return;
+    }
+    const lines = (this.#partial.join('') + text).split('\n');
+    const rest = lines.pop() ?? '';
+    this.#partial = rest === '' ? [] : [rest];
+    this.#partialBytes = Buffer.byteLength(rest);
+    for (const line of lines) {
+      if (Buffer.byteLength(line) > MAX_MESSAGE_BYTES) return this.#fail();
+      if (line.trim() !== '') this.#queue.push(line);
+    }
+    if (this.#partialBytes > MAX_MESSAGE_BYTES) return this.#fail();
     if (this.#queue.length >= MAX_QUEUED) this.#input.pause();
+    this.#wake?.();
+  }
+
+  /** A message over the limit: drop what is buffered, read nothing more, end the op with the reason. */
+  #fail(): void {
+    this.#failed = new FutuswarmError('invalid_input', `the caller sent a message over ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB; nothing more of its input is read`, {
+      hint: 'the futuswarm CLI sends input in small pieces; send input through it',
+    });
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#queue.length = 0;
+    this.#early = [];
+    this.#input.pause();
+    this.#gone?.abort(this.#failed);
     this.#wake?.();
   }
 
@@ -115,7 +161,8 @@ class StdioChannel implements ClientChannel {
     for (const chunk of this.#early) raw.push(chunk);
     this.#early = [];
     this.#queue.length = 0;
-    this.#partial = '';
+    this.#partial = [];
+    this.#partialBytes = 0;
     if (this.#ended) raw.push(null);
     this.#raw = raw;
     this.#input.resume();
@@ -146,14 +193,17 @@ class StdioChannel implements ClientChannel {
     // The op cleans up and returns; if it cannot, the hooks say what happens (a process exits).
     const stuck = this.#hooks.onStuck;
     if (stuck) gone.signal.addEventListener('abort', () => setTimeout(stuck, CLEANUP_MS).unref(), { once: true });
-    if (this.#ended) leave('the caller went away')();
+    if (this.#failed) gone.abort(this.#failed);
+    else if (this.#ended) leave('the caller went away')();
     return gone.signal;
   }
 
   async *messages(): AsyncGenerator<ClientMessage> {
     this.#reading = true;
     this.#early = [];
+    if (!this.#failed) this.#input.resume();
     for (;;) {
+      if (this.#failed) throw this.#failed;
       const line = this.#queue.shift();
       if (line !== undefined) {
         if (this.#queue.length < MAX_QUEUED / 2) this.#input.resume();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { clientMessageSchema, eventSchema, OP_ARGS } from '../../src/protocol.ts';
-import { openClientChannel } from '../../src/agent/client-channel.ts';
+import { MAX_MESSAGE_BYTES, openClientChannel } from '../../src/agent/client-channel.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { chooseTask } from '../../src/agent/ops/app-exec.ts';
 import { previousRelease } from '../../src/agent/ops/app-rollback.ts';
@@ -112,5 +112,40 @@ describe('the client channel', () => {
     for await (const m of channel.messages()) messages.push(m);
     assert.deepEqual(messages, [{ type: 'stdin', data: 'aGk=' }, { type: 'eof' }]);
     assert.equal(channel.watch().aborted, true, 'the end of input means the caller left');
+  });
+
+  it('assembles a message that arrives in many pieces, up to the limit', async () => {
+    const input = new PassThrough();
+    const { channel, request } = openClientChannel(input, new PassThrough());
+    input.write('{"v":1,"op":"app.exec"}\n');
+    for await (const _ of request) void _;
+    const data = Buffer.alloc(600 * 1024, 7).toString('base64');
+    const line = `${JSON.stringify({ type: 'stdin', data })}\n`;
+    for (let at = 0; at < line.length; at += 1000) input.write(line.slice(at, at + 1000));
+    input.end();
+    const messages = [];
+    for await (const m of channel.messages()) messages.push(m);
+    assert.deepEqual(messages, [{ type: 'stdin', data }]);
+  });
+
+  it('refuses a message over the limit and reads no more of the input', async () => {
+    const input = new PassThrough();
+    const { channel, request } = openClientChannel(input, new PassThrough());
+    input.write('{"v":1,"op":"app.exec"}\n{"type":"stdin","data":"aGk="}\n');
+    for await (const _ of request) void _;
+    const gone = channel.watch();
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    // Over the limit without a newline: the channel stops before the line ends.
+    for (let sent = 0; sent <= MAX_MESSAGE_BYTES + chunk.length; sent += chunk.length) input.write(chunk);
+    const seen = [];
+    await assert.rejects(
+      (async () => {
+        for await (const m of channel.messages()) seen.push(m);
+      })(),
+      (e: unknown) => e instanceof FutuswarmError && e.code === 'invalid_input' && /over 1 MiB/.test(e.message),
+    );
+    assert.deepEqual(seen, [], 'what was queued before is dropped with the rest');
+    assert.equal(gone.aborted, true);
+    assert.equal(input.isPaused(), true, 'nothing more is read');
   });
 });
