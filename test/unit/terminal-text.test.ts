@@ -5,7 +5,7 @@ import { hasControlCharacters, terminalJson, visibleText } from '../../src/core/
 import { terminal } from '../helpers/terminal-io.ts';
 import { renderTable } from '../../src/cli/table.ts';
 import { validateArgs } from '../../src/cli/command.ts';
-import { contextSchema } from '../../src/cli/contexts.ts';
+import { contextSchema } from '../../src/cli/context-schema.ts';
 import { OP_ARGS } from '../../src/protocol.ts';
 
 const ESC = '\x1b';
