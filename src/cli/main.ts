@@ -126,7 +126,7 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       );
     },
     async agent(op, args, flags, options = {}) {
-      const { validateArgs } = await import('./command.ts');
+      const { validateArgs } = await import('./validate-args.ts');
       const valid = validateArgs(op, args, flags);
       const { callAgent } = await import('../ssh/agent-client.ts');
       // The caller gets one channel; it speaks to whichever connection is the live one.
@@ -151,7 +151,7 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       return checked(op, result);
     },
     async agentOn(host, op, args, options = {}) {
-      const { validateArgs } = await import('./command.ts');
+      const { validateArgs } = await import('./validate-args.ts');
       const valid = validateArgs(op, args);
       const { context } = await contexts.resolve(globals.context);
       const { callAgent } = await import('../ssh/agent-client.ts');

@@ -92,9 +92,9 @@ describe('lifecycle op arguments', () => {
     assert.equal(OP_ARGS['app.lock'].safeParse({ app: 'shop', message: 'db migration', ttlSeconds: 3600 }).success, true);
   });
   it('validates what the caller sends after the request', () => {
-    assert.equal(clientMessageSchema.safeParse({ type: 'stdin', data: 'aGk=' }).success, true);
-    assert.equal(clientMessageSchema.safeParse({ type: 'stdin', data: 'not base64!' }).success, false);
-    assert.equal(clientMessageSchema.safeParse({ type: 'resize', cols: 0, rows: 24 }).success, false);
+    assert.equal(clientMessageSchema().safeParse({ type: 'stdin', data: 'aGk=' }).success, true);
+    assert.equal(clientMessageSchema().safeParse({ type: 'stdin', data: 'not base64!' }).success, false);
+    assert.equal(clientMessageSchema().safeParse({ type: 'resize', cols: 0, rows: 24 }).success, false);
     assert.equal(eventSchema.safeParse({ type: 'output', stream: 'stdout', data: 'aGk=' }).success, true);
   });
 });
