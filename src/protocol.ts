@@ -3,12 +3,12 @@
  * JSON-lines events. Both sides validate with these schemas; nothing else crosses the wire.
  */
 import { z } from 'zod';
-import { healthPath } from './core/app-settings.ts';
+import { healthPath } from './core/health-path.ts';
 import { placementConstraints, spreadLabels } from './core/placement.ts';
 import { ERROR_CODES } from './core/errors.ts';
 import { labelChangeProblems, nodeLabelKey, nodeLabelSet } from './core/node-labels.ts';
 import { nodeRef } from './core/node-ref.ts';
-import { secretKeyName } from './core/secrets.ts';
+import { secretKeyName } from './core/secret-key.ts';
 import { CONTROL_CHARACTERS_RULE, noControlCharacters } from './core/terminal-text.ts';
 import { confirmationRule, type ConfirmedBy } from './core/confirm.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
