@@ -8,10 +8,19 @@
  */
 import { build, type BuildOptions } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+// Bundled CommonJS dependencies call require() for Node built-ins and read __dirname.
+const BANNER = [
+  "import { createRequire as __cr } from 'node:module';",
+  "import { fileURLToPath as __fu } from 'node:url';",
+  'const require = __cr(import.meta.url);',
+  'const __filename = __fu(import.meta.url);',
+  "const __dirname = __fu(new URL('.', import.meta.url));",
+].join(' ');
 
 const common: BuildOptions = {
   bundle: true,
@@ -24,16 +33,7 @@ const common: BuildOptions = {
   define: { __FUTUSWARM_VERSION__: JSON.stringify(pkg.version) },
   // Optional native add-ons of ssh2 (pulled in by dockerode); both have pure-JS fallbacks.
   external: ['cpu-features', '*.node'],
-  // Bundled CommonJS dependencies call require() for Node built-ins and read __dirname.
-  banner: {
-    js: [
-      "import { createRequire as __cr } from 'node:module';",
-      "import { fileURLToPath as __fu } from 'node:url';",
-      "const require = __cr(import.meta.url);",
-      "const __filename = __fu(import.meta.url);",
-      "const __dirname = __fu(new URL('.', import.meta.url));",
-    ].join(' '),
-  },
+  banner: { js: BANNER },
   logLevel: 'warning',
 };
 
@@ -47,6 +47,20 @@ for (const [dir, result] of [['dist/cli', cli], ['dist/agent', agent]] as const)
   const fresh = new Set(Object.keys(result.metafile.outputs).map((p) => relative(join(dir, 'chunks'), p)));
   for (const file of readdirSync(join(dir, 'chunks'))) {
     if (!fresh.has(file)) rmSync(join(dir, 'chunks', file), { force: true });
+  }
+}
+// Only a file that names require, __filename or __dirname keeps the banner: creating a require
+// costs every chunk that loads. The line stays, empty, so that the source maps still fit; the
+// file is replaced whole (a new file renamed over it).
+for (const result of [cli, agent]) {
+  for (const file of Object.keys(result.metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const code = readFileSync(file, 'utf8');
+    if (!code.startsWith(`${BANNER}\n`)) continue;
+    const body = code.slice(BANNER.length);
+    if (/\b(?:require|__filename|__dirname)\b/.test(body)) continue;
+    writeFileSync(`${file}.tmp`, body);
+    renameSync(`${file}.tmp`, file);
   }
 }
 // The agent was one file before it was split.
