@@ -6,7 +6,7 @@
  * The health probe (probe/, Go) becomes dist/probe/futuswarm-probe and the relay (relay/, Go)
  * dist/relay/futuswarm-relay, static linux-x64 binaries.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -22,6 +22,23 @@ const BANNER = [
   "const __dirname = __fu(new URL('.', import.meta.url));",
 ].join(' ');
 
+/**
+ * commander imports node:child_process only to spawn executable subcommands, which futuswarm has
+ * none of; loading it costs every command a few milliseconds. It gets spawn from Node when asked.
+ */
+const commanderSpawnsLazily: Plugin = {
+  name: 'commander-spawns-lazily',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child-process-on-demand', namespace: 'commander-spawn' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'commander-spawn' }, () => ({
+      contents: "export default { spawn: (...args) => process.getBuiltinModule('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -34,6 +51,7 @@ const common: BuildOptions = {
   // Optional native add-ons of ssh2 (pulled in by dockerode); both have pure-JS fallbacks.
   external: ['cpu-features', '*.node'],
   banner: { js: BANNER },
+  plugins: [commanderSpawnsLazily],
   logLevel: 'warning',
 };
 
