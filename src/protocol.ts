@@ -2,7 +2,7 @@
  * The wire between CLI and agent: one JSON request line per SSH connection, answered by
  * JSON-lines events. Both sides validate with these schemas; nothing else crosses the wire.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { healthPath } from './core/health-path.ts';
 import { placementConstraints, spreadLabels } from './core/placement.ts';
 import { ERROR_CODES } from './core/errors.ts';

@@ -2,7 +2,7 @@
  * What contexts.yaml may hold (src/cli/contexts.ts reads and writes it). Kept apart from the
  * store, so that a command reading a file already checked does not load zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { contextName, domainName } from '../core/names.ts';
 import { CONTROL_CHARACTERS_RULE, noControlCharacters } from '../core/terminal-text.ts';
 

@@ -2,7 +2,7 @@
  * An app's settings: everything besides image and secrets that defines how it runs. Kept in
  * the state store, so a redeploy or a restore needs nothing from the swarm.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { domainName } from './names.ts';
 import { healthPath } from './health-path.ts';
 import { placementSchema } from './placement.ts';

@@ -1,5 +1,5 @@
 /** An app's health check path (src/core/app-settings.ts), on its own for the protocol's schemas to use. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the probe sends as the request target: an absolute path with an optional query, in

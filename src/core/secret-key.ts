@@ -2,7 +2,7 @@
  * A secret's key and the limits on secrets (src/core/secrets.ts has the rest): apart, so that
  * what only checks a request's keys does not load the secrets' storage and encryption.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SECRET_LIMITS = {
   maxKeys: 1000,

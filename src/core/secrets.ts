@@ -2,7 +2,7 @@
  * An app's secrets: a map KEY → value that becomes the containers' environment.
  * Every error names the key, never the value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './envelope.ts';
 import { FutuswarmError } from './errors.ts';
 import { userName } from './names.ts';
