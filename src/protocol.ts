@@ -12,24 +12,9 @@ import { secretKeyName } from './core/secret-key.ts';
 import { CONTROL_CHARACTERS_RULE, noControlCharacters } from './core/terminal-text.ts';
 import { confirmationRule, type ConfirmedBy } from './core/confirm.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
+import { lazySchemas, once } from './core/lazy-schemas.ts';
 
 const secretKey = secretKeyName;
-
-/** An object whose properties are the builders' schemas, each built on first access and kept. */
-function lazySchemas<T extends Record<string, () => z.ZodType>>(builders: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
-  const schemas = {} as { [K in keyof T]: ReturnType<T[K]> };
-  for (const key of Object.keys(builders) as (keyof T)[]) {
-    let built: ReturnType<T[typeof key]> | undefined;
-    Object.defineProperty(schemas, key, { enumerable: true, get: () => (built ??= builders[key]!() as ReturnType<T[typeof key]>) });
-  }
-  return schemas;
-}
-
-/** A schema built on first use and kept, for one shared by several ops. */
-function once<S extends z.ZodType>(build: () => S): () => S {
-  let built: S | undefined;
-  return () => (built ??= build());
-}
 
 /** Free text that others will see (a lock's message): one line, no control characters. */
 const plainText = (max: number) => z.string().max(max).refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
