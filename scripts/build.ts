@@ -9,7 +9,8 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import fsModule from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -39,6 +40,31 @@ const commanderSpawnsLazily: Plugin = {
   },
 };
 
+/**
+ * An ESM import of a Node built-in makes Node build a module facade that reads every export,
+ * getters included: for node:fs that loads fs/promises, readline and the fs streams, and for
+ * node:process it opens stdin. That is several milliseconds for every command. Our code and
+ * commander get node:fs from a module that exports its functions and constants without touching
+ * the getters, and node:process as its default export only; a name these lack (fs.promises, a
+ * named import from node:process) fails the build. Other dependencies import them as usual.
+ */
+const builtinsWithoutGetters: Plugin = {
+  name: 'builtins-without-getters',
+  setup(b) {
+    const getters = new Set(Object.entries(Object.getOwnPropertyDescriptors(fsModule)).filter(([, d]) => d.get).map(([name]) => name));
+    const fsNames = Object.keys(fsModule).filter((name) => !getters.has(name) && /^[A-Za-z_$][\w$]*$/.test(name));
+    const modules: Record<string, string> = {
+      fs: ["const fs = process.getBuiltinModule('node:fs');", 'export default fs;', `export const { ${fsNames.join(', ')} } = fs;`].join('\n'),
+      process: 'export default process;',
+    };
+    const ours = (importer: string) => importer.startsWith(join(process.cwd(), 'src') + sep) || importer.includes(`${sep}node_modules${sep}commander${sep}`);
+    b.onResolve({ filter: /^(node:)?(fs|process)$/ }, (args) =>
+      ours(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'builtins-without-getters' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtins-without-getters' }, (args) => ({ contents: modules[args.path], loader: 'js' }));
+  },
+};
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -51,7 +77,7 @@ const common: BuildOptions = {
   // Optional native add-ons of ssh2 (pulled in by dockerode); both have pure-JS fallbacks.
   external: ['cpu-features', '*.node'],
   banner: { js: BANNER },
-  plugins: [commanderSpawnsLazily],
+  plugins: [commanderSpawnsLazily, builtinsWithoutGetters],
   logLevel: 'warning',
 };
 
