@@ -9,7 +9,6 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import fsModule from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,26 +41,28 @@ const commanderSpawnsLazily: Plugin = {
 
 /**
  * An ESM import of a Node built-in makes Node build a module facade that reads every export,
- * getters included: for node:fs that loads fs/promises, readline and the fs streams, and for
- * node:process it opens stdin. That is several milliseconds for every command. Our code and
- * commander get node:fs from a module that exports its functions and constants without touching
- * the getters, and node:process as its default export only; a name these lack (fs.promises, a
- * named import from node:process) fails the build. Other dependencies import them as usual.
+ * getters included: for node:fs that loads fs/promises, readline and the fs streams, for
+ * node:util the argument parser, diff and worker threads, for node:crypto Web Crypto. That is
+ * several milliseconds for every command. Our code and commander get each built-in from a
+ * module whose every export reads that one property, marked pure so that the bundle keeps
+ * only the exports something imports: as with require(), only what is used is read.
+ * Other dependencies import built-ins as usual.
  */
-const builtinsWithoutGetters: Plugin = {
-  name: 'builtins-without-getters',
+const builtinsReadOnUse: Plugin = {
+  name: 'builtins-read-on-use',
   setup(b) {
-    const getters = new Set(Object.entries(Object.getOwnPropertyDescriptors(fsModule)).filter(([, d]) => d.get).map(([name]) => name));
-    const fsNames = Object.keys(fsModule).filter((name) => !getters.has(name) && /^[A-Za-z_$][\w$]*$/.test(name));
-    const modules: Record<string, string> = {
-      fs: ["const fs = process.getBuiltinModule('node:fs');", 'export default fs;', `export const { ${fsNames.join(', ')} } = fs;`].join('\n'),
-      process: 'export default process;',
-    };
     const ours = (importer: string) => importer.startsWith(join(process.cwd(), 'src') + sep) || importer.includes(`${sep}node_modules${sep}commander${sep}`);
-    b.onResolve({ filter: /^(node:)?(fs|process)$/ }, (args) =>
-      ours(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'builtins-without-getters' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtins-without-getters' }, (args) => ({ contents: modules[args.path], loader: 'js' }));
+    b.onResolve({ filter: /^node:/ }, (args) => (ours(args.importer) ? { path: args.path, namespace: 'builtins-read-on-use' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtins-read-on-use' }, (args) => {
+      const names = Object.keys(process.getBuiltinModule(args.path) as object).filter((name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name));
+      const contents = [
+        `const $m = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+        'const $read = (name) => $m[name];',
+        'export default $m;',
+        ...names.map((name) => `export const ${name} = /* @__PURE__ */ $read(${JSON.stringify(name)});`),
+      ];
+      return { contents: contents.join('\n'), loader: 'js' };
+    });
   },
 };
 
@@ -77,7 +78,7 @@ const common: BuildOptions = {
   // Optional native add-ons of ssh2 (pulled in by dockerode); both have pure-JS fallbacks.
   external: ['cpu-features', '*.node'],
   banner: { js: BANNER },
-  plugins: [commanderSpawnsLazily, builtinsWithoutGetters],
+  plugins: [commanderSpawnsLazily, builtinsReadOnUse],
   logLevel: 'warning',
 };
 
