@@ -22,6 +22,8 @@ const BANNER = [
   "const __dirname = __fu(new URL('.', import.meta.url));",
 ].join(' ');
 
+const inCommander = (importer: string): boolean => importer.includes(`${sep}node_modules${sep}commander${sep}`);
+
 /**
  * commander imports node:child_process only to spawn executable subcommands, which futuswarm has
  * none of; loading it costs every command a few milliseconds. It gets spawn from Node when asked.
@@ -30,7 +32,7 @@ const commanderSpawnsLazily: Plugin = {
   name: 'commander-spawns-lazily',
   setup(b) {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child-process-on-demand', namespace: 'commander-spawn' } : undefined,
+      inCommander(args.importer) ? { path: 'child-process-on-demand', namespace: 'commander-spawn' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'commander-spawn' }, () => ({
       contents: "export default { spawn: (...args) => process.getBuiltinModule('node:child_process').spawn(...args) };",
@@ -51,7 +53,7 @@ const commanderSpawnsLazily: Plugin = {
 const builtinsReadOnUse: Plugin = {
   name: 'builtins-read-on-use',
   setup(b) {
-    const ours = (importer: string) => importer.startsWith(join(process.cwd(), 'src') + sep) || importer.includes(`${sep}node_modules${sep}commander${sep}`);
+    const ours = (importer: string) => importer.startsWith(join(process.cwd(), 'src') + sep) || inCommander(importer);
     b.onResolve({ filter: /^node:/ }, (args) => (ours(args.importer) ? { path: args.path, namespace: 'builtins-read-on-use' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'builtins-read-on-use' }, (args) => {
       const names = Object.keys(process.getBuiltinModule(args.path) as object).filter((name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name));
