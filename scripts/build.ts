@@ -6,12 +6,67 @@
  * The health probe (probe/, Go) becomes dist/probe/futuswarm-probe and the relay (relay/, Go)
  * dist/relay/futuswarm-relay, static linux-x64 binaries.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+// Bundled CommonJS dependencies call require() for Node built-ins and read __dirname.
+const BANNER = [
+  "import { createRequire as __cr } from 'node:module';",
+  "import { fileURLToPath as __fu } from 'node:url';",
+  'const require = __cr(import.meta.url);',
+  'const __filename = __fu(import.meta.url);',
+  "const __dirname = __fu(new URL('.', import.meta.url));",
+].join(' ');
+
+const inCommander = (importer: string): boolean => importer.includes(`${sep}node_modules${sep}commander${sep}`);
+
+/**
+ * commander imports node:child_process only to spawn executable subcommands, which futuswarm has
+ * none of; loading it costs every command a few milliseconds. It gets spawn from Node when asked.
+ */
+const commanderSpawnsLazily: Plugin = {
+  name: 'commander-spawns-lazily',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      inCommander(args.importer) ? { path: 'child-process-on-demand', namespace: 'commander-spawn' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'commander-spawn' }, () => ({
+      contents: "export default { spawn: (...args) => process.getBuiltinModule('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * An ESM import of a Node built-in makes Node build a module facade that reads every export,
+ * getters included: for node:fs that loads fs/promises, readline and the fs streams, for
+ * node:util the argument parser, diff and worker threads, for node:crypto Web Crypto. That is
+ * several milliseconds for every command. Our code and commander get each built-in from a
+ * module whose every export reads that one property, marked pure so that the bundle keeps
+ * only the exports something imports: as with require(), only what is used is read.
+ * Other dependencies import built-ins as usual.
+ */
+const builtinsReadOnUse: Plugin = {
+  name: 'builtins-read-on-use',
+  setup(b) {
+    const ours = (importer: string) => importer.startsWith(join(process.cwd(), 'src') + sep) || inCommander(importer);
+    b.onResolve({ filter: /^node:/ }, (args) => (ours(args.importer) ? { path: args.path, namespace: 'builtins-read-on-use' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtins-read-on-use' }, (args) => {
+      const names = Object.keys(process.getBuiltinModule(args.path) as object).filter((name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name));
+      const contents = [
+        `const $m = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+        'const $read = (name) => $m[name];',
+        'export default $m;',
+        ...names.map((name) => `export const ${name} = /* @__PURE__ */ $read(${JSON.stringify(name)});`),
+      ];
+      return { contents: contents.join('\n'), loader: 'js' };
+    });
+  },
+};
 
 const common: BuildOptions = {
   bundle: true,
@@ -24,16 +79,8 @@ const common: BuildOptions = {
   define: { __FUTUSWARM_VERSION__: JSON.stringify(pkg.version) },
   // Optional native add-ons of ssh2 (pulled in by dockerode); both have pure-JS fallbacks.
   external: ['cpu-features', '*.node'],
-  // Bundled CommonJS dependencies call require() for Node built-ins and read __dirname.
-  banner: {
-    js: [
-      "import { createRequire as __cr } from 'node:module';",
-      "import { fileURLToPath as __fu } from 'node:url';",
-      "const require = __cr(import.meta.url);",
-      "const __filename = __fu(import.meta.url);",
-      "const __dirname = __fu(new URL('.', import.meta.url));",
-    ].join(' '),
-  },
+  banner: { js: BANNER },
+  plugins: [commanderSpawnsLazily, builtinsReadOnUse],
   logLevel: 'warning',
 };
 
@@ -47,6 +94,20 @@ for (const [dir, result] of [['dist/cli', cli], ['dist/agent', agent]] as const)
   const fresh = new Set(Object.keys(result.metafile.outputs).map((p) => relative(join(dir, 'chunks'), p)));
   for (const file of readdirSync(join(dir, 'chunks'))) {
     if (!fresh.has(file)) rmSync(join(dir, 'chunks', file), { force: true });
+  }
+}
+// Only a file that names require, __filename or __dirname keeps the banner: creating a require
+// costs every chunk that loads. The line stays, empty, so that the source maps still fit; the
+// file is replaced whole (a new file renamed over it).
+for (const result of [cli, agent]) {
+  for (const file of Object.keys(result.metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const code = readFileSync(file, 'utf8');
+    if (!code.startsWith(`${BANNER}\n`)) continue;
+    const body = code.slice(BANNER.length);
+    if (/\b(?:require|__filename|__dirname)\b/.test(body)) continue;
+    writeFileSync(`${file}.tmp`, body);
+    renameSync(`${file}.tmp`, file);
   }
 }
 // The agent was one file before it was split.

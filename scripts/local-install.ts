@@ -19,7 +19,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentConfigSchema } from '../src/config/agent-config.ts';
 import { agentBundleHash, agentBundleSources } from '../src/aws/agent-bundle.ts';
 import { loadClusterFile, type ClusterConfig } from '../src/config/cluster-file.ts';

@@ -214,7 +214,7 @@ class StdioChannel implements ClientChannel {
           throw new FutuswarmError('protocol', 'the caller sent something that is not JSON', { hint: 'use the futuswarm CLI' });
         }
         refuseReservedKeys(json, 'the caller sent a message', { code: 'protocol' });
-        const parsed = clientMessageSchema.safeParse(json);
+        const parsed = clientMessageSchema().safeParse(json);
         if (!parsed.success) throw new FutuswarmError('protocol', 'the caller sent a message this agent does not understand', { hint: 'upgrade the agent or the CLI so they match' });
         yield parsed.data;
         continue;

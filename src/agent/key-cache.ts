@@ -18,7 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isFutuswarmError } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 import { sshKeyFingerprint } from '../core/ssh-public-key.ts';

@@ -6,7 +6,7 @@
  * is consulted when LDAP does not know the key or cannot be reached, so a cluster keeps a
  * break-glass admin through an LDAP outage; LDAP wins when both know a key.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 import { LDAP_BIND_PASSWORD_OBJECT_KEY } from '../core/plan-names.ts';

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { appName } from '../core/names.ts';
 import type { AppState } from './app-state.ts';
 import type { HeldLock } from './serve.ts';

@@ -29,7 +29,7 @@ export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: Serv
   try {
     const raw = await readJsonRequest(io.input);
     refuseReservedKeys(raw, 'bad node request');
-    const request = parseWith(nodeRequestSchema, raw, 'bad node request', { code: 'protocol' });
+    const request = parseWith(nodeRequestSchema(), raw, 'bad node request', { code: 'protocol' });
     const config = await loadConfig();
     if (!config.nodeChannel) throw new FutuswarmError('unavailable', 'this node has no nodeChannel in its agent config');
     if (request.op === 'node.agent.status') {

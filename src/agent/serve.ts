@@ -108,7 +108,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     subject = requestSubject(raw);
     refuseReservedKeys(raw, 'bad request');
     const { request, args } = withVersions(raw, () => {
-      const request = parseWith(requestSchema, raw, 'bad request', { code: 'protocol' });
+      const request = parseWith(requestSchema(), raw, 'bad request', { code: 'protocol' });
       if (!isOp(request.op)) {
         throw new FutuswarmError('protocol', `unknown op "${cutText(request.op, 100)}"`, { hint: 'the CLI and the agent may be different versions; upgrade the CLI' });
       }

@@ -5,8 +5,8 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import type { z } from 'zod';
-import { FutuswarmError, formatIssues } from '../core/errors.ts';
-import { OP_ARGS, type ClientMessage, type Event, type Op } from '../protocol.ts';
+import { FutuswarmError } from '../core/errors.ts';
+import type { ClientMessage, Event, Op, OP_ARGS } from '../protocol.ts';
 import type { OpResult } from '../results/index.ts';
 import type { Io } from './io.ts';
 import type { ContextStore } from './contexts.ts';
@@ -71,18 +71,6 @@ export interface CommandModule {
    * what needs the whole tree (shell completion). Without it, `register` adds everything.
    */
   registerAll?(cmd: Command, action: ActionWrapper): Promise<void>;
-}
-
-/** Check request arguments on this side, so bad input never leaves the laptop. */
-export function validateArgs<O extends Op>(op: O, args: unknown, flags: Partial<Record<string, string>> = {}): z.output<(typeof OP_ARGS)[O]> {
-  const result = OP_ARGS[op].safeParse(args);
-  if (result.success) return result.data as z.output<(typeof OP_ARGS)[O]>;
-  const lines = formatIssues(result.error.issues).map((line) => {
-    const key = line.split(/[.:]/, 1)[0] ?? '';
-    const flag = flags[key];
-    return flag ? `${flag}${line.slice(key.length)}` : line;
-  });
-  throw new FutuswarmError('invalid_input', lines.length === 1 ? (lines[0] ?? '') : lines.join('\n'), { details: { issues: lines } });
 }
 
 /** Parse a positive integer flag value; commander hands over strings. */

@@ -1,64 +1,17 @@
 /**
  * Contexts: named clusters (the managers to SSH to + the cluster's domain), kept in
  * $XDG_CONFIG_HOME/futuswarm/contexts.yaml. FUTUSWARM_CONTEXT and --context choose one.
+ * The file is parsed and validated (src/cli/context-schema.ts) when it has changed; otherwise
+ * its validated form comes from the cache directory (src/cli/contexts-cache.ts).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
-import { refuseReservedKeys } from '../core/reserved-keys.ts';
-import { contextName, domainName } from '../core/names.ts';
-import { CONTROL_CHARACTERS_RULE, noControlCharacters } from '../core/terminal-text.ts';
+import type { ClusterContext, ContextsFile } from './context-schema.ts';
+import { fileKey, readCachedContexts, writeCachedContexts } from './contexts-cache.ts';
 
-/** Swarm keeps a quorum with an odd number of managers; more than seven only slows it down. */
-export const MAX_MANAGER_HOSTS = 7;
-
-const managerHost = z
-  .string()
-  .min(1)
-  .regex(/^(?!-)/, 'must not start with "-"')
-  .regex(/^\S*$/, 'must be a host name or address, without spaces')
-  .refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
-
-const filePath = z.string().refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
-
-export const managerHosts = z
-  .array(managerHost)
-  .min(1)
-  .max(MAX_MANAGER_HOSTS)
-  .superRefine((hosts, ctx) => {
-    hosts.forEach((host, i) => {
-      if (hosts.indexOf(host) < i) ctx.addIssue({ code: 'custom', path: [i], message: `${host} is listed twice` });
-    });
-  });
-
-/**
- * A context names the cluster's managers, tried in order. Files written before there could be
- * several have a single `host`: it is read as `hosts: [host]`, and the next write stores `hosts`.
- */
-export const contextSchema = z
-  .strictObject({
-    hosts: managerHosts.optional(),
-    host: managerHost.optional(),
-    port: z.number().int().min(1).max(65535).default(22),
-    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be an OS user name').default('futuswarm'),
-    domain: domainName,
-    identityFile: filePath.optional(),
-    knownHostsFile: filePath.optional(),
-  })
-  .superRefine((c, ctx) => {
-    if (c.hosts !== undefined && c.host !== undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'give hosts or host, not both' });
-    if (c.hosts === undefined && c.host === undefined) ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'is required' });
-  })
-  .transform(({ host, hosts, ...rest }) => ({ hosts: hosts ?? (host === undefined ? [] : [host]), ...rest }));
-export type ClusterContext = z.output<typeof contextSchema>;
-
-export const contextsFileSchema = z.strictObject({
-  current: contextName.optional(),
-  contexts: z.record(contextName, contextSchema).default({}),
-});
-export type ContextsFile = z.output<typeof contextsFileSchema>;
+export type { ClusterContext, ContextsFile };
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'futuswarm');
@@ -70,19 +23,53 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export class ContextStore {
   readonly path: string;
-  constructor(path: string = join(configDir(), 'contexts.yaml')) {
-    this.path = path;
+  /** Where the validated copy of the file is kept; none for a store given its own file and no cache. */
+  readonly cachePath: string | undefined;
+  constructor(path?: string, cachePath?: string) {
+    this.path = path ?? join(configDir(), 'contexts.yaml');
+    this.cachePath = cachePath ?? (path === undefined ? join(cacheDir(), 'contexts.json') : undefined);
+  }
+
+  private cannotRead(e: unknown): FutuswarmError {
+    return new FutuswarmError('config', `cannot read ${this.path}: ${(e as Error).message}`);
   }
 
   async read(): Promise<ContextsFile> {
-    let text: string;
+    let stats: Stats;
     try {
-      text = readFileSync(this.path, 'utf8');
+      stats = statSync(this.path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { contexts: {} };
-      throw new FutuswarmError('config', `cannot read ${this.path}: ${(e as Error).message}`);
+      throw this.cannotRead(e);
     }
-    const { default: YAML } = await import('yaml');
+    const cached = this.cachePath === undefined ? undefined : readCachedContexts(this.cachePath, fileKey(this.path, stats));
+    if (cached) return cached;
+
+    // The key and the text come from one open file, so the copy stored matches the key it has.
+    let text: string;
+    try {
+      const fd = openSync(this.path, 'r');
+      try {
+        stats = fstatSync(fd);
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { contexts: {} };
+      throw this.cannotRead(e);
+    }
+    const file = await this.parse(text);
+    if (this.cachePath !== undefined) writeCachedContexts(this.cachePath, fileKey(this.path, stats), file);
+    return file;
+  }
+
+  private async parse(text: string): Promise<ContextsFile> {
+    const [{ default: YAML }, { contextsFileSchema }, { refuseReservedKeys }] = await Promise.all([
+      import('yaml'),
+      import('./context-schema.ts'),
+      import('../core/reserved-keys.ts'),
+    ]);
     let data: unknown;
     try {
       data = YAML.parse(text) ?? {};

@@ -94,9 +94,11 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
 
   /** Every connection to the agent: the context's managers in turn, until one connects. */
   async function toAnyManager<T>(connect: (target: SshTarget, connectTimeoutSeconds: number) => Promise<T>): Promise<T> {
-    const { name, context } = await contexts.resolve(globals.context);
-    const { answeredHostPath, readAnsweredHost, rememberAnsweredHost } = await import('./answered-host.ts');
-    const { connectTimeoutSeconds, orderHosts, tryHosts } = await import('../ssh/failover.ts');
+    const [{ name, context }, { answeredHostPath, readAnsweredHost, rememberAnsweredHost }, { connectTimeoutSeconds, orderHosts, tryHosts }] = await Promise.all([
+      contexts.resolve(globals.context),
+      import('./answered-host.ts'),
+      import('../ssh/failover.ts'),
+    ]);
     const memory = answeredHostPath(cacheDir(), name);
     const answeredLast = readAnsweredHost(memory);
     const hosts = orderHosts(context.hosts, answeredLast);
@@ -126,9 +128,9 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       );
     },
     async agent(op, args, flags, options = {}) {
-      const { validateArgs } = await import('./command.ts');
+      // Loaded together; nothing is sent before the arguments are valid.
+      const [{ validateArgs }, { callAgent }] = await Promise.all([import('./validate-args.ts'), import('../ssh/agent-client.ts')]);
       const valid = validateArgs(op, args, flags);
-      const { callAgent } = await import('../ssh/agent-client.ts');
       // The caller gets one channel; it speaks to whichever connection is the live one.
       let live: AgentChannel | undefined;
       options.onChannel?.({ send: (message) => live?.send(message) });
@@ -151,10 +153,9 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       return checked(op, result);
     },
     async agentOn(host, op, args, options = {}) {
-      const { validateArgs } = await import('./command.ts');
+      const [{ validateArgs }, { callAgent }] = await Promise.all([import('./validate-args.ts'), import('../ssh/agent-client.ts')]);
       const valid = validateArgs(op, args);
       const { context } = await contexts.resolve(globals.context);
-      const { callAgent } = await import('../ssh/agent-client.ts');
       const result = await callAgent(sshTarget(context, host), op, valid as Record<string, unknown>, {
         controlDir,
         ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),

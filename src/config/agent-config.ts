@@ -1,6 +1,6 @@
 /** The agent's configuration: /etc/futuswarm/agent.yaml on every manager. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { domainName } from '../core/names.ts';

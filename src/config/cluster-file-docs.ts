@@ -3,7 +3,7 @@
  * never disagree with what `loadClusterFile` accepts. Written to docs/ by
  * scripts/gen-cluster-docs.ts; a unit test fails when docs/ is stale.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterFileSchema, renderClusterFileTemplate } from './cluster-file.ts';
 
 type JsonSchema = {

@@ -4,7 +4,7 @@
  * schema and the reference page (docs/cluster-file.md, scripts/gen-cluster-docs.ts).
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { domainName, userName } from '../core/names.ts';

@@ -4,7 +4,7 @@
  * are for managers that reach the database or cache some other way than the address AWS
  * reports (an SSH tunnel, or a local PostgreSQL and Redis standing in for RDS and ElastiCache).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const endpoint = z.strictObject({
   host: z.string().min(1).max(253),

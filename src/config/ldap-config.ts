@@ -3,7 +3,7 @@
  * Spread `identityConfigShape` into the agent config schema.
  */
 import { FilterParser } from 'ldapts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const absolutePath = z.string().regex(/^\/[^\0\n]*$/, 'must be an absolute path');
 

@@ -1,5 +1,5 @@
 /** The `proxy:` section of the agent config: how `admin proxy:deploy` runs Traefik. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const port = z.number().int().min(1).max(65535);
 

@@ -1,5 +1,5 @@
 /** The `registry:` section of the agent config: the cluster's own image registry (`admin registry:deploy`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REGISTRY_STORAGE_PREFIX } from '../core/registry-spec.ts';
 
 export const DEFAULT_REGISTRY_IMAGE = 'registry:3';

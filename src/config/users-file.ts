@@ -1,6 +1,6 @@
 /** The static users file: key → person, for clusters without LDAP. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { userName } from '../core/names.ts';

@@ -2,22 +2,10 @@
  * An app's settings: everything besides image and secrets that defines how it runs. Kept in
  * the state store, so a redeploy or a restore needs nothing from the swarm.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { domainName } from './names.ts';
+import { healthPath } from './health-path.ts';
 import { placementSchema } from './placement.ts';
-
-/**
- * What the probe sends as the request target: an absolute path with an optional query, in
- * characters a request line carries as they are. Each refusal says why.
- */
-export const healthPath = z
-  .string()
-  .max(200)
-  .refine((p) => p.startsWith('/'), 'must be an absolute path that starts with /, such as /healthz')
-  .refine((p) => !p.startsWith('//'), 'must not start with // (that names a host, not a path)')
-  .refine((p) => !p.includes('#'), 'must not have a #fragment: it is never sent to the server')
-  .refine((p) => /^[\w\-./~%?=&:+,;@!]*$/.test(p), 'may contain only letters, digits and - . _ ~ / ? = & : + , ; @ ! %; percent-encode anything else (a space is %20)')
-  .refine((p) => !/%(?![0-9A-Fa-f]{2})/.test(p), 'has a % that is not followed by two hex digits (a literal % is %25)');
 
 export const healthSchema = z.strictObject({
   /** HTTP path probed inside the task and by the proxy, e.g. /healthz. */

@@ -7,7 +7,7 @@
  * authenticated data, so it can be read without KMS but cannot be altered undetected.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, formatIssues } from './errors.ts';
 
 export const ENVELOPE_VERSION = 1;

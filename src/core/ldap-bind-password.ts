@@ -2,7 +2,7 @@
  * The password the agents bind to LDAP with, as admins hand it in and as the state bucket keeps
  * it. Messages never contain the value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ldapBindPassword = z
   .string()

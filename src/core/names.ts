@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** App names become DNS labels (`<app>.<domain>`) and Swarm service names. */
 export const appName = z

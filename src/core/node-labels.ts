@@ -3,7 +3,7 @@
  * (`node.labels.k==v`) match. Keys under `futuswarm.` are reserved for futuswarm itself
  * (docs/decisions.md): an admin's edit must never change what futuswarm places by.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, plainMessage } from './errors.ts';
 import { RESERVED_KEYS } from './reserved-keys.ts';
 

@@ -1,5 +1,5 @@
 /** Which node an admin means: a host name, a node ID or the start of one (as `docker node` takes them). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 

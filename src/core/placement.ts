@@ -4,7 +4,7 @@
  * Swarm expressions; the expressions are rendered here, and whether any node can take the
  * tasks is judged here, over node descriptions given as data.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues, FutuswarmError } from './errors.ts';
 import { labelName, nodeLabelValue } from './node-labels.ts';
 import { satisfies, schedulable, type NodeFacts } from './node-placement.ts';

@@ -2,23 +2,13 @@
  * An app's secrets: a map KEY → value that becomes the containers' environment.
  * Every error names the key, never the value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './envelope.ts';
 import { FutuswarmError } from './errors.ts';
 import { userName } from './names.ts';
+import { KEY_RE, SECRET_LIMITS } from './secret-key.ts';
 
-export const SECRET_LIMITS = {
-  maxKeys: 1000,
-  maxKeyBytes: 256,
-  maxValueBytes: 64 * 1024,
-  /** Sum of key and value bytes over the whole app. */
-  maxTotalBytes: 512 * 1024,
-} as const;
-
-const KEY_RE = /^[A-Z_][A-Z0-9_]*$/;
-export const SECRET_KEY_RULE = 'must be an environment variable name: A-Z, 0-9 and _, not starting with a digit';
-/** A secret's key, as requests carry it: an environment variable name. */
-export const secretKeyName = z.string().regex(KEY_RE, SECRET_KEY_RULE).max(SECRET_LIMITS.maxKeyBytes);
+export { SECRET_KEY_RULE, SECRET_LIMITS, secretKeyName } from './secret-key.ts';
 
 export type Secrets = Readonly<Record<string, string>>;
 

@@ -4,7 +4,7 @@
  * key material are equal; comments never matter.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Key types we accept. No certificates (those belong in TrustedUserCAKeys) and no ssh-dss. */
 export const SSH_KEY_TYPES = [

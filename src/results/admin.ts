@@ -1,5 +1,5 @@
 /** What the agent answers to the admin ops (proxy, registry, audit) and to db/cache. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { appName, registryHostName, userName } from '../core/names.ts';
 import type { Op } from '../protocol.ts';
 import { auditRecordSchema } from '../state/audit.ts';

@@ -2,7 +2,7 @@
  * What the agent answers to the app ops that deploy and run it: deploy, rollback, scale,
  * restart, inspect, list, remove, domains, releases, locks, logs, run and exec.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { appSettingsSchema } from '../core/app-settings.ts';
 import { appName, domainName, userName } from '../core/names.ts';
 import type { Op } from '../protocol.ts';

@@ -1,5 +1,5 @@
 /** What the agent answers to secrets, owners, images and whoami. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { appName, imageDigest, userName } from '../core/names.ts';
 import { secretKeyName, secretsMetaSchema } from '../core/secrets.ts';
 import { imageRecordSchema } from '../state/images.ts';

@@ -8,7 +8,7 @@
  * single listing, however many releases the apps have. Creation is create-if-absent: of two
  * people creating one name at once, exactly one succeeds.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore, StoredObject } from '../aws/state-store.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, domainName, userName } from '../core/names.ts';

@@ -5,7 +5,7 @@
  * large arguments are kept as a summary (src/core/audit-summary.ts), op and message are cut.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUDIT_MESSAGE_MAX_CHARS, AUDIT_OP_MAX_CHARS, cutText, summarizeArgs } from '../core/audit-summary.ts';
 import { parseWith } from '../core/errors.ts';
 import { appName, userName } from '../core/names.ts';

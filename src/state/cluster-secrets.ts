@@ -5,7 +5,7 @@
  * `admin cluster:ldap-password` write them with the same code, so managers open exactly what
  * was written.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore, PutCondition, WriteResult } from '../aws/state-store.ts';
 import { openWith, parseEnvelope, sealWith, type KeyContext, type KeyService } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';

@@ -4,7 +4,7 @@
  * The agent's push relay records each manifest as the registry accepts it; `app:images` reads
  * it and `--prune` trims it. A tag names one manifest: pushing it again moves it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore } from '../aws/state-store.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, imageDigest, imageTag, userName } from '../core/names.ts';

@@ -2,7 +2,7 @@
  * What every concern of the state bucket shares: JSON objects written conditionally, read back
  * with their ETag, and a bounded fan-out for reading many of them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore, PutCondition, StoredObject, WriteResult } from '../aws/state-store.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, userName } from '../core/names.ts';

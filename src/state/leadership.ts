@@ -5,7 +5,7 @@
  * expires; a holder that stops cleanly resigns at once. Two agents never both hold it: every
  * write is conditional on the version that was read, so of two racing writes one fails.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../core/errors.ts';
 import { isConflict, isoTime, parseJson, putJson, StateConcern } from './json.ts';
 import { stateKeys } from './keys.ts';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { describeLockHolder, userName } from '../core/names.ts';
 import { checkApp, checkUser, isConflict, isoTime, parseJson, putJson, StateConcern } from './json.ts';

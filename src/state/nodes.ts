@@ -1,5 +1,5 @@
 /** The nodes' SSH host keys (`nodes/<addr>`), which managers check when they connect to a node. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../core/errors.ts';
 import { parseSshPublicKey } from '../core/ssh-public-key.ts';
 import { isoTime, putJson, StateConcern } from './json.ts';

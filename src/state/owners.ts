@@ -2,7 +2,7 @@
  * Who owns an app (`apps/<app>/acl`): created once with If-None-Match, so of two users claiming
  * a new name exactly one becomes its first owner; changed only by If-Match, as set operations.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 import { checkApp, checkUser, isConflict, isoTime, parseJson, putJson, StateConcern } from './json.ts';

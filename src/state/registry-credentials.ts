@@ -4,7 +4,7 @@
  * registry's htpasswd file) and the HTTP secret its instances share. Made once, by the first
  * `registry:deploy` (create-if-absent, so two managers agree on one); only agents read them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore } from '../aws/state-store.ts';
 import { openWith, parseEnvelope, sealWith, type KeyContext, type KeyService } from '../core/envelope.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';

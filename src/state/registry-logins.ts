@@ -5,7 +5,7 @@
  * host; nothing else ever sees the password. ECR's short-lived tokens would be one more kind
  * of login here (a source the agent refreshes), not a change to how deploys use it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ObjectStore } from '../aws/state-store.ts';
 import { openWith, parseEnvelope, sealWith, type KeyService } from '../core/envelope.ts';
 import { FutuswarmError, parseWith } from '../core/errors.ts';

@@ -8,7 +8,7 @@
  * a release that failed, nor after an agent that stopped following its rollout.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from '../core/envelope.ts';
 import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { userName } from '../core/names.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureKeyAlias, kmsKeyService } from '../../src/aws/kms.ts';
 import { ensureStateBucket, s3ObjectStore, type ObjectStore } from '../../src/aws/state-store.ts';
 import { AppState } from '../../src/agent/app-state.ts';

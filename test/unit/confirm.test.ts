@@ -4,7 +4,7 @@ import { confirmationRefused, type Destruction } from '../../src/core/confirm.ts
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
 import { appDestruction, confirmDestruction, type ConfirmTerminal } from '../../src/cli/confirm.ts';
 import { removal } from '../../src/cli/commands/app-remove.ts';
-import { validateArgs } from '../../src/cli/command.ts';
+import { validateArgs } from '../../src/cli/validate-args.ts';
 import { OP_ARGS } from '../../src/protocol.ts';
 
 const DB: Destruction = appDestruction('destroy the database of shop (its data is gone)', 'shop', 'db:destroy -n shop');

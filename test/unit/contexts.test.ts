@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { contextSchema, ContextStore } from '../../src/cli/contexts.ts';
+import { contextSchema } from '../../src/cli/context-schema.ts';
+import { ContextStore } from '../../src/cli/contexts.ts';
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
 
 const domain = 'apps.example.com';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
 import { identityConfigShape, keyCacheConfigSchema, ldapConfigSchema } from '../../src/config/ldap-config.ts';
 

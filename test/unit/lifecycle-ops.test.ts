@@ -92,9 +92,9 @@ describe('lifecycle op arguments', () => {
     assert.equal(OP_ARGS['app.lock'].safeParse({ app: 'shop', message: 'db migration', ttlSeconds: 3600 }).success, true);
   });
   it('validates what the caller sends after the request', () => {
-    assert.equal(clientMessageSchema.safeParse({ type: 'stdin', data: 'aGk=' }).success, true);
-    assert.equal(clientMessageSchema.safeParse({ type: 'stdin', data: 'not base64!' }).success, false);
-    assert.equal(clientMessageSchema.safeParse({ type: 'resize', cols: 0, rows: 24 }).success, false);
+    assert.equal(clientMessageSchema().safeParse({ type: 'stdin', data: 'aGk=' }).success, true);
+    assert.equal(clientMessageSchema().safeParse({ type: 'stdin', data: 'not base64!' }).success, false);
+    assert.equal(clientMessageSchema().safeParse({ type: 'resize', cols: 0, rows: 24 }).success, false);
     assert.equal(eventSchema.safeParse({ type: 'output', stream: 'stdout', data: 'aGk=' }).success, true);
   });
 });
@@ -108,7 +108,7 @@ describe('the client channel', () => {
     let line = '';
     for await (const chunk of request) line += String(chunk);
     assert.equal(line, '{"v":1,"op":"app.exec"}\n');
-    const messages = [];
+    const messages: unknown[] = [];
     for await (const m of channel.messages()) messages.push(m);
     assert.deepEqual(messages, [{ type: 'stdin', data: 'aGk=' }, { type: 'eof' }]);
     assert.equal(channel.watch().aborted, true, 'the end of input means the caller left');
@@ -123,7 +123,7 @@ describe('the client channel', () => {
     const line = `${JSON.stringify({ type: 'stdin', data })}\n`;
     for (let at = 0; at < line.length; at += 1000) input.write(line.slice(at, at + 1000));
     input.end();
-    const messages = [];
+    const messages: unknown[] = [];
     for await (const m of channel.messages()) messages.push(m);
     assert.deepEqual(messages, [{ type: 'stdin', data }]);
   });
@@ -137,7 +137,7 @@ describe('the client channel', () => {
     const chunk = Buffer.alloc(64 * 1024, 0x41);
     // Over the limit without a newline: the channel stops before the line ends.
     for (let sent = 0; sent <= MAX_MESSAGE_BYTES + chunk.length; sent += chunk.length) input.write(chunk);
-    const seen = [];
+    const seen: unknown[] = [];
     await assert.rejects(
       (async () => {
         for await (const m of channel.messages()) seen.push(m);

@@ -84,7 +84,7 @@ describe('ssh to a node', () => {
 describe('node requests', () => {
   const ok = { v: 1, op: 'node.exec', app: 'shop', containerId: 'a'.repeat(64), name: 'shop.1.x@n', command: ['sh'], interactive: true, tty: false };
   it('accepts exactly one op on a full container ID', () => {
-    assert.equal(nodeRequestSchema.safeParse(ok).success, true);
+    assert.equal(nodeRequestSchema().safeParse(ok).success, true);
     for (const [bad, path] of [
       [{ ...ok, op: 'node.shell' }, 'op'],
       [{ ...ok, containerId: 'abc' }, 'containerId'],
@@ -92,7 +92,7 @@ describe('node requests', () => {
       [{ ...ok, command: [] }, 'command'],
       [{ ...ok, extra: 1 }, ''],
     ] as const) {
-      const r = nodeRequestSchema.safeParse(bad);
+      const r = nodeRequestSchema().safeParse(bad);
       assert.equal(r.success, false, JSON.stringify(bad));
       assert.equal(r.error?.issues[0]?.path.join('.'), path);
     }

@@ -1,7 +1,7 @@
 /** Placement as data: the managers decision, validation with paths, merging with what is stored, and whether any node fits. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateArgs } from '../../src/cli/command.ts';
+import { validateArgs } from '../../src/cli/validate-args.ts';
 import { FLAGS } from '../../src/cli/commands/app-deploy.ts';
 import { appSettingsSchema } from '../../src/core/app-settings.ts';
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';

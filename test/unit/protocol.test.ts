@@ -2,22 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FutuswarmError, parseWith } from '../../src/core/errors.ts';
 import { eventSchema, isOp, OP_ARGS, requestSchema } from '../../src/protocol.ts';
-import { validateArgs } from '../../src/cli/command.ts';
+import { validateArgs } from '../../src/cli/validate-args.ts';
 import { errorFromEvent } from '../../src/ssh/agent-client.ts';
 
 describe('requests', () => {
   it('accepts a well-formed deploy request', () => {
-    const req = requestSchema.parse({ v: 1, op: 'app.deploy', args: { app: 'shop', image: 'acme/shop', tag: '1', port: 80 } });
+    const req = requestSchema().parse({ v: 1, op: 'app.deploy', args: { app: 'shop', image: 'acme/shop', tag: '1', port: 80 } });
     assert.equal(isOp(req.op), true);
     assert.deepEqual(OP_ARGS['app.deploy'].parse(req.args), { app: 'shop', image: 'acme/shop', tag: '1', port: 80 });
   });
   it('rejects extra fields at every level', () => {
-    assert.equal(requestSchema.safeParse({ v: 1, op: 'app.list', args: {}, extra: 1 }).success, false);
+    assert.equal(requestSchema().safeParse({ v: 1, op: 'app.list', args: {}, extra: 1 }).success, false);
     assert.equal(OP_ARGS['app.deploy'].safeParse({ app: 'shop', image: 'acme/shop', tag: '1', command: 'sh' }).success, false);
     assert.equal(OP_ARGS['app.deploy'].safeParse({ app: 'shop', image: 'a/b', tag: '1', limits: { gpus: 1 } }).success, false);
   });
   it('rejects other protocol versions and unknown ops', () => {
-    assert.equal(requestSchema.safeParse({ v: 2, op: 'app.list', args: {} }).success, false);
+    assert.equal(requestSchema().safeParse({ v: 2, op: 'app.list', args: {} }).success, false);
     assert.equal(isOp('app.nope'), false);
     assert.equal(isOp('toString'), false);
   });

@@ -1,7 +1,7 @@
 /** Every op has a result schema, and an answer that drifts from it is caught. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OPS } from '../../src/protocol.ts';
 import { checkResult, OP_RESULTS } from '../../src/results/index.ts';
 

@@ -4,8 +4,8 @@ import { FutuswarmError } from '../../src/core/errors.ts';
 import { hasControlCharacters, terminalJson, visibleText } from '../../src/core/terminal-text.ts';
 import { terminal } from '../helpers/terminal-io.ts';
 import { renderTable } from '../../src/cli/table.ts';
-import { validateArgs } from '../../src/cli/command.ts';
-import { contextSchema } from '../../src/cli/contexts.ts';
+import { validateArgs } from '../../src/cli/validate-args.ts';
+import { contextSchema } from '../../src/cli/context-schema.ts';
 import { OP_ARGS } from '../../src/protocol.ts';
 
 const ESC = '\x1b';

@@ -1,7 +1,6 @@
 import type { CommandModule } from '../command.ts';
 import { intFlag } from '../command.ts';
-import { contextName } from '../../core/names.ts';
-import { contextSchema, type ClusterContext } from '../contexts.ts';
+import type { ClusterContext } from '../contexts.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import { renderTable } from '../table.ts';
 import { resolve } from 'node:path';
@@ -49,6 +48,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
     .option('--use', 'make it the current context')
     .action(
       action(async (ctx, opts, [name]) => {
+        const [{ contextName }, { contextSchema }] = await Promise.all([import('../../core/names.ts'), import('../context-schema.ts')]);
         const n = parseWith(contextName, name, 'context name');
         const context = parseWith(
           contextSchema,

@@ -1,6 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import type { DbCreateResult } from '../../results/admin.ts';
-import { intFlag, validateArgs } from '../command.ts';
+import { intFlag } from '../command.ts';
+import { validateArgs } from '../validate-args.ts';
 
 export const FLAGS = { app: '--name', engine: '--engine', instanceClass: '--class', storageGb: '--storage' };
 
