@@ -70,16 +70,32 @@ export interface AppRoutes {
  * The app's routes and servers as the proxy on this manager sees them. Never throws for a
  * missing or unreachable proxy: that is reported in `proxy`/`reason`.
  */
+/**
+ * Where the proxy's API was found, per Docker connection: the resident agent asks it for every
+ * app:inspect, and finding it takes four Docker requests. Kept briefly; a failed call finds it again.
+ */
+const LOCATED_MS = 10_000;
+const located = new WeakMap<DockerEngine, { at: number; api: TraefikApi }>();
+
 export async function routesFor(docker: DockerEngine, app: string, options: { tasks?: readonly TaskInfo[] } = {}): Promise<AppRoutes> {
   const empty = { routes: [], servers: [], healthCheck: undefined };
-  let routers: TraefikRouter[];
-  let services: TraefikService[];
-  try {
-    const api = await proxyApi(docker);
-    [routers, services] = await Promise.all([api.routers(), api.services()]);
-  } catch (e) {
-    if (!isFutuswarmError(e)) throw e;
-    return { proxy: e.code === 'not_found' ? 'not_deployed' : 'unavailable', reason: e.message, ...empty };
+  const ask = (api: TraefikApi) => Promise.all([api.routers(), api.services()]);
+  let routers: TraefikRouter[] | undefined;
+  let services: TraefikService[] = [];
+  const known = located.get(docker);
+  if (known && Date.now() - known.at < LOCATED_MS) {
+    [routers, services] = await ask(known.api).catch(() => [undefined, []] as const);
+    if (routers === undefined) located.delete(docker);
+  }
+  if (routers === undefined) {
+    try {
+      const api = await proxyApi(docker);
+      [routers, services] = await ask(api);
+      located.set(docker, { at: Date.now(), api });
+    } catch (e) {
+      if (!isFutuswarmError(e)) throw e;
+      return { proxy: e.code === 'not_found' ? 'not_deployed' : 'unavailable', reason: e.message, ...empty };
+    }
   }
   return selectAppRoutes(app, routers, services, options.tasks ?? []);
 }

@@ -30,14 +30,18 @@ export default defineOp({
     const [tasks, nodes] = await Promise.all([docker.listTasks(service.id), docker.listNodes()]);
     const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
     const cluster = clusterInfo(ctx.config);
-    const stored = await (await ctx.state()).settings.get(args.app);
+    // What else it shows comes from S3, the proxy and the directory: asked at the same time.
+    const [stored, routes, pending, manager] = await Promise.all([
+      ctx.state().then((state) => state.settings.get(args.app)),
+      routesFor(docker, args.app, { tasks }),
+      // Unreadable secrets (KMS not answering) must not hide the rest of the app.
+      pendingSecrets(ctx, args.app, service).catch((e: Error) => {
+        ctx.progress('secrets', `warning: cannot tell whether stored secrets are waiting for a deploy: ${e.message}`);
+        return undefined;
+      }),
+      mayManage(ctx, args.app),
+    ]);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
-    const routes = await routesFor(docker, args.app, { tasks });
-    // Unreadable secrets (KMS not answering) must not hide the rest of the app.
-    const pending = await pendingSecrets(ctx, args.app, service).catch((e: Error) => {
-      ctx.progress('secrets', `warning: cannot tell whether stored secrets are waiting for a deploy: ${e.message}`);
-      return undefined;
-    });
     const result = {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
@@ -71,7 +75,7 @@ export default defineOp({
       createdAt: service.createdAt,
       updatedAt: service.updatedAt,
     };
-    return (await mayManage(ctx, args.app)) ? result : inspectForOthers(result);
+    return manager ? result : inspectForOthers(result);
   },
 });
 
