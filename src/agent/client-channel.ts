@@ -226,6 +226,16 @@ class StdioChannel implements ClientChannel {
   }
 }
 
+/**
+ * Why an attached command ended early: the caller's own fault when it broke the protocol (a
+ * message over the limit), else it went away and the command was detached.
+ */
+export function callerGone(gone: AbortSignal): FutuswarmError {
+  const reason: unknown = gone.reason;
+  if (reason instanceof FutuswarmError && reason.code === 'invalid_input') return reason;
+  return new FutuswarmError('interrupted', 'the caller went away; the command was detached');
+}
+
 /** Nobody on the other end (serve() called in-process, e.g. by tests): never gone, no input. */
 class DetachedChannel implements ClientChannel {
   readonly output: Writable = new PassThrough().resume();

@@ -4,11 +4,10 @@
  * client messages, output leaves as `output` events, the result is the exit code.
  */
 import { once } from 'node:events';
-import { FutuswarmError } from '../core/errors.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import { FrameDecoder } from '../docker/log-frames.ts';
 import { ATTACHED_STEP, type Event } from '../protocol.ts';
-import type { ClientChannel } from './client-channel.ts';
+import { callerGone, type ClientChannel } from './client-channel.ts';
 
 export interface ExecOptions {
   command: string[];
@@ -66,6 +65,6 @@ export async function runAttachedExec(docker: DockerEngine, containerId: string,
   io.gone.removeEventListener('abort', leave);
   send(frames.end());
   void input;
-  if (io.gone.aborted) throw new FutuswarmError('interrupted', 'the caller went away; the command was detached');
+  if (io.gone.aborted) throw callerGone(io.gone);
   return (await session.exitCode()) ?? null;
 }

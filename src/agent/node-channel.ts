@@ -20,7 +20,7 @@ import { FutuswarmError, ERROR_CODES, isFutuswarmError } from '../core/errors.ts
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { eventSchema, PROTOCOL_VERSION, ATTACHED_STEP, type Event, type NodeRequest } from '../protocol.ts';
 import type { AppState } from './app-state.ts';
-import { detachedChannel, type ClientChannel } from './client-channel.ts';
+import { callerGone, detachedChannel, type ClientChannel } from './client-channel.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { ExecOptions } from './exec-session.ts';
 
@@ -174,7 +174,7 @@ async function callNode(
     }
 
     const { outcome, status, stderr } = session;
-    if (io.gone.aborted) throw new FutuswarmError('interrupted', 'the caller went away; the command was detached');
+    if (io.gone.aborted) throw callerGone(io.gone);
     if (outcome === undefined) {
       const why = stderr.trim().split('\n').filter(Boolean).pop() ?? `ssh exited with ${status}`;
       throw new FutuswarmError('unavailable', `could not reach the agent on node ${where}: ${why}`, {

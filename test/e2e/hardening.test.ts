@@ -5,10 +5,12 @@
  * bob sees neither the secret names nor the health command of alice's app.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AUDIT_ARGS_MAX_BYTES } from '../../src/core/audit-summary.ts';
-import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
+import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
+import { removeServiceIfExists, until } from '../helpers/docker.ts';
 import { agentState } from '../helpers/agent-state.ts';
 import { rawRequest } from '../helpers/agent-request.ts';
 import { ensureLdap, rigUserKeyFile } from '../helpers/ldap.ts';
@@ -186,6 +188,26 @@ describe('hardening against other people\'s input', () => {
       assert.deepEqual((await bob.json<Inspect>(['app:inspect', '-n', APP])).ownersOnly, ['health.cmd', 'labels', 'pendingSecrets.keys']);
       const hers = await alice.json<Inspect & { pendingSecrets: { set: string[]; unset: string[] } }>(['app:inspect', '-n', APP]);
       assert.deepEqual([hers.pendingSecrets.set, hers.pendingSecrets.unset], [[waiting], []]);
+    });
+  });
+  describe('app:exec input', () => {
+    it('a message over 1 MiB ends the exec with invalid_input, before the line ends; the agent goes on serving', async () => {
+      const child = spawn('ssh', ['-F', '/dev/null', '-T', '-i', rigUserKeyFile('alice'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+        '-o', `UserKnownHostsFile=${join(LOCAL.dir, 'known_hosts')}`, '-o', 'LogLevel=ERROR', '-p', String(LOCAL.port), '-l', 'futuswarm', LOCAL.host, 'futuswarm-agent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.on('error', () => undefined);
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stdin.write(`${JSON.stringify({ v: 1, op: 'app.exec', args: { app: APP, command: ['cat'], interactive: true, tty: false } })}\n`);
+      await until('the exec to attach', () => /"step":"attached"/.test(out), 30_000, 100);
+      // 8 MiB with no newline, and the input stays open: only the limit can end it.
+      const chunk = Buffer.alloc(64 * 1024, 0x41);
+      for (let i = 0; i < 128 && child.stdin.writable; i++) child.stdin.write(chunk);
+      await until('the agent to refuse the input', () => /"type":"error"/.test(out), 30_000, 100);
+      child.kill();
+      const error = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; code?: string; message?: string }).find((e) => e.type === 'error');
+      assert.equal(error?.code, 'invalid_input', out.slice(-500));
+      assert.match(error?.message ?? '', /over 1 MiB/);
+      ok(await alice.run(['whoami']), 'the agent answers afterwards');
     });
   });
 });
