@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { rigUserKeyFile } from '../helpers/ldap.ts';
 import { serviceVersion } from '../helpers/docker.ts';
 import { DOMAIN, proxyGet, titleOf, waitForProxy } from '../helpers/proxy.ts';
 
@@ -52,6 +53,21 @@ describe('app domains', () => {
     const bad = await cli.run(['app:domains', 'add', '-n', SHOP, 'not a host']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /must be a host name/);
+  });
+
+  it('the bare cluster domain goes to an app only by an admin; an owner is refused and nothing changes', async () => {
+    const alice = await localSandbox({ identityFile: rigUserKeyFile('alice') });
+    assert.equal((await cli.run(['app:owners', 'add', '-n', SHOP, 'alice'])).code, 0);
+    const version = serviceVersion(SHOP);
+    const refused = await alice.run(['app:domains', 'add', '-n', SHOP, DOMAIN]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`error: ${DOMAIN.replaceAll('.', '\\.')} is the cluster domain itself; only an admin may give it to an app`));
+    assert.equal(serviceVersion(SHOP), version);
+    const given = await cli.json<{ hosts: string[] }>(['app:domains', 'add', '-n', SHOP, DOMAIN]);
+    assert.ok(given.hosts.includes(DOMAIN), JSON.stringify(given));
+    await waitForProxy(DOMAIN, (res) => res.status === 200 && titleOf(res.body) === 'hello v1', 4000);
+    assert.equal((await cli.run(['app:domains', 'remove', '-n', SHOP, DOMAIN])).code, 0);
+    assert.equal((await cli.run(['app:owners', 'remove', '-n', SHOP, 'alice'])).code, 0);
   });
 
   it('a removed host name stops routing and becomes free for another app', async () => {

@@ -4,6 +4,7 @@
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
+import { isAdmin } from '../acl.ts';
 import { splitImageReference } from '../../core/names.ts';
 import { appHosts, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
@@ -26,6 +27,12 @@ export default defineOp({
       return { app: args.app, domains: before, hosts: appHosts(args.app, { domains: before }, cluster), changed: false };
     }
     for (const host of add) {
+      // The bare cluster domain (a landing page, say) is the cluster's: only an admin gives it to an app.
+      if (host === cluster.domain && !(await isAdmin(ctx.config, ctx.user))) {
+        throw new FutuswarmError('forbidden', `${host} is the cluster domain itself; only an admin may give it to an app`, {
+          hint: `ask an admin to run: futuswarm app:domains add -n ${args.app} ${host}`,
+        });
+      }
       // A name under the cluster domain is another app's default name.
       if (host.endsWith(`.${cluster.domain}`)) {
         throw new FutuswarmError('invalid_input', `${host} is under the cluster domain, where every app gets <app>.${cluster.domain}`, {
