@@ -13,6 +13,7 @@ import { CONTROL_CHARACTERS_RULE, noControlCharacters } from './core/terminal-te
 import { confirmationRule, type ConfirmedBy } from './core/confirm.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 import { lazySchemas, once } from './core/lazy-schemas.ts';
+import { taskLimitsSchema } from './core/task-limits-schema.ts';
 
 const secretKey = secretKeyName;
 
@@ -27,12 +28,7 @@ export const PROTOCOL_VERSION = 1;
 /** What an op returns when it spoke raw bytes to its caller (app.push): serve() adds no result line. */
 export const RELAYED: unique symbol = Symbol('relayed');
 
-const resources = once(() =>
-  z.strictObject({
-    cpus: z.number().positive().max(256).optional(),
-    memoryMb: z.number().int().positive().max(1024 * 1024).optional(),
-  }),
-);
+const resources = once(taskLimitsSchema);
 
 /** The name of what a destructive op destroys, typed again (`--confirm`, src/core/confirm.ts). */
 const confirmation = plainText(100);

@@ -72,7 +72,7 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
   checkManaged(d.app, existing?.labels);
   checkOwnRepository(ctx.config, d.app, d.imageRef);
   const settings = appSettingsSchema.parse(d.settings);
-  const timing = { monitorSeconds: ctx.config.deploy.monitorSeconds, stopGraceSeconds: ctx.config.deploy.stopGraceSeconds };
+  const timing = { monitorSeconds: ctx.config.deploy.monitorSeconds, stopGraceSeconds: ctx.config.deploy.stopGraceSeconds, defaultLimits: ctx.config.deploy.defaultLimits };
   const env = d.secrets.values;
   const currentRelease = Number(existing?.labels[LABEL.release] ?? 0);
   const url = appUrl(d.app, cluster);

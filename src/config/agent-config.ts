@@ -5,6 +5,7 @@ import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { domainName } from '../core/names.ts';
 import { appsOnManagers } from '../core/placement.ts';
+import { taskLimitsSchema } from '../core/task-limits-schema.ts';
 import { authorizedKeysFromPattern, parseSshPublicKey } from '../core/ssh-public-key.ts';
 import type { ClusterInfo } from '../core/service-spec.ts';
 import { identityConfigShape } from './ldap-config.ts';
@@ -82,6 +83,8 @@ export const agentConfigSchema = z.strictObject({
       stopGraceSeconds: z.number().min(0).max(600).default(10),
       /** May app tasks run on managers (the cluster file's nodes.appsOnManagers). */
       appsOnManagers: appsOnManagers.default('auto'),
+      /** Limits for a task whose app sets none (the cluster file's nodes.defaultAppLimits). */
+      defaultLimits: taskLimitsSchema().optional(),
     })
     .prefault({}),
   /** Traefik on the managers (`admin proxy:deploy`). */

@@ -9,6 +9,7 @@ import { FutuswarmError, parseWith } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { domainName, userName } from '../core/names.ts';
 import { appsOnManagers } from '../core/placement.ts';
+import { taskLimitsSchema } from '../core/task-limits-schema.ts';
 import { ldapConfigSchema } from './ldap-config.ts';
 import { usersFileSchema } from './users-file.ts';
 
@@ -107,6 +108,9 @@ const nodesSchema = z.strictObject({
   appsOnManagers: appsOnManagers
     .default('auto')
     .describe('Whether app tasks may run on managers. `auto`: not as soon as at least one worker is active and ready (checked at every deploy, scale, restart and rollback), anywhere otherwise. `always`: anywhere. `never`: on workers only; a deploy is refused while no worker can take its tasks.'),
+  defaultAppLimits: taskLimitsSchema()
+    .optional()
+    .describe('What one task of an app may use when the app sets no limits of its own (`app:deploy --cpus/--memory`): `cpus` (fractions allowed) and `memoryMb`. An app that sets one of them keeps it and takes the other from here. Without it, tasks are unlimited.'),
   instanceType: instanceType.default('t3.small').describe('EC2 instance type of every node.'),
   managerInstanceType: instanceType.optional().describe('EC2 instance type of managers, when different from `instanceType`.'),
   volumeGb: z.number().int().min(8).max(16384).default(30).describe('Size of each node\'s encrypted root volume (gp3), in GiB.'),

@@ -136,7 +136,7 @@ export function buildAgentConfig(config: ClusterConfig, input: AgentConfigInput)
     caches: config.caches,
     // The resident agent (futuswarm-agent.service) logs to journald; systemd makes /run/futuswarm.
     daemon: { socket: DAEMON_SOCKET, relayCommand: `${dirname(AGENT_COMMAND)}/futuswarm-relay` },
-    deploy: { appsOnManagers: config.nodes.appsOnManagers },
+    deploy: { appsOnManagers: config.nodes.appsOnManagers, ...(config.nodes.defaultAppLimits ? { defaultLimits: config.nodes.defaultAppLimits } : {}) },
     // The load balancer forwards to this port; its X-Forwarded-* headers (https) must reach apps.
     proxy: { httpPort: config.proxy.port, trustedProxies: [config.network.vpcCidr] },
     ...(config.access.ldap === undefined ? {} : { ldap: config.access.ldap }),

@@ -2,6 +2,7 @@
  * The Swarm ServiceSpec of an app, built as plain data from the app's settings, its release
  * and its environment. The agent sends exactly this to Docker; tests compare it with equality.
  */
+import { effectiveLimits, type TaskLimits } from './task-limits.ts';
 import { createHash } from 'node:crypto';
 import { PROBE_DIR, PROBE_FILE } from './agent-bundle.ts';
 import { buildPlacement, type SwarmPlacement } from './placement.ts';
@@ -34,6 +35,8 @@ export interface DeployTiming {
   /** How long Swarm watches a new task before it counts the update as good. */
   monitorSeconds: number;
   stopGraceSeconds: number;
+  /** The cluster's limits for a task whose app sets none (src/core/task-limits.ts). */
+  defaultLimits?: TaskLimits | undefined;
 }
 
 /** The subset of the Docker Engine ServiceSpec that futuswarm sets. */
@@ -187,8 +190,9 @@ export function buildServiceSpec(
   timing: DeployTiming,
 ): ServiceSpec {
   const limits: { NanoCPUs?: number; MemoryBytes?: number } = {};
-  if (settings.limits?.cpus !== undefined) limits.NanoCPUs = Math.round(settings.limits.cpus * NS_PER_SECOND);
-  if (settings.limits?.memoryMb !== undefined) limits.MemoryBytes = settings.limits.memoryMb * 1024 * 1024;
+  const effective = effectiveLimits(settings.limits, timing.defaultLimits);
+  if (effective.cpus !== undefined) limits.NanoCPUs = Math.round(effective.cpus * NS_PER_SECOND);
+  if (effective.memoryMb !== undefined) limits.MemoryBytes = effective.memoryMb * 1024 * 1024;
 
   const rolling = (failureAction: UpdateOrRollbackConfig['FailureAction']): UpdateOrRollbackConfig => ({
     Parallelism: 1,

@@ -136,6 +136,8 @@ export const inspectResultSchema = z.strictObject({
   replicas: z.strictObject({ running: z.number().int().min(0), desired: z.number().int().min(0) }),
   /** As stored, else as labelled on the service; absent when neither can be read. */
   settings: appSettingsSchema.optional(),
+  /** What each task may use as it runs: the app's own limits, the cluster's default for the rest. */
+  limits: z.strictObject({ cpus: z.number().positive().optional(), memoryMb: z.number().positive().optional() }).optional(),
   /** Where its tasks may run: the settings' constraints (`zone==a`) and spread labels, and whether the service keeps them off managers. */
   placement: z.strictObject({ constraints: z.array(z.string()), spread: z.array(z.string()), workersOnly: z.boolean() }),
   url: z.string(),

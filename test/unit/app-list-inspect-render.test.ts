@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderAppList } from '../../src/cli/commands/app-list.ts';
-import { renderInspect, settingsFields } from '../../src/cli/commands/app-inspect.ts';
+import { describeLimits, renderInspect, settingsFields } from '../../src/cli/commands/app-inspect.ts';
 import { inspectForOthers } from '../../src/agent/owners-only.ts';
 import type { InspectResult } from '../../src/results/app.ts';
 import { health, inspected } from '../helpers/inspect-result.ts';
@@ -85,5 +85,15 @@ describe('app:inspect', () => {
     assert.equal(internal.limits, '(none)');
     assert.equal(internal.health, '(none)');
     assert.match(fields(undefined).settings!, /^\(unknown/);
+  });
+});
+
+describe('limits in app:inspect', () => {
+  it('says which limits come from the cluster default', () => {
+    assert.equal(describeLimits(undefined, {}), '(none)');
+    assert.equal(describeLimits(undefined, undefined), '(none)');
+    assert.equal(describeLimits({ cpus: 0.5, memoryMb: 256 }, { cpus: 0.5, memoryMb: 256 }), '0.5 CPUs, 256 MB memory');
+    assert.equal(describeLimits({ memoryMb: 128 }, { cpus: 1, memoryMb: 128 }), '1 CPUs (cluster default), 128 MB memory');
+    assert.equal(describeLimits(undefined, { cpus: 0.5, memoryMb: 300 }), '0.5 CPUs (cluster default), 300 MB memory (cluster default)');
   });
 });

@@ -168,6 +168,15 @@ test('with LDAP, the agent config carries the ldap section as the agent expects 
   assert.deepEqual(usersFileSchema.parse(parse(files.get('/etc/futuswarm/users.yaml')!)), { users: {} });
 });
 
+test('nodes.defaultAppLimits of the cluster file reaches the agent config; bad values name their path', () => {
+  const limited = parseClusterConfig({ ...config, nodes: { ...config.nodes, defaultAppLimits: { cpus: 1, memoryMb: 512 } } });
+  const agent = agentConfigSchema.parse(buildAgentConfig(limited, { bucket, role: 'manager', nodePublicKey: nodeKey }));
+  assert.deepEqual(agent.deploy.defaultLimits, { cpus: 1, memoryMb: 512 });
+  assert.equal(agentConfigSchema.parse(buildAgentConfig(parseClusterConfig(config), { bucket, role: 'manager', nodePublicKey: nodeKey })).deploy.defaultLimits, undefined);
+  assert.throws(() => parseClusterConfig({ ...config, nodes: { defaultAppLimits: { memoryMb: 0.5 } } }), /nodes\.defaultAppLimits\.memoryMb/);
+  assert.throws(() => parseClusterConfig({ ...config, nodes: { defaultAppLimits: { disk: 5 } } }), /nodes\.defaultAppLimits/);
+});
+
 test('nodes.appsOnManagers of the cluster file reaches the managers\' agent config', () => {
   const never = parseClusterConfig({ ...config, nodes: { ...config.nodes, appsOnManagers: 'never' } });
   const agent = agentConfigSchema.parse(buildAgentConfig(never, { bucket, role: 'manager', nodePublicKey: nodeKey }));

@@ -7,6 +7,15 @@ const timing = { monitorSeconds: 5, stopGraceSeconds: 10 };
 const settings: AppSettings = { port: 8080, replicas: 2, domains: [], internal: false };
 
 describe('buildServiceSpec', () => {
+  it('takes the cluster\'s default limits where the app sets none, each limit on its own', () => {
+    const limitsOf = (own: AppSettings['limits'], defaults?: { cpus?: number; memoryMb?: number }) =>
+      buildServiceSpec('shop', { ...settings, ...(own ? { limits: own } : {}) }, { number: 1, image: 'acme/shop:1', env: {} }, cluster, { ...timing, defaultLimits: defaults }).TaskTemplate.Resources.Limits;
+    assert.deepEqual(limitsOf(undefined, undefined), {});
+    assert.deepEqual(limitsOf(undefined, { cpus: 1, memoryMb: 512 }), { NanoCPUs: 1e9, MemoryBytes: 512 * 1024 * 1024 });
+    assert.deepEqual(limitsOf({ memoryMb: 2048 }, { cpus: 1, memoryMb: 512 }), { NanoCPUs: 1e9, MemoryBytes: 2048 * 1024 * 1024 });
+    assert.deepEqual(limitsOf({ cpus: 0.25 }, { memoryMb: 512 }), { NanoCPUs: 0.25e9, MemoryBytes: 512 * 1024 * 1024 });
+  });
+
   it('builds the whole spec as data', () => {
     const spec = buildServiceSpec('shop', { ...settings, limits: { cpus: 0.5, memoryMb: 256 } }, { number: 7, image: 'acme/shop:1.4', env: { B: '2', A: '1' } }, cluster, timing);
     const { [LABEL.specHash]: hash, [LABEL.templateHash]: tHash, ...labels } = spec.Labels;

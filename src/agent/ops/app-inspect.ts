@@ -6,6 +6,7 @@ import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
 import { mayManage } from '../acl.ts';
 import { defineOp } from '../op.ts';
+import { limitsOfSpec } from '../../core/task-limits.ts';
 import { inspectForOthers } from '../owners-only.ts';
 import { pendingSecrets } from '../live-app.ts';
 import { routesFor } from '../proxy-status.ts';
@@ -49,6 +50,7 @@ export default defineOp({
       image: service.labels[LABEL.image] ?? service.image.split('@')[0] ?? service.image,
       replicas: { running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
       settings,
+      limits: limitsOfSpec(service.spec),
       placement: {
         constraints: (settings?.placement?.constraints ?? []).map(describeConstraint),
         spread: settings?.placement?.spread ?? [],

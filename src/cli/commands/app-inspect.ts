@@ -48,14 +48,26 @@ export function renderPendingSecrets(r: Pick<InspectResult, 'pendingSecrets' | '
   ];
 }
 
+/** What each task may use: the app's own limits, and those it takes from the cluster's default. */
+export function describeLimits(own: { cpus?: number | undefined; memoryMb?: number | undefined } | undefined, running: InspectResult['limits']): string {
+  const cpus = running?.cpus ?? own?.cpus;
+  const memoryMb = running?.memoryMb ?? own?.memoryMb;
+  const fromCluster = (mine: number | undefined) => (mine === undefined ? ' (cluster default)' : '');
+  const parts = [
+    ...(cpus !== undefined ? [`${cpus} CPUs${fromCluster(own?.cpus)}`] : []),
+    ...(memoryMb !== undefined ? [`${memoryMb} MB memory${fromCluster(own?.memoryMb)}`] : []),
+  ];
+  return parts.join(', ') || '(none)';
+}
+
 /** The app's settings, one field each: what app:deploy set (health command for owners only). */
-export function settingsFields(r: Pick<InspectResult, 'settings' | 'ownersOnly' | 'placement'>): [string, string][] {
+export function settingsFields(r: Pick<InspectResult, 'settings' | 'ownersOnly' | 'placement' | 'limits'>): [string, string][] {
   const s = r.settings;
   const fields: [string, string][] = s
     ? [
         ['port', String(s.port)],
         ['internal', s.internal ? 'yes: no route through the proxy, reachable inside the cluster only' : 'no'],
-        ['limits', [...(s.limits?.cpus !== undefined ? [`${s.limits.cpus} CPUs`] : []), ...(s.limits?.memoryMb !== undefined ? [`${s.limits.memoryMb} MB memory`] : [])].join(', ') || '(none)'],
+        ['limits', describeLimits(s.limits, r.limits)],
         ...healthFields(r),
       ]
     : [['settings', '(unknown: the agent could read neither the stored settings nor the service\'s)']];
