@@ -40,6 +40,8 @@ export interface ImageInfo {
   repoTags: string[];
   /** Whether the image declares a HEALTHCHECK of its own. */
   healthcheck: boolean;
+  /** What its EXPOSE lines declare, as Docker writes them: `8000/tcp`. */
+  exposedPorts: string[];
 }
 
 export interface LogOptions {
@@ -274,6 +276,7 @@ export class DockerEngine {
         repoDigests: info.RepoDigests ?? [],
         repoTags: info.RepoTags ?? [],
         healthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+        exposedPorts: Object.keys((info.Config as { ExposedPorts?: Record<string, unknown> } | undefined)?.ExposedPorts ?? {}),
       };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;

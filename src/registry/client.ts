@@ -72,6 +72,35 @@ export class RegistryClient {
     throw new FutuswarmError('unavailable', `the registry refused to delete ${repository}@${digest}: ${res.status} ${res.statusText}`);
   }
 
+  /**
+   * The image's config (its `config` object: ExposedPorts, Env…) for linux/amd64; undefined
+   * when the registry does not have it.
+   */
+  async imageConfig(repository: string, reference: string): Promise<Record<string, unknown> | undefined> {
+    const json = async (path: string, accept: string): Promise<Record<string, unknown> | undefined> => {
+      const res = await this.#request('GET', path, { accept });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new FutuswarmError('unavailable', `the registry answered ${res.status} ${res.statusText} for ${repository}:${reference}`);
+      }
+      return (await res.json()) as Record<string, unknown>;
+    };
+    let manifest = await json(`/v2/${repository}/manifests/${reference}`, MANIFEST_TYPES);
+    const platforms = manifest?.manifests as { digest: string; platform?: { os?: string; architecture?: string } }[] | undefined;
+    if (platforms) {
+      const chosen = platforms.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? platforms[0];
+      manifest = chosen ? await json(`/v2/${repository}/manifests/${chosen.digest}`, MANIFEST_TYPES) : undefined;
+    }
+    const digest = (manifest?.config as { digest?: string } | undefined)?.digest;
+    if (!digest) return undefined;
+    const blob = await json(`/v2/${repository}/blobs/${digest}`, 'application/json, */*');
+    return blob?.config as Record<string, unknown> | undefined;
+  }
+
   /** Whether the repository has the manifest (tag or digest). */
   async hasManifest(repository: string, reference: string): Promise<boolean> {
     const res = await this.#request('HEAD', `/v2/${repository}/manifests/${reference}`, { accept: MANIFEST_TYPES });

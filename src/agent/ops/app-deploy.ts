@@ -6,12 +6,20 @@ import type { OpArgs } from '../../protocol.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { loadApp, rollOut, unchangedRollout, type DesiredState } from '../release.ts';
 import { checkOwnRepository } from '../registry.ts';
+import { exposedPorts } from '../image-ports.ts';
+import { portMismatch } from '../../core/image-ports.ts';
 
 export default defineOp({
   op: 'app.deploy',
   access: 'deploy',
   mutating: true,
-  handle: async (ctx, args) => rollOut(ctx, await desiredState(ctx, args)),
+  handle: async (ctx, args) => {
+    const desired = await desiredState(ctx, args);
+    // Said before the release goes live: a port the image does not expose is most often a typo.
+    const mismatch = portMismatch(desired.imageRef, desired.settings.port, await exposedPorts(ctx, desired.imageRef));
+    if (mismatch) ctx.progress('port', mismatch);
+    return rollOut(ctx, desired);
+  },
   // A deploy of what already runs answers "no changes" from reads alone, without the lock.
   unchanged: async (ctx, args) => (args.dryRun ? undefined : unchangedRollout(ctx, await desiredState(ctx, args))),
 });
@@ -23,8 +31,12 @@ async function desiredState(ctx: OpContext, args: OpArgs<'app.deploy'>): Promise
   const previous = current.settings;
   const port = args.port ?? previous?.port;
   if (port === undefined) {
+    const exposed = await exposedPorts(ctx, imageRef);
+    const suggested = exposed?.[0];
     throw new FutuswarmError('invalid_input', `${args.app} is a new app: say which port it listens on`, {
-      hint: `futuswarm app:deploy -n ${args.app} -i ${imageRef} --port 8080`,
+      hint: suggested === undefined
+        ? `futuswarm app:deploy -n ${args.app} -i ${imageRef} --port 8080`
+        : `the image exposes ${exposed!.length === 1 ? 'port' : 'ports'} ${exposed!.join(', ')}: futuswarm app:deploy -n ${args.app} -i ${imageRef} --port ${suggested}`,
     });
   }
   const health = args.health ? { ...previous?.health, ...args.health } : previous?.health;
