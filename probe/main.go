@@ -8,6 +8,12 @@
 //
 // Exit 0 when the server answers 2xx or 3xx; exit 1 otherwise, with one line that names the
 // URL it tried and what it got, which Docker keeps in the task's health log.
+//
+//	futuswarm-probe -hold SECONDS
+//
+// Keeps a one-off task of `app:run -it` running, whatever its image holds, until the agent
+// removes the task when the session ends (SIGTERM) or SECONDS pass; the session itself is an
+// exec into that task.
 package main
 
 import (
@@ -16,8 +22,10 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +34,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) == 2 && args[0] == "-hold" {
+		return hold(args[1])
+	}
 	timeout := 2 * time.Second
 	if len(args) == 3 && args[0] == "-timeout" {
 		s, err := strconv.ParseFloat(args[1], 64)
@@ -60,6 +71,22 @@ func run(args []string) int {
 	}
 	fmt.Printf("GET %s answered %s\n", target, describe(status))
 	return 1
+}
+
+// hold waits for SIGTERM or SIGINT, or until the given seconds pass.
+func hold(seconds string) int {
+	s, err := strconv.ParseFloat(seconds, 64)
+	if err != nil || s <= 0 {
+		fmt.Println("futuswarm-probe: -hold takes a number of seconds")
+		return 2
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-stop:
+	case <-time.After(time.Duration(s * float64(time.Second))):
+	}
+	return 0
 }
 
 // probe sends one GET and returns the response's status line.

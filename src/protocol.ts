@@ -165,6 +165,14 @@ export const OP_ARGS = lazySchemas({
     command: z.array(z.string().max(64 * 1024)).min(1).max(1000),
     /** Stop and remove the job after this long (default 1 h). */
     timeoutSeconds: z.number().int().min(5).max(86400).optional(),
+    /**
+     * Forward the caller's input and/or give the command a terminal (`app:run -it`): the job
+     * task holds, and the command runs as an exec into it, like app.exec.
+     */
+    interactive: z.boolean().optional(),
+    tty: z.boolean().optional(),
+    cols: z.number().int().min(1).max(10_000).optional(),
+    rows: z.number().int().min(1).max(10_000).optional(),
   }),
   'app.exec': () => z.strictObject({
     app: appName,

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DockerEngine, TaskInfo } from '../docker/engine.ts';
+import { FutuswarmError } from '../core/errors.ts';
 import type { OpContext } from './op.ts';
 
 const POLL_MS = 250;
@@ -62,4 +63,24 @@ async function retryWhileRunning(remove: () => Promise<boolean>): Promise<void> 
       await sleep(500);
     }
   }
+}
+
+/**
+ * The job's task once it runs, with its container (app:run -it attaches to it); undefined when
+ * `signal` ends the wait first. A task that ends or fails to start is an error with its reason.
+ */
+export async function waitForRunningTask(docker: DockerEngine, id: string, signal: AbortSignal): Promise<TaskInfo | undefined> {
+  while (!signal.aborted) {
+    const tasks = await docker.listTasks(id);
+    const running = tasks.find((t) => t.state === 'running' && t.containerId);
+    if (running) return running;
+    const ended = tasks.find((t) => DONE.has(t.state));
+    if (ended) {
+      throw new FutuswarmError('unavailable', `the one-off task did not start: ${ended.error ?? ended.message ?? ended.state}`, {
+        hint: 'futuswarm app:inspect shows whether the app\'s own tasks start on this cluster',
+      });
+    }
+    await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
 }

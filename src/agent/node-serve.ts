@@ -56,7 +56,8 @@ export async function nodeServe(loadConfig: () => Promise<AgentConfig>, io: Serv
       return 0;
     }
     const labels = await docker.runningContainerLabels(request.containerId);
-    if (!labels || labels[LABEL.app] !== request.app || labels[SWARM_TASK_LABEL] === undefined) {
+    // One of the app's tasks, or its one-off task of app:run -it.
+    if (!labels || (labels[LABEL.app] !== request.app && labels[JOB_LABEL.app] !== request.app) || labels[SWARM_TASK_LABEL] === undefined) {
       throw new FutuswarmError('not_found', `no running task of ${request.app} with container ${request.containerId.slice(0, 12)} on this node`, {
         hint: `the task may have just stopped; futuswarm app:inspect -n ${request.app} lists the running ones`,
       });

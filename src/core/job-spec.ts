@@ -3,8 +3,10 @@
  * end, with the app's image, environment, network and limits, and the given argv. Plain data.
  */
 import type { AppSettings } from './app-settings.ts';
+import { PROBE_FILE } from './agent-bundle.ts';
 import { REGISTRY_LABEL } from './registry-spec.ts';
-import type { ClusterInfo } from './service-spec.ts';
+import { PROBE_MOUNT, PROBE_MOUNT_TARGET, type BindMount, type ClusterInfo } from './service-spec.ts';
+import { effectiveLimits, type TaskLimits } from './task-limits.ts';
 
 export const JOB_LABEL = {
   /** The app a job belongs to. Not `futuswarm.app`: a job is not one of the app's tasks. */
@@ -30,6 +32,13 @@ export interface JobInput {
   command: readonly string[];
   user: string;
   settings: Pick<AppSettings, 'limits'>;
+  /** The cluster's limits for what the app leaves out (src/core/task-limits.ts). */
+  defaultLimits?: TaskLimits | undefined;
+  /**
+   * `app:run -it`: instead of the command, the task holds (futuswarm-probe -hold, mounted from
+   * the node) for at most these seconds, and the session is an exec of the command into it.
+   */
+  holdSeconds?: number;
 }
 
 export interface JobSpec {
@@ -38,7 +47,9 @@ export interface JobSpec {
   TaskTemplate: {
     ContainerSpec: {
       Image: string;
+      Command?: string[];
       Args: string[];
+      Mounts?: BindMount[];
       Env: string[];
       Labels: Record<string, string>;
       Healthcheck: { Test: ['NONE'] };
@@ -57,8 +68,14 @@ export function jobName(app: string, id: string): string {
 
 export function buildJobSpec(job: JobInput, cluster: Pick<ClusterInfo, 'network'>): JobSpec {
   const limits: { NanoCPUs?: number; MemoryBytes?: number } = {};
-  if (job.settings.limits?.cpus !== undefined) limits.NanoCPUs = Math.round(job.settings.limits.cpus * 1e9);
-  if (job.settings.limits?.memoryMb !== undefined) limits.MemoryBytes = job.settings.limits.memoryMb * 1024 * 1024;
+  const effective = effectiveLimits(job.settings.limits, job.defaultLimits);
+  if (effective.cpus !== undefined) limits.NanoCPUs = Math.round(effective.cpus * 1e9);
+  if (effective.memoryMb !== undefined) limits.MemoryBytes = effective.memoryMb * 1024 * 1024;
+  const run =
+    job.holdSeconds === undefined
+      ? // Args, like `docker run IMAGE ARGS…`: the image's entrypoint stays, its CMD is replaced.
+        { Args: [...job.command] }
+      : { Command: [`${PROBE_MOUNT_TARGET}/${PROBE_FILE}`, '-hold', String(job.holdSeconds)], Args: [], Mounts: [PROBE_MOUNT] };
   const labels = { [JOB_LABEL.app]: job.app, [JOB_LABEL.user]: job.user };
   return {
     Name: jobName(job.app, job.id),
@@ -66,8 +83,7 @@ export function buildJobSpec(job: JobInput, cluster: Pick<ClusterInfo, 'network'
     TaskTemplate: {
       ContainerSpec: {
         Image: job.image,
-        // Args, like `docker run IMAGE ARGS…`: the image's entrypoint stays, its CMD is replaced.
-        Args: [...job.command],
+        ...run,
         Env: Object.keys(job.env)
           .sort()
           .map((k) => `${k}=${job.env[k]}`),

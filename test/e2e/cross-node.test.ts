@@ -5,12 +5,13 @@
  * the managers' network, containers that are not an app's tasks, unknown host keys.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL, REPO, localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { runHoldingInput } from '../helpers/terminal.ts';
 import { localNode } from '../helpers/rig.ts';
 import { removeServiceIfExists } from '../helpers/docker.ts';
 import { agentState } from '../helpers/agent-state.ts';
@@ -35,23 +36,6 @@ function sshWith(identityFile: string, host: string, input: string): { status: n
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs a command whose standard input stays open (and empty) until the command exits. */
-function runHoldingInput(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('app:exec on another node (node channel)', () => {
   let cli: CliSandbox;

@@ -80,6 +80,17 @@ describe('futuswarm-probe', () => {
     assert.deepEqual(await probe(`http://127.0.0.1:${garbagePort}/`), { code: 1, out: `GET http://127.0.0.1:${garbagePort}/: the answer is not HTTP: "SSH-2.0-OpenSSH_9.2"` });
   });
 
+  it('-hold keeps running until SIGTERM (the one-off task of app:run -it), or its seconds pass', async () => {
+    const held = execFile(PROBE, ['-hold', '60']);
+    const ended = new Promise<number | null>((resolve) => held.on('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(held.exitCode, null, 'still holding');
+    held.kill('SIGTERM');
+    assert.equal(await ended, 0);
+    assert.equal((await probe('-hold', '0.2')).code, 0);
+    assert.equal((await probe('-hold', 'forever')).code, 2);
+  });
+
   it('refuses a malformed call with exit 2', async () => {
     assert.equal((await probe()).code, 2);
     assert.equal((await probe('ftp://127.0.0.1:21/')).code, 2);

@@ -28,6 +28,17 @@ describe('buildJobSpec', () => {
       Mode: { Replicated: { Replicas: 1 } },
     });
   });
+  it('for app:run -it, holds with the node\'s probe instead of running the command, within the cluster\'s default limits', () => {
+    const spec = buildJobSpec(
+      { app: 'shop', id: 'ab12cd34', image: 'acme/shop:1', env: {}, command: ['sh'], user: 'alice', settings: {}, defaultLimits: { memoryMb: 512 }, holdSeconds: 3600 },
+      { network: 'futuswarm-proxy' },
+    );
+    const c = spec.TaskTemplate.ContainerSpec;
+    assert.deepEqual([c.Command, c.Args], [['/.futuswarm/futuswarm-probe', '-hold', '3600'], []]);
+    assert.deepEqual(c.Mounts, [{ Type: 'bind', Source: '/opt/futuswarm/probe', Target: '/.futuswarm', ReadOnly: true }]);
+    assert.deepEqual(spec.TaskTemplate.Resources.Limits, { MemoryBytes: 512 * 1024 * 1024 });
+  });
+
   it('names jobs so that no app can have the same name', () => {
     assert.equal(jobName('shop', '0f0f0f0f'), 'shop_run_0f0f0f0f');
     assert.equal(appName.safeParse(jobName('shop', '0f0f0f0f')).success, false);

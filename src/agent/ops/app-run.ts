@@ -15,6 +15,7 @@ import { clusterInfo } from '../../config/agent-config.ts';
 import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { loadApp } from '../release.ts';
+import { runAttached } from '../run-attached.ts';
 import { readSettingsLabel } from '../settings.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 3600;
@@ -33,15 +34,28 @@ export default defineOp({
     const docker = await ctx.docker();
     const image = current.service.labels[LABEL.image] ?? current.service.image;
     const settings = readSettingsLabel(current.service.labels) ?? current.settings ?? {};
+    const attached = args.interactive === true || args.tty === true;
+    const timeoutSeconds = args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const spec = buildJobSpec(
-      { app: args.app, id: randomBytes(4).toString('hex'), image, env: current.secrets.values, command: args.command, user: ctx.user, settings },
+      {
+        app: args.app,
+        id: randomBytes(4).toString('hex'),
+        image,
+        env: current.secrets.values,
+        command: args.command,
+        user: ctx.user,
+        settings,
+        defaultLimits: ctx.config.deploy.defaultLimits,
+        ...(attached ? { holdSeconds: timeoutSeconds } : {}),
+      },
       clusterInfo(ctx.config),
     );
+    if (attached) return runAttached(ctx, args, spec);
     ctx.progress('run', `running ${JSON.stringify(args.command)} in ${spec.Name} (${image})`);
     const started = Date.now();
     const id = await docker.createService(spec, await pullAuthFor(ctx, image));
     const stop = new AbortController();
-    const signal = AbortSignal.any([gone, ctx.signal, stop.signal, AbortSignal.timeout((args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000)]);
+    const signal = AbortSignal.any([gone, ctx.signal, stop.signal, AbortSignal.timeout(timeoutSeconds * 1000)]);
     const seen = new Set<string>();
     try {
       const streaming = relayLogs(ctx, docker, id, seen, { follow: true }, signal);
