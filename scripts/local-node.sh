@@ -98,10 +98,32 @@ ensure_dockerd() {
   say "dockerd of $NAME running with the proxy's and the registry's images"
 }
 
+# A manager whose join never completed still counts in the managers' Raft group: with two
+# members and one of them silent, the swarm has no quorum and answers nothing. Stop its engine,
+# have the swarm forget it, and if the swarm cannot (no quorum left), make this machine's
+# manager a swarm of one again, as an operator recovers a swarm (--force-new-cluster).
+forget_half_joined_manager() {
+  local id
+  id=$(timeout 10 docker -H "unix://$SOCK" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)
+  if alive "$RUN/docker.pid"; then kill "$(cat "$RUN/docker.pid")" 2>/dev/null || true; fi
+  if [ -n "$id" ]; then
+    timeout 20 docker node demote "$id" >/dev/null 2>&1 || true
+    timeout 20 docker node rm --force "$id" >/dev/null 2>&1 || true
+  fi
+  if ! timeout 20 docker node ls >/dev/null 2>&1; then
+    say "the swarm lost its quorum to $NAME's join; making this machine's manager a swarm of one again"
+    timeout 120 docker swarm init --force-new-cluster --advertise-addr "$HOST_ADDR" >/dev/null || say "could not: run docker swarm init --force-new-cluster --advertise-addr $HOST_ADDR"
+    [ -n "$id" ] && timeout 20 docker node rm --force "$id" >/dev/null 2>&1 || true
+  fi
+}
+
 ensure_joined() {
   [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" = true ] || die "this machine is not a swarm manager: run scripts/local-cluster.sh up first"
   # As an instance does: the cluster's join script, with the tokens and managers from the bucket.
-  bash "$ROOT/scripts/local-swarm-join.sh" "$KIND" "$NODE_ADDR" "unix://$SOCK" || die "$NAME could not join the swarm"
+  if ! bash "$ROOT/scripts/local-swarm-join.sh" "$KIND" "$NODE_ADDR" "unix://$SOCK"; then
+    [ "$KIND" = manager ] && forget_half_joined_manager
+    die "$NAME could not join the swarm"
+  fi
   [ "$(node_docker info --format '{{.Swarm.LocalNodeState}}')" = active ] || die "$NAME is not in the swarm after the join script"
   local id i
   id=$(node_docker info --format '{{.Swarm.NodeID}}')
