@@ -105,7 +105,7 @@ describe('databases and caches for apps', () => {
       );
       assert.deepEqual((info.instance as { id: string; status: string }).id, 'futuswarm-local-shared');
       const human = await runCli(['db:info', '-n', SHOP]);
-      assert.match(human.stdout, new RegExp(`^database:  ${dbName(SHOP)}$`, 'm'));
+      assert.match(human.stdout, new RegExp(`^database: +${dbName(SHOP)}$`, 'm'));
       assert.ok(!human.stdout.includes(new URL(urls[SHOP]!).password));
     });
 
