@@ -10,7 +10,7 @@ import { awsFailure } from '../aws/aws-errors.ts';
 import { callerAccountId } from '../aws/account.ts';
 import { uploadAgentBundle } from '../aws/agent-bundle.ts';
 import { s3Admin } from '../aws/clients.ts';
-import { BUNDLE_HASH_METADATA } from '../core/agent-bundle.ts';
+import { BUNDLE_HASH_METADATA, shortHash } from '../core/agent-bundle.ts';
 import { keyAliasName, stateBucketName } from '../core/plan-names.ts';
 import { describeAgentBundle } from './bootstrap.ts';
 
@@ -30,7 +30,7 @@ export async function ensureBundleInBucket(config: ClusterConfig, onProgress: (m
   const bucket = stateBucketName(config, config.state.bucket === undefined ? await callerAccountId(config.region) : '');
   const key = config.agent.bundleKey;
   const location = `s3://${bucket}/${key}`;
-  onProgress(`agent bundle ${contentHash.replace(/^sha256:/, '').slice(0, 12)}: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB`);
+  onProgress(`agent bundle ${shortHash(contentHash)}: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB`);
   const { sdk, client } = await s3Admin(config.region);
   let current: string | undefined;
   try {

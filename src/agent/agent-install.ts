@@ -10,7 +10,8 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import { FutuswarmError } from '../core/errors.ts';
 import type { AgentView } from '../results/admin.ts';
 import { askDaemon, localAgentStatus } from './agent-status.ts';
-import { agentPrefix, installedBundle, shortBundle as short } from './installed-bundle.ts';
+import { shortHash as short } from '../core/agent-bundle.ts';
+import { agentPrefix, installedBundle } from './installed-bundle.ts';
 
 /** Installed by cloud-init (and scripts/local-cluster.sh); /etc/sudoers.d/futuswarm names it. */
 export const INSTALL_AGENT_COMMAND = '/usr/local/sbin/futuswarm-install-agent';

@@ -24,8 +24,3 @@ export function installedBundle(prefix = agentPrefix()): string | null {
     return null;
   }
 }
-
-/** A content hash as people compare them: its first 12 hex digits. */
-export function shortBundle(hash: string | null | undefined): string {
-  return hash == null ? 'none' : hash.replace(/^sha256:/, '').slice(0, 12);
-}

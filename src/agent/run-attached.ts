@@ -9,7 +9,7 @@ import type { JobSpec } from '../core/job-spec.ts';
 import type { OpArgs } from '../protocol.ts';
 import type { RunResult } from '../results/app.ts';
 import { callerGone } from './client-channel.ts';
-import { runAttachedExec, type ExecOptions } from './exec-session.ts';
+import { execInTask, execOptions } from './task-exec.ts';
 import { removeJob, waitForRunningTask } from './job.ts';
 import type { OpContext } from './op.ts';
 import { pullAuthFor } from './registry.ts';
@@ -31,18 +31,7 @@ export async function runAttached(ctx: OpContext, args: OpArgs<'app.run'>, spec:
         hint: `futuswarm app:inspect -n ${args.app} shows whether the app's own tasks start`,
       });
     }
-    const [here, nodes] = await Promise.all([docker.swarmNodeId(), docker.listNodes()]);
-    const node = nodes.find((n) => n.id === task.nodeId);
-    const hostname = node?.hostname ?? task.nodeId?.slice(0, 12) ?? '?';
-    const name = `${spec.Name}@${hostname}`;
-    const options: ExecOptions = { command: args.command, interactive: args.interactive === true, tty: args.tty === true, cols: args.cols, rows: args.rows };
-    const io = { emit: ctx.emit, channel: ctx.channel, gone };
-    let exitCode: number | null;
-    if (task.nodeId === here) exitCode = await runAttachedExec(docker, task.containerId ?? '', name, options, io);
-    else {
-      const { execOnNode } = await import('./node-channel.ts');
-      exitCode = await execOnNode(ctx.config, await ctx.state(), { addr: node?.addr ?? '', hostname }, { app: args.app, containerId: task.containerId ?? '', name, ...options }, io);
-    }
+    const { exitCode } = await execInTask(ctx, args.app, task, spec.Name, execOptions(args), { emit: ctx.emit, channel: ctx.channel, gone });
     ctx.progress('done', `${spec.Name} ended with code ${exitCode ?? 'unknown'}`);
     return { app: args.app, job: spec.Name, exitCode: exitCode ?? 1 };
   } finally {

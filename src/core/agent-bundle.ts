@@ -195,3 +195,8 @@ export function tarArchive(files: readonly { path: string; mode: number; content
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
 }
+
+/** A content hash or image digest as people compare them: its first 12 hex digits ('none' for none). */
+export function shortHash(hash: string | null | undefined): string {
+  return hash == null ? 'none' : hash.replace(/^sha256:/, '').slice(0, 12);
+}

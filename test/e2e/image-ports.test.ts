@@ -43,6 +43,7 @@ describe('EXPOSE hints', () => {
     const { image } = await cli.json<{ image: string }>(['app:inspect', '-n', APP]);
     assert.ok(image.startsWith('127.0.0.1:'), image);
     execFileSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
+    assert.throws(() => execFileSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }), 'the manager\'s engine no longer has it');
     const wrong = await cli.run(['app:deploy', '-n', APP, '-i', image, '--port', '9999', '--dry-run']);
     assert.equal(wrong.code, 0, wrong.stderr);
     assert.match(wrong.stderr, /exposes port 8000, not 9999/);

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../../core/errors.ts';
 import { nodeAgentUpgrade, type AgentUpgradeResult } from '../../results/admin.ts';
 import { upgradeHere, type NodeUpgrade } from '../agent-install.ts';
-import { shortBundle } from '../installed-bundle.ts';
+import { shortHash } from '../../core/agent-bundle.ts';
 import { agentUpgradeOnNode } from '../node-channel.ts';
 import { defineOp } from '../op.ts';
 
@@ -36,7 +36,7 @@ export default defineOp({
         rows.push({ node: n.hostname, role, outcome: 'skipped', agent: null, error: `the node is ${n.state}` });
         continue;
       }
-      ctx.progress('agent-upgrade', `${n.hostname} (${i + 1}/${ordered.length}): bundle ${shortBundle(args.bundle)}`);
+      ctx.progress('agent-upgrade', `${n.hostname} (${i + 1}/${ordered.length}): bundle ${shortHash(args.bundle)}`);
       const onProgress = (message: string): void => ctx.progress('agent-upgrade', message);
       try {
         let done: NodeUpgrade;

@@ -9,7 +9,7 @@
 import { appNotFound, FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import type { TaskInfo } from '../../docker/engine.ts';
-import { runAttachedExec, type ExecOptions } from '../exec-session.ts';
+import { execInTask, execOptions } from '../task-exec.ts';
 import { defineOp } from '../op.ts';
 
 export default defineOp({
@@ -24,27 +24,9 @@ export default defineOp({
     const docker = await ctx.docker();
     const service = await docker.findService(args.app);
     if (!service || service.labels[LABEL.app] !== args.app) throw appNotFound(args.app);
-    const [tasks, here, nodes] = await Promise.all([docker.listTasks(service.id), docker.swarmNodeId(), docker.listNodes()]);
+    const [tasks, here] = await Promise.all([docker.listTasks(service.id), docker.swarmNodeId()]);
     const task = chooseTask(args.app, tasks, here, args.task);
-    const node = nodes.find((n) => n.id === task.nodeId);
-    const hostname = node?.hostname ?? task.nodeId?.slice(0, 12) ?? '?';
-    const name = `${args.app}.${task.slot ?? '?'}.${task.id.slice(0, 12)}@${hostname}`;
-    const options: ExecOptions = {
-      command: args.command,
-      interactive: args.interactive === true,
-      tty: args.tty === true,
-      cols: args.cols,
-      rows: args.rows,
-    };
-    const io = { emit: ctx.emit, channel, gone };
-    let exitCode: number | null;
-    if (task.nodeId === here) {
-      exitCode = await runAttachedExec(docker, task.containerId ?? '', name, options, io);
-    } else {
-      const { execOnNode } = await import('../node-channel.ts');
-      const target = { addr: node?.addr ?? '', hostname };
-      exitCode = await execOnNode(ctx.config, await ctx.state(), target, { app: args.app, containerId: task.containerId ?? '', name, ...options }, io);
-    }
+    const { name, exitCode } = await execInTask(ctx, args.app, task, `${args.app}.${task.slot ?? '?'}.${task.id.slice(0, 12)}`, execOptions(args), { emit: ctx.emit, channel, gone });
     return { app: args.app, task: name, exitCode };
   },
 });

@@ -10,6 +10,7 @@
  * placement: which nodes exist and how they are labelled is today's, not the release's.
  */
 import { appSettingsSchema } from '../../core/app-settings.ts';
+import { shortHash as short } from '../../core/agent-bundle.ts';
 import { canonicalJson } from '../../core/envelope.ts';
 import { FutuswarmError } from '../../core/errors.ts';
 import { LABEL } from '../../core/service-spec.ts';
@@ -146,4 +147,3 @@ async function pinnedImage(ctx: OpContext, docker: DockerEngine, app: string, re
   });
 }
 
-const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);

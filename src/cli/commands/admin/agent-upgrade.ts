@@ -1,8 +1,7 @@
 import type { CommandModule } from '../../command.ts';
 import { renderTable } from '../../table.ts';
+import { shortHash as short } from '../../../core/agent-bundle.ts';
 import { VERSION } from '../../../version.ts';
-
-const short = (hash: string | null | undefined): string => (hash == null ? 'none' : hash.replace(/^sha256:/, '').slice(0, 12));
 
 export const register: CommandModule['register'] = (cmd, action) => {
   cmd
