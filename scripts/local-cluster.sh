@@ -733,7 +733,8 @@ ensure_moto() {
   fi
 
   say "starting moto on 127.0.0.1:$MOTO_PORT"
-  MOTO_ACM_VALIDATION_WAIT=0 setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
+  # scripts/moto_server.py: moto's server with S3 conditional writes made atomic, as on AWS.
+  MOTO_ACM_VALIDATION_WAIT=0 setsid "$VENV/bin/python" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" \
     >"$MOTO_LOG" 2>&1 </dev/null 9>&- &
   echo $! >"$MOTO_PID"
   local i

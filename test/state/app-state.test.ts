@@ -257,7 +257,9 @@ describe('AppState on S3 + KMS (moto)', () => {
 
     it('two deploys writing the same number: exactly one wins', async () => {
       const app = newApp();
-      const results = await Promise.allSettled([state.releases.record(app, base), state.releases.record(app, { ...base, tag: '2' })]);
+      // Both took number 1 before either wrote it (record() reads the next number, then puts).
+      const release = (tag: string) => ({ ...base, tag, n: 1, time: new Date().toISOString(), settingsHash: hashSettings(base.settings) });
+      const results = await Promise.allSettled([state.releases.put(app, release('1')), state.releases.put(app, release('2'))]);
       const won = results.filter((r) => r.status === 'fulfilled');
       assert.equal(won.length, 1);
       for (const r of results) if (r.status === 'rejected') isCode('conflict')(r.reason);
