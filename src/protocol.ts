@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { healthPath } from './core/health-path.ts';
+import { MAX_LINKS } from './core/app-settings.ts';
 import { placementConstraints, spreadLabels } from './core/placement.ts';
 import { ERROR_CODES } from './core/errors.ts';
 import { labelChangeProblems, nodeLabelKey, nodeLabelSet } from './core/node-labels.ts';
@@ -118,6 +119,13 @@ export const OP_ARGS = lazySchemas({
     app: appName,
     add: z.array(domainName).max(50).optional(),
     remove: z.array(domainName).max(50).optional(),
+  }),
+  /** Which apps' networks the app's tasks join (src/core/app-networks.ts); neither list: show them. */
+  'app.links': () => z.strictObject({
+    app: appName,
+    add: z.array(appName).min(1).max(MAX_LINKS).optional(),
+    remove: z.array(appName).min(1).max(MAX_LINKS).optional(),
+    timeoutSeconds: z.number().int().min(5).max(3600).optional(),
   }),
   'app.releases': () => z.strictObject({ app: appName, limit: z.number().int().min(1).max(1000).optional() }),
   'app.rollback': () => z.strictObject({

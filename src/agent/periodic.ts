@@ -7,20 +7,28 @@
  * Jobs are the seam for later periodic work (cron of app manifests, registry clean-up): each
  * is a name, an interval and a function of the state.
  */
+import type { DockerEngine } from '../docker/engine.ts';
 import type { AppState } from './app-state.ts';
+import { sweepAppNetworks } from './app-networks.ts';
+
+/** What a job works with: the state store, and the Engine of the manager the leader runs on. */
+export interface PeriodicContext {
+  state: AppState;
+  docker: () => Promise<DockerEngine>;
+}
 
 export interface PeriodicJob {
   name: string;
   everySeconds: number;
   /** What it did, for the agent log; nothing when there was nothing to do. */
-  run(state: AppState): Promise<Record<string, unknown> | undefined>;
+  run(ctx: PeriodicContext): Promise<Record<string, unknown> | undefined>;
 }
 
 /** Locks that expired (their holder died before a successor could free them) are removed. */
 export const expiredLocks: PeriodicJob = {
   name: 'expired-locks',
   everySeconds: 60,
-  async run(state) {
+  async run({ state }) {
     const removed: string[] = [];
     for (const app of await state.apps.names()) {
       const lock = await state.locks.removeExpired(app);
@@ -30,10 +38,22 @@ export const expiredLocks: PeriodicJob = {
   },
 };
 
-export const PERIODIC_JOBS: readonly PeriodicJob[] = [expiredLocks];
+/** The networks of apps that no longer have a service (src/agent/app-networks.ts). */
+export const unusedAppNetworks: PeriodicJob = {
+  name: 'app-networks',
+  everySeconds: 600,
+  async run({ docker }) {
+    const removed = await sweepAppNetworks(await docker());
+    return removed.length > 0 ? { removed } : undefined;
+  },
+};
+
+export const PERIODIC_JOBS: readonly PeriodicJob[] = [expiredLocks, unusedAppNetworks];
 
 export interface PeriodicOptions {
   state: () => Promise<AppState>;
+  /** The manager's Engine; jobs that need none never call it. */
+  docker?: () => Promise<DockerEngine>;
   /** Who this daemon is in the lease: host, pid and a random part. */
   holder: string;
   log: (fields: Record<string, unknown>) => void;
@@ -41,6 +61,10 @@ export interface PeriodicOptions {
   jobs?: readonly PeriodicJob[];
   /** Told whenever leadership changes. */
   onLeader?: (leader: boolean) => void;
+}
+
+function dockerOf(options: PeriodicOptions): () => Promise<DockerEngine> {
+  return options.docker ?? (() => Promise.reject(new Error('this daemon was started without a Docker Engine')));
 }
 
 export function startPeriodicWork(options: PeriodicOptions): { stop(): Promise<void> } {
@@ -69,7 +93,7 @@ export function startPeriodicWork(options: PeriodicOptions): { stop(): Promise<v
       lastRun.set(job.name, Date.now());
       const started = Date.now();
       try {
-        const did = await job.run(state);
+        const did = await job.run({ state, docker: dockerOf(options) });
         if (did) options.log({ level: 'info', event: 'periodic', job: job.name, ms: Date.now() - started, ...did });
       } catch (e) {
         options.log({ level: 'warn', event: 'periodic', job: job.name, error: (e as Error).message });

@@ -3,6 +3,7 @@
  * secret changes share. Builds the spec, applies it, follows Swarm to the end, and records the
  * release and settings in the state store only when the new state runs.
  */
+import { ensureAppNetworks } from './app-networks.ts';
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { appsAvoidManagers, placementProblem } from '../core/placement.ts';
@@ -140,7 +141,7 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
   let serviceId: string;
   const rolling = existing !== undefined && templateChanged;
   try {
-    if ((await docker.ensureOverlayNetwork(cluster.network)) === 'created') ctx.progress('network', `created overlay network ${cluster.network}`);
+    await ensureAppNetworks(ctx, docker, d.app, settings, settings.internal ? undefined : cluster.network);
     if (existing) {
       ctx.progress('update', rolling
         ? `rolling ${d.app} from release ${currentRelease} to ${release} (${d.imageRef}), one task at a time`

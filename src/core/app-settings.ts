@@ -3,7 +3,7 @@
  * the state store, so a redeploy or a restore needs nothing from the swarm.
  */
 import * as z from 'zod';
-import { domainName } from './names.ts';
+import { appName, domainName } from './names.ts';
 import { healthPath } from './health-path.ts';
 import { placementSchema } from './placement.ts';
 
@@ -19,6 +19,9 @@ export const healthSchema = z.strictObject({
 });
 export type HealthSettings = z.output<typeof healthSchema>;
 
+/** How many apps one app may link to. */
+export const MAX_LINKS = 20;
+
 export const appSettingsSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
   replicas: z.number().int().min(0).max(100),
@@ -28,6 +31,11 @@ export const appSettingsSchema = z.strictObject({
   /** No route through the proxy: reachable only inside the cluster. */
   internal: z.boolean().default(false),
   health: healthSchema.optional(),
+  /**
+   * The apps whose network this app's tasks join (`app:link`), so they reach those apps by name;
+   * absent when there are none. See src/core/app-networks.ts.
+   */
+  links: z.array(appName).max(MAX_LINKS).optional(),
   /** Constraints and spread on node labels (src/core/placement.ts); absent when there are none. */
   placement: placementSchema.optional(),
 });

@@ -1,11 +1,12 @@
 /**
  * The Swarm spec of a one-off job (`app:run`): a replicated job that runs one task to the
- * end, with the app's image, environment, network and limits, and the given argv. Plain data.
+ * end, with the app's image, environment, networks and limits, and the given argv. Plain data.
  */
 import type { AppSettings } from './app-settings.ts';
 import { PROBE_FILE } from './agent-bundle.ts';
 import { REGISTRY_LABEL } from './registry-spec.ts';
-import { PROBE_MOUNT, PROBE_MOUNT_TARGET, type BindMount, type ClusterInfo } from './service-spec.ts';
+import { PROBE_MOUNT, PROBE_MOUNT_TARGET, type BindMount } from './service-spec.ts';
+import { jobNetworks, type TaskNetwork } from './app-networks.ts';
 import { effectiveLimits, type TaskLimits } from './task-limits.ts';
 
 export const JOB_LABEL = {
@@ -31,7 +32,7 @@ export interface JobInput {
   env: Readonly<Record<string, string>>;
   command: readonly string[];
   user: string;
-  settings: Pick<AppSettings, 'limits'>;
+  settings: Pick<AppSettings, 'limits' | 'links'>;
   /** The cluster's limits for what the app leaves out (src/core/task-limits.ts). */
   defaultLimits?: TaskLimits | undefined;
   /**
@@ -56,7 +57,7 @@ export interface JobSpec {
     };
     Resources: { Limits: { NanoCPUs?: number; MemoryBytes?: number } };
     RestartPolicy: { Condition: 'none' };
-    Networks: { Target: string }[];
+    Networks: TaskNetwork[];
   };
   Mode: { Replicated: { Replicas: 1 } };
 }
@@ -66,7 +67,7 @@ export function jobName(app: string, id: string): string {
   return `${app}_run_${id}`;
 }
 
-export function buildJobSpec(job: JobInput, cluster: Pick<ClusterInfo, 'network'>): JobSpec {
+export function buildJobSpec(job: JobInput): JobSpec {
   const limits: { NanoCPUs?: number; MemoryBytes?: number } = {};
   const effective = effectiveLimits(job.settings.limits, job.defaultLimits);
   if (effective.cpus !== undefined) limits.NanoCPUs = Math.round(effective.cpus * 1e9);
@@ -94,7 +95,8 @@ export function buildJobSpec(job: JobInput, cluster: Pick<ClusterInfo, 'network'
       Resources: { Limits: limits },
       // One attempt: a migration that failed must not run again behind the user's back.
       RestartPolicy: { Condition: 'none' },
-      Networks: [{ Target: cluster.network }],
+      // The app's own network and its links', never the proxy's (src/core/app-networks.ts).
+      Networks: jobNetworks(job.app, job.settings),
     },
     // One task that runs once (restart condition none), not a Swarm job: Docker 20.10's job
     // orchestrator was seen to start a replicated job's task again and again after it completed.

@@ -6,11 +6,12 @@ import { effectiveLimits, type TaskLimits } from './task-limits.ts';
 import { createHash } from 'node:crypto';
 import { PROBE_DIR, PROBE_FILE } from './agent-bundle.ts';
 import { buildPlacement, type SwarmPlacement } from './placement.ts';
+import { serviceNetworks, type TaskNetwork } from './app-networks.ts';
 
 export interface ClusterInfo {
   name: string;
   domain: string;
-  /** Overlay network shared by apps and the proxy. */
+  /** The proxy's overlay network, which apps with a route join (src/core/app-networks.ts). */
   network: string;
   scheme: 'https' | 'http';
   /**
@@ -54,7 +55,7 @@ export interface ServiceSpec {
     };
     Resources: { Limits: { NanoCPUs?: number; MemoryBytes?: number } };
     RestartPolicy: { Condition: 'any' | 'on-failure' | 'none'; Delay: number; MaxAttempts: number; Window: number };
-    Networks: { Target: string; Aliases: string[] }[];
+    Networks: TaskNetwork[];
     Placement?: SwarmPlacement;
     ForceUpdate?: number;
   };
@@ -224,7 +225,7 @@ export function buildServiceSpec(
       },
       Resources: { Limits: limits },
       RestartPolicy: { Condition: 'any', Delay: seconds(5), MaxAttempts: 0, Window: 0 },
-      Networks: [{ Target: cluster.network, Aliases: [app] }],
+      Networks: serviceNetworks(app, settings, cluster.network),
     },
     Mode: { Replicated: { Replicas: settings.replicas } },
     UpdateConfig: rolling('rollback'),

@@ -46,6 +46,7 @@ export function diffSpecs(current: ComparableSpec | undefined, next: ComparableS
   add('healthcheck', c?.ContainerSpec?.Healthcheck?.Test?.slice(1).join(' '), n?.ContainerSpec?.Healthcheck?.Test?.slice(1).join(' '));
   add('constraints', constraints(c?.Placement), constraints(n?.Placement));
   add('spread', spread(c?.Placement), spread(n?.Placement));
+  add('links', links(current?.Labels), links(next.Labels));
   if ((n?.ForceUpdate ?? 0) !== (c?.ForceUpdate ?? 0)) changes.push({ field: 'restart', from: 'running tasks', to: 'new tasks' });
 
   const before = envMap(c?.ContainerSpec?.Env);
@@ -74,3 +75,13 @@ const constraints = (p: Placement | undefined): string | undefined =>
   p?.Constraints?.length ? p.Constraints.map((c) => c.replace(/^node\.labels\./, '')).join(', ') : undefined;
 const spread = (p: Placement | undefined): string | undefined =>
   p?.Preferences?.length ? p.Preferences.map((x) => (x.Spread?.SpreadDescriptor ?? '').replace(/^node\.labels\./, '')).join(', ') : undefined;
+
+/** The apps it links to, from the settings label (src/core/app-networks.ts). */
+function links(labels: Record<string, string> | undefined): string | undefined {
+  try {
+    const value = (JSON.parse(labels?.['futuswarm.settings'] ?? '{}') as { links?: unknown }).links;
+    return Array.isArray(value) && value.length > 0 ? value.join(', ') : undefined;
+  } catch {
+    return undefined;
+  }
+}

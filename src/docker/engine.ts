@@ -1,6 +1,6 @@
 /**
  * Thin adapter over dockerode on the manager's local socket: services, tasks, secrets, images,
- * logs and exec here, the swarm's nodes in nodes.ts. Docker failures become FutuswarmErrors
+ * logs and exec here, the swarm's nodes in nodes.ts and its networks in networks.ts. Docker failures become FutuswarmErrors
  * (docker-errors.ts); nothing above src/docker sees a dockerode error.
  *
  * Over 400 lines because it is the one place the agent calls the Engine API for services,
@@ -10,6 +10,8 @@
 import type Dockerode from 'dockerode';
 import { call, statusOf, translate } from './docker-errors.ts';
 import { SwarmNodes, type NodeInfo } from './nodes.ts';
+import { OverlayNetworks } from './networks.ts';
+import { engineSocketPath } from './engine-socket.ts';
 import type { ServiceSpec } from '../core/service-spec.ts';
 import { isOneOffService } from '../core/job-spec.ts';
 import type { RegistryGcJobSpec } from '../core/registry-gc.ts';
@@ -134,27 +136,21 @@ export class DockerEngine {
   private readonly docker: Dockerode;
   /** The swarm's nodes: inspect, update, remove. */
   readonly nodes: SwarmNodes;
+  /** The swarm's overlay networks: the proxy's and the apps' own. */
+  readonly networks: OverlayNetworks;
   private constructor(docker: Dockerode) {
     this.docker = docker;
     this.nodes = new SwarmNodes(docker);
+    this.networks = new OverlayNetworks(docker);
   }
 
-  static async connect(socketPath = process.env.FUTUSWARM_DOCKER_SOCKET ?? '/var/run/docker.sock'): Promise<DockerEngine> {
+  static async connect(socketPath = engineSocketPath()): Promise<DockerEngine> {
     const { default: Docker } = await import('dockerode');
     return new DockerEngine(new Docker({ socketPath }));
   }
 
-  async ensureOverlayNetwork(name: string): Promise<'created' | 'exists'> {
-    const existing = await call(() => this.docker.listNetworks({ filters: { name: [name] } }));
-    if (existing.some((n) => n.Name === name)) return 'exists';
-    try {
-      await this.docker.createNetwork({ Name: name, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: { 'futuswarm.network': name } });
-      return 'created';
-    } catch (e) {
-      // Another deploy created it between our list and create.
-      if (statusOf(e) === 409) return 'exists';
-      throw translate(e);
-    }
+  async ensureOverlayNetwork(name: string, labels: Record<string, string> = {}): Promise<'created' | 'exists'> {
+    return this.networks.ensure(name, labels);
   }
 
   async findService(name: string): Promise<ServiceInfo | undefined> {

@@ -143,6 +143,8 @@ export const inspectResultSchema = z.strictObject({
   url: z.string(),
   /** Every host name the app answers to; none when it is internal. */
   domains: z.array(domainName),
+  /** The running apps that link to it (app:link), so reach it by name; its own links are in its settings. */
+  linkedFrom: z.array(appName),
   /** Swarm's state of the service's last update, if it had one. */
   update: z.strictObject({ state: z.string(), message: z.string() }).optional(),
   /** The last 20 tasks. */
@@ -191,6 +193,18 @@ export const domainsResultSchema = z.strictObject({
   changed: z.boolean(),
 });
 export type DomainsResult = z.output<typeof domainsResultSchema>;
+
+export const linksResultSchema = z.strictObject({
+  app: appName,
+  /** The apps whose network the app's tasks join: it reaches them by name. */
+  links: z.array(appName),
+  /** The running apps that link to this one. */
+  linkedFrom: z.array(appName),
+  changed: z.boolean(),
+  /** The release that runs with the new links; absent when nothing changed. */
+  release: releaseNumber.optional(),
+});
+export type LinksResult = z.output<typeof linksResultSchema>;
 
 const release = releaseSchema.shape;
 export const releaseViewSchema = z.strictObject({
@@ -274,6 +288,7 @@ export const APP_RESULTS = {
   'app.inspect': inspectResultSchema,
   'app.remove': removeResultSchema,
   'app.domains': domainsResultSchema,
+  'app.links': linksResultSchema,
   'app.releases': releasesResultSchema,
   'app.rollback': rollbackResultSchema,
   'app.scale': scaleResultSchema,

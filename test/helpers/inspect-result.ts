@@ -12,6 +12,7 @@ export const inspected: InspectResult = {
   placement: { constraints: [], spread: [], workersOnly: false },
   url: 'https://shop.apps.example.com',
   domains: ['shop.apps.example.com'],
+  linkedFrom: [],
   tasks: [],
   routes: { proxy: 'not_deployed', routes: [], servers: [] },
   labels: {

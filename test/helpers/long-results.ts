@@ -33,10 +33,11 @@ export const inspect: InspectResult = {
   release: 1234,
   image,
   replicas: { running: 10, desired: 12 },
-  settings: { port: 8080, replicas: 12, limits: { cpus: 1.5, memoryMb: 512 }, domains: [domain, `www.${domain}`], internal: false, health, placement: { constraints: [{ label: 'zone', op: '==', value: 'eu-north-1a' }], spread: ['rack'] } },
+  settings: { port: 8080, replicas: 12, limits: { cpus: 1.5, memoryMb: 512 }, domains: [domain, `www.${domain}`], internal: false, health, placement: { constraints: [{ label: 'zone', op: '==', value: 'eu-north-1a' }], spread: ['rack'] }, links: ['payments-gateway-internal', 'inventory-search-internal'] },
   placement: { constraints: ['zone==eu-north-1a', 'instance-type!=t3.micro-burstable-instances-only'], spread: ['rack', 'availability-zone-of-the-node'], workersOnly: true },
   url,
   domains: [`${app}.apps.production.eu-north-1.example-company.com`, domain, `www.${domain}`],
+  linkedFrom: ['storefront-checkout-worker', 'storefront-admin-backoffice'],
   update: { state: 'rollback_completed', message: 'update rolled back due to failure or early termination of task 9x8y7z6w5v4u3t2s1r0q and the health check' },
   tasks: [
     { id: 'k3j4h5g6f7d8s9a0p1o2i3u4', slot: 1, node: 'ip-10-20-30-40.eu-north-1.compute.internal', release: '1234', state: 'running', desiredState: 'running', since: ago(2) },

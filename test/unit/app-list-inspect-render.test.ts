@@ -55,6 +55,8 @@ describe('app:inspect', () => {
       'port:           8080',
       'internal:       no',
       'limits:         0.5 CPUs, 256 MB memory',
+      'links:          (none)',
+      'linked from:    (none)',
       'health path:    GET /healthz',
       'health command: pg_isready -U app --password=hunter2',
       'health timing:  every 2s, timeout 3s, 4 retries, start period 5s',

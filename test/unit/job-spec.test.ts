@@ -5,11 +5,16 @@ import { buildRegistryGcJobSpec } from '../../src/core/registry-gc.ts';
 import { appName } from '../../src/core/names.ts';
 
 describe('buildJobSpec', () => {
-  it('builds a one-task replicated job with the app image, env, network and limits', () => {
-    const spec = buildJobSpec(
-      { app: 'shop', id: 'ab12cd34', image: 'acme/shop@sha256:' + 'a'.repeat(64), env: { Z: '1', A: 'x=y' }, command: ['bin/migrate', '--step', '1'], user: 'alice', settings: { limits: { cpus: 0.5, memoryMb: 256 } } },
-      { network: 'futuswarm-proxy' },
-    );
+  it('builds a one-task replicated job with the app image, env, networks and limits', () => {
+    const spec = buildJobSpec({
+      app: 'shop',
+      id: 'ab12cd34',
+      image: 'acme/shop@sha256:' + 'a'.repeat(64),
+      env: { Z: '1', A: 'x=y' },
+      command: ['bin/migrate', '--step', '1'],
+      user: 'alice',
+      settings: { limits: { cpus: 0.5, memoryMb: 256 }, links: ['search', 'catalog'] },
+    });
     assert.deepEqual(spec, {
       Name: 'shop_run_ab12cd34',
       Labels: { 'futuswarm.job.app': 'shop', 'futuswarm.job.user': 'alice' },
@@ -23,16 +28,18 @@ describe('buildJobSpec', () => {
         },
         Resources: { Limits: { NanoCPUs: 500_000_000, MemoryBytes: 256 * 1024 * 1024 } },
         RestartPolicy: { Condition: 'none' },
-        Networks: [{ Target: 'futuswarm-proxy' }],
+        // Its app's network and its links', never the proxy's.
+        Networks: [
+          { Target: 'futuswarm-app-shop', Aliases: ['shop'] },
+          { Target: 'futuswarm-app-catalog', Aliases: [] },
+          { Target: 'futuswarm-app-search', Aliases: [] },
+        ],
       },
       Mode: { Replicated: { Replicas: 1 } },
     });
   });
   it('for app:run -it, holds with the node\'s probe instead of running the command, within the cluster\'s default limits', () => {
-    const spec = buildJobSpec(
-      { app: 'shop', id: 'ab12cd34', image: 'acme/shop:1', env: {}, command: ['sh'], user: 'alice', settings: {}, defaultLimits: { memoryMb: 512 }, holdSeconds: 3600 },
-      { network: 'futuswarm-proxy' },
-    );
+    const spec = buildJobSpec({ app: 'shop', id: 'ab12cd34', image: 'acme/shop:1', env: {}, command: ['sh'], user: 'alice', settings: {}, defaultLimits: { memoryMb: 512 }, holdSeconds: 3600 });
     const c = spec.TaskTemplate.ContainerSpec;
     assert.deepEqual([c.Command, c.Args], [['/.futuswarm/futuswarm-probe', '-hold', '3600'], []]);
     assert.deepEqual(c.Mounts, [{ Type: 'bind', Source: '/opt/futuswarm/probe', Target: '/.futuswarm', ReadOnly: true }]);

@@ -16,6 +16,23 @@ describe('buildServiceSpec', () => {
     assert.deepEqual(limitsOf({ cpus: 0.25 }, { memoryMb: 512 }), { NanoCPUs: 0.25e9, MemoryBytes: 512 * 1024 * 1024 });
   });
 
+  it('puts an app on its own network and those of its links; only an app with a route joins the proxy network', () => {
+    const networks = (s: Partial<AppSettings>) =>
+      buildServiceSpec('shop', { ...settings, ...s }, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing).TaskTemplate.Networks;
+    assert.deepEqual(networks({ internal: true }), [{ Target: 'futuswarm-app-shop', Aliases: ['shop'] }]);
+    assert.deepEqual(networks({ internal: true, links: ['search', 'catalog', 'search', 'shop'] }), [
+      { Target: 'futuswarm-app-shop', Aliases: ['shop'] },
+      { Target: 'futuswarm-app-catalog', Aliases: [] },
+      { Target: 'futuswarm-app-search', Aliases: [] },
+    ]);
+    assert.deepEqual(networks({ links: ['catalog'] }).map((n) => n.Target), ['futuswarm-app-shop', 'futuswarm-app-catalog', 'futuswarm-proxy']);
+    // No links leaves the settings label as it was before links existed.
+    const label = (s: Partial<AppSettings>) =>
+      buildServiceSpec('shop', { ...settings, ...s }, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing).Labels[LABEL.settings];
+    assert.equal(label({}), '{"domains":[],"internal":false,"port":8080,"replicas":2}');
+    assert.equal(label({ links: ['catalog'] }), '{"domains":[],"internal":false,"links":["catalog"],"port":8080,"replicas":2}');
+  });
+
   it('builds the whole spec as data', () => {
     const spec = buildServiceSpec('shop', { ...settings, limits: { cpus: 0.5, memoryMb: 256 } }, { number: 7, image: 'acme/shop:1.4', env: { B: '2', A: '1' } }, cluster, timing);
     const { [LABEL.specHash]: hash, [LABEL.templateHash]: tHash, ...labels } = spec.Labels;
@@ -48,7 +65,11 @@ describe('buildServiceSpec', () => {
         },
         Resources: { Limits: { NanoCPUs: 500_000_000, MemoryBytes: 268_435_456 } },
         RestartPolicy: { Condition: 'any', Delay: 5_000_000_000, MaxAttempts: 0, Window: 0 },
-        Networks: [{ Target: 'futuswarm-proxy', Aliases: ['shop'] }],
+        // Its own network, where its name resolves, and the proxy's, without an alias.
+        Networks: [
+          { Target: 'futuswarm-app-shop', Aliases: ['shop'] },
+          { Target: 'futuswarm-proxy', Aliases: [] },
+        ],
       },
       Mode: { Replicated: { Replicas: 2 } },
       UpdateConfig: { Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: 5_000_000_000, MaxFailureRatio: 0, Order: 'start-first' },

@@ -30,6 +30,12 @@ describe('diffSpecs', () => {
     assert.deepEqual(changes[0], { field: 'image', from: '(none)', to: 'acme/shop:1' });
   });
 
+  it('shows the apps it links to', () => {
+    const spec = (links?: string[]) => buildServiceSpec('shop', { ...settings, ...(links ? { links } : {}) }, { number: 1, image: 'acme/shop:1', env: {} }, cluster, timing);
+    assert.deepEqual(diffSpecs(spec(), spec(['catalog', 'search'])), [{ field: 'links', from: '(none)', to: 'catalog, search' }]);
+    assert.deepEqual(diffSpecs(spec(['catalog']), spec()), [{ field: 'links', from: 'catalog', to: '(none)' }]);
+  });
+
   it('no difference, no changes', () => {
     const spec = buildServiceSpec('shop', settings, { number: 1, image: 'acme/shop:1', env: { A: '1' } }, cluster, timing);
     assert.deepEqual(diffSpecs(spec, spec), []);

@@ -5,6 +5,7 @@ import { describeConstraint, specKeepsToWorkers } from '../../core/placement.ts'
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
 import { mayManage } from '../acl.ts';
+import { appsLinkingTo } from '../app-networks.ts';
 import { defineOp } from '../op.ts';
 import { limitsOfSpec } from '../../core/task-limits.ts';
 import { inspectForOthers } from '../owners-only.ts';
@@ -32,7 +33,7 @@ export default defineOp({
     const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
     const cluster = clusterInfo(ctx.config);
     // What else it shows comes from S3, the proxy and the directory: asked at the same time.
-    const [stored, routes, pending, manager] = await Promise.all([
+    const [stored, routes, pending, manager, linkedFrom] = await Promise.all([
       ctx.state().then((state) => state.settings.get(args.app)),
       routesFor(docker, args.app, { tasks }),
       // Unreadable secrets (KMS not answering) must not hide the rest of the app.
@@ -41,6 +42,7 @@ export default defineOp({
         return undefined;
       }),
       mayManage(ctx, args.app),
+      appsLinkingTo(docker, args.app),
     ]);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
     const result = {
@@ -58,6 +60,7 @@ export default defineOp({
       },
       url: appUrl(args.app, cluster),
       domains: settings?.internal ? [] : appHosts(args.app, settings ?? { domains: [] }, cluster),
+      linkedFrom,
       update: service.updateState ? { state: service.updateState, message: service.updateMessage ?? '' } : undefined,
       tasks: tasks.slice(-20).map((t) => ({
         id: t.id.slice(0, 12),

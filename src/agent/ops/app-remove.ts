@@ -9,6 +9,9 @@ import { LABEL } from '../../core/service-spec.ts';
 import { describeAppData, findAppData, removeAppData, type AppData } from '../app-data.ts';
 import { deleteRepository } from './app-images.ts';
 import { defineOp } from '../op.ts';
+import { listPeople } from '../acl.ts';
+import { appsLinkingTo, removeAppNetwork } from '../app-networks.ts';
+import { appNetworkName } from '../../core/app-networks.ts';
 
 export default defineOp({
   op: 'app.remove',
@@ -32,11 +35,22 @@ export default defineOp({
       });
     }
     if (!managed && !(args.purge && (stored || record))) throw appNotFound(args.app);
+    // Their tasks join this app's network: it cannot go while they hold it.
+    const linkedFrom = await appsLinkingTo(docker, args.app);
+    if (linkedFrom.length > 0) {
+      throw new FutuswarmError('conflict', `${args.app} cannot be removed while ${listPeople(linkedFrom)} link${linkedFrom.length === 1 ? 's' : ''} to it`, {
+        hint: linkedFrom.map((other) => `futuswarm app:unlink -n ${other} --from ${args.app}`).join('; '),
+        details: { linkedFrom },
+      });
+    }
     const data: AppData = args.purge ? await findAppData(ctx, args.app) : { database: null, cache: null };
     if (args.purge) ctx.progress('data', describeAppData(args.app, data));
     if (managed) {
       ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
       await docker.removeService(service.id);
+      if ((await removeAppNetwork(docker, args.app)) === 'in-use') {
+        ctx.progress('network', `the network ${appNetworkName(args.app)} is still in use; the cluster removes it once it is free`);
+      }
     }
     let dropped: Awaited<ReturnType<typeof removeAppData>> = { database: null, cache: null };
     if (args.purge) {

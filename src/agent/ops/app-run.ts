@@ -10,8 +10,8 @@ import { buildJobSpec } from '../../core/job-spec.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
+import { ensureAppNetworks } from '../app-networks.ts';
 import { removeJob, waitForJob } from '../job.ts';
-import { clusterInfo } from '../../config/agent-config.ts';
 import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
 import { loadApp } from '../release.ts';
@@ -48,8 +48,8 @@ export default defineOp({
         defaultLimits: ctx.config.deploy.defaultLimits,
         ...(attached ? { holdSeconds: timeoutSeconds } : {}),
       },
-      clusterInfo(ctx.config),
     );
+    await ensureAppNetworks(ctx, docker, args.app, settings, undefined);
     if (attached) return runAttached(ctx, args, spec);
     ctx.progress('run', `running ${JSON.stringify(args.command)} in ${spec.Name} (${image})`);
     const started = Date.now();

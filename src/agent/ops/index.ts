@@ -17,6 +17,7 @@ export const OP_HANDLERS: Record<Op, Loader> = {
   'app.secrets.export': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsExport as OpHandler<Op> })),
   'app.secrets.history': () => import('./app-secrets.ts').then((m) => ({ default: m.secretsHistory as OpHandler<Op> })),
   'app.domains': () => import('./app-domains.ts') as Promise<{ default: OpHandler<Op> }>,
+  'app.links': () => import('./app-links.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.releases': () => import('./app-releases.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.rollback': () => import('./app-rollback.ts') as Promise<{ default: OpHandler<Op> }>,
   'app.scale': () => import('./app-scale.ts') as Promise<{ default: OpHandler<Op> }>,

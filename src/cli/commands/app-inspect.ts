@@ -61,13 +61,15 @@ export function describeLimits(own: { cpus?: number | undefined; memoryMb?: numb
 }
 
 /** The app's settings, one field each: what app:deploy set (health command for owners only). */
-export function settingsFields(r: Pick<InspectResult, 'settings' | 'ownersOnly' | 'placement' | 'limits'>): [string, string][] {
+export function settingsFields(r: Pick<InspectResult, 'settings' | 'ownersOnly' | 'placement' | 'limits' | 'linkedFrom'>): [string, string][] {
   const s = r.settings;
   const fields: [string, string][] = s
     ? [
         ['port', String(s.port)],
         ['internal', s.internal ? 'yes: no route through the proxy, reachable inside the cluster only' : 'no'],
         ['limits', describeLimits(s.limits, r.limits)],
+        ['links', s.links?.length ? `reaches ${s.links.join(', ')} by name` : '(none)'],
+        ['linked from', r.linkedFrom.join(', ') || '(none)'],
         ...healthFields(r),
       ]
     : [['settings', '(unknown: the agent could read neither the stored settings nor the service\'s)']];
