@@ -29,6 +29,8 @@ import { LockJournal } from './lock-journal.ts';
 import { openState } from './open-state.ts';
 import { OP_HANDLERS } from './ops/index.ts';
 import { startPeriodicWork } from './periodic.ts';
+import { proxyDockerSocketPath, serveProxyDockerSocket } from './proxy-docker-socket.ts';
+import { engineSocketPath } from '../docker/engine-socket.ts';
 import { serve } from './serve.ts';
 
 /** A relay sends its header at once; a connection that does not is dropped. */
@@ -148,6 +150,11 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
   }
   chmodSync(bound, 0o600);
   renameSync(bound, socketPath);
+  // The proxy reads Docker through this daemon, never through the engine's own socket.
+  const proxyDocker = await serveProxyDockerSocket(proxyDockerSocketPath(socketPath), engineSocketPath()).catch((e: Error) => {
+    log({ level: 'error', event: 'proxy docker socket', error: e.message });
+    return undefined;
+  });
   daemonStats.startedAt = new Date();
   daemonStats.socket = socketPath;
   daemonStats.bundle = installedBundle();
@@ -166,6 +173,7 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
   // One daemon of the cluster at a time runs periodic work: the holder of the leader lease.
   const periodic = startPeriodicWork({
     state: () => warm.current().then((config) => warm.state(config)),
+    docker,
     holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     log,
     onLeader: (leader) => (daemonStats.leader = leader),
@@ -184,6 +192,9 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
       log({ level: 'info', event: 'stop', signal, inFlight: inFlight.size });
       // Unlinks only `bound`, which a rename already moved: a newer daemon's socket stays.
       server.close();
+      // A newer daemon has the proxy's socket by now (same rename); the proxy reconnects there.
+      proxyDocker?.close();
+      proxyDocker?.closeAllConnections();
       const resigned = periodic.stop();
       const timer = setTimeout(() => {
         log({ level: 'warn', event: 'stopped', inFlight: inFlight.size, note: `requests still running after ${drainMs / 1000}s` });

@@ -2,12 +2,16 @@
  * The Swarm ServiceSpec of the cluster's proxy: Traefik v3 with the swarm provider, one task
  * on every manager, host-mode ports. Built as plain data; tests compare it with equality.
  */
+import { basename as posixBasename, dirname as posixDirname } from 'node:path/posix';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './service-spec.ts';
 
 export const PROXY_SERVICE = 'futuswarm-proxy';
 /** Traefik's own entrypoint (API and /ping). Never published: only the node itself reaches it. */
 export const PROXY_API_PORT = 8082;
+
+/** The engine's own socket, as the proxy reads it when no resident agent serves one for it. */
+const ENGINE_SOCKET_ENDPOINT = 'unix:///var/run/docker.sock';
 export const PROXY_HTTP_TARGET = 80;
 export const PROXY_HTTPS_TARGET = 443;
 /** Where Traefik keeps ACME accounts and certificates: a local volume on each manager. */
@@ -94,9 +98,9 @@ const seconds = (s: number): number => Math.round(s * 1_000_000_000);
 export const PROXY_DIAL_TIMEOUT = '2s';
 
 /** Traefik's static configuration, as command-line flags. */
-export function buildProxyArgs(settings: ProxySettings, network: string): string[] {
+export function buildProxyArgs(settings: ProxySettings, network: string, dockerEndpoint = ENGINE_SOCKET_ENDPOINT): string[] {
   const args = [
-    '--providers.swarm.endpoint=unix:///var/run/docker.sock',
+    `--providers.swarm.endpoint=${dockerEndpoint}`,
     '--providers.swarm.exposedByDefault=false',
     `--providers.swarm.network=${network}`,
     `--providers.swarm.refreshSeconds=${settings.refreshSeconds}s`,
@@ -132,9 +136,9 @@ export function buildProxyArgs(settings: ProxySettings, network: string): string
   args.push(
     `--entryPoints.traefik.address=:${PROXY_API_PORT}`,
     '--ping=true',
-    // The API is read-only and served only on the unpublished traefik entrypoint.
+    // The API is read-only, served only on the unpublished traefik entrypoint, and only to the
+    // node itself: the proxy's own labels route it (proxyApiLabels).
     '--api=true',
-    '--api.insecure=true',
     '--api.dashboard=false',
     '--accessLog=true',
     '--log.level=INFO',
@@ -145,16 +149,57 @@ export function buildProxyArgs(settings: ProxySettings, network: string): string
   return args;
 }
 
-export function buildProxyServiceSpec(settings: ProxySettings, network: string): ProxyServiceSpec {
+/**
+ * Where requests for the API may come from: the node itself, which reaches the proxy task at its
+ * docker_gwbridge address. Docker keeps containers on docker_gwbridge from reaching each other
+ * (inter-container traffic is off there), and overlay networks never take addresses in
+ * 172.16.0.0/12 (the cluster file refuses such an overlay pool), so an app, which can reach the
+ * proxy only over the proxy network, is refused.
+ */
+export const PROXY_API_SOURCES = ['127.0.0.1/32', '172.16.0.0/12'] as const;
+
+/** Router and middleware names under "futuswarm", which no app name may start with. */
+const API_ROUTER = 'futuswarm-api';
+const API_ALLOW = 'futuswarm-api-local';
+
+/**
+ * The proxy's own labels, read by its swarm provider: the API on the traefik entrypoint behind
+ * an allow list of PROXY_API_SOURCES. No other router reaches Traefik itself.
+ */
+export function proxyApiLabels(): Record<string, string> {
+  return {
+    'traefik.enable': 'true',
+    [`traefik.http.routers.${API_ROUTER}.entrypoints`]: 'traefik',
+    [`traefik.http.routers.${API_ROUTER}.rule`]: 'PathPrefix(`/api`)',
+    [`traefik.http.routers.${API_ROUTER}.service`]: 'api@internal',
+    [`traefik.http.routers.${API_ROUTER}.middlewares`]: API_ALLOW,
+    [`traefik.http.middlewares.${API_ALLOW}.ipallowlist.sourcerange`]: PROXY_API_SOURCES.join(','),
+    // Labels that name no service make the provider build one for the proxy's own task; this
+    // one is it, and no router sends anything to it.
+    [`traefik.http.services.${API_ROUTER}-unused.loadbalancer.server.port`]: String(PROXY_API_PORT),
+  };
+}
+
+/** Where a proxy task sees the directory of the resident agent's Docker socket for it. */
+export const PROXY_DOCKER_DIR = '/run/futuswarm-docker';
+
+/**
+ * The proxy's service. `agentDockerSocket`: the resident agent's read-only Docker socket for the
+ * proxy (src/agent/proxy-docker-socket.ts), whose directory is mounted; without a resident agent,
+ * the engine's own socket, mounted read-only (which does not stop a process from writing to it).
+ */
+export function buildProxyServiceSpec(settings: ProxySettings, network: string, agentDockerSocket?: string): ProxyServiceSpec {
   const ports: ProxyServiceSpec['EndpointSpec']['Ports'] = [
     { Protocol: 'tcp', TargetPort: PROXY_HTTP_TARGET, PublishedPort: settings.httpPort, PublishMode: 'host' },
   ];
   if (settings.httpsPort !== undefined) {
     ports.push({ Protocol: 'tcp', TargetPort: PROXY_HTTPS_TARGET, PublishedPort: settings.httpsPort, PublishMode: 'host' });
   }
-  const mounts: ProxyServiceSpec['TaskTemplate']['ContainerSpec']['Mounts'] = [
-    { Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock', ReadOnly: true },
-  ];
+  const mounts: ProxyServiceSpec['TaskTemplate']['ContainerSpec']['Mounts'] =
+    agentDockerSocket === undefined
+      ? [{ Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock', ReadOnly: true }]
+      : [{ Type: 'bind', Source: posixDirname(agentDockerSocket), Target: PROXY_DOCKER_DIR, ReadOnly: true }];
+  const dockerEndpoint = agentDockerSocket === undefined ? ENGINE_SOCKET_ENDPOINT : `unix://${PROXY_DOCKER_DIR}/${posixBasename(agentDockerSocket)}`;
   if (settings.acme) mounts.push({ Type: 'volume', Source: PROXY_ACME_VOLUME, Target: '/acme', ReadOnly: false });
 
   // Host ports cannot be held by two tasks on one node: the old proxy task stops first.
@@ -162,11 +207,11 @@ export function buildProxyServiceSpec(settings: ProxySettings, network: string):
 
   const spec: ProxyServiceSpec = {
     Name: PROXY_SERVICE,
-    Labels: { [PROXY_LABEL.proxy]: 'true' },
+    Labels: { [PROXY_LABEL.proxy]: 'true', ...proxyApiLabels() },
     TaskTemplate: {
       ContainerSpec: {
         Image: settings.image,
-        Args: buildProxyArgs(settings, network),
+        Args: buildProxyArgs(settings, network, dockerEndpoint),
         Labels: { [PROXY_LABEL.proxy]: 'true' },
         Mounts: mounts,
         StopGracePeriod: seconds(10),

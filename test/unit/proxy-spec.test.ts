@@ -11,7 +11,18 @@ describe('buildProxyServiceSpec', () => {
     assert.match(hash ?? '', /^[0-9a-f]{16}$/);
     assert.deepEqual(spec, {
       Name: 'futuswarm-proxy',
-      Labels: { 'futuswarm.proxy': 'true', 'futuswarm.spec-hash': hash },
+      Labels: {
+        'futuswarm.proxy': 'true',
+        'futuswarm.spec-hash': hash,
+        // Its own API, only for the node itself (see the test below).
+        'traefik.enable': 'true',
+        'traefik.http.routers.futuswarm-api.entrypoints': 'traefik',
+        'traefik.http.routers.futuswarm-api.rule': 'PathPrefix(`/api`)',
+        'traefik.http.routers.futuswarm-api.service': 'api@internal',
+        'traefik.http.routers.futuswarm-api.middlewares': 'futuswarm-api-local',
+        'traefik.http.middlewares.futuswarm-api-local.ipallowlist.sourcerange': '127.0.0.1/32,172.16.0.0/12',
+        'traefik.http.services.futuswarm-api-unused.loadbalancer.server.port': '8082',
+      },
       TaskTemplate: {
         ContainerSpec: {
           Image: 'localhost/traefik:v3.6.12',
@@ -26,7 +37,6 @@ describe('buildProxyServiceSpec', () => {
             '--entryPoints.traefik.address=:8082',
             '--ping=true',
             '--api=true',
-            '--api.insecure=true',
             '--api.dashboard=false',
             '--accessLog=true',
             '--log.level=INFO',
@@ -98,11 +108,25 @@ describe('buildProxyServiceSpec', () => {
     assert.notEqual(buildProxyServiceSpec(local, 'other').Labels[PROXY_LABEL.specHash], base.Labels[PROXY_LABEL.specHash]);
   });
 
-  it('never routes to itself and never publishes the API', () => {
+  it("with a resident agent, reads Docker through the agent's socket for it, never the engine's own", () => {
+    const spec = buildProxyServiceSpec(local, 'futuswarm-proxy', '/run/futuswarm/docker/docker.sock');
+    assert.deepEqual(spec.TaskTemplate.ContainerSpec.Mounts, [{ Type: 'bind', Source: '/run/futuswarm/docker', Target: '/run/futuswarm-docker', ReadOnly: true }]);
+    assert.ok(spec.TaskTemplate.ContainerSpec.Args.includes('--providers.swarm.endpoint=unix:///run/futuswarm-docker/docker.sock'));
+    assert.ok(!JSON.stringify(spec).includes('/var/run/docker.sock'));
+    assert.notEqual(spec.Labels[PROXY_LABEL.specHash], buildProxyServiceSpec(local, 'futuswarm-proxy').Labels[PROXY_LABEL.specHash]);
+  });
+
+  it('never publishes the API and serves it only to the node itself, never to an app on the proxy network', () => {
     const args = buildProxyArgs(local, 'futuswarm-proxy');
     assert.ok(!args.some((a) => a.startsWith('--providers.swarm.exposedByDefault=true')));
+    // No unguarded API router: the only one is the proxy's own, behind the allow list.
+    assert.ok(!args.includes('--api.insecure=true'));
     const spec = buildProxyServiceSpec(local, 'futuswarm-proxy');
     assert.ok(!spec.EndpointSpec.Ports.some((p) => p.TargetPort === 8082));
-    assert.ok(!Object.keys(spec.Labels).some((k) => k.startsWith('traefik.')));
+    const routers = Object.keys(spec.Labels).filter((k) => /^traefik\.http\.routers\.[^.]+\.rule$/.test(k));
+    assert.deepEqual(routers, ['traefik.http.routers.futuswarm-api.rule']);
+    assert.equal(spec.Labels['traefik.http.routers.futuswarm-api.entrypoints'], 'traefik');
+    // Overlay networks never take addresses there: the cluster file refuses such a pool.
+    assert.equal(spec.Labels['traefik.http.middlewares.futuswarm-api-local.ipallowlist.sourcerange'], '127.0.0.1/32,172.16.0.0/12');
   });
 });

@@ -3,7 +3,9 @@
  * until the new tasks run and the proxy on this manager answers /ping.
  */
 import { FutuswarmError } from '../../core/errors.ts';
-import { buildProxyServiceSpec, PROXY_LABEL, PROXY_SERVICE } from '../../core/proxy-spec.ts';
+import { buildProxyServiceSpec, PROXY_LABEL, PROXY_SERVICE, type ProxyServiceSpec } from '../../core/proxy-spec.ts';
+import type { AgentConfig } from '../../config/agent-config.ts';
+import { proxyDockerSocketPath } from '../proxy-docker-socket.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
 import { ROLLBACK_STATES, waitForGlobalService } from '../global-service.ts';
 import type { ProxyDeployResult } from '../../results/admin.ts';
@@ -17,11 +19,19 @@ export default defineOp({
   handle: (ctx, args) => deployProxy(ctx, args),
 });
 
+/**
+ * The proxy's service as this agent's config makes it: reading Docker through the resident
+ * agent's socket for it when the config has a daemon (src/agent/proxy-docker-socket.ts).
+ */
+export function proxyServiceSpec(config: Pick<AgentConfig, 'proxy' | 'network' | 'daemon'>): ProxyServiceSpec {
+  return buildProxyServiceSpec(config.proxy, config.network, config.daemon ? proxyDockerSocketPath(config.daemon.socket) : undefined);
+}
+
 /** Create or update the proxy service and wait until it serves (also `futuswarm-agent proxy:ensure`). */
 export async function deployProxy(ctx: OpContext, args: { timeoutSeconds?: number | undefined }): Promise<ProxyDeployResult> {
   const docker = await ctx.docker();
   const proxy = ctx.config.proxy;
-  const spec = buildProxyServiceSpec(proxy, ctx.config.network);
+  const spec = proxyServiceSpec(ctx.config);
   const hash = spec.Labels[PROXY_LABEL.specHash] ?? '';
 
   if ((await docker.ensureOverlayNetwork(ctx.config.network)) === 'created') {

@@ -1,5 +1,6 @@
 /** admin.proxy.status: the proxy's service and tasks, and every route it serves with its servers' health. */
-import { buildProxyServiceSpec, PROXY_LABEL } from '../../core/proxy-spec.ts';
+import { PROXY_LABEL } from '../../core/proxy-spec.ts';
+import { proxyServiceSpec } from './admin-proxy-deploy.ts';
 import type { ProxyStatusDeployed } from '../../results/admin.ts';
 import { defineOp } from '../op.ts';
 import { locateProxy } from '../proxy-status.ts';
@@ -12,7 +13,7 @@ export default defineOp({
     const docker = await ctx.docker();
     const { service, tasks, api } = await locateProxy(docker);
     if (!service) return { deployed: false, tasks: [], api: { reachable: false, reason: 'not deployed' }, routes: [] };
-    const wanted = buildProxyServiceSpec(ctx.config.proxy, ctx.config.network).Labels[PROXY_LABEL.specHash];
+    const wanted = proxyServiceSpec(ctx.config).Labels[PROXY_LABEL.specHash];
     const status: ProxyStatusDeployed = {
       deployed: true,
       image: service.image.split('@')[0] ?? service.image,
@@ -38,7 +39,8 @@ export default defineOp({
       status.api = { reachable: true, url: api.base, version: version.Version };
       const byName = new Map(services.map((s) => [s.name, s]));
       status.routes = routers
-        .filter((r) => r.provider === 'swarm')
+        // The apps' routes; not the proxy's own route to its API (service api@internal).
+        .filter((r) => r.provider === 'swarm' && !r.service.endsWith('@internal'))
         .map((r) => {
           const svc = byName.get(r.service.includes('@') ? r.service : `${r.service}@${r.provider}`);
           const urls = svc?.loadBalancer?.servers?.map((s) => s.url) ?? [];
