@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { dockerJson, removeServiceIfExists, serviceVersion, until } from '../helpers/docker.ts';
 import { rigUserKeyFile } from '../helpers/ldap.ts';
+import { sweepAppNetworks } from '../../src/agent/app-networks.ts';
+import { DockerEngine } from '../../src/docker/engine.ts';
 
 const run = Date.now().toString(36);
 const API = `iso-api-${run}`;
@@ -157,6 +159,18 @@ describe('apps are apart on the network', () => {
     const version = serviceVersion(WEB);
     assert.equal((await admin.json<{ changed: boolean }>(['app:link', '-n', WEB, '--to', API])).changed, false);
     assert.equal(serviceVersion(WEB), version);
+  });
+
+  it("the leader's sweep removes the networks of apps whose service is gone, and no other", async () => {
+    const ghost = `iso-ghost-${run}`;
+    execFileSync('docker', ['network', 'create', '-d', 'overlay', '--label', `futuswarm.app-network=${ghost}`, `futuswarm-app-${ghost}`], { stdio: 'ignore' });
+    const docker = await DockerEngine.connect();
+    // Young networks stay: a first deploy creates its network a moment before its service.
+    assert.deepEqual((await sweepAppNetworks(docker)).filter((n) => n.includes(run)), []);
+    const removed = await sweepAppNetworks(docker, Date.now() + 11 * 60_000);
+    assert.ok(removed.includes(`futuswarm-app-${ghost}`), JSON.stringify(removed));
+    assert.equal(networkExists(`futuswarm-app-${ghost}`), false);
+    for (const app of [API, WEB, OTHER]) assert.equal(networkExists(`futuswarm-app-${app}`), true, app);
   });
 
   it('an app that others link to is not removed; unlinked, it is removed with its network', async () => {
