@@ -4,6 +4,7 @@
  * Nothing else is accepted.
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
+import { heartbeat } from './heartbeat.ts';
 import { describeLockHolder } from '../core/names.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';
@@ -192,6 +193,23 @@ async function runHandler(
   onLock: ServeOptions['onLock'],
 ): Promise<unknown> {
   if (!(handler.lock ?? handler.mutating) || app === undefined) return handler.handle(ctx, args as never);
+  // Changes under the lock are the long ones (rollouts, databases, caches): none goes quiet.
+  const beat = heartbeat(ctx.progress);
+  try {
+    return await runLocked({ ...ctx, progress: beat.progress }, handler, args, app, lockWaitSeconds, onLock);
+  } finally {
+    beat.stop();
+  }
+}
+
+async function runLocked(
+  ctx: OpContext,
+  handler: OpHandler<Op>,
+  args: unknown,
+  app: string,
+  lockWaitSeconds: number | undefined,
+  onLock: ServeOptions['onLock'],
+): Promise<unknown> {
   const state = await ctx.state();
   const request = {
     user: ctx.user,
