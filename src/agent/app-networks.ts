@@ -8,6 +8,7 @@ import { APP_NETWORK_LABEL, appNetworkName } from '../core/app-networks.ts';
 import type { AppSettings } from '../core/app-settings.ts';
 import { LABEL } from '../core/service-spec.ts';
 import type { DockerEngine } from '../docker/engine.ts';
+import { missingNetwork } from '../docker/networks.ts';
 import type { OpContext } from './op.ts';
 import { readSettingsLabel } from './settings.ts';
 
@@ -46,10 +47,35 @@ export async function appsLinkingTo(docker: DockerEngine, app: string): Promise<
  */
 export async function removeAppNetwork(docker: DockerEngine, app: string, waitSeconds = 20): Promise<'removed' | 'absent' | 'in-use'> {
   const deadline = Date.now() + waitSeconds * 1000;
+  const name = appNetworkName(app);
   for (;;) {
-    const outcome = await docker.networks.remove(appNetworkName(app));
+    const outcome = await docker.networks.remove(name);
+    if (outcome === 'removed') {
+      // Gone from this node too, so that a new app of the same name can have it at once.
+      await docker.networks.gone(name, Math.max(0, deadline - Date.now()));
+      return outcome;
+    }
     if (outcome !== 'in-use' || Date.now() >= deadline) return outcome;
     await sleep(500);
+  }
+}
+
+/**
+ * Run `apply` (a service create or update); if Docker says a network of the spec is not found,
+ * that is a removed network still lingering on this node (an app of the same name was just
+ * removed): wait until it is gone, create the networks again, and apply once more.
+ */
+export async function withAppNetworks<T>(ctx: Pick<OpContext, 'progress'>, docker: DockerEngine, ensure: () => Promise<void>, apply: () => Promise<T>): Promise<T> {
+  await ensure();
+  try {
+    return await apply();
+  } catch (e) {
+    const network = missingNetwork(e);
+    if (network === undefined) throw e;
+    ctx.progress('network', `network ${network} is still being removed; waiting until it is gone`);
+    await docker.networks.gone(network, 60_000);
+    await ensure();
+    return apply();
   }
 }
 

@@ -173,6 +173,18 @@ describe('apps are apart on the network', () => {
     for (const app of [API, WEB, OTHER]) assert.equal(networkExists(`futuswarm-app-${app}`), true, app);
   });
 
+  it('a new app of the same name deploys while the old network still lingers on the node', async () => {
+    // Removed by hand, as an admin might: Swarm forgets the network, the node lists it until
+    // the old task has stopped, and meanwhile Docker cannot put a service on that name.
+    execFileSync('docker', ['service', 'rm', OTHER], { stdio: 'ignore' });
+    execFileSync('docker', ['network', 'rm', `futuswarm-app-${OTHER}`], { stdio: 'ignore' });
+    assert.equal(networkExists(`futuswarm-app-${OTHER}`), true, 'the removed network still lingers');
+    const again = await admin.run(['app:deploy', '-n', OTHER, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--health-path', '/healthz']);
+    ok(again, 'deploy over a lingering network');
+    assert.match(again.stderr, new RegExp(`network \\S+ is still being removed; waiting until it is gone`));
+    assert.deepEqual(networksOf(OTHER), [`futuswarm-app-${OTHER}`, 'futuswarm-proxy']);
+  });
+
   it('an app that others link to is not removed; unlinked, it is removed with its network', async () => {
     const refused = await admin.run(['app:remove', '-n', API, '--confirm', API]);
     assert.equal(refused.code, 1, refused.stderr);
