@@ -3,11 +3,11 @@
  * manager's agent serves requests, and with one manager lost abruptly, deploys and secret
  * changes still go through a context that lists all three, the CLI passing over the dead one.
  *
- * Not in `npm test` (run it with `npm run test:managers`): on this two-core machine it passes on
- * a fresh swarm, but a swarm that has lived through the suite's churn was seen to hang adding a
- * manager (the leader's store locked while it waited on the joining member), and, in another
- * run, to take over 90 s to count a lost manager as down. A join that fails does not take the
- * swarm's quorum with it (scripts/local-node.sh forget_half_joined_manager).
+ * On this two-core machine a swarm that has lived through the suite's churn was once seen to hang
+ * adding a manager (the leader's store locked while it waited on the joining member), and once to
+ * take over 90 s to count a lost manager as down. A join that fails does not take the swarm's
+ * quorum with it (scripts/local-node.sh forget_half_joined_manager), so the rig tries a second
+ * time, as an operator would; and the test gives Swarm up to three minutes to count the loss.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,12 @@ describe('three managers, one of them lost', () => {
   let all: CliSandbox;
 
   before(async () => {
-    rigUp({ workers: 0, managers: 3 });
+    try {
+      rigUp({ workers: 0, managers: 3 });
+    } catch (e) {
+      process.stderr.write(`# the managers did not all join (${(e as Error).message.split('\n')[0]}); trying once more\n`);
+      rigUp({ workers: 0, managers: 3 });
+    }
     dir = mkdtempSync(join(tmpdir(), 'futuswarm-managers-'));
     // The managers' host keys, as an admin would pin them (each published its own at boot).
     knownHosts = join(dir, 'known_hosts');
@@ -62,7 +67,8 @@ describe('three managers, one of them lost', () => {
     localNode('kill', 'manager', 2);
     // Until Swarm counts the node lost it may still give it a task, which would never start. A
     // manager that led may show `unknown` once the others elected a new leader, else `down`.
-    await until('Swarm counts manager 2 lost', () => !['ready', undefined].includes(nodeState('futuswarm-manager2')), 90_000, 500);
+    const lostAfter = await until('Swarm counts manager 2 lost', () => !['ready', undefined].includes(nodeState('futuswarm-manager2')), 180_000, 500);
+    process.stderr.write(`# Swarm counted manager 2 lost after ${(lostAfter / 1000).toFixed(1)}s\n`);
     const deployed = await all.run(['-v', 'app:deploy', '-n', APP, '-i', 'localhost/hello:2', '--push']);
     ok(deployed, 'deploy with manager 2 lost');
     assert.match(deployed.stderr, new RegExp(`${MANAGER2.replace(/\./g, '\\.')}:${LOCAL.port} did not answer .*; trying ${MANAGER3.replace(/\./g, '\\.')}`));
