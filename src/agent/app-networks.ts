@@ -50,11 +50,8 @@ export async function removeAppNetwork(docker: DockerEngine, app: string, waitSe
   const name = appNetworkName(app);
   for (;;) {
     const outcome = await docker.networks.remove(name);
-    if (outcome === 'removed') {
-      // Gone from this node too, so that a new app of the same name can have it at once.
-      await docker.networks.gone(name, Math.max(0, deadline - Date.now()));
-      return outcome;
-    }
+    // Swarm forgets a removed network at once; this node lists it until the app's tasks here
+    // have stopped. Not waited for: a new app of the same name waits then (withAppNetworks).
     if (outcome !== 'in-use' || Date.now() >= deadline) return outcome;
     await sleep(500);
   }

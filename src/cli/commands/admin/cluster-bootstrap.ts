@@ -1,3 +1,4 @@
+import { heartbeat } from '../../../agent/heartbeat.ts';
 import type { CommandModule } from '../../command.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { readBindPassword } from './bind-password.ts';
@@ -35,11 +36,14 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const config = await loadClusterFile(file);
         // Read and checked before anything changes: bad input leaves the account as it was.
         const ldapPassword = opts.ldapPasswordStdin ? await readBindPassword(config, file, `cluster:bootstrap -f ${file} --ldap-password-stdin`) : undefined;
-        const onProgress = (message: string) => ctx.io.progress(message);
+        // Waits on AWS (instances, the load balancer) take minutes: a quiet step says how long so far.
+        const beat = heartbeat((_step, message) => ctx.io.progress(message));
+        const onProgress = (message: string) => beat.progress('bootstrap', message);
         const plan = await bootstrap.planClusterBootstrap(config, { onProgress });
         const summary = planSummary(plan);
         const planText = formatPlan(plan, { all: opts.all === true });
         if (opts.plan) {
+          beat.stop();
           ctx.io.result({ plan: summary }, () => planText);
           return;
         }
@@ -60,6 +64,7 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const ldapNext = (await ldapBindPasswordMissing(config))
           ? `next: store the LDAP bind password of ${config.access.ldap?.bindDn}: futuswarm admin cluster:ldap-password -f ${file}`
           : undefined;
+        beat.stop();
         ctx.io.result({ plan: summary, result, ...(ldapNext ? { next: [ldapNext] } : {}) }, () => {
           if (result.noChanges) return [`cluster ${result.cluster}: no changes`, ...(ldapNext ? [ldapNext] : [])].join('\n');
           const lines = [

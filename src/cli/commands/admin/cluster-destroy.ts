@@ -1,3 +1,4 @@
+import { heartbeat } from '../../../agent/heartbeat.ts';
 import type { CommandModule } from '../../command.ts';
 import { confirmDestruction, confirmHelp } from '../../confirm.ts';
 
@@ -17,7 +18,9 @@ export const register: CommandModule['register'] = (cmd, action) => {
         const config = await loadClusterFile(file);
         const deleteData = opts.deleteData === true;
         const confirm = await confirmDestruction(clusterDestruction(config.name, file, deleteData), opts.confirm);
-        const result = await destroyCluster(config, { confirm, deleteData, onProgress: (m) => ctx.io.progress(m) });
+        // Deleting instances, the load balancer and databases waits on AWS: a quiet step says how long so far.
+        const beat = heartbeat((_step, message) => ctx.io.progress(message));
+        const result = await destroyCluster(config, { confirm, deleteData, onProgress: (m) => beat.progress('destroy', m) }).finally(() => beat.stop());
         ctx.io.result(result, () => formatDestroy(result));
       }),
     );
