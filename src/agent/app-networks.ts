@@ -1,9 +1,12 @@
 /**
  * The apps' own overlay networks on the swarm (src/core/app-networks.ts says who joins which):
- * created before Swarm is given a spec that names them, removed with their app, and swept by
- * the leader when an app went away without app:remove.
+ * created before Swarm is given a spec that names them, and never removed. Docker 20.10's
+ * network allocator keeps the nodes' attachments to a removed overlay network and then fails
+ * every allocation for those nodes ("could not find network allocator state"); in a test run
+ * that removed a network with every app, the proxy network ran out of addresses within two
+ * hours and no new task could start. A network left behind costs one /24 of the swarm's
+ * address pool, and a new app of the same name uses it again.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_NETWORK_LABEL, appNetworkName } from '../core/app-networks.ts';
 import type { AppSettings } from '../core/app-settings.ts';
 import { LABEL } from '../core/service-spec.ts';
@@ -42,22 +45,6 @@ export async function appsLinkingTo(docker: DockerEngine, app: string): Promise<
 }
 
 /**
- * Remove the app's network once its service is gone. Its tasks let go of it within seconds; a
- * network still in use after `waitSeconds` stays, for the leader's sweep (sweepAppNetworks).
- */
-export async function removeAppNetwork(docker: DockerEngine, app: string, waitSeconds = 20): Promise<'removed' | 'absent' | 'in-use'> {
-  const deadline = Date.now() + waitSeconds * 1000;
-  const name = appNetworkName(app);
-  for (;;) {
-    const outcome = await docker.networks.remove(name);
-    // Swarm forgets a removed network at once; this node lists it until the app's tasks here
-    // have stopped. Not waited for: a new app of the same name waits then (withAppNetworks).
-    if (outcome !== 'in-use' || Date.now() >= deadline) return outcome;
-    await sleep(500);
-  }
-}
-
-/**
  * Run `apply` (a service create or update); if Docker says a network of the spec is not found,
  * that is a removed network still lingering on this node (an app of the same name was just
  * removed): wait until it is gone, create the networks again, and apply once more.
@@ -74,25 +61,4 @@ export async function withAppNetworks<T>(ctx: Pick<OpContext, 'progress'>, docke
     await ensure();
     return apply();
   }
-}
-
-/** Networks younger than this are left alone: a first deploy creates its network, then its service. */
-const SWEEP_MIN_AGE_MS = 10 * 60 * 1000;
-
-/**
- * Remove the networks of apps that have no service any more (removed by hand, or app:remove
- * ran out of patience). Docker refuses a network that a task still uses, so a network that an
- * app's link or job holds stays. Returns the names removed.
- */
-export async function sweepAppNetworks(docker: DockerEngine, now = Date.now()): Promise<string[]> {
-  const [networks, services] = await Promise.all([docker.networks.withLabel(APP_NETWORK_LABEL), docker.listServices(LABEL.app)]);
-  const apps = new Set(services.map((s) => s.labels[LABEL.app]));
-  const removed: string[] = [];
-  for (const network of networks) {
-    const app = network.labels[APP_NETWORK_LABEL];
-    if (app === undefined || apps.has(app) || network.name !== appNetworkName(app)) continue;
-    if (now - Date.parse(network.createdAt) < SWEEP_MIN_AGE_MS) continue;
-    if ((await docker.networks.remove(network.id)) === 'removed') removed.push(network.name);
-  }
-  return removed;
 }

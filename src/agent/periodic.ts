@@ -9,7 +9,6 @@
  */
 import type { DockerEngine } from '../docker/engine.ts';
 import type { AppState } from './app-state.ts';
-import { sweepAppNetworks } from './app-networks.ts';
 
 /** What a job works with: the state store, and the Engine of the manager the leader runs on. */
 export interface PeriodicContext {
@@ -38,17 +37,7 @@ export const expiredLocks: PeriodicJob = {
   },
 };
 
-/** The networks of apps that no longer have a service (src/agent/app-networks.ts). */
-export const unusedAppNetworks: PeriodicJob = {
-  name: 'app-networks',
-  everySeconds: 600,
-  async run({ docker }) {
-    const removed = await sweepAppNetworks(await docker());
-    return removed.length > 0 ? { removed } : undefined;
-  },
-};
-
-export const PERIODIC_JOBS: readonly PeriodicJob[] = [expiredLocks, unusedAppNetworks];
+export const PERIODIC_JOBS: readonly PeriodicJob[] = [expiredLocks];
 
 export interface PeriodicOptions {
   state: () => Promise<AppState>;

@@ -1,14 +1,7 @@
-/** The swarm's overlay networks on the manager's Engine: create if absent, list by label, remove. */
+/** The swarm's overlay networks on the manager's Engine: create if absent, wait until one is gone. */
 import type Dockerode from 'dockerode';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, statusOf, translate } from './docker-errors.ts';
-
-export interface NetworkInfo {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  createdAt: string;
-}
 
 export class OverlayNetworks {
   readonly #docker: Dockerode;
@@ -42,32 +35,6 @@ export class OverlayNetworks {
       if (!list.some((n) => n.Name === nameOrId || n.Id === nameOrId || n.Id.startsWith(nameOrId))) return true;
       if (Date.now() >= deadline) return false;
       await sleep(500);
-    }
-  }
-
-  /** Swarm-scoped networks that carry the label (with that value, when given). */
-  async withLabel(label: string, value?: string): Promise<NetworkInfo[]> {
-    const filter = value === undefined ? label : `${label}=${value}`;
-    const list = await call(() => this.#docker.listNetworks({ filters: { label: [filter], scope: ['swarm'] } }));
-    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, createdAt: n.Created }));
-  }
-
-  /**
-   * Remove a network: `removed`, `absent`, or `in-use` while a service or container still has it
-   * (a removed service's tasks take a few seconds to let go). Swarm forgets a removed network at
-   * once; a node lists it until its tasks there are gone.
-   */
-  async remove(idOrName: string): Promise<'removed' | 'absent' | 'in-use'> {
-    try {
-      await this.#docker.getNetwork(idOrName).remove();
-      return 'removed';
-    } catch (e) {
-      const status = statusOf(e);
-      // A swarm network already removed can linger on a node until its last task lets go, and
-      // Docker answers 500 "not found" for it meanwhile.
-      if (status === 404 || (status === 500 && /not found/i.test((e as Error).message))) return 'absent';
-      if (status === 403 || status === 409 || /in use|active endpoints/i.test((e as Error).message)) return 'in-use';
-      throw translate(e);
     }
   }
 }

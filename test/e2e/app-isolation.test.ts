@@ -13,8 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { dockerJson, removeServiceIfExists, serviceVersion, until } from '../helpers/docker.ts';
 import { rigUserKeyFile } from '../helpers/ldap.ts';
-import { sweepAppNetworks } from '../../src/agent/app-networks.ts';
-import { DockerEngine } from '../../src/docker/engine.ts';
 
 const run = Date.now().toString(36);
 const API = `iso-api-${run}`;
@@ -85,6 +83,7 @@ describe('apps are apart on the network', () => {
 
   after(async () => {
     await admin.run(['app:unlink', '-n', WEB, '--from', API]);
+    // Their networks stay, as every app's does (src/agent/app-networks.ts).
     for (const app of [WEB, OTHER, API]) {
       await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
       removeServiceIfExists(app);
@@ -161,31 +160,7 @@ describe('apps are apart on the network', () => {
     assert.equal(serviceVersion(WEB), version);
   });
 
-  it("the leader's sweep removes the networks of apps whose service is gone, and no other", async () => {
-    const ghost = `iso-ghost-${run}`;
-    execFileSync('docker', ['network', 'create', '-d', 'overlay', '--label', `futuswarm.app-network=${ghost}`, `futuswarm-app-${ghost}`], { stdio: 'ignore' });
-    const docker = await DockerEngine.connect();
-    // Young networks stay: a first deploy creates its network a moment before its service.
-    assert.deepEqual((await sweepAppNetworks(docker)).filter((n) => n.includes(run)), []);
-    const removed = await sweepAppNetworks(docker, Date.now() + 11 * 60_000);
-    assert.ok(removed.includes(`futuswarm-app-${ghost}`), JSON.stringify(removed));
-    assert.equal(networkExists(`futuswarm-app-${ghost}`), false);
-    for (const app of [API, WEB, OTHER]) assert.equal(networkExists(`futuswarm-app-${app}`), true, app);
-  });
-
-  it('a new app of the same name deploys while the old network still lingers on the node', async () => {
-    // Removed by hand, as an admin might: Swarm forgets the network, the node lists it until
-    // the old task has stopped, and meanwhile Docker cannot put a service on that name.
-    execFileSync('docker', ['service', 'rm', OTHER], { stdio: 'ignore' });
-    execFileSync('docker', ['network', 'rm', `futuswarm-app-${OTHER}`], { stdio: 'ignore' });
-    assert.equal(networkExists(`futuswarm-app-${OTHER}`), true, 'the removed network still lingers');
-    const again = await admin.run(['app:deploy', '-n', OTHER, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--health-path', '/healthz']);
-    ok(again, 'deploy over a lingering network');
-    assert.match(again.stderr, new RegExp(`network \\S+ is still being removed; waiting until it is gone`));
-    assert.deepEqual(networksOf(OTHER), [`futuswarm-app-${OTHER}`, 'futuswarm-proxy']);
-  });
-
-  it('an app that others link to is not removed; unlinked, it is removed with its network', async () => {
+  it('an app that others link to is not removed; unlinked, it is removed, and a new app of its name gets its network', async () => {
     const refused = await admin.run(['app:remove', '-n', API, '--confirm', API]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`${API} cannot be removed while ${WEB} links to it`));
@@ -194,7 +169,9 @@ describe('apps are apart on the network', () => {
     assert.deepEqual(networksOf(WEB), [`futuswarm-app-${WEB}`, 'futuswarm-proxy']);
     await until(`${WEB} no longer reaches ${API}`, () => !getFromTask(WEB, `http://${API}:8000/healthz`).answered, 15_000);
     ok(await admin.run(['app:remove', '-n', API, '--purge', '--confirm', API]), 'remove');
-    // Swarm forgets it at once; this node lists it until the app's last task here has stopped.
-    await until('the network goes with its app', () => !networkExists(`futuswarm-app-${API}`), 30_000);
+    // Never removed: Docker 20.10 mishandles removed overlay networks (src/agent/app-networks.ts).
+    assert.equal(networkExists(`futuswarm-app-${API}`), true);
+    ok(await admin.run(['app:deploy', '-n', API, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--internal']), 'a new app of the same name');
+    assert.deepEqual(networksOf(API), [`futuswarm-app-${API}`]);
   });
 });

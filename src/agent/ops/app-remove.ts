@@ -10,8 +10,7 @@ import { describeAppData, findAppData, removeAppData, type AppData } from '../ap
 import { deleteRepository } from './app-images.ts';
 import { defineOp } from '../op.ts';
 import { listPeople } from '../acl.ts';
-import { appsLinkingTo, removeAppNetwork } from '../app-networks.ts';
-import { appNetworkName } from '../../core/app-networks.ts';
+import { appsLinkingTo } from '../app-networks.ts';
 
 export default defineOp({
   op: 'app.remove',
@@ -48,9 +47,7 @@ export default defineOp({
     if (managed) {
       ctx.progress('remove', `removing ${args.app} (release ${service.labels[LABEL.release] ?? '?'})`);
       await docker.removeService(service.id);
-      if ((await removeAppNetwork(docker, args.app)) === 'in-use') {
-        ctx.progress('network', `the network ${appNetworkName(args.app)} is still in use; the cluster removes it once it is free`);
-      }
+      // Its network stays (src/agent/app-networks.ts says why); a new app of the name reuses it.
     }
     let dropped: Awaited<ReturnType<typeof removeAppData>> = { database: null, cache: null };
     if (args.purge) {
