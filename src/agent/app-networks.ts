@@ -11,7 +11,6 @@ import { APP_NETWORK_LABEL, appNetworkName } from '../core/app-networks.ts';
 import type { AppSettings } from '../core/app-settings.ts';
 import { LABEL } from '../core/service-spec.ts';
 import type { DockerEngine } from '../docker/engine.ts';
-import { missingNetwork } from '../docker/networks.ts';
 import type { OpContext } from './op.ts';
 import { readSettingsLabel } from './settings.ts';
 
@@ -42,23 +41,4 @@ export async function appsLinkingTo(docker: DockerEngine, app: string): Promise<
     .filter((s) => s.labels[LABEL.app] !== app && (readSettingsLabel(s.labels)?.links ?? []).includes(app))
     .map((s) => s.labels[LABEL.app] ?? s.name)
     .sort();
-}
-
-/**
- * Run `apply` (a service create or update); if Docker says a network of the spec is not found,
- * that is a removed network still lingering on this node (an app of the same name was just
- * removed): wait until it is gone, create the networks again, and apply once more.
- */
-export async function withAppNetworks<T>(ctx: Pick<OpContext, 'progress'>, docker: DockerEngine, ensure: () => Promise<void>, apply: () => Promise<T>): Promise<T> {
-  await ensure();
-  try {
-    return await apply();
-  } catch (e) {
-    const network = missingNetwork(e);
-    if (network === undefined) throw e;
-    ctx.progress('network', `network ${network} is still being removed; waiting until it is gone`);
-    await docker.networks.gone(network, 60_000);
-    await ensure();
-    return apply();
-  }
 }

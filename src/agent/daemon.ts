@@ -173,7 +173,6 @@ export async function runDaemon(options: DaemonOptions = {}): Promise<number> {
   // One daemon of the cluster at a time runs periodic work: the holder of the leader lease.
   const periodic = startPeriodicWork({
     state: () => warm.current().then((config) => warm.state(config)),
-    docker,
     holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     log,
     onLeader: (leader) => (daemonStats.leader = leader),

@@ -7,27 +7,20 @@
  * Jobs are the seam for later periodic work (cron of app manifests, registry clean-up): each
  * is a name, an interval and a function of the state.
  */
-import type { DockerEngine } from '../docker/engine.ts';
 import type { AppState } from './app-state.ts';
-
-/** What a job works with: the state store, and the Engine of the manager the leader runs on. */
-export interface PeriodicContext {
-  state: AppState;
-  docker: () => Promise<DockerEngine>;
-}
 
 export interface PeriodicJob {
   name: string;
   everySeconds: number;
   /** What it did, for the agent log; nothing when there was nothing to do. */
-  run(ctx: PeriodicContext): Promise<Record<string, unknown> | undefined>;
+  run(state: AppState): Promise<Record<string, unknown> | undefined>;
 }
 
 /** Locks that expired (their holder died before a successor could free them) are removed. */
 export const expiredLocks: PeriodicJob = {
   name: 'expired-locks',
   everySeconds: 60,
-  async run({ state }) {
+  async run(state) {
     const removed: string[] = [];
     for (const app of await state.apps.names()) {
       const lock = await state.locks.removeExpired(app);
@@ -41,8 +34,6 @@ export const PERIODIC_JOBS: readonly PeriodicJob[] = [expiredLocks];
 
 export interface PeriodicOptions {
   state: () => Promise<AppState>;
-  /** The manager's Engine; jobs that need none never call it. */
-  docker?: () => Promise<DockerEngine>;
   /** Who this daemon is in the lease: host, pid and a random part. */
   holder: string;
   log: (fields: Record<string, unknown>) => void;
@@ -50,10 +41,6 @@ export interface PeriodicOptions {
   jobs?: readonly PeriodicJob[];
   /** Told whenever leadership changes. */
   onLeader?: (leader: boolean) => void;
-}
-
-function dockerOf(options: PeriodicOptions): () => Promise<DockerEngine> {
-  return options.docker ?? (() => Promise.reject(new Error('this daemon was started without a Docker Engine')));
 }
 
 export function startPeriodicWork(options: PeriodicOptions): { stop(): Promise<void> } {
@@ -82,7 +69,7 @@ export function startPeriodicWork(options: PeriodicOptions): { stop(): Promise<v
       lastRun.set(job.name, Date.now());
       const started = Date.now();
       try {
-        const did = await job.run({ state, docker: dockerOf(options) });
+        const did = await job.run(state);
         if (did) options.log({ level: 'info', event: 'periodic', job: job.name, ms: Date.now() - started, ...did });
       } catch (e) {
         options.log({ level: 'warn', event: 'periodic', job: job.name, error: (e as Error).message });

@@ -3,7 +3,7 @@
  * secret changes share. Builds the spec, applies it, follows Swarm to the end, and records the
  * release and settings in the state store only when the new state runs.
  */
-import { ensureAppNetworks, withAppNetworks } from './app-networks.ts';
+import { ensureAppNetworks } from './app-networks.ts';
 import { appSettingsSchema, type AppSettings } from '../core/app-settings.ts';
 import { appNotFound, FutuswarmError } from '../core/errors.ts';
 import { appsAvoidManagers, placementProblem } from '../core/placement.ts';
@@ -141,16 +141,16 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
   let serviceId: string;
   const rolling = existing !== undefined && templateChanged;
   try {
-    const networks = () => ensureAppNetworks(ctx, docker, d.app, settings, settings.internal ? undefined : cluster.network);
+    await ensureAppNetworks(ctx, docker, d.app, settings, settings.internal ? undefined : cluster.network);
     if (existing) {
       ctx.progress('update', rolling
         ? `rolling ${d.app} from release ${currentRelease} to ${release} (${d.imageRef}), one task at a time`
         : `updating ${d.app}: ${settings.replicas} replica(s)`);
-      await withAppNetworks(ctx, docker, networks, () => docker.updateService(existing.id, existing.version, spec, auth));
+      await docker.updateService(existing.id, existing.version, spec, auth);
       serviceId = existing.id;
     } else {
       ctx.progress('create', `creating ${d.app} release ${release} (${d.imageRef}) with ${settings.replicas} replica(s)`);
-      serviceId = await withAppNetworks(ctx, docker, networks, () => docker.createService(spec, auth));
+      serviceId = await docker.createService(spec, auth);
     }
   } catch (e) {
     // Swarm was not given the release, so it never ran.

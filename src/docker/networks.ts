@@ -1,6 +1,5 @@
-/** The swarm's overlay networks on the manager's Engine: create if absent, wait until one is gone. */
+/** The swarm's overlay networks on the manager's Engine: create if absent. */
 import type Dockerode from 'dockerode';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { call, statusOf, translate } from './docker-errors.ts';
 
 export class OverlayNetworks {
@@ -22,24 +21,4 @@ export class OverlayNetworks {
       throw translate(e);
     }
   }
-
-  /**
-   * Wait until no network of this name or ID is listed on this node any more; false if one still
-   * is after `withinMs`. A removed swarm network lingers on a node until its tasks there stop,
-   * and meanwhile neither a new network of its name nor a service on it can be created.
-   */
-  async gone(nameOrId: string, withinMs: number): Promise<boolean> {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      const list = await call(() => this.#docker.listNetworks());
-      if (!list.some((n) => n.Name === nameOrId || n.Id === nameOrId || n.Id.startsWith(nameOrId))) return true;
-      if (Date.now() >= deadline) return false;
-      await sleep(500);
-    }
-  }
-}
-
-/** The network a Docker error says it cannot find ("network NAME not found"), if that is the error. */
-export function missingNetwork(e: unknown): string | undefined {
-  return /\bnetwork (\S+) not found\b/.exec((e as Error | undefined)?.message ?? '')?.[1];
 }

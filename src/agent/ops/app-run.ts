@@ -10,7 +10,7 @@ import { buildJobSpec } from '../../core/job-spec.ts';
 import { LABEL } from '../../core/service-spec.ts';
 import { parseLogLine } from '../../docker/log-frames.ts';
 import type { DockerEngine } from '../../docker/engine.ts';
-import { ensureAppNetworks, withAppNetworks } from '../app-networks.ts';
+import { ensureAppNetworks } from '../app-networks.ts';
 import { removeJob, waitForJob } from '../job.ts';
 import { pullAuthFor } from '../registry.ts';
 import { defineOp, type OpContext } from '../op.ts';
@@ -49,15 +49,11 @@ export default defineOp({
         ...(attached ? { holdSeconds: timeoutSeconds } : {}),
       },
     );
-    const networks = () => ensureAppNetworks(ctx, docker, args.app, settings, undefined);
-    if (attached) {
-      await networks();
-      return runAttached(ctx, args, spec);
-    }
+    await ensureAppNetworks(ctx, docker, args.app, settings, undefined);
+    if (attached) return runAttached(ctx, args, spec);
     ctx.progress('run', `running ${JSON.stringify(args.command)} in ${spec.Name} (${image})`);
     const started = Date.now();
-    const auth = await pullAuthFor(ctx, image);
-    const id = await withAppNetworks(ctx, docker, networks, () => docker.createService(spec, auth));
+    const id = await docker.createService(spec, await pullAuthFor(ctx, image));
     const stop = new AbortController();
     const signal = AbortSignal.any([gone, ctx.signal, stop.signal, AbortSignal.timeout(timeoutSeconds * 1000)]);
     const seen = new Set<string>();
