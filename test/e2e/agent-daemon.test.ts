@@ -14,6 +14,7 @@ import { LOCAL, localSandbox, REPO, type CliSandbox } from '../helpers/cli.ts';
 import { addPerson, removeEntry, rigUserKeyFile, uniqueUid } from '../helpers/ldap.ts';
 import { until } from '../helpers/docker.ts';
 import { readFrames } from '../../src/agent/daemon-wire.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const SOCKET = '/run/futuswarm/agent.sock';
 const LOG = '/var/log/futuswarm/agent.log';
@@ -80,7 +81,7 @@ describe('the resident agent behind the relay', () => {
   after(async () => {
     // Whatever a test did to it, the cluster keeps a running daemon.
     execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), 'daemon'], { stdio: 'ignore' });
-    await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(admin, app);
   });
 
   it("forces the relay for a person's key, naming the person the directory gave", () => {
@@ -207,7 +208,7 @@ describe('the resident agent behind the relay', () => {
       assert.ok(line, 'the no-op deploy is in the agent log');
     } finally {
       await admin.run(['app:unlock', '-n', fast]);
-      await admin.run(['app:remove', '-n', fast, '--purge', '--confirm', fast]);
+      await removeApps(admin, fast);
     }
   });
 

@@ -11,8 +11,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { dockerJson, removeServiceIfExists, serviceVersion, until } from '../helpers/docker.ts';
+import { dockerJson, serviceVersion, until } from '../helpers/docker.ts';
 import { rigUserKeyFile } from '../helpers/ldap.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const API = `iso-api-${run}`;
@@ -84,10 +85,7 @@ describe('apps are apart on the network', () => {
   after(async () => {
     await admin.run(['app:unlink', '-n', WEB, '--from', API]);
     // Their networks stay, as every app's does (src/agent/app-networks.ts).
-    for (const app of [WEB, OTHER, API]) {
-      await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(admin, WEB, OTHER, API);
   });
 
   it('each app has a network of its own; only an app with a route is on the proxy network', () => {

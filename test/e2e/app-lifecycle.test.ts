@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { dockerJson, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = 'e2e-hello';
 const BROKEN = 'e2e-broken';
@@ -21,10 +22,10 @@ describe('app lifecycle over SSH', () => {
   before(async () => {
     cli = await localSandbox();
     // Release numbers live in the state store: start from nothing.
-    for (const app of [APP, BROKEN, 'e2e-badimage']) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, APP, BROKEN, 'e2e-badimage');
   });
   after(async () => {
-    for (const app of [APP, BROKEN]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, APP, BROKEN);
   });
 
   it('deploys a new app and waits until it runs', async () => {

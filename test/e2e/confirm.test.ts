@@ -10,6 +10,7 @@ import { CLI, localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { rawRequest } from '../helpers/agent-request.ts';
 import { removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
 import { typeAtTerminal } from '../helpers/terminal.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `cf-${run}`;
@@ -35,8 +36,7 @@ describe('destructive commands are confirmed by name', () => {
     node = (await cli.json<{ nodes: { name: string }[] }>(['admin', 'node:list'])).nodes[0]!.name;
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(cli, APP);
   });
 
   const commands = (): { argv: string[]; by: string; name: string; rerun: string }[] => [

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { removeImagesNamed } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `hosts-${run}`;
@@ -38,7 +39,7 @@ describe('a context with several manager hosts', () => {
     ok(await add('failover', `${DEAD},127.0.0.1`), 'context add');
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    await removeApps(cli, APP);
     removeImagesNamed(APP);
   });
 

@@ -13,8 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { LOCAL, REPO, localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { runHoldingInput } from '../helpers/terminal.ts';
 import { localNode } from '../helpers/rig.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
 import { agentState } from '../helpers/agent-state.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = 'xn-web';
 const NODE_ADDR = '10.231.0.2';
@@ -47,8 +47,7 @@ describe('app:exec on another node (node channel)', () => {
 
   before(async () => {
     cli = await localSandbox();
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(cli, APP);
     localNode('up', 'worker', 1);
     // With a worker that takes tasks, apps keep off the manager (nodes.appsOnManagers: auto), and
     // this test needs a task on each node: the first starts while the worker is paused (so the
@@ -70,8 +69,7 @@ describe('app:exec on another node (node channel)', () => {
   });
 
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(cli, APP);
     localNode('down', 'worker', 1);
     rmSync(keyDir, { recursive: true, force: true });
   });

@@ -17,6 +17,7 @@ import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers
 import { removeServiceIfExists } from '../helpers/docker.ts';
 import { awsTestEnv } from '../helpers/moto.ts';
 import { containerEnv, dbName, PG_PORT, REDIS_PORT, redisAuthPing, SERVICES_ADDR, SERVICES_RE, superuserQuery, tryDatabase } from '../helpers/data-services.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const SHOP = `ds-shop-${run}`;
@@ -50,7 +51,7 @@ describe('databases and caches for apps', () => {
     );
   });
   after(async () => {
-    for (const app of APPS) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, ...APPS);
   });
 
   describe('db:create on the shared instance', () => {

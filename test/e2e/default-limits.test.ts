@@ -10,7 +10,8 @@ import { chmodSync, chownSync, readFileSync, renameSync, statSync, writeFileSync
 import { after, before, describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { dockerJson, removeServiceIfExists } from '../helpers/docker.ts';
+import { dockerJson } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const AGENT_YAML = '/etc/futuswarm/agent.yaml';
 const run = Date.now().toString(36);
@@ -55,10 +56,7 @@ describe('default task limits of the cluster', () => {
 
   after(async () => {
     writeAgentConfig(original);
-    for (const app of [PLAIN, OWN]) {
-      await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(cli, PLAIN, OWN);
   });
 
   it('an app without limits runs within the default, and says so', async () => {

@@ -7,6 +7,7 @@ import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { rigUserKeyFile } from '../helpers/ldap.ts';
 import { serviceVersion } from '../helpers/docker.ts';
 import { DOMAIN, proxyGet, titleOf, waitForProxy } from '../helpers/proxy.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const SHOP = 'dm-shop';
 const BLOG = 'dm-blog';
@@ -16,14 +17,14 @@ describe('app domains', () => {
   let cli: CliSandbox;
   before(async () => {
     cli = await localSandbox();
-    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, SHOP, BLOG);
     const shop = await cli.run(['app:deploy', '-n', SHOP, '-i', 'localhost/hello', '-t', '1', '--port', '8000', '--health-path', '/healthz']);
     assert.equal(shop.code, 0, shop.stderr);
     const blog = await cli.run(['app:deploy', '-n', BLOG, '-i', 'localhost/hello', '-t', '2', '--port', '8000', '--health-path', '/healthz']);
     assert.equal(blog.code, 0, blog.stderr);
   });
   after(async () => {
-    for (const app of [SHOP, BLOG]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, SHOP, BLOG);
   });
 
   it('routes an added host name to the app, next to its default name', async () => {

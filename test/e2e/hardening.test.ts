@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AUDIT_ARGS_MAX_BYTES } from '../../src/core/audit-summary.ts';
 import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists, until } from '../helpers/docker.ts';
+import { until } from '../helpers/docker.ts';
 import { agentState } from '../helpers/agent-state.ts';
 import { rawRequest } from '../helpers/agent-request.ts';
 import { ensureLdap, rigUserKeyFile } from '../helpers/ldap.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const APP = `hard-${suffix}`;
@@ -60,8 +61,7 @@ describe('hardening against other people\'s input', () => {
   });
 
   after(async () => {
-    await admin.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(admin, APP);
   });
 
   describe('control characters', () => {

@@ -12,8 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { COMMANDS } from '../../src/cli/registry.ts';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { serviceExists, serviceVersion } from '../helpers/docker.ts';
 import { addPerson, addPersonByCn, ensureLdap, removeEntry, setKeys, uniqueUid } from '../helpers/ldap.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const RIG = resolve(import.meta.dirname, '../../scripts/ldap-rig.sh');
 const AGENT = '/opt/futuswarm/bin/futuswarm-agent';
@@ -73,10 +74,7 @@ describe('identity and access', () => {
   after(async () => {
     execFileSync('bash', [RIG, 'up'], { stdio: 'ignore' });
     for (const dn of people) await removeEntry(dn);
-    for (const app of [APP, RACE]) {
-      await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(admin, APP, RACE);
     for (const dir of keyDirs) rmSync(dir, { recursive: true, force: true });
   });
 

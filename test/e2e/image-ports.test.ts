@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `ports-${run}`;
@@ -18,8 +18,7 @@ describe('EXPOSE hints', () => {
     cli = await localSandbox();
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(cli, APP);
   });
 
   it('a new app without --port is told the port its image exposes, and nothing is deployed', async () => {

@@ -14,6 +14,7 @@ import bcrypt from 'bcryptjs';
 import { localNode } from '../helpers/rig.ts';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { buildUniqueImage, registryRunsOn, removeImagesNamed, removeServiceIfExists, until } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const BUILT = `wk-built-${run}`;
@@ -70,10 +71,7 @@ describe('images on a worker node', () => {
   });
 
   after(async () => {
-    for (const app of [BUILT, EXTERNAL]) {
-      await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(admin, BUILT, EXTERNAL);
     await admin.run(['admin', 'registry:remove', EXT_HOST]);
     removeServiceIfExists(EXT_SERVICE);
     localNode('down', 'worker', 1);

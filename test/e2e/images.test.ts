@@ -13,8 +13,9 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeContainersLabelled, removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
+import { removeContainersLabelled, removeImagesNamed } from '../helpers/docker.ts';
 import { DOMAIN, proxyRequest, waitForStoppedTasks } from '../helpers/proxy.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `img-${run}`;
@@ -68,10 +69,7 @@ describe('images: build, push, cluster registry', () => {
     removeContainersLabelled('futuswarm.registry=gc');
   });
   after(async () => {
-    for (const app of [APP, ALICE_APP, BOB_APP]) {
-      await admin.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(admin, APP, ALICE_APP, BOB_APP);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
     removeImagesNamed(run);
   });

@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CLI, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { removeContainersLabelled, removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = 'lc-web';
 const GONE = 'lc-gone';
@@ -72,8 +73,7 @@ function jobServices(app: string): string[] {
 /** Forget an app entirely (service, releases, secrets, lock), whatever a failed run left. */
 async function wipe(cli: CliSandbox, app: string): Promise<void> {
   await cli.run(['app:unlock', '-n', app, '--force']);
-  await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-  removeServiceIfExists(app);
+  await removeApps(cli, app);
   for (const job of jobServices(app)) removeServiceIfExists(job);
 }
 

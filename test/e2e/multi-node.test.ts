@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
+import { removeImagesNamed } from '../helpers/docker.ts';
 import { describeLoad, startLoad, type LoadReport } from '../helpers/load.ts';
 import { DOMAIN, proxyGet, titleOf, waitForProxy, waitForStoppedTasks } from '../helpers/proxy.ts';
 import { localNode, nodeOf, proxiedBackends, rigUp, runningTasks, until } from '../helpers/rig.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `mn-${run}`;
@@ -49,8 +50,7 @@ describe('several nodes: rolling deploy, drain and node loss under load', () => 
   });
 
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(cli, APP);
     rigUp({ workers: 0 });
     removeImagesNamed(APP);
   });

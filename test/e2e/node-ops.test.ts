@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { awsTestEnv } from '../helpers/moto.ts';
 import { rigUp } from '../helpers/rig.ts';
-import { buildUniqueImage, registryRunsOn, removeImagesNamed, removeServiceIfExists, until } from '../helpers/docker.ts';
+import { buildUniqueImage, registryRunsOn, removeImagesNamed, until } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `nd-web-${run}`;
@@ -56,8 +57,7 @@ describe('admin node:* on a swarm with two workers', () => {
   after(async () => {
     await admin.run(['admin', 'node:activate', NODE1]);
     await admin.run(['admin', 'node:label', NODE1, '--rm', 'zone', 'disk', 'ok']);
-    await admin.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(admin, APP);
     rigUp({ workers: 0 });
     removeImagesNamed(run);
   });

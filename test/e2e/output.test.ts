@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, throughPipe, type CliSandbox } from '../helpers/cli.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = `out-${Date.now().toString(36)}`;
 // The largest value a secret may have: its --json document is larger than a pipe holds (64 KiB).
@@ -21,7 +22,7 @@ describe('output through a pipe', () => {
     assert.equal(set.code, 0, set.stderr);
   });
   after(async () => {
-    await admin.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    await removeApps(admin, APP);
   });
 
   it('a --json document larger than the pipe arrives whole to a slow reader', async () => {

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { rigUp } from '../helpers/rig.ts';
-import { removeImagesNamed, removeServiceIfExists, registryRunsOn, serviceExists, serviceVersion, until } from '../helpers/docker.ts';
+import { removeImagesNamed, registryRunsOn, serviceExists, serviceVersion, until } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const AUTO = 'pl-auto';
@@ -62,10 +63,7 @@ describe('placement of app tasks (two workers)', () => {
 
   before(async () => {
     cli = await localSandbox();
-    for (const app of APPS) {
-      await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(cli, ...APPS);
     rigUp({ workers: 2 });
     // The cluster registry is global: each worker pulls from its own instance.
     await until('the registry runs on both workers', () => WORKERS.every(registryRunsOn), 120_000);
@@ -76,10 +74,7 @@ describe('placement of app tasks (two workers)', () => {
   });
 
   after(async () => {
-    for (const app of APPS) {
-      await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(cli, ...APPS);
     rigUp({ workers: 0 });
     removeImagesNamed(run);
     rmSync(buildDir, { recursive: true, force: true });

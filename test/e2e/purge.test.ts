@@ -9,6 +9,7 @@ import pg from 'pg';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { dbName, REDIS_PORT, redisAuthPing, superuserQuery } from '../helpers/data-services.ts';
 import { removeServiceIfExists, serviceExists } from '../helpers/docker.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `pg-shop-${run}`;
@@ -54,7 +55,7 @@ describe('app:remove --purge takes the database and the cache with it', () => {
     }
   });
   after(async () => {
-    for (const app of [APP, LEFT]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, APP, LEFT);
   });
 
   it('without --purge the service goes and the database, the cache and their URLs stay', async () => {

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, REPO, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
 import { DOMAIN, proxyRequest } from '../helpers/proxy.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const NOTES = `notes-${run}`;
@@ -55,10 +55,7 @@ describe('a real app with a database and a cache', () => {
   after(async () => {
     await cli.run(['db:destroy', '-n', NOTES, '--confirm', NOTES]);
     await cli.run(['cache:destroy', '-n', NOTES, '--confirm', NOTES]);
-    for (const app of [NOTES, BARE]) {
-      await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
-      removeServiceIfExists(app);
-    }
+    await removeApps(cli, NOTES, BARE);
   });
 
   it('app:create makes an app that exists before any code: listed as created, owned by its creator', async () => {

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, localSandbox, type CliSandbox } from '../helpers/cli.ts';
-import { removeServiceIfExists } from '../helpers/docker.ts';
 import { runHoldingInput } from '../helpers/terminal.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `runit-${run}`;
@@ -28,8 +28,7 @@ describe('app:run with input and a terminal', () => {
     assert.equal((await cli.run(['app:secrets', 'set', '-n', APP, `TOKEN=${SECRET}`])).code, 0);
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(cli, APP);
   });
 
   it('-i passes this side\'s input to the command, and its exit code back', async () => {

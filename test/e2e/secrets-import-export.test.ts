@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseDotenv } from '../../src/core/dotenv.ts';
 import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
 import { ensureLdap } from '../helpers/ldap.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `e2e-dotenv-${run}`;
@@ -80,7 +81,7 @@ describe('app:secrets import and export', () => {
     }
   });
   after(async () => {
-    for (const app of [APP, COPY]) await cli.run(['app:remove', '-n', app, '--purge', '--confirm', app]);
+    await removeApps(cli, APP, COPY);
   });
 
   it('imports a dotenv file with awkward values as one version', async () => {

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { CLI, localSandbox, type CliSandbox } from '../helpers/cli.ts';
 import { removeServiceIfExists, serviceVersion } from '../helpers/docker.ts';
 import { allObjectBodies } from '../helpers/state-bucket.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = 'e2e-secrets';
 const run = Date.now().toString(36);
@@ -41,12 +42,12 @@ describe('app secrets', () => {
   before(async () => {
     removeServiceIfExists(APP);
     cli = await localSandbox();
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    await removeApps(cli, APP);
     const r = await runCli(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', '1', '--port', '8000']);
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    await removeApps(cli, APP);
   });
 
   it('sets several keys as one version and restarts the app with them', async () => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { localSandbox, type CliSandbox } from '../helpers/cli.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = 'tb-web';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -17,14 +18,14 @@ describe('tables and logs', () => {
   let cli: CliSandbox;
   before(async () => {
     cli = await localSandbox();
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    await removeApps(cli, APP);
     for (const tag of ['1', '2']) {
       const r = await cli.run(['app:deploy', '-n', APP, '-i', 'localhost/hello', '-t', tag, '--port', '8000', '--health-path', '/healthz', '--replicas', '2']);
       assert.equal(r.code, 0, r.stderr);
     }
   });
   after(async () => {
-    await cli.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
+    await removeApps(cli, APP);
   });
 
   it('app:releases: relative times, ISO in --json, --limit with a note of what it left out', async () => {
