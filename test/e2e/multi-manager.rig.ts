@@ -3,13 +3,13 @@
  * manager's agent serves requests, and with one manager lost abruptly, deploys and secret
  * changes still go through a context that lists all three, the CLI passing over the dead one.
  *
- * Not in `npm test` (run it with `npm run test:managers`). On this two-core machine it passes on
- * a fresh swarm and sometimes on one that has lived through the suite's churn, but such a swarm
- * was seen, again, to hang adding a manager inside a full run: Docker's join API gave up ("will
- * continue in the background") with the new member half in, reachable but never ready. A join
- * that fails does not take the swarm's quorum with it (scripts/local-node.sh
- * forget_half_joined_manager), so the rig tries a second time, as an operator would; and the
- * test gives Swarm up to three minutes to count the lost manager (66 s was seen in a full run).
+ * `npm test` runs it first (scripts/run-tests.sh; alone: `npm run test:managers`), on a swarm the
+ * suite has not churned yet. On this two-core machine it passes on a fresh swarm and sometimes on
+ * one that has lived through the suite, but such a swarm was seen to hang adding a manager: Docker's
+ * join API gave up ("will continue in the background") with the new member half in, reachable but
+ * never ready. A join that fails does not take the swarm's quorum with it (scripts/local-node.sh
+ * forget_half_joined_manager), so the rig tries a second time, as an operator would; and the test
+ * gives Swarm up to three minutes to count the lost manager (66 s was seen in a full run).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeImagesNamed, removeServiceIfExists } from '../helpers/docker.ts';
+import { removeImagesNamed } from '../helpers/docker.ts';
 import { DOMAIN, titleOf, waitForProxy } from '../helpers/proxy.ts';
 import { localNode, nodeState, reachableManagers, rigUp, until } from '../helpers/rig.ts';
+import { removeApps } from '../helpers/cleanup.ts';
 
 const run = Date.now().toString(36);
 const APP = `mm-${run}`;
@@ -51,8 +52,7 @@ describe('three managers, one of them lost', () => {
   });
 
   after(async () => {
-    await all.run(['app:remove', '-n', APP, '--purge', '--confirm', APP]);
-    removeServiceIfExists(APP);
+    await removeApps(all, APP);
     rigUp({ workers: 0, managers: 1 });
     removeImagesNamed(APP);
     rmSync(dir, { recursive: true, force: true });
