@@ -10,24 +10,24 @@ export default defineOp({
   mutating: false,
   async handle(ctx) {
     const docker = await ctx.docker();
-    const services = await docker.listServices(LABEL.app);
+    // Two Docker reads however many apps there are: the services, and every task meant to run.
+    const [services, tasks] = await Promise.all([docker.listServices(LABEL.app), docker.listAllTasks('running')]);
+    const running = new Map<string, number>();
+    for (const t of tasks) if (t.state === 'running') running.set(t.serviceId, (running.get(t.serviceId) ?? 0) + 1);
     const cluster = clusterInfo(ctx.config);
-    const apps: AppSummary[] = await Promise.all(
-      services.map(async (s) => {
-        const tasks = await docker.listTasks(s.id);
-        const app = s.labels[LABEL.app] ?? s.name;
-        return {
-          app,
-          release: Number(s.labels[LABEL.release] ?? 0),
-          image: s.image.split('@')[0] ?? s.image,
-          running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length,
-          desired: s.replicas,
-          url: appUrl(app, cluster),
-          updatedAt: s.updatedAt,
-          deployed: true,
-        };
-      }),
-    );
+    const apps: AppSummary[] = services.map((s) => {
+      const app = s.labels[LABEL.app] ?? s.name;
+      return {
+        app,
+        release: Number(s.labels[LABEL.release] ?? 0),
+        image: s.image.split('@')[0] ?? s.image,
+        running: running.get(s.id) ?? 0,
+        desired: s.replicas,
+        url: appUrl(app, cluster),
+        updatedAt: s.updatedAt,
+        deployed: true,
+      };
+    });
     // Records are read only for apps without a service: one listing for the usual case.
     const deployed = new Set(apps.map((a) => a.app));
     const records = (await ctx.state()).apps;
