@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CLI, localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts';
-import { removeContainersLabelled, removeServiceIfExists, serviceExists, serviceVersion } from '../helpers/docker.ts';
+import { removeContainersLabelled, removeServiceIfExists, serviceExists, serviceVersion, until } from '../helpers/docker.ts';
 import { removeApps } from '../helpers/cleanup.ts';
 
 const APP = 'lc-web';
@@ -133,10 +133,16 @@ describe('release lifecycle', () => {
     const table = await cli.run(['app:releases', '-n', APP]);
     assert.match(table.stdout, /^\s+3\s+failed\s+localhost\/hello:3\s/m);
     assert.match(table.stdout, /^release 3 failed: the health check \(GET \/healthz on port 8000\) failed on task /m);
-    // Served, not just running: fetch the page over the app's network.
-    const page = await cli.run(['app:run', '-n', APP, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${APP} 8000`]);
-    assert.equal(page.code, 0, page.stderr);
-    assert.match(page.stdout, /<h1>hello v2<\/h1>/);
+    // Served, not just running: fetch the page over the app's network. Right after the rollback
+    // the name may still resolve to the address of the removed v3 task for a moment ("No route
+    // to host"), so a fetch is tried again as a client would, for a few seconds.
+    let page: CliResult | undefined;
+    await until('v2 answers by name on the app network', async () => {
+      page = await cli.run(['app:run', '-n', APP, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${APP} 8000`]);
+      return page.code === 0;
+    }, 20_000, 1_000).catch(() => undefined);
+    assert.equal(page?.code, 0, page?.stderr);
+    assert.match(page?.stdout ?? '', /<h1>hello v2<\/h1>/);
   });
 
   it('v4 exits at start: Swarm rolls back, v2 keeps serving, and the CLI shows its exit code and last lines', async () => {
