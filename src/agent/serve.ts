@@ -126,14 +126,14 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
       claim: (args as { dryRun?: unknown }).dryRun !== true,
     });
     audited = handler.mutating || handler.audit === true;
-    const unchanged = await handler.unchanged?.(ctx, args as never);
-    if (unchanged !== undefined) {
-      options.onOutcome?.({ op: request.op, ...(app ? { app } : {}), outcome: 'ok' });
-      emit({ type: 'result', data: unchanged });
-      return 0;
-    }
     let data: unknown;
     try {
+      const unchanged = await handler.unchanged?.(ctx, args as never);
+      if (unchanged !== undefined) {
+        options.onOutcome?.({ op: request.op, ...(app ? { app } : {}), outcome: 'ok' });
+        emit({ type: 'result', data: unchanged });
+        return 0;
+      }
       data = await runHandler(ctx, handler, args, app, request.lockWaitSeconds, options.onLock);
     } catch (e) {
       if (grant.claimed && app !== undefined) await releaseClaim(ctx, app).catch(() => undefined);

@@ -1,7 +1,7 @@
 /**
  * What the agent reads from an image's EXPOSE lines (localhost/hello exposes 8000): a new app
- * without --port is told the port; a deploy with another port is warned before it goes live,
- * whether the image is on the manager or only in the cluster registry.
+ * without --port is told the port, and its name stays free; a deploy with another port is
+ * warned before it goes live, whether the image is on the manager or only in the cluster registry.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -26,6 +26,10 @@ describe('EXPOSE hints', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /error: ports-\S+ is a new app: say which port it listens on/);
     assert.match(r.stderr, /hint: the image exposes port 8000: futuswarm app:deploy -n ports-\S+ -i localhost\/hello:1 --port 8000/);
+    // Refused input changes nothing: the name the first deploy claimed is free again.
+    const owners = await cli.run(['app:owners', '-n', APP]);
+    assert.equal(owners.code, 1, owners.stdout);
+    assert.match(owners.stderr, new RegExp(`there is no app named ${APP} on this cluster`));
   });
 
   it('a port the image does not expose is warned about before the deploy goes live; the right one is not', async () => {
