@@ -231,11 +231,12 @@ export async function loadApp(ctx: OpContext, app: string, known: { secrets?: Se
 /** The same without the secrets, for ops that run what the service runs (scale, restart). */
 export async function loadAppWithoutSecrets(ctx: OpContext, app: string) {
   const state = await ctx.state();
-  const [stored, service, record] = await Promise.all([
+  const [stored, service] = await Promise.all([
     state.settings.get(app, appSettingsSchema as never) as Promise<{ settings: AppSettings; etag: string } | undefined>,
     ctx.docker().then((docker) => docker.findService(app)),
-    state.apps.get(app),
   ]);
+  // The record matters only until the first deploy stores settings: one read fewer after that.
+  const record = stored ? undefined : await state.apps.get(app);
   checkManaged(app, service?.labels);
   return { settings: stored?.settings, settingsEtag: stored?.etag, service, record };
 }
