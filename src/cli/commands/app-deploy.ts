@@ -4,7 +4,6 @@ import { appName, splitImageReference } from '../../core/names.ts';
 import { FutuswarmError, parseWith } from '../../core/errors.ts';
 import { parseConstraintFlags } from '../../core/placement.ts';
 import type { CommandContext } from '../command.ts';
-import { buildImage, pushImage } from '../local-images.ts';
 import { renderDeployResult, rolloutInterrupt } from '../render-deploy.ts';
 
 export const FLAGS = {
@@ -121,6 +120,7 @@ async function imageToDeploy(ctx: CommandContext, app: string, opts: ImageOption
     for (const arg of buildArgs) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/s.test(arg)) throw new FutuswarmError('invalid_input', `--build-arg: must be KEY=value or KEY, got "${arg}"`);
     }
+    const { buildImage, pushImage } = await import('../local-images.ts');
     const built = await buildImage(ctx, {
       dir: typeof opts.build === 'string' ? opts.build : '.',
       dockerfile: opts.dockerfile,
@@ -136,6 +136,8 @@ async function imageToDeploy(ctx: CommandContext, app: string, opts: ImageOption
     throw new FutuswarmError('invalid_input', 'say what to deploy: --image REF, or --build DIR', { hint: `futuswarm app:deploy -n ${app} --build .` });
   }
   if (opts.push) {
+    // Loaded only to build or push: a deploy by reference does not pay for it.
+    const { pushImage } = await import('../local-images.ts');
     const pushed = await pushImage(ctx, app, given, tag);
     return { image: pushed.repository, digest: pushed.digest };
   }
