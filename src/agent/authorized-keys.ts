@@ -33,13 +33,14 @@ export async function authorizedKeys(
 }
 
 /**
- * Where authorized-keys reports: stderr (seen when an admin runs it by hand), and
- * keyCache.logFile when set, because sshd throws an AuthorizedKeysCommand's stderr away.
+ * Where authorized-keys reports: stderr (seen when an admin runs it by hand; not for the
+ * resident agent, whose stderr is its own), and keyCache.logFile when set, because sshd throws
+ * an AuthorizedKeysCommand's stderr away.
  */
-export function authorizedKeysLog(config: Pick<AgentConfig, 'keyCache'> | undefined): (line: string) => void {
+export function authorizedKeysLog(config: Pick<AgentConfig, 'keyCache'> | undefined, options: { stderr?: boolean } = {}): (line: string) => void {
   const file = config?.keyCache.logFile;
   return (line) => {
-    process.stderr.write(`futuswarm-agent: ${line}\n`);
+    if (options.stderr !== false) process.stderr.write(`futuswarm-agent: ${line}\n`);
     if (file === undefined) return;
     try {
       appendFileSync(file, `${new Date().toISOString()} authorized-keys[${process.pid}]: ${line}\n`, { mode: 0o640 });
@@ -47,4 +48,10 @@ export function authorizedKeysLog(config: Pick<AgentConfig, 'keyCache'> | undefi
       // A full disk or a missing directory must not turn into a refused login.
     }
   };
+}
+
+/** The log line for a key refused because the lookup failed; what sshd passed may be anything. */
+export function refusedKeyLine(osUser: string, keyType: string, message: string): string {
+  const plain = (s: string) => s.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
+  return `${plain(keyType)} key for ${plain(osUser)} refused: ${message.replace(/\n/g, '\n  ')}`;
 }

@@ -12,18 +12,28 @@ import { FutuswarmError } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
 
 export const RELAY_PROTOCOL = 'futuswarm-relay/1';
-/** A header longer than this is not from the relay. */
-export const MAX_HEADER_BYTES = 256;
+/** A header longer than this is not from the relay (an authorized-keys header holds a key). */
+export const MAX_HEADER_BYTES = 9 * 1024;
 /** The relay refuses bigger frames; output is cut into frames of at most this. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
- * `serve NAME`: a person's request follows. `status`: the daemon's own figures (admin
- * agent:status). `hand-over`: ask the supervisor for a daemon of the agent now installed (admin
- * agent:upgrade). Only the relay and the agent's own account reach the socket; the relay sends
- * only `serve`, with the name sshd gave it.
+ * `serve NAME`: a person's request follows. `authorized-keys OS_USER KEY_TYPE KEY`: sshd asks
+ * who owns a key (the relay as its AuthorizedKeysCommand); nothing follows. `status`: the
+ * daemon's own figures (admin agent:status). `hand-over`: ask the supervisor for a daemon of the
+ * agent now installed (admin agent:upgrade). Only the relay and the agent's own account reach
+ * the socket; the relay sends `serve` with the name sshd gave it, and `authorized-keys` with
+ * what sshd passed.
  */
-export type RelayHeader = { kind: 'serve'; user: string } | { kind: 'status' } | { kind: 'hand-over' };
+export type RelayHeader =
+  | { kind: 'serve'; user: string }
+  | { kind: 'authorized-keys'; osUser: string; keyType: string; key: string }
+  | { kind: 'status' }
+  | { kind: 'hand-over' };
+
+/** What sshd passes as %t and %k (the same rules as the relay's). */
+const KEY_TYPE = /^[a-z0-9][a-z0-9@.-]{0,63}$/;
+const KEY_BASE64 = /^[A-Za-z0-9+/]{1,8192}={0,2}$/;
 
 export function parseRelayHeader(line: string): RelayHeader {
   const [protocol, kind, user, ...rest] = line.split(' ');
@@ -31,6 +41,14 @@ export function parseRelayHeader(line: string): RelayHeader {
     throw new FutuswarmError('protocol', `not a relay header (expected ${RELAY_PROTOCOL})`, { hint: 'the relay and the agent may be different versions; reinstall the agent bundle' });
   }
   if ((kind === 'status' || kind === 'hand-over') && user === undefined) return { kind };
+  if (kind === 'authorized-keys') {
+    const [keyType, key, ...more] = rest;
+    const osUser = userName.safeParse(user);
+    if (!osUser.success || keyType === undefined || !KEY_TYPE.test(keyType) || key === undefined || !KEY_BASE64.test(key) || more.length > 0) {
+      throw new FutuswarmError('protocol', 'bad relay header');
+    }
+    return { kind, osUser: osUser.data, keyType, key };
+  }
   const name = userName.safeParse(user);
   if (kind !== 'serve' || !name.success || rest.length > 0) throw new FutuswarmError('protocol', 'bad relay header');
   return { kind, user: name.data };

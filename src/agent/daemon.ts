@@ -20,6 +20,7 @@ import { isFutuswarmError } from '../core/errors.ts';
 import type { DockerEngine } from '../docker/engine.ts';
 import { VERSION } from '../version.ts';
 import type { AppState } from './app-state.ts';
+import { authorizedKeys, authorizedKeysLog, refusedKeyLine } from './authorized-keys.ts';
 import { openClientChannel } from './client-channel.ts';
 import { exitFrame, frame, outputFrames, readRelayHeader } from './daemon-wire.ts';
 import { daemonView } from './agent-status.ts';
@@ -231,6 +232,21 @@ async function serveConnection(socket: Socket, served: Served): Promise<void> {
       socket.write(frame('o', Buffer.from(JSON.stringify(daemonView()))));
       code = 0;
       outcome = { op: 'status', outcome: 'ok' };
+      return;
+    }
+    if (header.kind === 'authorized-keys') {
+      // sshd's question, through the relay: the same answer as `futuswarm-agent authorized-keys`.
+      outcome = { op: 'authorized-keys', outcome: 'refused' };
+      const config = await served.warm.current();
+      const log = authorizedKeysLog(config, { stderr: false });
+      try {
+        const line = await authorizedKeys(config, header.osUser, header.keyType, header.key, { log });
+        if (line) socket.write(frame('o', Buffer.from(`${line}\n`)));
+        outcome = { op: 'authorized-keys', outcome: line ? 'ok' : 'unknown key' };
+        code = 0;
+      } catch (e) {
+        log(refusedKeyLine(header.osUser, header.keyType, isFutuswarmError(e) ? e.message : ((e as Error).stack ?? String(e))));
+      }
       return;
     }
     if (header.kind === 'hand-over') {

@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
       }
       // sshd reads stdout as authorized_keys lines: only the answer goes there, and on any
       // failure nothing does (the key is refused); the reason goes to the log.
-      const { authorizedKeys, authorizedKeysLog } = await import('./authorized-keys.ts');
+      const { authorizedKeys, authorizedKeysLog, refusedKeyLine } = await import('./authorized-keys.ts');
       let log = authorizedKeysLog(undefined);
       try {
         const { loadAgentConfig } = await import('../config/agent-config.ts');
@@ -41,10 +41,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       } catch (e) {
         const { isFutuswarmError } = await import('../core/errors.ts');
-        const message = isFutuswarmError(e) ? e.message : ((e as Error).stack ?? String(e));
-        // What sshd passed may be anything: keep it on one printable line.
-        const plain = (s: string) => s.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
-        log(`${plain(type)} key for ${plain(osUser)} refused: ${message.replace(/\n/g, '\n  ')}`);
+        log(refusedKeyLine(osUser, type, isFutuswarmError(e) ? e.message : ((e as Error).stack ?? String(e))));
         return 1;
       }
     }

@@ -38,11 +38,23 @@ export interface BundleFile {
   source: { text: string } | { file: string };
 }
 
-/** The wrapper sshd runs; the same as scripts/local-cluster.sh installs. */
+/** Where the resident agent listens unless agent.env names another socket (FUTUSWARM_DAEMON_SOCKET). */
+export const DEFAULT_DAEMON_SOCKET = '/run/futuswarm/agent.sock';
+
+/**
+ * The wrapper sshd runs; the same as scripts/local-cluster.sh installs. sshd asks about every
+ * key a client offers, at every new connection: where the resident agent runs, the relay asks
+ * it (a millisecond, its LDAP connection and key cache warm) and, should it not answer, starts
+ * this wrapper again to ask the agent directly (FUTUSWARM_AUTHORIZED_KEYS_DIRECT).
+ */
 export function agentWrapperScript(prefix = AGENT_PREFIX, etc = '/etc/futuswarm'): string {
   return [
     '#!/bin/sh',
     `set -a; [ -r ${etc}/agent.env ] && . ${etc}/agent.env; set +a`,
+    `socket=\${FUTUSWARM_DAEMON_SOCKET:-${DEFAULT_DAEMON_SOCKET}}`,
+    'if [ "$1" = authorized-keys ] && [ $# -eq 4 ] && [ -z "$FUTUSWARM_AUTHORIZED_KEYS_DIRECT" ] && [ -S "$socket" ]; then',
+    `  exec ${prefix}/bin/${RELAY_FILE} --socket "$socket" --authorized-keys "$2" "$3" "$4" --fallback ${prefix}/bin/futuswarm-agent`,
+    'fi',
     '# Compiled code is cached across runs: every SSH request starts the agent afresh.',
     '[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache',
     `exec ${prefix}/bin/node ${prefix}/lib/agent.js "$@"`,

@@ -17,6 +17,8 @@ import { readFrames } from '../../src/agent/daemon-wire.ts';
 import { removeApps } from '../helpers/cleanup.ts';
 
 const SOCKET = '/run/futuswarm/agent.sock';
+const AGENT = '/opt/futuswarm/bin/futuswarm-agent';
+const RELAY = '/opt/futuswarm/bin/futuswarm-relay';
 const LOG = '/var/log/futuswarm/agent.log';
 const SUPERVISOR_PID = '/run/futuswarm/supervise.pid';
 const run = Date.now().toString(36);
@@ -86,8 +88,33 @@ describe('the resident agent behind the relay', () => {
 
   it("forces the relay for a person's key, naming the person the directory gave", () => {
     const [type, key] = readFileSync(join(LOCAL.dir, 'id_ed25519.pub'), 'utf8').split(' ');
-    const line = execFileSync('runuser', ['-u', 'futuswarm', '--', '/opt/futuswarm/bin/futuswarm-agent', 'authorized-keys', 'futuswarm', type!, key!], { encoding: 'utf8' });
+    const line = execFileSync('runuser', ['-u', 'futuswarm', '--', AGENT, 'authorized-keys', 'futuswarm', type!, key!], { encoding: 'utf8' });
     assert.match(line, /^restrict,command="\/opt\/futuswarm\/bin\/futuswarm-relay --socket \/run\/futuswarm\/agent\.sock --user admin" ssh-ed25519 /);
+  });
+
+  it("answers sshd's key question itself, as the agent would; where it cannot, the agent answers", () => {
+    const [type, key] = readFileSync(join(LOCAL.dir, 'id_ed25519.pub'), 'utf8').split(' ') as [string, string];
+    const ask = (command: string[], env: string[] = []): { line: string; ms: number } => {
+      const started = process.hrtime.bigint();
+      const line = execFileSync('runuser', ['-u', 'futuswarm', '--', 'env', ...env, ...command], { encoding: 'utf8' });
+      return { line, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+    };
+    const question = ['authorized-keys', 'futuswarm', type, key];
+    const before = logLines().length;
+    const viaDaemon = ask([AGENT, ...question]);
+    const direct = ask([AGENT, ...question], ['FUTUSWARM_AUTHORIZED_KEYS_DIRECT=1']);
+    assert.match(viaDaemon.line, /^restrict,command="\/opt\/futuswarm\/bin\/futuswarm-relay --socket \/run\/futuswarm\/agent\.sock --user admin" ssh-ed25519 \S+\n$/);
+    assert.equal(viaDaemon.line, direct.line);
+    const asked = logLines().slice(before).filter((l) => l.op === 'authorized-keys');
+    assert.deepEqual(asked.map((l) => l.outcome), ['ok'], 'the daemon answered the first question, not the second');
+    process.stderr.write(`# sshd's key question: ${viaDaemon.ms.toFixed(0)} ms through the daemon, ${direct.ms.toFixed(0)} ms by the agent itself\n`);
+    // A key nobody has: no line. A socket nobody listens on: the relay hands over to the agent.
+    const stranger = join(mkdtempSync(join(tmpdir(), 'fs-stranger-')), 'id');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const [strangerType, strangerKey] = readFileSync(`${stranger}.pub`, 'utf8').split(' ') as [string, string];
+    assert.equal(ask([AGENT, 'authorized-keys', 'futuswarm', strangerType, strangerKey]).line, '');
+    assert.equal(logLines().findLast((l) => l.op === 'authorized-keys')?.outcome, 'unknown key');
+    assert.equal(ask([RELAY, '--socket', `/run/futuswarm/none-${run}.sock`, '--authorized-keys', ...question.slice(1), '--fallback', AGENT]).line, direct.line);
   });
 
   it('logs one line per request with its id, user, op, app, outcome and duration, and never a secret value', async () => {

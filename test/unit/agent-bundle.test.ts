@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,20 +12,34 @@ import { AGENT_PACKAGE_JSON, AGENT_PREFIX, agentBundleFiles, agentWrapperScript,
 import { FutuswarmError } from '../../src/core/errors.ts';
 import { AGENT_COMMAND } from '../../src/core/plan-cloud-init.ts';
 
-test('the wrapper sources agent.env, uses the compile cache when it may, and execs the bundled node', () => {
-  assert.equal(
-    agentWrapperScript(),
-    [
-      '#!/bin/sh',
-      'set -a; [ -r /etc/futuswarm/agent.env ] && . /etc/futuswarm/agent.env; set +a',
-      '# Compiled code is cached across runs: every SSH request starts the agent afresh.',
-      '[ -w /var/cache/futuswarm/node-compile-cache ] && export NODE_COMPILE_CACHE=/var/cache/futuswarm/node-compile-cache',
-      'exec /opt/futuswarm/bin/node /opt/futuswarm/lib/agent.js "$@"',
-      '',
-    ].join('\n'),
-  );
+test('the wrapper sources agent.env and execs the bundled node; sshd\'s key question goes to the relay while the daemon\'s socket is there', async () => {
   assert.equal(`${AGENT_PREFIX}/bin/futuswarm-agent`, AGENT_COMMAND);
   assert.deepEqual(JSON.parse(AGENT_PACKAGE_JSON), { type: 'module' });
+  // The real script, with stand-ins for node and the relay that say how they were started.
+  const prefix = mkdtempSync(join(tmpdir(), 'fs-wrapper-'));
+  const etc = join(prefix, 'etc');
+  for (const dir of ['bin', 'etc']) execFileSync('mkdir', ['-p', join(prefix, dir)]);
+  const socket = join(prefix, 'agent.sock');
+  writeFileSync(join(etc, 'agent.env'), `FUTUSWARM_DAEMON_SOCKET=${socket}\nGREETING=from-env\n`);
+  writeFileSync(join(prefix, 'bin', 'node'), '#!/bin/sh\necho "node $* $GREETING"\n', { mode: 0o755 });
+  writeFileSync(join(prefix, 'bin', 'futuswarm-relay'), '#!/bin/sh\necho "relay $*"\n', { mode: 0o755 });
+  const wrapper = join(prefix, 'bin', 'futuswarm-agent');
+  writeFileSync(wrapper, agentWrapperScript(prefix, etc), { mode: 0o755 });
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => execFileSync(wrapper, args, { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).trim();
+  const keyQuestion = ['authorized-keys', 'futuswarm', 'ssh-ed25519', 'AAAAC3Nz'];
+
+  // No daemon: the agent answers everything.
+  assert.equal(run(keyQuestion), `node ${prefix}/lib/agent.js authorized-keys futuswarm ssh-ed25519 AAAAC3Nz from-env`);
+  // A daemon's socket: the relay asks it, and falls back to this wrapper, which then asks the agent.
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(socket, listening));
+  assert.equal(run(keyQuestion), `relay --socket ${socket} --authorized-keys futuswarm ssh-ed25519 AAAAC3Nz --fallback ${wrapper}`);
+  assert.equal(run(keyQuestion, { FUTUSWARM_AUTHORIZED_KEYS_DIRECT: '1' }), `node ${prefix}/lib/agent.js authorized-keys futuswarm ssh-ed25519 AAAAC3Nz from-env`);
+  // Everything else is the agent's, socket or not.
+  assert.equal(run(['serve', '--user', 'alice']), `node ${prefix}/lib/agent.js serve --user alice from-env`);
+  assert.equal(run(['authorized-keys', 'futuswarm']), `node ${prefix}/lib/agent.js authorized-keys futuswarm from-env`);
+  await new Promise((closed) => server.close(closed));
+  rmSync(prefix, { recursive: true, force: true });
 });
 
 test('the node binary: the configured one, else the running node on linux-x64 ≥ 22, else a config error naming agent.nodeBinary', () => {

@@ -8,8 +8,12 @@ test('uptimes read as the two largest units', () => {
   assert.deepEqual([0, 7, 125, 3600, 3725, 93784, 9 * 86400].map(uptime), ['0s', '7s', '2m 5s', '1h', '1h 2m', '1d 2h', '9d']);
 });
 
-test('the relay header: a person to serve, the status question or a hand-over; nothing else', () => {
+test('the relay header: a person to serve, sshd\'s key question, the status question or a hand-over; nothing else', () => {
   assert.deepEqual(parseRelayHeader('futuswarm-relay/1 serve alice'), { kind: 'serve', user: 'alice' });
+  assert.deepEqual(parseRelayHeader('futuswarm-relay/1 authorized-keys futuswarm ssh-ed25519 AAAAC3Nz+/9='), { kind: 'authorized-keys', osUser: 'futuswarm', keyType: 'ssh-ed25519', key: 'AAAAC3Nz+/9=' });
+  for (const bad of ['authorized-keys futuswarm ssh-ed25519', 'authorized-keys futuswarm ssh-ed25519 AAAA extra', 'authorized-keys -x ssh-ed25519 AAAA', 'authorized-keys futuswarm SSH-ED25519 AAAA', 'authorized-keys futuswarm ssh-ed25519 *)(uid=*', `authorized-keys futuswarm ssh-ed25519 ${'A'.repeat(8193)}`]) {
+    assert.throws(() => parseRelayHeader(`futuswarm-relay/1 ${bad}`), (e: unknown) => e instanceof FutuswarmError && e.code === 'protocol', bad);
+  }
   assert.deepEqual(parseRelayHeader('futuswarm-relay/1 status'), { kind: 'status' });
   assert.deepEqual(parseRelayHeader('futuswarm-relay/1 hand-over'), { kind: 'hand-over' });
   for (const bad of ['futuswarm-relay/2 serve alice', 'futuswarm-relay/1 serve', 'futuswarm-relay/1 serve -x', 'futuswarm-relay/1 serve a b', 'futuswarm-relay/1 status x', 'futuswarm-relay/1 hand-over alice', 'futuswarm-relay/1 exec alice', '']) {
