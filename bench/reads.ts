@@ -2,12 +2,16 @@
  * Everyday reads: `futuswarm app:list --json` against `docker service ls`, and `futuswarm
  * app:inspect` against `docker service inspect`, the docker CLI talking to the same manager over
  * multiplexed SSH (bench/baseline-sshd.sh). Rounds alternate so machine noise hits both alike.
- * Also a deploy of an unchanged spec ("no changes") against `docker service inspect`.
+ * Also a deploy of an unchanged spec ("no changes") against `docker service inspect`, and the
+ * first command after a pause: both with their multiplexed SSH connection closed first.
  * Prints medians, then ratios; the last line is the ratio of app:list.
  * Usage: npm run bench:reads [-- <rounds>]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { CLI, dockerOverSsh, median, timed, timedCli } from '../test/helpers/bench.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, dockerOverSsh, LOCAL_DIR, median, timed, timedCli } from '../test/helpers/bench.ts';
+import { cacheDir } from '../src/cli/contexts.ts';
 
 const rounds = Number(process.argv[2] ?? 15);
 const APP = `reads-${Date.now().toString(36)}`;
@@ -20,8 +24,13 @@ try {
   timedCli(['app:list', '--json']);
   timed('docker', ['service', 'ls'], dockerEnv);
 
-  const samples: Record<string, number[]> = { list: [], ls: [], inspect: [], dinspect: [], noop: [] };
+  const samples: Record<string, number[]> = { list: [], ls: [], inspect: [], dinspect: [], noop: [], coldList: [], coldLs: [] };
   for (let i = 0; i < rounds; i++) {
+    // After a pause the multiplexed connection is gone: a new one, with sshd's key lookup.
+    closeMasters(join(cacheDir(), 'ssh'), () => true);
+    samples.coldList!.push(timedCli(['app:list', '--json']));
+    closeMasters(LOCAL_DIR, (name) => name.startsWith('fsbench-'));
+    samples.coldLs!.push(timed('docker', ['service', 'ls'], dockerEnv));
     samples.list!.push(timedCli(['app:list', '--json']));
     samples.ls!.push(timed('docker', ['service', 'ls'], dockerEnv));
     samples.inspect!.push(timedCli(['app:inspect', '-n', APP, '--json']));
@@ -29,15 +38,30 @@ try {
     samples.noop!.push(timedCli(deploy));
   }
   const m = { list: median(samples.list!), ls: median(samples.ls!), inspect: median(samples.inspect!), dinspect: median(samples.dinspect!), noop: median(samples.noop!) };
+  const cold = { list: median(samples.coldList!), ls: median(samples.coldLs!) };
   console.log(`${rounds} alternating rounds, medians`);
+  console.log(`futuswarm app:list, new connection ${cold.list.toFixed(0).padStart(5)} ms`);
+  console.log(`docker service ls, new connection ${cold.ls.toFixed(0).padStart(5)} ms`);
   console.log(`futuswarm app:list --json         ${m.list.toFixed(0).padStart(5)} ms`);
   console.log(`docker service ls (ssh)           ${m.ls.toFixed(0).padStart(5)} ms`);
   console.log(`futuswarm app:inspect --json      ${m.inspect.toFixed(0).padStart(5)} ms`);
   console.log(`docker service inspect (ssh)      ${m.dinspect.toFixed(0).padStart(5)} ms`);
   console.log(`futuswarm app:deploy, no changes  ${m.noop.toFixed(0).padStart(5)} ms`);
+  console.log(`ratio ${(cold.list / cold.ls).toFixed(2)}x app:list against docker service ls, each on a new SSH connection`);
   console.log(`ratio ${(m.noop / m.dinspect).toFixed(2)}x no-op deploy against docker service inspect (goal <= 3x)`);
   console.log(`ratio ${(m.inspect / m.dinspect).toFixed(2)}x app:inspect against docker service inspect (goal <= 2x)`);
   console.log(`ratio ${(m.list / m.ls).toFixed(2)}x app:list against docker service ls (goal <= 2x)`);
 } finally {
   spawnSync(process.execPath, [CLI, '--context', 'local', '-q', 'app:remove', '-n', APP, '--purge', '--confirm', APP], { stdio: 'ignore' });
+}
+
+/** Ends the SSH master connections whose control sockets are in `dir` (the next command opens a new one). */
+function closeMasters(dir: string, isOurs: (name: string) => boolean): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter(isOurs);
+  } catch {
+    return;
+  }
+  for (const name of names) spawnSync('ssh', ['-O', 'exit', '-o', `ControlPath=${join(dir, name)}`, 'unused'], { stdio: 'ignore' });
 }
