@@ -4,7 +4,7 @@
  * Nothing else is accepted.
  */
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
-import { heartbeat } from './heartbeat.ts';
+import { heartbeat } from '../heartbeat.ts';
 import { describeLockHolder } from '../core/names.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
 import { isOp, OP_ARGS, requestSchema, type Event, type Op } from '../protocol.ts';

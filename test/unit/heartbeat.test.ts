@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { formatElapsed, heartbeat } from '../../src/agent/heartbeat.ts';
+import { formatElapsed, heartbeat } from '../../src/heartbeat.ts';
 
 describe('heartbeat: a long step is never silent', () => {
   it('repeats the last step with the time so far after a quiet stretch, and only then', async () => {

@@ -1,4 +1,4 @@
-import { heartbeat } from '../../../agent/heartbeat.ts';
+import { heartbeat } from '../../../heartbeat.ts';
 import type { CommandModule } from '../../command.ts';
 import { FutuswarmError } from '../../../core/errors.ts';
 import { readBindPassword } from './bind-password.ts';
@@ -39,43 +39,45 @@ export const register: CommandModule['register'] = (cmd, action) => {
         // Waits on AWS (instances, the load balancer) take minutes: a quiet step says how long so far.
         const beat = heartbeat((_step, message) => ctx.io.progress(message));
         const onProgress = (message: string) => beat.progress('bootstrap', message);
-        const plan = await bootstrap.planClusterBootstrap(config, { onProgress });
-        const summary = planSummary(plan);
-        const planText = formatPlan(plan, { all: opts.all === true });
-        if (opts.plan) {
-          beat.stop();
-          ctx.io.result({ plan: summary }, () => planText);
-          return;
-        }
-        const conflicts = plan.steps.filter((s) => s.conflict !== undefined);
-        if (conflicts.length > 0) {
-          throw new FutuswarmError('conflict', `cluster:bootstrap found names it needs taken by resources of someone else; nothing was changed:\n  ${conflicts.map((s) => `${s.kind} ${s.name}: ${s.conflict}`).join('\n  ')}`, {
-            hint: `remove or rename them (or tag them futuswarm:cluster=${config.name} if they really are this cluster's), then run: futuswarm admin cluster:bootstrap -f ${file}`,
-            details: { plan: summary },
+        try {
+          const plan = await bootstrap.planClusterBootstrap(config, { onProgress });
+          const summary = planSummary(plan);
+          const planText = formatPlan(plan, { all: opts.all === true });
+          if (opts.plan) {
+            ctx.io.result({ plan: summary }, () => planText);
+            return;
+          }
+          const conflicts = plan.steps.filter((s) => s.conflict !== undefined);
+          if (conflicts.length > 0) {
+            throw new FutuswarmError('conflict', `cluster:bootstrap found names it needs taken by resources of someone else; nothing was changed:\n  ${conflicts.map((s) => `${s.kind} ${s.name}: ${s.conflict}`).join('\n  ')}`, {
+              hint: `remove or rename them (or tag them futuswarm:cluster=${config.name} if they really are this cluster's), then run: futuswarm admin cluster:bootstrap -f ${file}`,
+              details: { plan: summary },
+            });
+          }
+          if (ctx.io.mode === 'human') ctx.io.raw(`${planText}\n`);
+          const result = await bootstrap.applyBootstrap(plan, { onProgress });
+          const { ldapBindPasswordMissing, storeLdapBindPassword } = await import('../../../aws/ldap-password.ts');
+          if (ldapPassword !== undefined) {
+            onProgress(`sealing the LDAP bind password of ${ldapPassword.bindDn} with ${config.name}'s key`);
+            await storeLdapBindPassword(config, ldapPassword.bindDn, ldapPassword.password);
+          }
+          const ldapNext = (await ldapBindPasswordMissing(config))
+            ? `next: store the LDAP bind password of ${config.access.ldap?.bindDn}: futuswarm admin cluster:ldap-password -f ${file}`
+            : undefined;
+          ctx.io.result({ plan: summary, result, ...(ldapNext ? { next: [ldapNext] } : {}) }, () => {
+            if (result.noChanges) return [`cluster ${result.cluster}: no changes`, ...(ldapNext ? [ldapNext] : [])].join('\n');
+            const lines = [
+              `cluster ${result.cluster} in ${result.region}: ${result.created.length} created, ${result.updated.length} updated, ${result.unchanged.length} unchanged`,
+              `state: ${result.stateObject}`,
+            ];
+            if (result.loadBalancerDnsName) lines.push(`load balancer: ${result.loadBalancerDnsName} (point *.${config.domain} here)`);
+            lines.push(`check it: futuswarm admin cluster:status -f ${file}`);
+            if (ldapNext) lines.push(ldapNext);
+            return lines.join('\n');
           });
+        } finally {
+          beat.stop();
         }
-        if (ctx.io.mode === 'human') ctx.io.raw(`${planText}\n`);
-        const result = await bootstrap.applyBootstrap(plan, { onProgress });
-        const { ldapBindPasswordMissing, storeLdapBindPassword } = await import('../../../aws/ldap-password.ts');
-        if (ldapPassword !== undefined) {
-          onProgress(`sealing the LDAP bind password of ${ldapPassword.bindDn} with ${config.name}'s key`);
-          await storeLdapBindPassword(config, ldapPassword.bindDn, ldapPassword.password);
-        }
-        const ldapNext = (await ldapBindPasswordMissing(config))
-          ? `next: store the LDAP bind password of ${config.access.ldap?.bindDn}: futuswarm admin cluster:ldap-password -f ${file}`
-          : undefined;
-        beat.stop();
-        ctx.io.result({ plan: summary, result, ...(ldapNext ? { next: [ldapNext] } : {}) }, () => {
-          if (result.noChanges) return [`cluster ${result.cluster}: no changes`, ...(ldapNext ? [ldapNext] : [])].join('\n');
-          const lines = [
-            `cluster ${result.cluster} in ${result.region}: ${result.created.length} created, ${result.updated.length} updated, ${result.unchanged.length} unchanged`,
-            `state: ${result.stateObject}`,
-          ];
-          if (result.loadBalancerDnsName) lines.push(`load balancer: ${result.loadBalancerDnsName} (point *.${config.domain} here)`);
-          lines.push(`check it: futuswarm admin cluster:status -f ${file}`);
-          if (ldapNext) lines.push(ldapNext);
-          return lines.join('\n');
-        });
       }),
     );
 };

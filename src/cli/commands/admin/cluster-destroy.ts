@@ -1,4 +1,4 @@
-import { heartbeat } from '../../../agent/heartbeat.ts';
+import { heartbeat } from '../../../heartbeat.ts';
 import type { CommandModule } from '../../command.ts';
 import { confirmDestruction, confirmHelp } from '../../confirm.ts';
 

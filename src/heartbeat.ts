@@ -2,7 +2,8 @@
  * A long step is never silent: while an op that changes things runs, a stretch of `quietMs`
  * without progress repeats the last step with the time since the op began ("creating cache …
  * (2m30s so far)"). Rollouts report their own time; this is for what waits on AWS (a new RDS
- * instance or ElastiCache group takes minutes) and anything else that goes quiet.
+ * instance or ElastiCache group takes minutes) and anything else that goes quiet. Shared by
+ * the agent (ops under a lock) and the CLI (cluster:bootstrap and cluster:destroy, on AWS).
  */
 export type Progress = (step: string, message: string) => void;
 
