@@ -10,10 +10,11 @@ import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { FutuswarmError } from '../core/errors.ts';
 import { userName } from '../core/names.ts';
+import { checkSshPublicKey, MAX_BASE64_LENGTH } from '../core/ssh-public-key.ts';
 
 export const RELAY_PROTOCOL = 'futuswarm-relay/1';
 /** A header longer than this is not from the relay (an authorized-keys header holds a key). */
-export const MAX_HEADER_BYTES = 9 * 1024;
+export const MAX_HEADER_BYTES = 256 + MAX_BASE64_LENGTH;
 /** The relay refuses bigger frames; output is cut into frames of at most this. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
@@ -31,10 +32,6 @@ export type RelayHeader =
   | { kind: 'status' }
   | { kind: 'hand-over' };
 
-/** What sshd passes as %t and %k (the same rules as the relay's). */
-const KEY_TYPE = /^[a-z0-9][a-z0-9@.-]{0,63}$/;
-const KEY_BASE64 = /^[A-Za-z0-9+/]{1,8192}={0,2}$/;
-
 export function parseRelayHeader(line: string): RelayHeader {
   const [protocol, kind, user, ...rest] = line.split(' ');
   if (protocol !== RELAY_PROTOCOL) {
@@ -44,10 +41,10 @@ export function parseRelayHeader(line: string): RelayHeader {
   if (kind === 'authorized-keys') {
     const [keyType, key, ...more] = rest;
     const osUser = userName.safeParse(user);
-    if (!osUser.success || keyType === undefined || !KEY_TYPE.test(keyType) || key === undefined || !KEY_BASE64.test(key) || more.length > 0) {
-      throw new FutuswarmError('protocol', 'bad relay header');
-    }
-    return { kind, osUser: osUser.data, keyType, key };
+    // The relay passes on only what looks like a key; the daemon takes only a well-formed one.
+    const offered = checkSshPublicKey(keyType ?? '', key ?? '');
+    if (!osUser.success || !offered || more.length > 0) throw new FutuswarmError('protocol', 'bad relay header');
+    return { kind, osUser: osUser.data, keyType: offered.type, key: offered.base64 };
   }
   const name = userName.safeParse(user);
   if (kind !== 'serve' || !name.success || rest.length > 0) throw new FutuswarmError('protocol', 'bad relay header');

@@ -19,7 +19,7 @@ export const SSH_KEY_TYPES = [
 export type SshKeyType = (typeof SSH_KEY_TYPES)[number];
 
 /** A 16384-bit RSA key is about 2.8 kB of base64; anything much larger is not a key. */
-const MAX_BASE64_LENGTH = 8192;
+export const MAX_BASE64_LENGTH = 8192;
 
 export interface SshPublicKey {
   type: SshKeyType;

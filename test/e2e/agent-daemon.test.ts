@@ -108,7 +108,7 @@ describe('the resident agent behind the relay', () => {
     const asked = logLines().slice(before).filter((l) => l.op === 'authorized-keys');
     assert.deepEqual(asked.map((l) => l.outcome), ['ok'], 'the daemon answered the first question, not the second');
     process.stderr.write(`# sshd's key question: ${viaDaemon.ms.toFixed(0)} ms through the daemon, ${direct.ms.toFixed(0)} ms by the agent itself\n`);
-    // A key nobody has: no line. A socket nobody listens on: the relay hands over to the agent.
+    // A key nobody has: no line. No daemon at the socket: the relay hands over to the agent.
     const stranger = join(mkdtempSync(join(tmpdir(), 'fs-stranger-')), 'id');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
     const [strangerType, strangerKey] = readFileSync(`${stranger}.pub`, 'utf8').split(' ') as [string, string];

@@ -10,8 +10,16 @@ test('uptimes read as the two largest units', () => {
 
 test('the relay header: a person to serve, sshd\'s key question, the status question or a hand-over; nothing else', () => {
   assert.deepEqual(parseRelayHeader('futuswarm-relay/1 serve alice'), { kind: 'serve', user: 'alice' });
-  assert.deepEqual(parseRelayHeader('futuswarm-relay/1 authorized-keys futuswarm ssh-ed25519 AAAAC3Nz+/9='), { kind: 'authorized-keys', osUser: 'futuswarm', keyType: 'ssh-ed25519', key: 'AAAAC3Nz+/9=' });
-  for (const bad of ['authorized-keys futuswarm ssh-ed25519', 'authorized-keys futuswarm ssh-ed25519 AAAA extra', 'authorized-keys -x ssh-ed25519 AAAA', 'authorized-keys futuswarm SSH-ED25519 AAAA', 'authorized-keys futuswarm ssh-ed25519 *)(uid=*', `authorized-keys futuswarm ssh-ed25519 ${'A'.repeat(8193)}`]) {
+  const key = 'AAAAC3NzaC1lZDI1NTE5AAAAIHnyAgutiIoZ/5Rih3dsTvenZtayIe2RDmkUKAFGWpT7';
+  assert.deepEqual(parseRelayHeader(`futuswarm-relay/1 authorized-keys futuswarm ssh-ed25519 ${key}`), { kind: 'authorized-keys', osUser: 'futuswarm', keyType: 'ssh-ed25519', key });
+  for (const bad of [
+    'authorized-keys futuswarm ssh-ed25519',
+    `authorized-keys futuswarm ssh-ed25519 ${key} extra`,
+    `authorized-keys -x ssh-ed25519 ${key}`,
+    `authorized-keys futuswarm ssh-rsa ${key}`,
+    'authorized-keys futuswarm ssh-ed25519 *)(uid=*',
+    `authorized-keys futuswarm ssh-ed25519 ${'A'.repeat(8196)}`,
+  ]) {
     assert.throws(() => parseRelayHeader(`futuswarm-relay/1 ${bad}`), (e: unknown) => e instanceof FutuswarmError && e.code === 'protocol', bad);
   }
   assert.deepEqual(parseRelayHeader('futuswarm-relay/1 status'), { kind: 'status' });
