@@ -52,10 +52,14 @@ describe('three managers, one of them lost', () => {
   });
 
   after(async () => {
-    await removeApps(all, APP);
-    rigUp({ workers: 0, managers: 1 });
-    removeImagesNamed(APP);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await removeApps(all, APP);
+    } finally {
+      // Whatever failed above, the rest of the suite gets its one-manager swarm back.
+      rigUp({ workers: 0, managers: 1 });
+      removeImagesNamed(APP);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the swarm has three reachable managers, and a manager in a namespace serves a deploy on its own', async () => {
