@@ -234,16 +234,29 @@ ensure_swarm() {
   addr=$(docker info --format '{{.Swarm.NodeAddr}}')
   if [ "$state" = active ] && [ "$addr" = "$SERVICES_ADDR" ]; then
     say "swarm already active, advertised on $SERVICES_ADDR"
-    return
+  else
+    if [ "$state" = active ]; then
+      # A swarm of an older local cluster, advertised where no other node reaches it. Its
+      # services are made again below; apps come back from the state bucket with app:deploy.
+      say "the swarm advertises $addr, which other nodes cannot reach: making it again on $SERVICES_ADDR"
+      docker swarm leave --force >/dev/null
+    fi
+    say "initialising swarm on $SERVICES_ADDR"
+    docker swarm init --advertise-addr "$SERVICES_ADDR" >/dev/null
   fi
-  if [ "$state" = active ]; then
-    # A swarm of an older local cluster, advertised where no other node reaches it. Its
-    # services are made again below; apps come back from the state bucket with app:deploy.
-    say "the swarm advertises $addr, which other nodes cannot reach: making it again on $SERVICES_ADDR"
-    docker swarm leave --force >/dev/null
-  fi
-  say "initialising swarm on $SERVICES_ADDR"
-  docker swarm init --advertise-addr "$SERVICES_ADDR" >/dev/null
+  ensure_raft_snapshots
+}
+
+# A manager that joins replays the Raft log since the last snapshot, one entry after another,
+# and on this machine's disk that takes about 30 ms an entry. Swarm snapshots every 10000
+# entries by default, so a swarm that has lived through a few test runs made a new manager
+# replay thousands: it took minutes, Docker's join gave up, and the swarm lost its quorum
+# waiting for the new member. Snapshots every 200 entries bound that replay to a few seconds.
+RAFT_SNAPSHOT_INTERVAL=200
+ensure_raft_snapshots() {
+  [ "$(docker info --format '{{.Swarm.Cluster.Spec.Raft.SnapshotInterval}}')" = "$RAFT_SNAPSHOT_INTERVAL" ] && return
+  docker swarm update --snapshot-interval "$RAFT_SNAPSHOT_INTERVAL" >/dev/null
+  say "swarm snapshots its Raft log every $RAFT_SNAPSHOT_INTERVAL entries, so a new manager joins in seconds"
 }
 
 ensure_account() {

@@ -105,7 +105,14 @@ ensure_dockerd() {
 forget_half_joined_manager() {
   local id
   id=$(timeout 10 docker -H "unix://$SOCK" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)
-  if alive "$RUN/docker.pid"; then kill "$(cat "$RUN/docker.pid")" 2>/dev/null || true; fi
+  if alive "$RUN/docker.pid"; then
+    kill "$(cat "$RUN/docker.pid")" 2>/dev/null || true
+    local i
+    for i in $(seq 100); do alive "$RUN/docker.pid" || break; sleep 0.1; done
+  fi
+  # Its engine would come back as the member the swarm is about to forget, and refuse every
+  # join after ("already part of a swarm").
+  rm -rf "$DATA/docker/swarm"
   if [ -n "$id" ]; then
     timeout 20 docker node demote "$id" >/dev/null 2>&1 || true
     timeout 20 docker node rm --force "$id" >/dev/null 2>&1 || true

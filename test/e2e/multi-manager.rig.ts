@@ -3,13 +3,12 @@
  * manager's agent serves requests, and with one manager lost abruptly, deploys and secret
  * changes still go through a context that lists all three, the CLI passing over the dead one.
  *
- * `npm test` runs it first (scripts/run-tests.sh; alone: `npm run test:managers`), on a swarm the
- * suite has not churned yet. On this two-core machine it passes on a fresh swarm and sometimes on
- * one that has lived through the suite, but such a swarm was seen to hang adding a manager: Docker's
- * join API gave up ("will continue in the background") with the new member half in, reachable but
- * never ready. A join that fails does not take the swarm's quorum with it (scripts/local-node.sh
- * forget_half_joined_manager), so the rig tries a second time, as an operator would; and the test
- * gives Swarm up to three minutes to count the lost manager (66 s was seen in a full run).
+ * `npm test` runs it first and alone (scripts/run-tests.sh; alone: `npm run test:managers`). A
+ * manager that joins replays the swarm's Raft log since its last snapshot; scripts/local-cluster.sh
+ * has the swarm snapshot every 200 entries, since with Docker's 10000 a swarm that had lived
+ * through a few runs made a join take minutes and fail. Should a join fail anyway, the swarm gets
+ * its quorum back (scripts/local-node.sh forget_half_joined_manager) and the rig tries a second
+ * time, as an operator would; the test gives Swarm up to three minutes to count the lost manager.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
