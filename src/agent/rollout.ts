@@ -18,7 +18,8 @@ export type RolloutOutcome =
   | { status: 'converged'; running: number }
   | { status: 'failed'; reason: string; rolledBack: boolean; taskErrors: string[]; healthCheckFailed: boolean };
 
-const POLL_MS = 250;
+/** Two Docker reads a poll; a converged rollout is seen at most this long after Swarm says so. */
+const POLL_MS = 100;
 const LOG_LINES = 20;
 const HEALTH_PROBES = 3;
 /** With no task changing, a line this often says where the rollout stands. */
