@@ -25,13 +25,13 @@ export async function ensureAppNetworks(
   settings: Pick<AppSettings, 'links'>,
   proxyNetwork: string | undefined,
 ): Promise<void> {
-  for (const owner of [app, ...(settings.links ?? [])]) {
-    const name = appNetworkName(owner);
-    if ((await docker.networks.ensure(name, { [APP_NETWORK_LABEL]: owner })) === 'created') ctx.progress('network', `created overlay network ${name}`);
-  }
-  if (proxyNetwork !== undefined && (await docker.networks.ensure(proxyNetwork)) === 'created') {
-    ctx.progress('network', `created overlay network ${proxyNetwork}`);
-  }
+  const wanted: [string, Record<string, string> | undefined][] = [
+    ...[app, ...(settings.links ?? [])].map((owner): [string, Record<string, string>] => [appNetworkName(owner), { [APP_NETWORK_LABEL]: owner }]),
+    ...(proxyNetwork !== undefined ? [[proxyNetwork, undefined] as [string, undefined]] : []),
+  ];
+  // Asked all at once; said in order.
+  const outcomes = await Promise.all(wanted.map(([name, labels]) => docker.networks.ensure(name, labels)));
+  outcomes.forEach((outcome, i) => outcome === 'created' && ctx.progress('network', `created overlay network ${wanted[i]![0]}`));
 }
 
 /** The apps whose running service links to `app`, from their services' settings labels. */

@@ -15,7 +15,7 @@ import type { SecretsSnapshot } from '../state/secrets.ts';
 import { clusterInfo } from '../config/agent-config.ts';
 import type { OpContext } from './op.ts';
 import { appStored } from './acl.ts';
-import type { ServiceInfo } from '../docker/engine.ts';
+import type { NodeInfo, ServiceInfo } from '../docker/engine.ts';
 import { followRollout } from './rollout.ts';
 import { checkOwnRepository, pullAuthFor } from './registry.ts';
 
@@ -33,6 +33,8 @@ export interface DesiredState {
   secrets: SecretsSnapshot;
   /** The app's service as loadApp found it, under the app's lock (undefined: none yet). */
   service: ServiceInfo | undefined;
+  /** The swarm's nodes, when the caller asked Docker for them already (while it read the app). */
+  nodes?: Promise<NodeInfo[]>;
   /** Start new tasks even when nothing changed (app:restart). */
   restart?: boolean;
   note?: string;
@@ -66,7 +68,7 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
   const docker = await ctx.docker();
   const state = await ctx.state();
   // Decided anew at every change: a worker that joined since keeps later releases off the managers.
-  const nodes = await docker.listNodes();
+  const nodes = await (d.nodes ?? docker.listNodes());
   const onManagers = ctx.config.deploy.appsOnManagers;
   const cluster = { ...clusterInfo(ctx.config), workersOnly: appsAvoidManagers(onManagers, nodes) };
   const existing = d.service;
@@ -99,7 +101,9 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
   // Swarm would leave tasks that fit no node pending without a word: refuse before anything changes.
   const unplaceable = !unchanged && settings.replicas > 0 ? placementProblem(d.app, settings.placement, onManagers, nodes) : undefined;
   if (unplaceable) throw unplaceable;
-  let release = templateChanged ? Math.max(await state.releases.next(d.app), currentRelease + 1) : currentRelease;
+  // A new template gets the next free number: releases.start takes it below (one listing of the
+  // app's releases); a dry run only says which one it would be.
+  let release = !templateChanged ? currentRelease : d.dryRun ? Math.max(await state.releases.next(d.app), currentRelease + 1) : currentRelease + 1;
   if (release !== currentRelease) spec = build(release);
 
   if (d.dryRun) {
@@ -113,9 +117,11 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
     return { app: d.app, changed: false, release: currentRelease, image: d.imageRef, replicas: settings.replicas, url };
   }
 
-  const imageId = await docker.imageId(d.imageRef);
-  const auth = await pullAuthFor(ctx, d.imageRef);
-  if (templateChanged && !settings.health) await warnWithoutHealthCheck(ctx, d.app, d.imageRef, settings.port);
+  const [imageId, auth] = await Promise.all([
+    docker.imageId(d.imageRef),
+    pullAuthFor(ctx, d.imageRef),
+    templateChanged && !settings.health ? warnWithoutHealthCheck(ctx, d.app, d.imageRef, settings.port) : undefined,
+  ]);
   // The number is taken before Swarm hears of it: whatever becomes of this release, no later one gets it.
   const started = templateChanged
     ? await state.releases.start(
@@ -134,6 +140,8 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
           ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),
         },
         release,
+        // Unless a release failed since the live one, or the app was removed and comes back.
+        { floorIsNext: release === currentRelease + 1 },
       )
     : undefined;
   if (started && started.release.n !== release) spec = build((release = started.release.n));

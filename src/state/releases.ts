@@ -102,17 +102,35 @@ export class Releases extends StateConcern {
    * Take the next free number, at least `floor`, for a release whose rollout begins now: it is
    * stored as `started` before Swarm hears of it, so no later release gets its number,
    * whatever becomes of this one. A number taken meanwhile is skipped.
+   *
+   * `floorIsNext`: the caller knows the floor to be the next number (the live release + 1), as
+   * it is unless a release failed or the app was removed: it is tried first, with no listing of
+   * the app's releases, which grows with every release. Taken, the listing decides as usual.
    */
-  async start(app: string, release: Omit<ReleaseRecord, 'n' | 'status' | 'failure'>, floor = 1): Promise<StartedRelease> {
+  async start(app: string, release: Omit<ReleaseRecord, 'n' | 'status' | 'failure'>, floor = 1, options: { floorIsNext?: boolean } = {}): Promise<StartedRelease> {
+    if (options.floorIsNext) {
+      const started = await this.#take(app, release, floor);
+      if (started) return started;
+    }
     let n = Math.max(await this.next(app), floor);
     for (let attempt = 1; ; attempt++, n++) {
-      const record = parseWith(releaseSchema, { ...release, n, status: 'started' }, `release of ${app}`, { code: 'internal' });
-      try {
-        const written = await putJson(this.store, stateKeys.release(app, n), record, { ifNoneMatch: '*' });
-        return { release: record, etag: written.etag };
-      } catch (e) {
-        if (!isConflict(e) || attempt >= 3) throw e;
+      const started = await this.#take(app, release, n);
+      if (started) return started;
+      if (attempt >= 3) {
+        throw new FutuswarmError('conflict', `release numbers of ${app} were taken by other deploys as fast as this one tried them`, { hint: 're-run the deploy' });
       }
+    }
+  }
+
+  /** Store release `n` as started; undefined when that number is taken. */
+  async #take(app: string, release: Omit<ReleaseRecord, 'n' | 'status' | 'failure'>, n: number): Promise<StartedRelease | undefined> {
+    const record = parseWith(releaseSchema, { ...release, n, status: 'started' }, `release of ${app}`, { code: 'internal' });
+    try {
+      const written = await putJson(this.store, stateKeys.release(app, n), record, { ifNoneMatch: '*' });
+      return { release: record, etag: written.etag };
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      return undefined;
     }
   }
 

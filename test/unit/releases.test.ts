@@ -51,6 +51,23 @@ describe('releases', () => {
     assert.equal((await releases.start('shop', input)).release.n, 9);
   });
 
+  it('a floor known to be next is taken without listing the releases; taken, the listing decides', async () => {
+    const store = new MemoryStore();
+    const releases = new Releases(store);
+    for (let i = 0; i < 3; i++) await releases.start('shop', input);
+    const original = store.list.bind(store);
+    let listings = 0;
+    store.list = async (prefix, options) => {
+      listings++;
+      return original(prefix, options);
+    };
+    assert.equal((await releases.start('shop', input, 4, { floorIsNext: true })).release.n, 4);
+    assert.equal(listings, 0);
+    // The live release is 2, but 3 and 4 failed meanwhile: the next free number, never a taken one.
+    assert.equal((await releases.start('shop', input, 3, { floorIsNext: true })).release.n, 5);
+    assert.equal(listings, 1);
+  });
+
   it('recording the end needs the record as it was started', async () => {
     const releases = new Releases(new MemoryStore());
     const started = await releases.start('shop', input);

@@ -27,6 +27,9 @@ export default defineOp({
 async function desiredState(ctx: OpContext, args: OpArgs<'app.deploy'>): Promise<DesiredState> {
   const imageRef = args.digest ? `${args.image}@${args.digest}` : `${args.image}:${args.tag ?? 'latest'}`;
   checkOwnRepository(ctx.config, args.app, imageRef);
+  // Where the release may run is decided from the nodes: listed while the app is read.
+  const nodes = ctx.docker().then((docker) => docker.listNodes());
+  nodes.catch(() => undefined); // unread when the request fails first
   const current = await loadApp(ctx, args.app);
   const previous = current.settings;
   const port = args.port ?? previous?.port;
@@ -61,6 +64,7 @@ async function desiredState(ctx: OpContext, args: OpArgs<'app.deploy'>): Promise
     storedSettings: previous,
     settingsEtag: current.settingsEtag,
     service: current.service,
+    nodes,
     secrets: current.secrets,
     ...(args.dryRun ? { dryRun: true } : {}),
     ...(args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}),
