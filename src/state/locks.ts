@@ -36,6 +36,8 @@ export interface LockHandle extends LockInfo {
   token: string;
   /** The expired lock this acquire took over, if any. */
   tookOver: LockInfo | undefined;
+  /** The ETag of the lock as this holder last wrote it: a release without a read first. */
+  etag?: string;
 }
 
 export interface LockRequest {
@@ -125,10 +127,10 @@ export class Locks extends StateConcern {
         },
         'lock',
       );
-      const handle = (tookOver: LockInfo | undefined): LockHandle => ({ ...this.#lockInfo(app, lock), token: lock.token, tookOver });
+      const handle = (tookOver: LockInfo | undefined, etag: string): LockHandle => ({ ...this.#lockInfo(app, lock), token: lock.token, tookOver, etag });
       try {
-        await putJson(this.store, key, lock, { ifNoneMatch: '*' });
-        return { handle: handle(undefined) };
+        const written = await putJson(this.store, key, lock, { ifNoneMatch: '*' });
+        return { handle: handle(undefined, written.etag) };
       } catch (e) {
         if (!isConflict(e)) throw e;
       }
@@ -136,8 +138,8 @@ export class Locks extends StateConcern {
       if (!current) continue; // released meanwhile
       if (!current.info.expired) return { holder: current.info };
       try {
-        await putJson(this.store, key, lock, { ifMatch: current.etag });
-        return { handle: handle(current.info) };
+        const written = await putJson(this.store, key, lock, { ifMatch: current.etag });
+        return { handle: handle(current.info, written.etag) };
       } catch (e) {
         if (!isConflict(e)) throw e; // someone else took it over first: look again
       }
@@ -161,8 +163,8 @@ export class Locks extends StateConcern {
       }
       const lock = { ...current.lock, expiresAt: new Date(this.now().getTime() + ttlSeconds * 1000).toISOString() };
       try {
-        await putJson(this.store, stateKeys.lock(app), lock, { ifMatch: current.etag });
-        return { ...handle, ...this.#lockInfo(app, lock) };
+        const written = await putJson(this.store, stateKeys.lock(app), lock, { ifMatch: current.etag });
+        return { ...handle, ...this.#lockInfo(app, lock), etag: written.etag };
       } catch (e) {
         if (!isConflict(e)) throw e;
       }
@@ -173,9 +175,19 @@ export class Locks extends StateConcern {
   /**
    * Release the lock held with `token`. Returns false if that token no longer holds it
    * (it expired and was taken over, or was broken): someone else's lock is never removed.
+   * `etag`: the lock's ETag as the holder last wrote it; while it still matches, the lock is
+   * removed in one request, and only otherwise read first.
    */
-  async release(app: string, token: string): Promise<boolean> {
+  async release(app: string, token: string, etag?: string): Promise<boolean> {
     checkApp(app);
+    if (etag !== undefined) {
+      try {
+        await this.store.delete(stateKeys.lock(app), { ifMatch: etag });
+        return true;
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+      }
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.#readLock(app);
       if (!current || current.lock.token !== token) return false;
@@ -255,7 +267,7 @@ export class Locks extends StateConcern {
     } finally {
       clearInterval(timer);
       await renewing;
-      await this.release(app, handle.token).catch(() => undefined);
+      await this.release(app, handle.token, handle.etag).catch(() => undefined);
     }
   }
 }

@@ -423,6 +423,22 @@ describe('AppState on S3 + KMS (moto)', () => {
       assert.equal(await state.locks.break(app), undefined);
     });
 
+    it('a holder releases its lock in one request while the lock is as the holder last wrote it', async () => {
+      const app = newApp();
+      let reads = 0;
+      const counted = new AppState({ store: { ...store, get: (...a: Parameters<ObjectStore['get']>) => (reads++, store.get(...a)) }, keys, cluster });
+      const renewed = await state.locks.renew(await state.locks.acquire(app, { user: 'alice', op: 'app.deploy' }), 60);
+      assert.equal(await counted.locks.release(app, renewed.token, renewed.etag), true);
+      assert.equal(reads, 0);
+      assert.equal(await state.locks.status(app), undefined);
+      // An ETag from before a renewal no longer matches: the lock is read, and still released with its token.
+      const held = await state.locks.acquire(app, { user: 'alice', op: 'app.deploy' });
+      await state.locks.renew(held, 60);
+      assert.equal(await counted.locks.release(app, held.token, held.etag), true);
+      assert.equal(reads, 1);
+      assert.equal(await state.locks.status(app), undefined);
+    });
+
     it('locks.hold releases the lock when the work fails', async () => {
       const app = newApp();
       await assert.rejects(
