@@ -71,11 +71,11 @@ export async function loadLiveApp(ctx: OpContext, app: string): Promise<LiveApp>
 /**
  * Secrets stored since the running tasks got theirs (`app:secrets set --no-restart`): the next
  * deploy applies them. Null when the tasks run what is stored. Which keys: for owners only
- * (src/agent/owners-only.ts).
+ * (src/agent/owners-only.ts). `read`: the stored secrets, when the caller has asked for them already.
  */
-export async function pendingSecrets(ctx: OpContext, app: string, service: ServiceInfo): Promise<PendingSecrets | null> {
+export async function pendingSecrets(ctx: OpContext, app: string, service: ServiceInfo, read?: Promise<SecretsSnapshot>): Promise<PendingSecrets | null> {
   const state = await ctx.state();
-  const stored = await state.secrets.read(app);
+  const stored = await (read ?? state.secrets.read(app));
   const { set, unset } = secretsDifference(envOfSpec(service.spec), stored.values);
   if (set.length === 0 && unset.length === 0) return null;
   const release = Number(service.labels[LABEL.release] ?? 0);

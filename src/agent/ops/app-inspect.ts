@@ -19,9 +19,13 @@ export default defineOp({
   mutating: false,
   async handle(ctx, args) {
     const docker = await ctx.docker();
+    const state = await ctx.state();
+    // What S3 and the directory say does not depend on the service: asked while Docker answers.
+    const early = { stored: state.settings.get(args.app), secrets: state.secrets.read(args.app), manager: mayManage(ctx, args.app) };
+    for (const asked of Object.values(early)) asked.catch(() => undefined); // unread when the app is not found
     const service = await docker.findService(args.app);
     if (!service || service.labels[LABEL.app] !== args.app) {
-      const record = service ? undefined : await (await ctx.state()).apps.get(args.app);
+      const record = service ? undefined : await state.apps.get(args.app);
       if (record) {
         throw new FutuswarmError('not_found', `${args.app} has not been deployed yet (created by ${record.record.createdBy} at ${record.record.createdAt})`, {
           hint: `futuswarm app:deploy -n ${args.app} -i <image> -t <tag> --port <port> starts it; app:secrets list, db:info and app:owners show what is attached`,
@@ -32,16 +36,15 @@ export default defineOp({
     const [tasks, nodes] = await Promise.all([docker.listTasks(service.id), docker.listNodes()]);
     const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
     const cluster = clusterInfo(ctx.config);
-    // What else it shows comes from S3, the proxy and the directory: asked at the same time.
     const [stored, routes, pending, manager, linkedFrom] = await Promise.all([
-      ctx.state().then((state) => state.settings.get(args.app)),
+      early.stored,
       routesFor(docker, args.app, { tasks }),
       // Unreadable secrets (KMS not answering) must not hide the rest of the app.
-      pendingSecrets(ctx, args.app, service).catch((e: Error) => {
+      pendingSecrets(ctx, args.app, service, early.secrets).catch((e: Error) => {
         ctx.progress('secrets', `warning: cannot tell whether stored secrets are waiting for a deploy: ${e.message}`);
         return undefined;
       }),
-      mayManage(ctx, args.app),
+      early.manager,
       appsLinkingTo(docker, args.app),
     ]);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);

@@ -10,8 +10,10 @@ export default defineOp({
   mutating: false,
   async handle(ctx) {
     const docker = await ctx.docker();
-    // Two Docker reads however many apps there are: the services, and every task meant to run.
-    const [services, tasks] = await Promise.all([docker.listServices(LABEL.app), docker.listAllTasks('running')]);
+    const records = (await ctx.state()).apps;
+    // Two Docker reads however many apps there are (the services, and every task meant to run),
+    // and one listing of the apps' records, all at once.
+    const [services, tasks, names] = await Promise.all([docker.listServices(LABEL.app), docker.listAllTasks('running'), records.names()]);
     const running = new Map<string, number>();
     for (const t of tasks) if (t.state === 'running') running.set(t.serviceId, (running.get(t.serviceId) ?? 0) + 1);
     const cluster = clusterInfo(ctx.config);
@@ -30,8 +32,7 @@ export default defineOp({
     });
     // Records are read only for apps without a service: one listing for the usual case.
     const deployed = new Set(apps.map((a) => a.app));
-    const records = (await ctx.state()).apps;
-    for (const record of await records.list((await records.names()).filter((app) => !deployed.has(app)))) {
+    for (const record of await records.list(names.filter((app) => !deployed.has(app)))) {
       apps.push({ app: record.app, release: 0, image: '', running: 0, desired: 0, url: appUrl(record.app, cluster), updatedAt: record.createdAt, deployed: false });
     }
     return { apps: apps.sort((a, b) => a.app.localeCompare(b.app)) };
