@@ -13,13 +13,13 @@ import { secretKeyName } from './core/secret-key.ts';
 import { CONTROL_CHARACTERS_RULE, noControlCharacters } from './core/terminal-text.ts';
 import { confirmationRule, type ConfirmedBy } from './core/confirm.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
-import { lazySchemas, once } from './core/lazy-schemas.ts';
+import { lazySchema, lazySchemas, once } from './core/lazy-schemas.ts';
 import { taskLimitsSchema } from './core/task-limits-schema.ts';
 
 const secretKey = secretKeyName;
 
 /** An agent bundle's content hash (src/core/agent-bundle.ts bundleContentHash). */
-const bundleHash = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be an agent bundle hash (sha256:<64 hex digits>)');
+const bundleHash = lazySchema(() => z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be an agent bundle hash (sha256:<64 hex digits>)'));
 
 /** Free text that others will see (a lock's message): one line, no control characters. */
 const plainText = (max: number) => z.string().max(max).refine(noControlCharacters, CONTROL_CHARACTERS_RULE);
@@ -32,7 +32,7 @@ export const RELAYED: unique symbol = Symbol('relayed');
 const resources = once(taskLimitsSchema);
 
 /** The name of what a destructive op destroys, typed again (`--confirm`, src/core/confirm.ts). */
-const confirmation = plainText(100);
+const confirmation = lazySchema(() => plainText(100));
 
 /**
  * The check of a destructive op: `confirm` repeats the name `named` picks from its arguments

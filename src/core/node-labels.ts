@@ -4,33 +4,42 @@
  * (docs/decisions.md): an admin's edit must never change what futuswarm places by.
  */
 import * as z from 'zod';
+import { lazySchema } from './lazy-schemas.ts';
 import { FutuswarmError, plainMessage } from './errors.ts';
 import { RESERVED_KEYS } from './reserved-keys.ts';
 
 export const RESERVED_LABEL_PREFIX = 'futuswarm.';
 
 /** A node label's name, as placement constraints and spread name it too (`zone`). */
-export const labelName = z
-  .string()
-  .regex(/^[a-z][a-z0-9._-]{0,62}$/, 'a label key starts with a lowercase letter and holds only a-z, 0-9, ".", "_" and "-" (at most 63 characters)');
+export const labelName = lazySchema(() =>
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9._-]{0,62}$/, 'a label key starts with a lowercase letter and holds only a-z, 0-9, ".", "_" and "-" (at most 63 characters)'),
+);
 
 /** A label key an admin may set or remove. */
-export const nodeLabelKey = labelName
-  .refine((k) => !k.startsWith(RESERVED_LABEL_PREFIX), `keys under "${RESERVED_LABEL_PREFIX}" are reserved for futuswarm itself`)
-  // Labels come back as object keys in node:list; the protocol refuses these there.
-  .refine((k) => !RESERVED_KEYS.includes(k), 'constructor and prototype are not allowed as label keys');
+export const nodeLabelKey = lazySchema(() =>
+  labelName
+    .refine((k) => !k.startsWith(RESERVED_LABEL_PREFIX), `keys under "${RESERVED_LABEL_PREFIX}" are reserved for futuswarm itself`)
+    // Labels come back as object keys in node:list; the protocol refuses these there.
+    .refine((k) => !RESERVED_KEYS.includes(k), 'constructor and prototype are not allowed as label keys'),
+);
 
-export const nodeLabelValue = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{0,63}$/, 'a label value holds only A-Z, a-z, 0-9, ".", "_" and "-" (at most 63 characters)');
+export const nodeLabelValue = lazySchema(() =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,63}$/, 'a label value holds only A-Z, a-z, 0-9, ".", "_" and "-" (at most 63 characters)'),
+);
 
 /** Labels to add or change, each key checked with its name in the path. */
-export const nodeLabelSet = z.record(z.string(), nodeLabelValue).superRefine((labels, ctx) => {
-  for (const key of Object.keys(labels)) {
-    const checked = nodeLabelKey.safeParse(key);
-    if (!checked.success) ctx.addIssue({ code: 'custom', path: [key], message: checked.error.issues[0]?.message ?? 'bad key' });
-  }
-});
+export const nodeLabelSet = lazySchema(() =>
+  z.record(z.string(), nodeLabelValue).superRefine((labels, ctx) => {
+    for (const key of Object.keys(labels)) {
+      const checked = nodeLabelKey.safeParse(key);
+      if (!checked.success) ctx.addIssue({ code: 'custom', path: [key], message: checked.error.issues[0]?.message ?? 'bad key' });
+    }
+  }),
+);
 
 export interface LabelChange {
   set: Record<string, string>;

@@ -1,10 +1,13 @@
 /** Which node an admin means: a host name, a node ID or the start of one (as `docker node` takes them). */
 import * as z from 'zod';
+import { lazySchema } from './lazy-schemas.ts';
 import { FutuswarmError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 
 /** What the admin node commands take as NAME. */
-export const nodeRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, "must be a node's host name or ID (see futuswarm admin node:list)");
+export const nodeRef = lazySchema(() =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, "must be a node's host name or ID (see futuswarm admin node:list)"),
+);
 
 export interface NamedNode {
   id: string;

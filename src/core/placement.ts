@@ -5,34 +5,43 @@
  * tasks is judged here, over node descriptions given as data.
  */
 import * as z from 'zod';
+import { lazySchema } from './lazy-schemas.ts';
 import { formatIssues, FutuswarmError } from './errors.ts';
 import { labelName, nodeLabelValue } from './node-labels.ts';
 import { satisfies, schedulable, type NodeFacts } from './node-placement.ts';
 
 /** Whether app tasks may run on managers: `auto` keeps them off as soon as a worker can take them. */
-export const appsOnManagers = z.enum(['auto', 'always', 'never']);
+export const appsOnManagers = lazySchema(() => z.enum(['auto', 'always', 'never']));
 export type AppsOnManagers = z.output<typeof appsOnManagers>;
 
 export const MAX_CONSTRAINTS = 10;
 export const MAX_SPREAD = 10;
 
-export const placementConstraint = z.strictObject({
-  label: labelName,
-  op: z.enum(['==', '!='], { error: 'must be == or != between the label and the value, as in zone==a' }),
-  value: nodeLabelValue.min(1, 'must not be empty: name the value the label must (not) have, as in zone==a'),
-});
+export const placementConstraint = lazySchema(() =>
+  z.strictObject({
+    label: labelName,
+    op: z.enum(['==', '!='], { error: 'must be == or != between the label and the value, as in zone==a' }),
+    value: nodeLabelValue.min(1, 'must not be empty: name the value the label must (not) have, as in zone==a'),
+  }),
+);
 export type PlacementConstraint = z.output<typeof placementConstraint>;
 
-export const placementConstraints = z.array(placementConstraint).max(MAX_CONSTRAINTS);
-export const spreadLabels = z.array(labelName).max(MAX_SPREAD);
+export const placementConstraints = lazySchema(() =>
+  z.array(placementConstraint).max(MAX_CONSTRAINTS),
+);
+export const spreadLabels = lazySchema(() =>
+  z.array(labelName).max(MAX_SPREAD),
+);
 
 /** As the app's settings keep it; absent when the app has neither constraints nor spread. */
-export const placementSchema = z.strictObject({
-  /** All must hold on a node (node labels only). */
-  constraints: placementConstraints.default([]),
-  /** Spread tasks evenly over the values of these node labels, the first one first. */
-  spread: spreadLabels.default([]),
-});
+export const placementSchema = lazySchema(() =>
+  z.strictObject({
+    /** All must hold on a node (node labels only). */
+    constraints: placementConstraints.default([]),
+    /** Spread tasks evenly over the values of these node labels, the first one first. */
+    spread: spreadLabels.default([]),
+  }),
+);
 export type AppPlacement = z.output<typeof placementSchema>;
 
 /** `zone==a` as {label, op, value}; what is not an operator stays for the schema to refuse. */
