@@ -8,6 +8,7 @@ import { loadApp, rollOut, unchangedRollout, type DesiredState } from '../releas
 import { checkOwnRepository } from '../registry.ts';
 import { exposedPorts } from '../image-ports.ts';
 import { portMismatch } from '../../core/image-ports.ts';
+import { LABEL } from '../../core/service-spec.ts';
 
 export default defineOp({
   op: 'app.deploy',
@@ -21,11 +22,24 @@ export default defineOp({
     return rollOut(ctx, desired);
   },
   // A deploy of what already runs answers "no changes" from reads alone, without the lock.
-  unchanged: async (ctx, args) => (args.dryRun ? undefined : unchangedRollout(ctx, await desiredState(ctx, args))),
+  unchanged: async (ctx, args) => {
+    if (args.dryRun) return undefined;
+    const desired = desiredState(ctx, args);
+    desired.catch(() => undefined); // the locked path reads again, and says what is wrong
+    // Another image than the one running is a change, whatever the rest would say: Docker tells
+    // that before S3 has answered.
+    const running = await (await ctx.docker()).findService(args.app);
+    if (running?.labels[LABEL.image] !== imageRefOf(args)) return undefined;
+    return unchangedRollout(ctx, await desired);
+  },
 });
 
+function imageRefOf(args: OpArgs<'app.deploy'>): string {
+  return args.digest ? `${args.image}@${args.digest}` : `${args.image}:${args.tag ?? 'latest'}`;
+}
+
 async function desiredState(ctx: OpContext, args: OpArgs<'app.deploy'>): Promise<DesiredState> {
-  const imageRef = args.digest ? `${args.image}@${args.digest}` : `${args.image}:${args.tag ?? 'latest'}`;
+  const imageRef = imageRefOf(args);
   checkOwnRepository(ctx.config, args.app, imageRef);
   // Where the release may run is decided from the nodes: listed while the app is read.
   const nodes = ctx.docker().then((docker) => docker.listNodes());
