@@ -3,6 +3,7 @@
  * and its environment. The agent sends exactly this to Docker; tests compare it with equality.
  */
 import { effectiveLimits, type TaskLimits } from './task-limits.ts';
+import { LABEL } from './service-labels.ts';
 import { createHash } from 'node:crypto';
 import { PROBE_DIR, PROBE_FILE } from './agent-bundle.ts';
 import { buildPlacement, type SwarmPlacement } from './placement.ts';
@@ -89,15 +90,7 @@ export interface UpdateOrRollbackConfig {
   Order: 'stop-first' | 'start-first';
 }
 
-export const LABEL = {
-  app: 'futuswarm.app',
-  release: 'futuswarm.release',
-  image: 'futuswarm.image',
-  specHash: 'futuswarm.spec-hash',
-  templateHash: 'futuswarm.template-hash',
-  /** The app's settings as JSON, so a redeploy knows them. */
-  settings: 'futuswarm.settings',
-} as const;
+export { LABEL };
 
 const NS_PER_SECOND = 1_000_000_000;
 const seconds = (s: number): number => Math.round(s * NS_PER_SECOND);

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command.ts';
 import { examples } from '../help-text.ts';
 import { clip, fitLine, OWNERS_ONLY, renderFields, renderTable } from '../table.ts';
-import { LABEL } from '../../core/service-spec.ts';
+import { LABEL } from '../../core/service-labels.ts';
 import { relativeTime } from '../../core/relative-time.ts';
 import type { InspectResult } from '../../results/app.ts';
 
