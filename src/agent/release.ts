@@ -140,7 +140,7 @@ async function roll(ctx: OpContext, d: DesiredState, probe: boolean): Promise<Ro
           ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),
         },
         release,
-        // Unless a release failed since the live one, or the app was removed and comes back.
+        // It is, unless a release failed since the live one or the app was removed and comes back.
         { floorIsNext: release === currentRelease + 1 },
       )
     : undefined;

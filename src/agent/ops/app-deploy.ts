@@ -8,7 +8,7 @@ import { loadApp, rollOut, unchangedRollout, type DesiredState } from '../releas
 import { checkOwnRepository } from '../registry.ts';
 import { exposedPorts } from '../image-ports.ts';
 import { portMismatch } from '../../core/image-ports.ts';
-import { LABEL } from '../../core/service-spec.ts';
+import { LABEL } from '../../core/service-labels.ts';
 
 export default defineOp({
   op: 'app.deploy',
