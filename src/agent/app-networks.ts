@@ -25,13 +25,15 @@ export async function ensureAppNetworks(
   settings: Pick<AppSettings, 'links'>,
   proxyNetwork: string | undefined,
 ): Promise<void> {
-  const wanted: [string, Record<string, string> | undefined][] = [
-    ...[app, ...(settings.links ?? [])].map((owner): [string, Record<string, string>] => [appNetworkName(owner), { [APP_NETWORK_LABEL]: owner }]),
-    ...(proxyNetwork !== undefined ? [[proxyNetwork, undefined] as [string, undefined]] : []),
+  const wanted = [
+    ...[app, ...(settings.links ?? [])].map((owner) => ({ name: appNetworkName(owner), labels: { [APP_NETWORK_LABEL]: owner } })),
+    ...(proxyNetwork !== undefined ? [{ name: proxyNetwork, labels: {} }] : []),
   ];
   // Asked all at once; said in order.
-  const outcomes = await Promise.all(wanted.map(([name, labels]) => docker.networks.ensure(name, labels)));
-  outcomes.forEach((outcome, i) => outcome === 'created' && ctx.progress('network', `created overlay network ${wanted[i]![0]}`));
+  const outcomes = await Promise.all(wanted.map((n) => docker.networks.ensure(n.name, n.labels)));
+  wanted.forEach((n, i) => {
+    if (outcomes[i] === 'created') ctx.progress('network', `created overlay network ${n.name}`);
+  });
 }
 
 /** The apps whose running service links to `app`, from their services' settings labels. */

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { FutuswarmError } from './errors.ts';
-import { AGENT_COMMAND } from './plan-cloud-init.ts';
+import { AGENT_COMMAND, DAEMON_SOCKET } from './plan-cloud-init.ts';
 
 /** Where the bundle is unpacked on a manager: the directory above bin/futuswarm-agent. */
 export const AGENT_PREFIX = dirname(dirname(AGENT_COMMAND));
@@ -38,20 +38,17 @@ export interface BundleFile {
   source: { text: string } | { file: string };
 }
 
-/** Where the resident agent listens unless agent.env names another socket (FUTUSWARM_DAEMON_SOCKET). */
-export const DEFAULT_DAEMON_SOCKET = '/run/futuswarm/agent.sock';
-
 /**
  * The wrapper sshd runs; the same as scripts/local-cluster.sh installs. sshd asks about every
  * key a client offers, at every new connection: where the resident agent runs, the relay asks
- * it (a millisecond, its LDAP connection and key cache warm) and, should it not answer, starts
+ * it (about 10 ms, its LDAP connection and key cache warm, where an agent start takes 200) and, should it not answer, starts
  * this wrapper again to ask the agent directly (FUTUSWARM_AUTHORIZED_KEYS_DIRECT).
  */
 export function agentWrapperScript(prefix = AGENT_PREFIX, etc = '/etc/futuswarm'): string {
   return [
     '#!/bin/sh',
     `set -a; [ -r ${etc}/agent.env ] && . ${etc}/agent.env; set +a`,
-    `socket=\${FUTUSWARM_DAEMON_SOCKET:-${DEFAULT_DAEMON_SOCKET}}`,
+    `socket=\${FUTUSWARM_DAEMON_SOCKET:-${DAEMON_SOCKET}}`,
     'if [ "$1" = authorized-keys ] && [ $# -eq 4 ] && [ -z "$FUTUSWARM_AUTHORIZED_KEYS_DIRECT" ] && [ -S "$socket" ]; then',
     `  exec ${prefix}/bin/${RELAY_FILE} --socket "$socket" --authorized-keys "$2" "$3" "$4" --fallback ${prefix}/bin/futuswarm-agent`,
     'fi',

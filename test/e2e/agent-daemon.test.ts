@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL, localSandbox, REPO, type CliSandbox } from '../helpers/cli.ts';
 import { addPerson, removeEntry, rigUserKeyFile, uniqueUid } from '../helpers/ldap.ts';
@@ -115,6 +115,7 @@ describe('the resident agent behind the relay', () => {
     assert.equal(ask([AGENT, 'authorized-keys', 'futuswarm', strangerType, strangerKey]).line, '');
     assert.equal(logLines().findLast((l) => l.op === 'authorized-keys')?.outcome, 'unknown key');
     assert.equal(ask([RELAY, '--socket', `/run/futuswarm/none-${run}.sock`, '--authorized-keys', ...question.slice(1), '--fallback', AGENT]).line, direct.line);
+    rmSync(dirname(stranger), { recursive: true, force: true });
   });
 
   it('logs one line per request with its id, user, op, app, outcome and duration, and never a secret value', async () => {
