@@ -15,6 +15,7 @@ import { confirmationRule, type ConfirmedBy } from './core/confirm.ts';
 import { appName, domainName, imageDigest, imageRepository, imageTag, registryHostName, userName } from './core/names.ts';
 import { lazySchema, lazySchemas, once } from './core/lazy-schemas.ts';
 import { taskLimitsSchema } from './core/task-limits-schema.ts';
+import { VERSION } from './version.ts';
 
 const secretKey = secretKeyName;
 
@@ -318,7 +319,14 @@ export const requestSchema = once(() =>
 );
 export type Request = { v: typeof PROTOCOL_VERSION; op: Op; args: Record<string, unknown>; lockWaitSeconds?: number; cli?: string };
 
-export const eventSchema = z.discriminatedUnion('type', [
+/** The request line the CLI sends for `op` with arguments it has checked (this CLI's version in `cli`). */
+export function requestLine(op: Op, args: Record<string, unknown>, lockWaitSeconds: number | undefined): string {
+  const request: Request = { v: PROTOCOL_VERSION, op, args, ...(lockWaitSeconds !== undefined ? { lockWaitSeconds } : {}), cli: VERSION };
+  return `${JSON.stringify(request)}\n`;
+}
+
+/** Built on first use: the CLI sends its request first and builds this while the agent works. */
+export const eventSchema = lazySchema(() => z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('progress'), step: z.string(), message: z.string() }),
   z.strictObject({
     type: z.literal('log'),
@@ -340,7 +348,7 @@ export const eventSchema = z.discriminatedUnion('type', [
     /** Names this request in the manager's agent log, where an admin finds the details. */
     requestId: z.string().max(64).optional(),
   }),
-]);
+]));
 export type Event = z.output<typeof eventSchema>;
 export type ProgressEvent = Extract<Event, { type: 'progress' }>;
 export type ErrorEvent = Extract<Event, { type: 'error' }>;

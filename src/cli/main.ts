@@ -10,6 +10,7 @@ import type { Op } from '../protocol.ts';
 import type { ClusterContext, ContextStore } from './contexts.ts';
 import type { AgentChannel } from '../ssh/agent-client.ts';
 import type { SshTarget } from '../ssh/ssh-args.ts';
+import type { AgentConnection } from '../ssh/agent-connection.ts';
 import { EXIT, exitCodeFor } from './exit-code.ts';
 import { colorEnabled, TerminalIo, type Io } from './io.ts';
 import { ALIASES, aliasSummary, COMMANDS, expandAlias } from './registry.ts';
@@ -92,21 +93,28 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
   const contexts: ContextStore = new ContextStore();
   const controlDir = join(cacheDir(), 'ssh');
 
-  /** Every connection to the agent: the context's managers in turn, until one connects. */
-  async function toAnyManager<T>(connect: (target: SshTarget, connectTimeoutSeconds: number) => Promise<T>): Promise<T> {
+  /** The context's managers in the order to try them, and how long to wait for each. */
+  async function managers() {
     const [{ name, context }, { answeredHostPath, readAnsweredHost, rememberAnsweredHost }, { connectTimeoutSeconds, orderHosts, tryHosts }] = await Promise.all([
       contexts.resolve(globals.context),
       import('./answered-host.ts'),
       import('../ssh/failover.ts'),
     ]);
     const memory = answeredHostPath(cacheDir(), name);
-    const answeredLast = readAnsweredHost(memory);
-    const hosts = orderHosts(context.hosts, answeredLast);
+    const hosts = orderHosts(context.hosts, readAnsweredHost(memory));
     const first = hosts[0] !== context.hosts[0] ? ` (${hosts[0]} first: it answered last time)` : '';
     io.debug(`context ${name}: ${context.user}@${hosts.join(',')}:${context.port}${first}`);
-    const timeout = connectTimeoutSeconds(hosts.length);
+    return { context, hosts, timeout: connectTimeoutSeconds(hosts.length), remember: (host: string) => rememberAnsweredHost(memory, host), tryHosts };
+  }
+
+  /** Every connection to the agent: the context's managers in turn, until one connects. */
+  async function toAnyManager<T>(
+    connect: (target: SshTarget, connectTimeoutSeconds: number) => Promise<T>,
+    planned?: Awaited<ReturnType<typeof managers>>,
+  ): Promise<T> {
+    const { context, hosts, timeout, remember, tryHosts } = planned ?? (await managers());
     const { value, host } = await tryHosts(hosts, (h) => connect(sshTarget(context, h), timeout), { port: context.port, onSkip: (m) => io.debug(m) });
-    if (host !== hosts[0]) rememberAnsweredHost(memory, host);
+    if (host !== hosts[0]) remember(host);
     return value;
   }
 
@@ -128,14 +136,33 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
       );
     },
     async agent(op, args, flags, options = {}) {
-      // Loaded together; nothing is sent before the arguments are valid.
-      const [{ validateArgs }, { callAgent }] = await Promise.all([import('./validate-args.ts'), import('../ssh/agent-client.ts')]);
-      const valid = validateArgs(op, args, flags);
+      const planning = managers();
+      planning.catch(() => undefined); // an invalid argument is the error to report first
+      const [{ validateArgs }, { requestLine }, { openAgentConnection }] = await Promise.all([
+        import('./validate-args.ts'),
+        import('../protocol.ts'),
+        import('../ssh/agent-connection.ts'),
+      ]);
+      // Nothing leaves this machine, not even a connection, before the arguments are valid.
+      const valid = validateArgs(op, args, flags) as Record<string, unknown>;
+      const planned = await planning;
+      // Sent at once to the first manager: the code that reads the answer loads while the agent works.
+      const firstHost = planned.hosts[0];
+      let first: AgentConnection | undefined;
+      if (firstHost !== undefined) {
+        first = openAgentConnection(sshTarget(planned.context, firstHost), { controlDir, connectTimeoutSeconds: planned.timeout });
+        first.send(requestLine(op, valid, options.lockWaitSeconds), options.keepOpen === true || options.onChannel !== undefined);
+      }
+      const { callAgent } = await import('../ssh/agent-client.ts');
       // The caller gets one channel; it speaks to whichever connection is the live one.
       let live: AgentChannel | undefined;
       options.onChannel?.({ send: (message) => live?.send(message) });
-      const result = await toAnyManager((target, connectTimeoutSeconds) =>
-        callAgent(target, op, valid as Record<string, unknown>, {
+      const result = await toAnyManager((target, connectTimeoutSeconds) => {
+        // The first attempt goes on that connection; a later one is to another manager.
+        const connection = first?.target.host === target.host ? first : undefined;
+        first = undefined;
+        return callAgent(target, op, valid, {
+          ...(connection ? { connection } : {}),
           ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}),
           ...(options.keepOpen ? { keepOpen: true } : {}),
           ...(options.onChannel ? { onChannel: (channel: AgentChannel) => (live = channel) } : {}),
@@ -148,8 +175,8 @@ async function makeContext(io: Io, globals: GlobalOptions): Promise<CommandConte
               if (event.type === 'progress') io.progress(event.message);
               else if (event.type === 'log') io.log(event.source ?? 'agent', event.line);
             }),
-        }),
-      );
+        });
+      }, planned);
       return checked(op, result);
     },
     async agentOn(host, op, args, options = {}) {

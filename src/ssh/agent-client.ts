@@ -2,14 +2,12 @@
  * Runs one request against the agent over the system OpenSSH client, so users' ~/.ssh/config,
  * agents, ProxyJump and known_hosts work as they expect. Events come back as JSON lines.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
-import { eventSchema, PROTOCOL_VERSION, type ClientMessage, type ErrorEvent, type Event, type Op } from '../protocol.ts';
-import { buildSshArgs, type SshTarget } from './ssh-args.ts';
-import { VERSION } from '../version.ts';
+import { eventSchema, requestLine, type ClientMessage, type ErrorEvent, type Event, type Op } from '../protocol.ts';
+import type { SshTarget } from './ssh-args.ts';
+import { openAgentConnection, type AgentConnection } from './agent-connection.ts';
 import { translateSshFailure } from './ssh-failure.ts';
 
 export interface AgentCallOptions {
@@ -28,6 +26,8 @@ export interface AgentCallOptions {
   onChannel?(channel: AgentChannel): void;
   /** What Ctrl-C means: the call stops and fails with `interrupted`, with this message and hint. */
   interrupt?: { message: string; hint?: string };
+  /** A connection to `target` opened beforehand (openAgentConnection); otherwise one is opened. */
+  connection?: AgentConnection;
 }
 
 export interface AgentChannel {
@@ -35,32 +35,23 @@ export interface AgentChannel {
 }
 
 export async function callAgent(target: SshTarget, op: Op, args: Record<string, unknown>, options: AgentCallOptions): Promise<unknown> {
-  mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
-  const argv = buildSshArgs(target, {
-    controlDir: options.controlDir,
-    controlPersistSeconds: 60,
-    ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
-  });
-  const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const request = { v: PROTOCOL_VERSION, op, args, ...(options.lockWaitSeconds !== undefined ? { lockWaitSeconds: options.lockWaitSeconds } : {}), cli: VERSION };
-  // The agent may exit before reading everything we send (it answered, or refused).
-  child.stdin.on('error', () => undefined);
-  if (options.keepOpen || options.onChannel) {
-    child.stdin.write(`${JSON.stringify(request)}\n`);
-    options.onChannel?.({
-      send: (message) => {
-        if (child.stdin.writable) child.stdin.write(`${JSON.stringify(message)}\n`);
-      },
+  const connection =
+    options.connection ??
+    openAgentConnection(target, {
+      controlDir: options.controlDir,
+      ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
+      ...(options.sshBinary !== undefined ? { sshBinary: options.sshBinary } : {}),
     });
-  } else {
-    child.stdin.end(`${JSON.stringify(request)}\n`);
-  }
-
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    if (stderr.length < 64 * 1024) stderr += chunk;
+  const { child } = connection;
+  const keepOpen = options.keepOpen === true || options.onChannel !== undefined;
+  if (!connection.sent) connection.send(requestLine(op, args, options.lockWaitSeconds), keepOpen);
+  options.onChannel?.({
+    send: (message) => {
+      if (child.stdin.writable) child.stdin.write(`${JSON.stringify(message)}\n`);
+    },
   });
+  // Built while the agent works on the request, not when its first answer has come.
+  eventSchema.safeParse(undefined);
 
   // Any byte from the far side means the request is under way: it is never asked elsewhere.
   let answered = false;
@@ -68,12 +59,10 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
   let result: { data: unknown } | undefined;
   let failure: FutuswarmError | undefined;
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', (e) =>
-      reject(new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client', cause: e })),
-    );
-    child.on('close', (code) => resolve(code));
+  const exited = connection.closed.catch((e: Error) => {
+    throw new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client', cause: e });
   });
+  exited.catch(() => undefined); // awaited below, unless an event could not be read
 
   // Ctrl-C ends our side: the agent notices and finishes (or cleans up) on its own.
   let interrupted = false;
@@ -91,8 +80,11 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
     for await (const line of lines) {
       if (line.trim() === '') continue;
       const event = parseEvent(line);
-      if (event.type === 'result') result = { data: event.data };
-      else if (event.type === 'error') {
+      if (event.type === 'result') {
+        // The agent's last word: the answer is complete without waiting for ssh to end.
+        result = { data: event.data };
+        break;
+      } else if (event.type === 'error') {
         failure = errorFromEvent(event);
       } else options.onEvent(event);
     }
@@ -100,13 +92,13 @@ export async function callAgent(target: SshTarget, op: Op, args: Record<string, 
     process.off('SIGINT', onInterrupt);
     child.stdin.end();
   }
+  if (result) return result.data;
   const code = await exited;
-  if (interrupted && !result) {
+  if (interrupted) {
     throw new FutuswarmError('interrupted', options.interrupt?.message ?? 'interrupted', options.interrupt?.hint ? { hint: options.interrupt.hint } : {});
   }
   if (failure) throw failure;
-  if (result) return result.data;
-  throw translateSshFailure(code, stderr, target, { answered });
+  throw translateSshFailure(code, connection.stderr(), target, { answered });
 }
 
 /** The agent's error as this side's own: its code, message, hint, details and request id. */

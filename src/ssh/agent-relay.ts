@@ -3,14 +3,13 @@
  * authorizes it and answers with a `relay` event, and from then on the channel carries
  * whatever the two ends speak (frames of src/relay-mux.ts). Progress before that is passed on.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { VERSION } from '../version.ts';
-import { mkdirSync } from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FutuswarmError, isFutuswarmError } from '../core/errors.ts';
 import { refuseReservedKeys } from '../core/reserved-keys.ts';
-import { eventSchema, PROTOCOL_VERSION, type Op } from '../protocol.ts';
+import { eventSchema, requestLine, type Op } from '../protocol.ts';
 import { errorFromEvent } from './agent-client.ts';
-import { buildSshArgs, type SshTarget } from './ssh-args.ts';
+import { openAgentConnection } from './agent-connection.ts';
+import type { SshTarget } from './ssh-args.ts';
 import { translateSshFailure } from './ssh-failure.ts';
 
 export interface Relay {
@@ -34,20 +33,9 @@ export function openRelay(
   args: Record<string, unknown>,
   options: { controlDir: string; connectTimeoutSeconds?: number; sshBinary?: string; onProgress?(message: string): void },
 ): Promise<Relay> {
-  mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
-  const argv = buildSshArgs(target, {
-    controlDir: options.controlDir,
-    controlPersistSeconds: 60,
-    ...(options.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: options.connectTimeoutSeconds } : {}),
-  });
-  const child = spawn(options.sshBinary ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.on('error', () => undefined);
-  child.stdin.write(`${JSON.stringify({ v: PROTOCOL_VERSION, op, args, cli: VERSION })}\n`);
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    if (stderr.length < 16 * 1024) stderr += chunk;
-  });
+  const connection = openAgentConnection(target, options);
+  const { child } = connection;
+  connection.send(requestLine(op, args, undefined), true);
 
   return new Promise<Relay>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
@@ -96,7 +84,9 @@ export function openRelay(
       }
     };
     child.stdout.on('data', onData);
-    child.on('error', (e) => fail(new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client' })));
-    child.on('close', (code) => fail(translateSshFailure(code, stderr, target, { answered })));
+    connection.closed.then(
+      (code) => fail(translateSshFailure(code, connection.stderr(), target, { answered })),
+      (e: Error) => fail(new FutuswarmError('ssh_unreachable', `cannot run ssh: ${e.message}`, { hint: 'install the OpenSSH client' })),
+    );
   });
 }
