@@ -27,7 +27,7 @@ import { daemonView } from './agent-status.ts';
 import { daemonStats } from './daemon-stats.ts';
 import { installedBundle } from './installed-bundle.ts';
 import { LockJournal } from './lock-journal.ts';
-import { openState } from './open-state.ts';
+import { openStates } from './open-state.ts';
 import { OP_HANDLERS } from './ops/index.ts';
 import { startPeriodicWork } from './periodic.ts';
 import { proxyDockerSocketPath, serveProxyDockerSocket } from './proxy-docker-socket.ts';
@@ -78,7 +78,7 @@ class WarmConfig {
   #path: string;
   #stamp = '';
   #config: Promise<AgentConfig> | undefined;
-  #state: Promise<AppState> | undefined;
+  #state: Promise<{ fresh: AppState; cached: AppState }> | undefined;
 
   constructor(path: string) {
     this.#path = path;
@@ -103,11 +103,15 @@ class WarmConfig {
     return this.#config;
   }
 
-  state(config: AgentConfig): Promise<AppState> {
-    this.#state ??= untilItFails(openState(config, { dataKeyCacheSeconds: config.daemon?.dataKeyCacheSeconds ?? 0 }), (failed) => {
-      if (this.#state === failed) this.#state = undefined;
-    });
-    return this.#state;
+  /** `cached`: the view for read-only ops, which may answer from recent reads (open-state.ts). */
+  state(config: AgentConfig, use: { cached: boolean } = { cached: false }): Promise<AppState> {
+    this.#state ??= untilItFails(
+      openStates(config, { dataKeyCacheSeconds: config.daemon?.dataKeyCacheSeconds ?? 0, readCacheSeconds: config.daemon?.stateCacheSeconds ?? 0 }),
+      (failed) => {
+        if (this.#state === failed) this.#state = undefined;
+      },
+    );
+    return this.#state.then((states) => (use.cached ? states.cached : states.fresh));
   }
 }
 
@@ -270,7 +274,7 @@ async function serveConnection(socket: Socket, served: Served): Promise<void> {
       () => served.warm.current(),
       { input: request, write: (line) => output.write(line), channel },
       {
-        openState: (config) => served.warm.state(config),
+        openState: (config, use) => served.warm.state(config, use),
         docker: served.docker,
         requestId,
         log: (stack) => served.log({ level: 'error', requestId, user, error: stack }),

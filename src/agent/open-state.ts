@@ -5,16 +5,42 @@
 import type { AppState } from './app-state.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 
-/** `dataKeyCacheSeconds`: the resident agent keeps data keys KMS decrypted that long (0: never). */
-export async function openState(config: Pick<AgentConfig, 'cluster' | 'state'>, options: { dataKeyCacheSeconds?: number } = {}): Promise<AppState> {
-  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }, { cachingKeyService }] = await Promise.all([
+export interface OpenStateOptions {
+  /** The resident agent keeps data keys KMS decrypted that long (0: never). */
+  dataKeyCacheSeconds?: number;
+}
+
+export async function openState(config: Pick<AgentConfig, 'cluster' | 'state'>, options: OpenStateOptions = {}): Promise<AppState> {
+  return (await openStates(config, options)).fresh;
+}
+
+/**
+ * The state for the resident agent: `fresh` for mutating ops and periodic work, and `cached` for
+ * read-only ops, which may answer from reads up to `readCacheSeconds` old (src/state/cached-reads.ts).
+ */
+export async function openStates(
+  config: Pick<AgentConfig, 'cluster' | 'state'>,
+  options: OpenStateOptions & { readCacheSeconds?: number } = {},
+): Promise<{ fresh: AppState; cached: AppState }> {
+  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }, { cachingKeyService }, { cachedReads }, { readCacheable }] = await Promise.all([
     import('./app-state.ts'),
     import('../aws/state-store.ts'),
     import('../aws/kms.ts'),
     import('../core/data-key-cache.ts'),
+    import('../state/cached-reads.ts'),
+    import('../state/keys.ts'),
   ]);
   const region = config.state.region ? { region: config.state.region } : {};
   const kms = kmsKeyService(config.state.kmsKeyId, region);
   const keys = options.dataKeyCacheSeconds ? cachingKeyService(kms, { ttlMs: options.dataKeyCacheSeconds * 1000 }) : kms;
-  return new AppState({ store: s3ObjectStore(config.state.bucket, region), keys, cluster: config.cluster });
+  const store = s3ObjectStore(config.state.bucket, region);
+  if (!options.readCacheSeconds) {
+    const state = new AppState({ store, keys, cluster: config.cluster });
+    return { fresh: state, cached: state };
+  }
+  const views = cachedReads(store, { ttlMs: options.readCacheSeconds * 1000, cacheable: readCacheable });
+  return {
+    fresh: new AppState({ store: views.fresh, keys, cluster: config.cluster }),
+    cached: new AppState({ store: views.cached, keys, cluster: config.cluster }),
+  };
 }

@@ -61,8 +61,11 @@ export interface HeldLock {
 }
 
 export interface ServeOptions {
-  /** The state bucket; default: the one the agent config names. */
-  openState?: (config: AgentConfig) => Promise<AppState>;
+  /**
+   * The state bucket; default: the one the agent config names. `cached`: the op changes nothing,
+   * so its reads may come from a short-lived cache (the resident agent's, src/state/cached-reads.ts).
+   */
+  openState?: (config: AgentConfig, use: { cached: boolean }) => Promise<AppState>;
   /** The Docker Engine; default: a new connection to the local one. */
   docker?: () => Promise<DockerEngine>;
   /**
@@ -98,7 +101,10 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     if (config.role === 'worker') {
       throw new FutuswarmError('unavailable', 'this node is a worker; futuswarm commands are served by the managers', { hint: 'point your context at a manager' });
     }
-    ctx = opContext(user, config, emit, abort.signal, options.openState, io.channel, options.docker);
+    // Set once the op is known, before anything reads state: an op that changes nothing may read it cached.
+    let readOnly = false;
+    const open = options.openState;
+    ctx = opContext(user, config, emit, abort.signal, open && ((config) => open(config, { cached: readOnly })), io.channel, options.docker);
     subject = { op: UNREADABLE_OP };
     const line = await readRequestLine(io.input);
     if (line === undefined) {
@@ -118,6 +124,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     const app = typeof (args as { app?: unknown }).app === 'string' ? (args as { app: string }).app : undefined;
     subject = { op: request.op, ...(app ? { app } : {}), args: args as Record<string, unknown> };
     const handler = (await OP_HANDLERS[request.op]()).default;
+    readOnly = !handler.mutating;
     // Before the lock and before the handler: a refused request changes nothing.
     const grant = await authorize(ctx, {
       op: request.op,

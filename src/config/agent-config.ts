@@ -74,6 +74,12 @@ export const agentConfigSchema = z.strictObject({
       drainSeconds: z.number().int().min(1).max(3600).default(900),
       /** How long a data key KMS decrypted is kept in memory and used again (0: ask KMS every time). */
       dataKeyCacheSeconds: z.number().int().min(0).max(3600).default(300),
+      /**
+       * How old a state read may be when a read-only op (app:list, app:inspect, …) answers from it.
+       * This daemon's own writes are seen at once, another manager's within this time (0: read S3
+       * every time). Locks, owners and leases are always read from S3.
+       */
+      stateCacheSeconds: z.number().min(0).max(60).default(2),
     })
     .optional(),
   deploy: z

@@ -14,6 +14,7 @@
  *   audit/<yyyy>/<mm>/<dd>/<HHMMSS.mmm>Z-<random>.json   one record per mutating request
  */
 import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
+import { APP_RECORDS_PREFIX } from './app-records.ts';
 
 export const stateKeys = {
   app: (app: string) => `apps/${app}/`,
@@ -35,3 +36,13 @@ export const stateKeys = {
   /** The lease of the resident agent that runs the cluster's periodic work. */
   leader: 'cluster/agent/leader',
 };
+
+/**
+ * What read-only ops of the resident agent may read from its memory, a few seconds old
+ * (src/state/cached-reads.ts): apps' records, settings, sealed secrets and releases, the reads
+ * behind app:list and app:inspect. Never locks, owners, domains, leases or the cluster's keys:
+ * who may do what, and who holds what, is always read from S3.
+ */
+export function readCacheable(key: string): boolean {
+  return key.startsWith(APP_RECORDS_PREFIX) || /^apps\/[^/]+\/(?:settings|secrets|releases\/(?:\d+)?)$/.test(key);
+}

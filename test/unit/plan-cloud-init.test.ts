@@ -108,7 +108,7 @@ test('the first manager: Docker, the agent, sshd for the futuswarm account, then
   assert.deepEqual(agent.caches, { nodeType: 'cache.t4g.micro', engineVersion: '7.1' });
   assert.deepEqual([agent.proxy.httpPort, agent.proxy.trustedProxies], [80, ['10.42.0.0/16']]);
   assert.equal(agent.deploy.appsOnManagers, 'auto');
-  assert.deepEqual(agent.daemon, { socket: '/run/futuswarm/agent.sock', relayCommand: '/opt/futuswarm/bin/futuswarm-relay', drainSeconds: 900, dataKeyCacheSeconds: 300 });
+  assert.deepEqual(agent.daemon, { socket: '/run/futuswarm/agent.sock', relayCommand: '/opt/futuswarm/bin/futuswarm-relay', drainSeconds: 900, dataKeyCacheSeconds: 300, stateCacheSeconds: 2 });
   assert.equal(agent.ldap, undefined);
   assert.equal(agent.role, 'manager');
   assert.deepEqual(agent.nodeChannel, { publicKey: nodeKey, from: ['10.42.0.0/16'], port: 22 });
