@@ -10,7 +10,7 @@
 import { APP_NETWORK_LABEL, appNetworkName } from '../core/app-networks.ts';
 import type { AppSettings } from '../core/app-settings.ts';
 import { LABEL } from '../core/service-spec.ts';
-import type { DockerEngine } from '../docker/engine.ts';
+import type { DockerEngine, ServiceInfo } from '../docker/engine.ts';
 import type { OpContext } from './op.ts';
 import { readSettingsLabel } from './settings.ts';
 
@@ -38,7 +38,11 @@ export async function ensureAppNetworks(
 
 /** The apps whose running service links to `app`, from their services' settings labels. */
 export async function appsLinkingTo(docker: DockerEngine, app: string): Promise<string[]> {
-  const services = await docker.listServices(LABEL.app);
+  return linkingTo(await docker.listServices(LABEL.app), app);
+}
+
+/** The same, out of a listing of the apps' services that the caller has already. */
+export function linkingTo(services: readonly ServiceInfo[], app: string): string[] {
   return services
     .filter((s) => s.labels[LABEL.app] !== app && (readSettingsLabel(s.labels)?.links ?? []).includes(app))
     .map((s) => s.labels[LABEL.app] ?? s.name)

@@ -67,17 +67,18 @@ export interface AppRoutes {
 }
 
 /**
- * The app's routes and servers as the proxy on this manager sees them. Never throws for a
- * missing or unreachable proxy: that is reported in `proxy`/`reason`.
- */
-/**
  * Where the proxy's API was found, per Docker connection: the resident agent asks it for every
  * app:inspect, and finding it takes four Docker requests. Kept briefly; a failed call finds it again.
  */
 const LOCATED_MS = 10_000;
 const located = new WeakMap<DockerEngine, { at: number; api: TraefikApi }>();
 
-export async function routesFor(docker: DockerEngine, app: string, options: { tasks?: readonly TaskInfo[] } = {}): Promise<AppRoutes> {
+/**
+ * The app's routes and servers as the proxy on this manager sees them. Never throws for a
+ * missing or unreachable proxy: that is reported in `proxy`/`reason`. The proxy is asked at
+ * once; `tasks` (which name each server's task) may still be on their way.
+ */
+export async function routesFor(docker: DockerEngine, app: string, options: { tasks?: readonly TaskInfo[] | Promise<readonly TaskInfo[]> } = {}): Promise<AppRoutes> {
   const empty = { routes: [], servers: [], healthCheck: undefined };
   const ask = (api: TraefikApi) => Promise.all([api.routers(), api.services()]);
   let routers: TraefikRouter[] | undefined;
@@ -97,7 +98,7 @@ export async function routesFor(docker: DockerEngine, app: string, options: { ta
       return { proxy: e.code === 'not_found' ? 'not_deployed' : 'unavailable', reason: e.message, ...empty };
     }
   }
-  return selectAppRoutes(app, routers, services, options.tasks ?? []);
+  return selectAppRoutes(app, routers, services, (await options.tasks) ?? []);
 }
 
 /** Pure: pick the app's routers and servers out of the proxy's whole configuration. */

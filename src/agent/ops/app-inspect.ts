@@ -5,7 +5,7 @@ import { describeConstraint, specKeepsToWorkers } from '../../core/placement.ts'
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
 import { mayManage } from '../acl.ts';
-import { appsLinkingTo } from '../app-networks.ts';
+import { linkingTo } from '../app-networks.ts';
 import { defineOp } from '../op.ts';
 import { limitsOfSpec } from '../../core/task-limits.ts';
 import { inspectForOthers } from '../owners-only.ts';
@@ -20,12 +20,25 @@ export default defineOp({
   async handle(ctx, args) {
     const docker = await ctx.docker();
     const state = await ctx.state();
-    // What S3 and the directory say does not depend on the service: asked while Docker answers.
-    const early = { stored: state.settings.get(args.app), secrets: state.secrets.read(args.app), manager: mayManage(ctx, args.app) };
-    for (const asked of Object.values(early)) asked.catch(() => undefined); // unread when the app is not found
-    const service = await docker.findService(args.app);
-    if (!service || service.labels[LABEL.app] !== args.app) {
-      const record = service ? undefined : await state.apps.get(args.app);
+    // Asked at once: what S3, the directory and the proxy say, and the app's tasks as soon as
+    // Docker has listed the services. One listing of the apps' services finds this one and the
+    // apps that link to it. Only the secrets check waits for the service itself.
+    const services = docker.listServices(LABEL.app);
+    const ours = services.then((list) => list.find((s) => s.name === args.app && s.labels[LABEL.app] === args.app));
+    const tasks = ours.then((s) => (s ? docker.listTasks(s.id) : []));
+    const early = {
+      stored: state.settings.get(args.app),
+      secrets: state.secrets.read(args.app),
+      manager: mayManage(ctx, args.app),
+      tasks,
+      nodes: docker.listNodes(),
+      routes: routesFor(docker, args.app, { tasks }),
+      linkedFrom: services.then((list) => linkingTo(list, args.app)),
+    };
+    for (const promise of Object.values(early)) promise.catch(() => undefined); // unread when the app is not found
+    const service = await ours;
+    if (!service) {
+      const record = await state.apps.get(args.app);
       if (record) {
         throw new FutuswarmError('not_found', `${args.app} has not been deployed yet (created by ${record.record.createdBy} at ${record.record.createdAt})`, {
           hint: `futuswarm app:deploy -n ${args.app} -i <image> -t <tag> --port <port> starts it; app:secrets list, db:info and app:owners show what is attached`,
@@ -33,27 +46,28 @@ export default defineOp({
       }
       throw appNotFound(args.app);
     }
-    const [tasks, nodes] = await Promise.all([docker.listTasks(service.id), docker.listNodes()]);
-    const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
-    const cluster = clusterInfo(ctx.config);
-    const [stored, routes, pending, manager, linkedFrom] = await Promise.all([
+    const [stored, routes, pending, manager, linkedFrom, taskList, nodes] = await Promise.all([
       early.stored,
-      routesFor(docker, args.app, { tasks }),
+      early.routes,
       // Unreadable secrets (KMS not answering) must not hide the rest of the app.
       pendingSecrets(ctx, args.app, service, early.secrets).catch((e: Error) => {
         ctx.progress('secrets', `warning: cannot tell whether stored secrets are waiting for a deploy: ${e.message}`);
         return undefined;
       }),
       early.manager,
-      appsLinkingTo(docker, args.app),
+      early.linkedFrom,
+      early.tasks,
+      early.nodes,
     ]);
+    const hostnames = new Map(nodes.map((n) => [n.id, n.hostname]));
+    const cluster = clusterInfo(ctx.config);
     const settings = stored ? appSettingsSchema.parse(stored.settings) : readSettingsLabel(service.labels);
     const result = {
       app: args.app,
       release: Number(service.labels[LABEL.release] ?? 0),
       // As deployed (a digest pins it); Swarm appends the digest it resolved a tag to.
       image: service.labels[LABEL.image] ?? service.image.split('@')[0] ?? service.image,
-      replicas: { running: tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
+      replicas: { running: taskList.filter((t) => t.state === 'running' && t.desiredState === 'running').length, desired: service.replicas },
       settings,
       limits: limitsOfSpec(service.spec),
       placement: {
@@ -65,7 +79,7 @@ export default defineOp({
       domains: settings?.internal ? [] : appHosts(args.app, settings ?? { domains: [] }, cluster),
       linkedFrom,
       update: service.updateState ? { state: service.updateState, message: service.updateMessage ?? '' } : undefined,
-      tasks: tasks.slice(-20).map((t) => ({
+      tasks: taskList.slice(-20).map((t) => ({
         id: t.id.slice(0, 12),
         slot: t.slot,
         /** The node's host name (its ID when Swarm does not know one). */
