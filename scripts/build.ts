@@ -1,13 +1,13 @@
 /**
  * Bundles the CLI and the agent with esbuild.
  *
- * The CLI is one file (dist/cli/cli.js) with the packages it loads only on demand beside it, in
- * dist/cli/vendor/: the AWS SDK, dockerode and pg, which only admin and image commands use. A
- * command loads a module of its own only when it runs (esbuild keeps a dynamically imported
- * module in the file, evaluated on first import), but Node resolves and links every file it
- * loads, and the 40 small files of a split bundle cost `app:list` about 10 ms of its 80.
- * Those packages are imported dynamically everywhere (the build refuses a static import), so
- * they are loaded only by the commands that use them.
+ * The CLI is one CommonJS file (dist/cli/cli.cjs), which bin/futuswarm.js runs with a code cache
+ * (see there), with the packages it loads only on demand beside it, in dist/cli/vendor/: the AWS
+ * SDK clients, which only admin commands use. A command's own module stays in the file
+ * unevaluated until the command runs, but Node resolves and links every file it loads, and the
+ * 40 small files of a split bundle cost `app:list` about 10 ms of its 77. Vendor packages are
+ * imported dynamically everywhere in src/ (the build refuses a static import); in the CLI that
+ * becomes a require() of the vendor file, an ES module, which Node's require() loads.
  *
  * The agent is split so that each request loads only what it needs: without the resident agent
  * it starts for every SSH request (and twice per new connection, for sshd's key lookup), so
@@ -130,7 +130,21 @@ const split = { splitting: true, chunkNames: 'chunks/[name]-[hash]', metafile: t
 // Files are overwritten in place (never a moment without an entry point); stale chunks go afterwards.
 const vendorUsed = new Set<string>();
 const [cli, agent] = await Promise.all([
-  build({ ...common, metafile: true, plugins: [...common.plugins!, cliVendorImports(vendorUsed)], entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist/cli' }),
+  // CommonJS, for bin/futuswarm.js runs it as a vm.Script with a code cache made after a run
+  // (see there). The vendor files are ES modules, which Node's require() loads.
+  build({
+    ...common,
+    format: 'cjs',
+    // What the code reads as import.meta.url (admin's bootstrap finds templates/ by it).
+    banner: { js: "'use strict'; var __futuswarm_cli_url = require('node:url').pathToFileURL(__filename).href;" },
+    supported: { 'dynamic-import': false },
+    define: { ...common.define, 'import.meta.url': '__futuswarm_cli_url' },
+    metafile: true,
+    plugins: [...common.plugins!, cliVendorImports(vendorUsed)],
+    entryPoints: { cli: 'src/cli/bin.ts' },
+    outExtension: { '.js': '.cjs' },
+    outdir: 'dist/cli',
+  }),
   build({ ...common, ...split, entryPoints: { agent: 'src/agent/main.ts' }, outdir: 'dist/agent' }),
 ]);
 const vendor = await build({
@@ -149,8 +163,8 @@ for (const [dir, result] of [['dist/cli/vendor', vendor], ['dist/agent', agent]]
     }
   }
 }
-// The CLI was split into chunks before it was one file.
-rmSync('dist/cli/chunks', { recursive: true, force: true });
+// The CLI was split into chunks, and then an ES module, before it was this file.
+for (const old of ['dist/cli/chunks', 'dist/cli/cli.js', 'dist/cli/cli.js.map']) rmSync(old, { recursive: true, force: true });
 // Only a file that names require, __filename or __dirname keeps the banner: creating a require
 // costs every chunk that loads. The line stays, empty, so that the source maps still fit; the
 // file is replaced whole (a new file renamed over it).

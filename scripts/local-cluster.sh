@@ -186,7 +186,7 @@ preflight() {
   [ -x "$ROOT/node_modules/node/bin/node" ] ||
     die "$ROOT/node_modules/node/bin/node not found: run 'npm ci' first (the agent needs Node 24)"
   [ -f "$ROOT/templates/sshd_config.futuswarm" ] || die "templates/sshd_config.futuswarm missing"
-  [ -f "$ROOT/dist/cli/cli.js" ] || die "$ROOT/dist/cli/cli.js not found: run 'npm run build' first"
+  [ -f "$ROOT/dist/cli/cli.cjs" ] || die "$ROOT/dist/cli/cli.cjs not found: run 'npm run build' first"
 }
 
 ensure_packages() {

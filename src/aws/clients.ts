@@ -14,11 +14,16 @@ type S3 = typeof import('@aws-sdk/client-s3');
 type Sts = typeof import('@aws-sdk/client-sts');
 
 /**
- * The module's exports, whether `import()` gave its namespace (Node, the agent bundle) or, as
- * the split CLI bundle does for CommonJS packages, only `default`.
+ * The package's exports, however they came: its namespace (Node, the agent bundle), or wrapped
+ * in `default` once or twice (the CLI's bundle loads the SDK, CommonJS, from an ES module in
+ * dist/cli/vendor/ with require(): `{ default: { default: sdk } }`).
  */
 function exportsOf<M>(loaded: Promise<M>): Promise<M> {
-  return loaded.then((m) => ((m as { default?: M }).default ?? m));
+  return loaded.then((m) => {
+    let sdk = m as Record<string, unknown>;
+    while (sdk.default && Object.keys(sdk).every((key) => key === 'default' || key === '__esModule')) sdk = sdk.default as Record<string, unknown>;
+    return sdk as M;
+  });
 }
 
 function customEndpoint(service: string): string | undefined {
