@@ -62,7 +62,8 @@ if (command !== undefined && !held.includes(command)) {
       const header = Buffer.from(`${JSON.stringify({ commands: [...held, command] })}\n`);
       writeFileSync(tmp, Buffer.concat([header, script.createCachedData()]), { mode: 0o600 });
       renameSync(tmp, join(dir, name));
-      for (const old of readdirSync(dir)) if (old !== name && !old.endsWith('.tmp')) rmSync(join(dir, old), { force: true });
+      // Other builds' caches, and files a writer left: a writer whose file goes fails its rename, harmlessly.
+      for (const old of readdirSync(dir)) if (old !== name) rmSync(join(dir, old), { force: true });
     } catch {
       // a cache we cannot keep only costs time
     }

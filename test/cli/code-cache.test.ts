@@ -52,11 +52,15 @@ describe('the CLI code cache', () => {
     assert.equal(statSync(dir).mode & 0o777, 0o700);
   });
 
-  it('another command adds its code once; after that every run uses the cache as it is', async () => {
+  it("another command adds its code once, and clears other builds' caches and leftovers; after that every run uses the cache as it is", async () => {
     const before = cached();
+    const [name] = files();
+    writeFileSync(join(dir, 'cli-1-2-old-x64.bin'), 'an older build');
+    writeFileSync(join(dir, `${name}.99999.tmp`), 'what a writer left');
     const first = await run(['--context', 'nowhere', 'app:list', '--json']);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(JSON.parse(first.stdout), { apps: [] });
+    assert.deepEqual(files(), [name]);
     const after = cached();
     assert.deepEqual(after.commands, ['context', 'app:list']);
     assert.ok(after.bytes > before.bytes + 50_000, `${before.bytes} → ${after.bytes} bytes`);
