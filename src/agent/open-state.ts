@@ -22,13 +22,11 @@ export async function openStates(
   config: Pick<AgentConfig, 'cluster' | 'state'>,
   options: OpenStateOptions & { readCacheSeconds?: number } = {},
 ): Promise<{ fresh: AppState; cached: AppState }> {
-  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }, { cachingKeyService }, { cachedReads }, { readCacheable }] = await Promise.all([
+  const [{ AppState }, { s3ObjectStore }, { kmsKeyService }, { cachingKeyService }] = await Promise.all([
     import('./app-state.ts'),
     import('../aws/state-store.ts'),
     import('../aws/kms.ts'),
     import('../core/data-key-cache.ts'),
-    import('../state/cached-reads.ts'),
-    import('../state/keys.ts'),
   ]);
   const region = config.state.region ? { region: config.state.region } : {};
   const kms = kmsKeyService(config.state.kmsKeyId, region);
@@ -38,6 +36,7 @@ export async function openStates(
     const state = new AppState({ store, keys, cluster: config.cluster });
     return { fresh: state, cached: state };
   }
+  const [{ cachedReads }, { readCacheable }] = await Promise.all([import('../state/cached-reads.ts'), import('../state/keys.ts')]);
   const views = cachedReads(store, { ttlMs: options.readCacheSeconds * 1000, cacheable: readCacheable });
   return {
     fresh: new AppState({ store: views.fresh, keys, cluster: config.cluster }),

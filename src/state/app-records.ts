@@ -13,9 +13,10 @@ import type { ObjectStore, StoredObject } from '../aws/state-store.ts';
 import { FutuswarmError, isFutuswarmError, parseWith } from '../core/errors.ts';
 import { appName, domainName, userName } from '../core/names.ts';
 import { putJson } from './json.ts';
+import { stateKeys } from './keys.ts';
 
-export const APP_RECORDS_PREFIX = 'app-records/';
-export const appRecordKey = (app: string): string => `${APP_RECORDS_PREFIX}${app}`;
+export const APP_RECORDS_PREFIX = stateKeys.appRecords;
+export const appRecordKey = stateKeys.appRecord;
 
 const appRecordSchema = z.strictObject({
   app: appName,

@@ -58,30 +58,24 @@ export function cachedReads(store: ObjectStore, options: CachedReadsOptions): Ca
     });
   };
 
+  /** A write or delete: the key and its listings are forgotten before it starts and after it ends. */
+  const writing = async <T>(key: string, write: () => Promise<T>): Promise<T> => {
+    writes++;
+    forget(key);
+    try {
+      return await write();
+    } finally {
+      writes++;
+      forget(key);
+    }
+  };
+
   const fresh: ObjectStore = {
     get: (key, o) => (o?.versionId !== undefined ? store.get(key, o) : remember(objects, key, () => store.get(key))),
     list: (prefix, o) => (o?.startAfter !== undefined ? store.list(prefix, o) : remember(listings, prefix, () => store.list(prefix))),
     versions: (key, o) => store.versions(key, o),
-    put: async (key, body, o) => {
-      writes++;
-      forget(key);
-      try {
-        return await store.put(key, body, o);
-      } finally {
-        writes++;
-        forget(key);
-      }
-    },
-    delete: async (key, o) => {
-      writes++;
-      forget(key);
-      try {
-        await store.delete(key, o);
-      } finally {
-        writes++;
-        forget(key);
-      }
-    },
+    put: (key, body, o) => writing(key, () => store.put(key, body, o)),
+    delete: (key, o) => writing(key, () => store.delete(key, o)),
   };
 
   const cached: ObjectStore = {

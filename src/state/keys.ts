@@ -8,13 +8,13 @@
  *   apps/<app>/settings         JSON object (port, replicas, domains, health check, …)
  *   apps/<app>/acl              JSON {owners, …}; created once, so one app has one first owner
  *   apps/<app>/lock             JSON {token, user, op, message, since, expiresAt}
+ *   app-records/<app>           JSON {app, createdBy, createdAt, domains}: an app made by app:create
  *   domains/<host>              which app holds an extra host name
  *   nodes/<addr>                a node's SSH host keys
  *   cluster/agent/leader        JSON {holder, since, expiresAt}: the resident agent that runs periodic work
  *   audit/<yyyy>/<mm>/<dd>/<HHMMSS.mmm>Z-<random>.json   one record per mutating request
  */
 import { LDAP_BIND_PASSWORD_OBJECT_KEY, NODE_KEY_OBJECT_KEY } from '../core/plan-names.ts';
-import { APP_RECORDS_PREFIX } from './app-records.ts';
 
 export const stateKeys = {
   app: (app: string) => `apps/${app}/`,
@@ -26,6 +26,9 @@ export const stateKeys = {
   /** One object per extra host name: whoever creates it first owns the name. */
   domain: (host: string) => `domains/${host}`,
   release: (app: string, n: number) => `apps/${app}/releases/${n}`,
+  /** One small object per app, under one prefix: listing every app is one listing. */
+  appRecords: 'app-records/',
+  appRecord: (app: string) => `app-records/${app}`,
   audit: 'audit/',
   /** The cluster's node key (managers → nodes, for app:exec on other nodes), KMS-sealed. */
   nodeKey: NODE_KEY_OBJECT_KEY,
@@ -44,5 +47,5 @@ export const stateKeys = {
  * who may do what, and who holds what, is always read from S3.
  */
 export function readCacheable(key: string): boolean {
-  return key.startsWith(APP_RECORDS_PREFIX) || /^apps\/[^/]+\/(?:settings|secrets|releases\/(?:\d+)?)$/.test(key);
+  return key.startsWith(stateKeys.appRecords) || /^apps\/[^/]+\/(?:settings|secrets|releases\/(?:\d+)?)$/.test(key);
 }
