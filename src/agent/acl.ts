@@ -127,7 +127,8 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
   }
   const app = request.app;
   if (app === undefined) throw new FutuswarmError('internal', `${request.op} needs ${request.access} access but names no app`);
-  const state = await ctx.state();
+  // Owners as S3 has them now, whatever the op: who may act on an app is never read from memory.
+  const state = await ctx.state({ fresh: true });
   let owners = (await state.owners.get(app))?.owners;
   if (owners === undefined && (await appExists(ctx, app))) {
     // A claim always comes before the app exists: one made since the first look shows now.
@@ -156,6 +157,8 @@ export async function authorize(ctx: OpContext, request: AuthorizeRequest): Prom
 /**
  * Whether the caller may see what only an app's owners see (its health command, release
  * notes): an owner or an admin. For ops that anyone may call; never throws `forbidden`.
+ * Through ctx.state(): in the resident agent, a read-only op may take the owners from its
+ * memory, up to daemon.stateCacheSeconds old; a mutating op (a link) reads them from S3.
  */
 export async function mayManage(ctx: OpContext, app: string): Promise<boolean> {
   const owners = (await (await ctx.state()).owners.get(app))?.owners ?? [];
@@ -167,7 +170,7 @@ export async function mayManage(ctx: OpContext, app: string): Promise<boolean> {
  * ran), so the name is free again. Owners changed meanwhile are left alone.
  */
 export async function releaseClaim(ctx: OpContext, app: string): Promise<void> {
-  const state = await ctx.state();
+  const state = await ctx.state({ fresh: true });
   const owners = await state.owners.get(app);
   if (!owners || owners.owners.length !== 1 || owners.owners[0] !== ctx.user || owners.createdBy !== ctx.user) return;
   if (await appExists(ctx, app)) return;

@@ -14,8 +14,12 @@ export interface OpContext {
   progress(step: string, message: string): void;
   emit(event: Event): void;
   docker(): Promise<DockerEngine>;
-  /** The cluster's state store (S3 + KMS); created on first use. */
-  state(): Promise<AppState>;
+  /**
+   * The cluster's state store (S3 + KMS); created on first use. In the resident agent, an op that
+   * changes nothing reads some of it from memory, up to a few seconds old (src/state/keys.ts
+   * `readCacheable`); `fresh` reads everything from S3 whatever the op, as deciding access does.
+   */
+  state(use?: { fresh?: boolean }): Promise<AppState>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   /** The caller of this request: what it sends after the request line, and whether it left. */

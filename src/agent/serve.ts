@@ -36,19 +36,20 @@ export function opContext(
   config: AgentConfig,
   emit: (event: Event) => void,
   signal: AbortSignal,
-  open: (config: AgentConfig) => Promise<AppState> = openState,
+  open: (config: AgentConfig, use: { fresh: boolean }) => Promise<AppState> = (config) => openState(config),
   channel: ClientChannel = detachedChannel(),
   connect: () => Promise<DockerEngine> = () => import('../docker/engine.ts').then((m) => m.DockerEngine.connect()),
 ): OpContext {
   let engine: Promise<DockerEngine> | undefined;
   let store: Promise<AppState> | undefined;
+  let freshStore: Promise<AppState> | undefined;
   return {
     user,
     config,
     emit,
     progress: (step, message) => emit({ type: 'progress', step, message }),
     docker: () => (engine ??= connect()),
-    state: () => (store ??= open(config)),
+    state: (use) => (use?.fresh ? (freshStore ??= open(config, { fresh: true })) : (store ??= open(config, { fresh: false }))),
     signal,
     channel,
   };
@@ -104,7 +105,7 @@ export async function serve(user: string, loadConfig: () => Promise<AgentConfig>
     // Set once the op is known, before anything reads state: an op that changes nothing may read it cached.
     let readOnly = false;
     const open = options.openState;
-    ctx = opContext(user, config, emit, abort.signal, open && ((config) => open(config, { cached: readOnly })), io.channel, options.docker);
+    ctx = opContext(user, config, emit, abort.signal, open && ((config, use) => open(config, { cached: readOnly && !use.fresh })), io.channel, options.docker);
     subject = { op: UNREADABLE_OP };
     const line = await readRequestLine(io.input);
     if (line === undefined) {

@@ -77,7 +77,8 @@ export const agentConfigSchema = z.strictObject({
       /**
        * How old a state read may be when a read-only op (app:list, app:inspect, …) answers from it.
        * This daemon's own writes are seen at once, another manager's within this time (0: read S3
-       * every time). Locks, owners and leases are always read from S3.
+       * every time). Locks and leases are always read from S3, and so are owners when they decide
+       * whether a request may act (src/agent/acl.ts).
        */
       stateCacheSeconds: z.number().min(0).max(60).default(2),
     })

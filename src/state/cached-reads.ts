@@ -11,8 +11,8 @@
  *   use it.
  * Every write or delete through either view forgets the key and the listings that hold it, so
  * this agent sees its own changes at once; another manager's are seen within `ttlMs`.
- * What is cacheable is decided by `cacheable` (src/state/keys.ts): never locks, owners or
- * leases, which decide who may do what.
+ * What is cacheable is decided by `cacheable` (src/state/keys.ts): never locks or leases, which
+ * decide who holds what. Deciding who may act reads through `fresh` (src/agent/acl.ts).
  */
 import type { ObjectStore, ObjectSummary, StoredObject } from '../aws/state-store.ts';
 

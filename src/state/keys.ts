@@ -42,10 +42,12 @@ export const stateKeys = {
 
 /**
  * What read-only ops of the resident agent may read from its memory, a few seconds old
- * (src/state/cached-reads.ts): apps' records, settings, sealed secrets and releases, the reads
- * behind app:list and app:inspect. Never locks, owners, domains, leases or the cluster's keys:
- * who may do what, and who holds what, is always read from S3.
+ * (src/state/cached-reads.ts): apps' records, settings, sealed secrets, releases and owners, the
+ * reads behind app:list and app:inspect. The owners there only decide what a read shows (an
+ * owner sees the health command, src/agent/owners-only.ts); whether a request may act on an app
+ * is decided on a fresh read (src/agent/acl.ts `authorize`). Never locks, domains, leases or the
+ * cluster's keys: who holds what is always read from S3.
  */
 export function readCacheable(key: string): boolean {
-  return key.startsWith(stateKeys.appRecords) || /^apps\/[^/]+\/(?:settings|secrets|releases\/(?:\d+)?)$/.test(key);
+  return key.startsWith(stateKeys.appRecords) || /^apps\/[^/]+\/(?:settings|secrets|acl|releases\/(?:\d+)?)$/.test(key);
 }

@@ -15,11 +15,13 @@ import { localSandbox, type CliResult, type CliSandbox } from '../helpers/cli.ts
 import { serviceExists, serviceVersion } from '../helpers/docker.ts';
 import { addPerson, addPersonByCn, ensureLdap, removeEntry, setKeys, uniqueUid } from '../helpers/ldap.ts';
 import { removeApps } from '../helpers/cleanup.ts';
+import { agentState } from '../helpers/agent-state.ts';
 
 const RIG = resolve(import.meta.dirname, '../../scripts/ldap-rig.sh');
 const AGENT = '/opt/futuswarm/bin/futuswarm-agent';
 const KEY_TTL_SECONDS = 2; // keyCache.ttlSeconds in scripts/local-cluster.sh
 const KEYS_LOG = '/var/log/futuswarm/authorized-keys.log'; // keyCache.logFile there
+const STATE_CACHE_SECONDS = 2; // daemon.stateCacheSeconds, by default
 const suffix = Math.random().toString(36).slice(2, 7);
 const APP = `shop-${suffix}`;
 const RACE = `race-${suffix}`;
@@ -184,6 +186,20 @@ describe('identity and access', () => {
       ok(await bob.run(['app:owners', 'remove', '-n', APP, 'bob']), 'bob removes himself');
       const again = await bob.run(['app:secrets', 'list', '-n', APP]);
       assert.match(again.stderr, refusedWith(forbiddenLine(APP, 'alice', 'bob')));
+    });
+
+    it("an owner removed on another manager is refused at once; what app:inspect shows him follows within the agent's read cache", async () => {
+      ok(await alice.run(['app:owners', 'add', '-n', APP, 'bob']), 'alice adds bob');
+      // bob's read puts the owners in the resident agent's memory.
+      const seen = await bob.json<{ ownersOnly?: string[]; labels: Record<string, string> }>(['app:inspect', '-n', APP]);
+      assert.equal(seen.ownersOnly, undefined);
+      // Another manager's agent removes him: straight in the state bucket, behind this agent's back.
+      await agentState().state.owners.remove(APP, 'alice', 'bob');
+      const refused = await bob.run(['app:secrets', 'list', '-n', APP]);
+      assert.match(refused.stderr, refusedWith(forbiddenLine(APP, 'alice', 'bob')));
+      await sleep((STATE_CACHE_SECONDS + 0.5) * 1000);
+      const later = await bob.json<{ ownersOnly?: string[] }>(['app:inspect', '-n', APP]);
+      assert.ok(later.ownersOnly?.includes('labels'), JSON.stringify(later.ownersOnly));
     });
 
     it('an app keeps its last owner, and owners must be people the cluster knows', async () => {

@@ -23,7 +23,6 @@ export default defineOp({
     // Asked at once: what S3, the directory and the proxy say, and the app's tasks as soon as
     // Docker has listed the services. One listing of the apps' services finds this one and the
     // apps that link to it. Only the secrets check waits for the service itself.
-    // The owners first: S3 answers it last, and unlike the rest it is never kept in memory.
     const managing = mayManage(ctx, args.app);
     const services = docker.listServices(LABEL.app);
     const ours = services.then((list) => list.find((s) => s.name === args.app && s.labels[LABEL.app] === args.app));
