@@ -23,6 +23,7 @@
 #   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
 #   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
 #   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
+#   FUTUSWARM_MOTO_MAX_MB a moto using more memory than this is started afresh (default 4096)
 #   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
 #   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
 #   FUTUSWARM_PG_PORT    port of the PostgreSQL standing in for the shared RDS instance (default 5433)
@@ -728,9 +729,23 @@ ensure_aws_cli() {
   "$VENV/bin/pip" install -q --disable-pip-version-check awscli
 }
 
+# moto keeps every version of every S3 object up to 5 MB in memory and runs no lifecycle rule,
+# so a rig that serves test run after test run grows until the kernel kills it mid-run. Past
+# FUTUSWARM_MOTO_MAX_MB it is started afresh: the local cluster's AWS side starts empty and is
+# bootstrapped again (ensure_aws_cluster), as after a reboot.
+moto_too_big() {
+  local rss
+  pid_is "$MOTO_PID" moto_server || return 1
+  rss=$(ps -o rss= -p "$(cat "$MOTO_PID")" | tr -d ' ')
+  [ -n "$rss" ] && [ "$rss" -gt $((${FUTUSWARM_MOTO_MAX_MB:-4096} * 1024)) ] || return 1
+  say "moto uses $((rss / 1024)) MiB, more than ${FUTUSWARM_MOTO_MAX_MB:-4096}: starting it afresh (the local cluster's state bucket starts empty)"
+}
+
 ensure_moto() {
   ensure_aws_cli
-  if listening "$MOTO_PORT"; then
+  if moto_too_big; then
+    stop_pidfile "$MOTO_PID" moto_server moto
+  elif listening "$MOTO_PORT"; then
     say "moto already listening on 127.0.0.1:$MOTO_PORT"
     return
   fi
