@@ -1,9 +1,10 @@
 /** app.inspect: one app in detail: image, replicas, tasks and their states, routes, labels. */
-import { appNotFound, FutuswarmError } from '../../core/errors.ts';
+import { appNotFound, FutuswarmError, isFutuswarmError } from '../../core/errors.ts';
 import { appSettingsSchema } from '../../core/app-settings.ts';
 import { describeConstraint, specKeepsToWorkers } from '../../core/placement.ts';
 import { appHosts, appUrl, LABEL } from '../../core/service-spec.ts';
 import { clusterInfo } from '../../config/agent-config.ts';
+import type { TaskInfo } from '../../docker/engine.ts';
 import { mayManage } from '../acl.ts';
 import { linkingTo } from '../app-networks.ts';
 import { defineOp } from '../op.ts';
@@ -20,13 +21,18 @@ export default defineOp({
   async handle(ctx, args) {
     const docker = await ctx.docker();
     const state = await ctx.state();
-    // Asked at once: what S3, the directory and the proxy say, and the app's tasks as soon as
-    // Docker has listed the services. One listing of the apps' services finds this one and the
-    // apps that link to it. Only the secrets check waits for the service itself.
+    // Asked at once: what S3, the directory and the proxy say, the apps' services and the tasks
+    // of the service named after the app (Docker takes a name where it takes an ID). One listing
+    // of the apps' services finds this one and the apps that link to it; the tasks count only if
+    // they are that service's. Only the secrets check waits for the service itself.
     const managing = mayManage(ctx, args.app);
     const services = docker.listServices(LABEL.app);
+    const named = docker.listTasks(args.app).catch((e: unknown): TaskInfo[] => {
+      if (isFutuswarmError(e) && e.code === 'not_found') return []; // no service of that name
+      throw e;
+    });
     const ours = services.then((list) => list.find((s) => s.name === args.app && s.labels[LABEL.app] === args.app));
-    const tasks = ours.then((s) => (s ? docker.listTasks(s.id) : []));
+    const tasks = ours.then(async (s) => (s ? (await named).filter((t) => t.serviceId === s.id) : []));
     const early = {
       stored: state.settings.get(args.app),
       secrets: state.secrets.read(args.app),
