@@ -49,7 +49,7 @@ async function deleteBenchBlobs(apps: readonly string[]): Promise<void> {
 }
 
 const rounds = Number(process.argv[2] ?? 5);
-const cli = fileURLToPath(new URL('../bin/futuswarm.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/futuswarm.cjs', import.meta.url));
 const run = Date.now().toString(36);
 const MOTO = process.env.FUTUSWARM_REGISTRY_S3 ?? 'http://10.231.0.1:5055';
 const STATE_BUCKET = 'futuswarm-local-state';

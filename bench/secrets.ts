@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const rounds = Number(process.argv[2] ?? 7);
-const cli = fileURLToPath(new URL('../bin/futuswarm.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/futuswarm.cjs', import.meta.url));
 const APP = 'bench-secrets';
 const run = (args: string[]) => execFileSync(process.execPath, [cli, '--context', 'local', '-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const rounds = Number(process.argv[2] ?? 30);
-const cli = fileURLToPath(new URL('../bin/futuswarm.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/futuswarm.cjs', import.meta.url));
 const cases: Record<string, string[]> = {
   'node -e 0': ['-e', '0'],
   'futuswarm --help': [cli, '--help'],

@@ -1,7 +1,7 @@
 /**
  * Bundles the CLI and the agent with esbuild.
  *
- * The CLI is one CommonJS file (dist/cli/cli.cjs), which bin/futuswarm.js runs with a code cache
+ * The CLI is one CommonJS file (dist/cli/cli.cjs), which bin/futuswarm.cjs runs with a code cache
  * (see there), with the packages it loads only on demand beside it, in dist/cli/vendor/: the AWS
  * SDK clients, which only admin commands use. A command's own module stays in the file
  * unevaluated until the command runs, but Node resolves and links every file it loads, and the
@@ -130,7 +130,7 @@ const split = { splitting: true, chunkNames: 'chunks/[name]-[hash]', metafile: t
 // Files are overwritten in place (never a moment without an entry point); stale chunks go afterwards.
 const vendorUsed = new Set<string>();
 const [cli, agent] = await Promise.all([
-  // CommonJS, for bin/futuswarm.js runs it as a vm.Script with a code cache made after a run
+  // CommonJS, for bin/futuswarm.cjs runs it as a vm.Script with a code cache made after a run
   // (see there). The vendor files are ES modules, which Node's require() loads.
   build({
     ...common,

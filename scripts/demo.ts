@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 
 const cli = (args: string[], inherit = true) =>
-  spawnSync(process.execPath, ['bin/futuswarm.js', '--context', 'local', ...args], { stdio: inherit ? 'inherit' : 'pipe', encoding: 'utf8' });
+  spawnSync(process.execPath, ['bin/futuswarm.cjs', '--context', 'local', ...args], { stdio: inherit ? 'inherit' : 'pipe', encoding: 'utf8' });
 
 function step(title: string, args: string[]): void {
   process.stdout.write(`\n$ futuswarm ${args.join(' ')}\n`);

@@ -99,7 +99,7 @@ APP_LABEL=futuswarm.app
 PROXY_LABEL=futuswarm.proxy
 PROXY_SERVICE=futuswarm-proxy
 NODE=$ROOT/node_modules/node/bin/node
-CLI=$ROOT/bin/futuswarm.js
+CLI=$ROOT/bin/futuswarm.cjs
 
 say() { printf '› %s\n' "$*"; }
 die() { printf 'local-cluster: %s\n' "$*" >&2; exit 1; }

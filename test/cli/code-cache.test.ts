@@ -1,5 +1,5 @@
 /**
- * The built CLI (bin/futuswarm.js) keeps a V8 code cache made after a run, in the user's cache
+ * The built CLI (bin/futuswarm.cjs) keeps a V8 code cache made after a run, in the user's cache
  * directory: written by a command that succeeded, added to once by each other command, used as it
  * is afterwards, replaced when V8 refuses it, and never in the way of a command. No cluster: ssh
  * is the offline stand-in that answers app.list.
@@ -15,7 +15,7 @@ describe('the CLI code cache', () => {
   let cli: OfflineCli;
   let dir: string;
   const files = (): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
-  /** The built CLI, not the source: the cache is bin/futuswarm.js's. */
+  /** The built CLI, not the source: the cache is bin/futuswarm.cjs's. */
   const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { ...cli.env, ...env } });
 
   before(async () => {

@@ -120,7 +120,7 @@ describe('app:exec on another node (node channel)', () => {
     // util-linux `script` runs the CLI on a pseudo-terminal, as a person at a terminal would.
     // Its input stays open until it exits: at end of input `script` types a NUL into the
     // terminal, which would reach the command and be echoed as ^@ at a random point.
-    const command = [process.execPath, join(REPO, 'bin/futuswarm.js'), 'app:exec', '-n', APP, '--task', String(remote.slot), '-it', '--', 'sh', '-c', 'tty; echo done']
+    const command = [process.execPath, join(REPO, 'bin/futuswarm.cjs'), 'app:exec', '-n', APP, '--task', String(remote.slot), '-it', '--', 'sh', '-c', 'tty; echo done']
       .map((a) => `'${a}'`)
       .join(' ');
     const r = await runHoldingInput('script', ['-qec', `stty -g; ${command}; echo "exit=$?"; stty -g`, '/dev/null'], cli.env, 60_000);

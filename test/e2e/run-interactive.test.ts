@@ -39,7 +39,7 @@ describe('app:run with input and a terminal', () => {
   });
 
   it('-it gives the command a terminal and the app\'s secrets, and leaves this terminal as it was', async () => {
-    const command = [process.execPath, join(REPO, 'bin/futuswarm.js'), 'app:run', '-n', APP, '-it', '--', 'sh', '-c', 'tty; echo "token=$TOKEN"; echo done']
+    const command = [process.execPath, join(REPO, 'bin/futuswarm.cjs'), 'app:run', '-n', APP, '-it', '--', 'sh', '-c', 'tty; echo "token=$TOKEN"; echo done']
       .map((a) => `'${a}'`)
       .join(' ');
     const r = await runHoldingInput('script', ['-qec', `stty -g; ${command}; echo "exit=$?"; stty -g`, '/dev/null'], cli.env, 90_000);

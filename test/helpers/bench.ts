@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../bin/futuswarm.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/futuswarm.cjs', import.meta.url));
 export const LOCAL_DIR = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'futuswarm/local');
 
 export function median(xs: readonly number[]): number {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const CLI = join(REPO, 'bin/futuswarm.js');
+export const CLI = join(REPO, 'bin/futuswarm.cjs');
 /** The CLI's entry as source: Node runs it as it is, so tests of it need no build. */
 export const SOURCE_CLI = join(REPO, 'src/cli/bin.ts');
 

@@ -13,14 +13,15 @@
  * per build; `--help` and `--version` add none. A cache that cannot be read or written only
  * costs that time.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import module from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+'use strict';
+// CommonJS: Node reaches the first line of an ES module entry about 2 ms later.
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
 
-module.enableCompileCache?.();
+Module.enableCompileCache?.();
 
 /** The command this run is for (`app:list`, `context`), or undefined for help and the version. */
 function commandOf(args) {
@@ -44,14 +45,14 @@ function readCache(path) {
   }
 }
 
-const file = fileURLToPath(new URL('../dist/cli/cli.cjs', import.meta.url));
+const file = join(__dirname, '..', 'dist', 'cli', 'cli.cjs');
 const source = readFileSync(file, 'utf8');
 const stat = statSync(file);
 const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'futuswarm', 'code-cache');
 const name = `cli-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.versions.v8}-${process.arch}.bin`;
 const command = commandOf(process.argv.slice(2));
 const cache = readCache(join(dir, name));
-const script = new Script(module.wrap(source), { filename: file, cachedData: cache.data });
+const script = new Script(Module.wrap(source), { filename: file, cachedData: cache.data });
 const held = cache.data !== undefined && !script.cachedDataRejected ? cache.commands : [];
 if (command !== undefined && !held.includes(command)) {
   process.on('exit', (code) => {
@@ -70,4 +71,4 @@ if (command !== undefined && !held.includes(command)) {
   });
 }
 const cli = { exports: {} };
-script.runInThisContext()(cli.exports, module.createRequire(file), cli, file, dirname(file));
+script.runInThisContext()(cli.exports, Module.createRequire(file), cli, file, dirname(file));
