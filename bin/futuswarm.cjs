@@ -10,8 +10,9 @@
  * starts with a line naming the commands whose code it holds. A run of a command that is not
  * among them, or that found no cache V8 would take, writes one as it exits, if it succeeded:
  * what it loaded from the cache and what it compiled itself. So each command adds its code once
- * per build; `--help` and `--version` add none. A cache that cannot be read or written only
- * costs that time.
+ * per build. `--help` and `--version` name no command: they write a cache only where there is
+ * none, so that the next one starts from it. A cache that cannot be read or written only costs
+ * that time.
  */
 'use strict';
 // CommonJS: Node reaches the first line of an ES module entry about 2 ms later.
@@ -53,14 +54,15 @@ const name = `cli-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.versions.v8
 const command = commandOf(process.argv.slice(2));
 const cache = readCache(join(dir, name));
 const script = new Script(Module.wrap(source), { filename: file, cachedData: cache.data });
-const held = cache.data !== undefined && !script.cachedDataRejected ? cache.commands : [];
-if (command !== undefined && !held.includes(command)) {
+const usable = cache.data !== undefined && !script.cachedDataRejected;
+const held = usable ? cache.commands : [];
+if (command !== undefined ? !held.includes(command) : !usable) {
   process.on('exit', (code) => {
     if (code !== 0) return;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = join(dir, `${name}.${process.pid}.tmp`);
-      const header = Buffer.from(`${JSON.stringify({ commands: [...held, command] })}\n`);
+      const header = Buffer.from(`${JSON.stringify({ commands: command !== undefined ? [...held, command] : held })}\n`);
       writeFileSync(tmp, Buffer.concat([header, script.createCachedData()]), { mode: 0o600 });
       renameSync(tmp, join(dir, name));
       // Other builds' caches, and files a writer left: a writer whose file goes fails its rename, harmlessly.
