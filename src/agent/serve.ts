@@ -36,7 +36,8 @@ export function opContext(
   config: AgentConfig,
   emit: (event: Event) => void,
   signal: AbortSignal,
-  open: (config: AgentConfig, use: { fresh: boolean }) => Promise<AppState> = (config) => openState(config),
+  /** Where the views differ (the resident agent's); without it, one state serves both. */
+  open?: (config: AgentConfig, use: { fresh: boolean }) => Promise<AppState>,
   channel: ClientChannel = detachedChannel(),
   connect: () => Promise<DockerEngine> = () => import('../docker/engine.ts').then((m) => m.DockerEngine.connect()),
 ): OpContext {
@@ -49,7 +50,10 @@ export function opContext(
     emit,
     progress: (step, message) => emit({ type: 'progress', step, message }),
     docker: () => (engine ??= connect()),
-    state: (use) => (use?.fresh ? (freshStore ??= open(config, { fresh: true })) : (store ??= open(config, { fresh: false }))),
+    state: (use) => {
+      if (!open) return (store ??= openState(config));
+      return use?.fresh ? (freshStore ??= open(config, { fresh: true })) : (store ??= open(config, { fresh: false }));
+    },
     signal,
     channel,
   };
