@@ -729,8 +729,9 @@ ensure_aws_cli() {
   "$VENV/bin/pip" install -q --disable-pip-version-check awscli
 }
 
-# moto keeps every version of every S3 object up to 5 MB in memory and runs no lifecycle rule,
-# so a rig that serves test run after test run grows until the kernel kills it mid-run. Past
+# moto keeps what it is given in memory (every S3 object version up to 5 MB among it) and runs no
+# lifecycle rule: one `npm test` grew it from 0.3 to 2 GB, and a rig that serves run after run
+# grows until the kernel kills it mid-run. Past
 # FUTUSWARM_MOTO_MAX_MB it is started afresh: the local cluster's AWS side starts empty and is
 # bootstrapped again (ensure_aws_cluster), as after a reboot.
 moto_too_big() {

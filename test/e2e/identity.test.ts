@@ -191,7 +191,7 @@ describe('identity and access', () => {
     it("an owner removed on another manager is refused at once; what app:inspect shows him follows within the agent's read cache", async () => {
       ok(await alice.run(['app:owners', 'add', '-n', APP, 'bob']), 'alice adds bob');
       // bob's read puts the owners in the resident agent's memory.
-      const seen = await bob.json<{ ownersOnly?: string[]; labels: Record<string, string> }>(['app:inspect', '-n', APP]);
+      const seen = await bob.json<{ ownersOnly?: string[] }>(['app:inspect', '-n', APP]);
       assert.equal(seen.ownersOnly, undefined);
       // Another manager's agent removes him: straight in the state bucket, behind this agent's back.
       await agentState().state.owners.remove(APP, 'alice', 'bob');
