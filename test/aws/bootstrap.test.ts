@@ -1,6 +1,10 @@
 /**
  * cluster:bootstrap / status / destroy against moto. Every test names its own cluster, so runs
  * share one moto server without resetting it.
+ *
+ * Over 400 lines because the tests of one describe follow one cluster through its life (created,
+ * run again without changes, resources deleted and rules added by hand mended, destroyed), each
+ * starting from what the one before left: split, every file would bootstrap its own.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

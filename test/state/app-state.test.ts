@@ -1,3 +1,10 @@
+/**
+ * Every concern of the state bucket (secrets, releases, settings, owners, locks, the node channel,
+ * the LDAP bind password, the audit trail) on S3 + KMS in moto.
+ *
+ * Over 400 lines because its last part scans the whole bucket for every secret value the other
+ * parts stored and must find none in plaintext: that check needs them all in one bucket.
+ */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as z from 'zod';
