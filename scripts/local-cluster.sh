@@ -23,7 +23,7 @@
 #   FUTUSWARM_SSH_PORT   port of the private sshd on 127.0.0.1 (default 2222)
 #   FUTUSWARM_MOTO_PORT  port of moto on 127.0.0.1 (default 5055)
 #   FUTUSWARM_CACHE      cache for the moto virtualenv (default ~/.cache/futuswarm)
-#   FUTUSWARM_MOTO_MAX_MB a moto using more memory than this is started afresh (default 4096)
+#   FUTUSWARM_MOTO_MAX_MB a moto using more memory than this is started afresh (default 4096; 0: never)
 #   FUTUSWARM_LDAP_PORT  port of the LDAP rig (scripts/ldap-rig.sh) on 127.0.0.1 (default 3890)
 #   FUTUSWARM_PROXY_PORT host port the proxy publishes for HTTP (default 8080)
 #   FUTUSWARM_PG_PORT    port of the PostgreSQL standing in for the shared RDS instance (default 5433)
@@ -733,9 +733,11 @@ ensure_aws_cli() {
 # lifecycle rule: one `npm test` grew it from 0.3 to 2 GB, and a rig that serves run after run
 # grows until the kernel kills it mid-run. Past
 # FUTUSWARM_MOTO_MAX_MB it is started afresh: the local cluster's AWS side starts empty and is
-# bootstrapped again (ensure_aws_cluster), as after a reboot.
+# bootstrapped again (ensure_aws_cluster), as after a reboot. The tests' own `up --workers N`
+# (test/helpers/rig.ts) sets 0, for the files that ran before may still use what moto holds.
 moto_too_big() {
   local rss
+  [ "${FUTUSWARM_MOTO_MAX_MB:-4096}" -gt 0 ] || return 1
   pid_is "$MOTO_PID" moto_server || return 1
   rss=$(ps -o rss= -p "$(cat "$MOTO_PID")" | tr -d ' ')
   [ -n "$rss" ] && [ "$rss" -gt $((${FUTUSWARM_MOTO_MAX_MB:-4096} * 1024)) ] || return 1

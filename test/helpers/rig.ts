@@ -12,10 +12,13 @@ export { until };
 
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: '1.41' };
 
-/** Exactly this many namespaced workers and managers in all (this machine is manager 1). */
+/**
+ * Exactly this many namespaced workers and managers in all (this machine is manager 1). Never
+ * starts moto afresh, however big: the run's earlier files may still use what it holds.
+ */
 export function rigUp(o: { workers: number; managers?: number }): void {
   const args = ['up', '--workers', String(o.workers), '--managers', String(o.managers ?? 1)];
-  execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [join(REPO, 'scripts/local-cluster.sh'), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, FUTUSWARM_MOTO_MAX_MB: '0' } });
 }
 
 export type NodeKind = 'worker' | 'manager';
