@@ -15,8 +15,6 @@ import { appName, domainName, userName } from '../core/names.ts';
 import { putJson } from './json.ts';
 import { stateKeys } from './keys.ts';
 
-export const APP_RECORDS_PREFIX = stateKeys.appRecords;
-export const appRecordKey = stateKeys.appRecord;
 
 const appRecordSchema = z.strictObject({
   app: appName,
@@ -40,7 +38,7 @@ export class AppRecords {
   async create(app: string, user: string): Promise<{ created: boolean; record: AppRecord }> {
     const record = parseWith(appRecordSchema, { app, createdBy: user, createdAt: this.#now().toISOString(), domains: [] }, 'app record');
     try {
-      await putJson(this.#store, appRecordKey(app), record, { ifNoneMatch: '*' });
+      await putJson(this.#store, stateKeys.appRecord(app), record, { ifNoneMatch: '*' });
       return { created: true, record };
     } catch (e) {
       if (!isFutuswarmError(e) || e.code !== 'conflict') throw e;
@@ -51,19 +49,19 @@ export class AppRecords {
   }
 
   async get(app: string): Promise<{ record: AppRecord; etag: string } | undefined> {
-    const object = await this.#store.get(appRecordKey(parseWith(appName, app, 'app')));
+    const object = await this.#store.get(stateKeys.appRecord(parseWith(appName, app, 'app')));
     return object ? { record: parse(object, app), etag: object.etag } : undefined;
   }
 
   /** Replace the record read with `etag`; a change made meanwhile fails with `conflict`. */
   async update(app: string, etag: string, record: AppRecord): Promise<void> {
     const value = parseWith(appRecordSchema, record, 'app record');
-    await putJson(this.#store, appRecordKey(app), value, { ifMatch: etag });
+    await putJson(this.#store, stateKeys.appRecord(app), value, { ifMatch: etag });
   }
 
   /** The names of every app with a record, in name order: one listing, no reads. */
   async names(): Promise<string[]> {
-    return (await this.#store.list(APP_RECORDS_PREFIX)).map((k) => k.key.slice(APP_RECORDS_PREFIX.length));
+    return (await this.#store.list(stateKeys.appRecords)).map((k) => k.key.slice(stateKeys.appRecords.length));
   }
 
   /** The records of `apps` (default: every one), in name order. */
@@ -74,7 +72,7 @@ export class AppRecords {
 
   /** Delete every version of the record (app:remove --purge frees the name). */
   async purge(app: string): Promise<void> {
-    const versions = await this.#store.versions(appRecordKey(parseWith(appName, app, 'app')));
+    const versions = await this.#store.versions(stateKeys.appRecord(parseWith(appName, app, 'app')));
     for (const v of versions) await this.#store.delete(v.key, { versionId: v.versionId });
   }
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ensureStateBucket, s3ObjectStore, type ObjectStore } from '../../src/aws/state-store.ts';
 import { FutuswarmError } from '../../src/core/errors.ts';
-import { APP_RECORDS_PREFIX, AppRecords } from '../../src/state/app-records.ts';
+import { AppRecords } from '../../src/state/app-records.ts';
+import { stateKeys } from '../../src/state/keys.ts';
 import { MOTO_ENDPOINT, uniqueName, useMoto } from '../helpers/moto.ts';
 
 describe('AppRecords on S3 (moto)', () => {
@@ -46,7 +47,7 @@ describe('AppRecords on S3 (moto)', () => {
   it('purge deletes every version, so the name is free again', async () => {
     await records.purge('blog');
     assert.equal(await records.get('blog'), undefined);
-    assert.deepEqual(await store.versions(`${APP_RECORDS_PREFIX}blog`), []);
+    assert.deepEqual(await store.versions(stateKeys.appRecord('blog')), []);
     assert.equal((await records.create('blog', 'dave')).created, true);
   });
 
