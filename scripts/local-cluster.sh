@@ -951,6 +951,28 @@ EOF
 # ---------------------------------------------------------------- commands
 
 # Runs of up/down are serialised with a lock on fd 9; daemons started here must not inherit it.
+# remove_nodes KIND FIRST COUNT: none of that kind beyond FIRST… COUNT of them.
+remove_nodes() {
+  local kind=$1 first=$2 want=$3 k n
+  [ "$want" = '' ] && return 0
+  while read -r k n; do
+    if [ "$k" = "$kind" ] && [ "$n" -ge $((first + want)) ]; then
+      bash "$ROOT/scripts/local-node.sh" down "$kind" "$n" 9>&- | sed 's/^› /  /'
+    fi
+  done < <(bash "$ROOT/scripts/local-node.sh" list)
+}
+
+# Swarm entries of nodes that never came up: a join that failed half way leaves one, with no host
+# name, and it holds a task of every global service that never starts.
+remove_ghost_nodes() {
+  local id role
+  while read -r id role; do
+    say "removing swarm node $id ($role), which never came up"
+    if [ "$role" = manager ]; then docker node demote "$id" >/dev/null 2>&1 || true; fi
+    docker node rm --force "$id" >/dev/null 2>&1 || true
+  done < <(docker node inspect $(docker node ls -q) --format '{{if and (eq .Description.Hostname "") (ne .Status.State "ready")}}{{.ID}} {{.Spec.Role}}{{end}}' | grep .)
+}
+
 # ensure_nodes KIND FIRST COUNT: nodes FIRST… of that kind up to COUNT of them, none beyond.
 ensure_nodes() {
   local kind=$1 first=$2 want=$3 n
@@ -958,11 +980,7 @@ ensure_nodes() {
   for ((n = first; n < first + want; n++)); do
     FUTUSWARM_SSH_PORT=$SSH_PORT bash "$ROOT/scripts/local-node.sh" up "$kind" "$n" 9>&- | sed 's/^› /  /' || die "the $kind $n did not come up"
   done
-  while read -r k n; do
-    if [ "$k" = "$kind" ] && [ "$n" -ge $((first + want)) ]; then
-      bash "$ROOT/scripts/local-node.sh" down "$kind" "$n" 9>&- | sed 's/^› /  /'
-    fi
-  done < <(bash "$ROOT/scripts/local-node.sh" list)
+  remove_nodes "$kind" "$first" "$want"
   say "$want $kind node(s) in network namespaces"
 }
 
@@ -1007,6 +1025,11 @@ cmd_up() {
   ensure_registry_image
   ensure_buildx
   ensure_context
+  # Nodes going away go first: a manager that is down (a test lost it) or never came up still
+  # holds a task of the proxy and the registry, and their deploys would wait for it to run.
+  remove_ghost_nodes
+  remove_nodes worker 1 "$workers"
+  remove_nodes manager 2 "${managers:+$((managers - 1))}"
   ensure_proxy
   ensure_registry
   ensure_nodes worker 1 "$workers"
